@@ -1,0 +1,226 @@
+/**
+ * The normalised shapes meshgate stores and compiles.
+ *
+ * Contract: every object that passes `validateDocument` comes out in one of these shapes,
+ * with defaults filled in, maps sorted by key and host names fully qualified, so that two
+ * inputs that mean the same thing normalise to the same JSON (and so write no event).
+ * The shapes mirror the Kubernetes / Istio objects users write, so that what `GET` returns
+ * is recognisable.
+ */
+
+export interface ObjectMeta {
+  name: string;
+  /** "" for cluster-scoped kinds (Namespace). Namespaced kinds default to "default". */
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** Where a validation problem is: a JSON-path-like string such as `spec.http[0].route[0].destination.port.number`. */
+export interface FieldError {
+  path: string;
+  message: string;
+  /** 0-based index of the document in a multi-document input, when known. */
+  document?: number;
+}
+
+export type Validated<T> = { valid: true; value: T } | { valid: false; errors: FieldError[] };
+
+// ---------------------------------------------------------------- core Kubernetes kinds
+
+export interface NamespaceObject {
+  apiVersion: 'v1';
+  kind: 'Namespace';
+  metadata: ObjectMeta;
+}
+
+export interface ServicePort {
+  name: string; // "" when unnamed
+  port: number;
+  targetPort: number | string; // defaults to port
+  protocol: 'TCP' | 'UDP' | 'SCTP'; // default TCP
+  appProtocol?: string;
+}
+
+export interface ServiceObject {
+  apiVersion: 'v1';
+  kind: 'Service';
+  metadata: ObjectMeta;
+  spec: {
+    ports: ServicePort[];
+    selector: Record<string, string>;
+    clusterIP?: string;
+    type: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+  };
+}
+
+export interface EndpointAddress {
+  ip: string;
+  hostname?: string;
+  nodeName?: string;
+  targetRef?: { kind: string; name: string; namespace: string };
+}
+
+export interface EndpointPort {
+  name: string; // "" when unnamed
+  port: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  appProtocol?: string;
+}
+
+export interface EndpointsObject {
+  apiVersion: 'v1';
+  kind: 'Endpoints';
+  metadata: ObjectMeta;
+  subsets: { addresses: EndpointAddress[]; notReadyAddresses: EndpointAddress[]; ports: EndpointPort[] }[];
+}
+
+export interface EndpointSliceObject {
+  apiVersion: 'discovery.k8s.io/v1';
+  kind: 'EndpointSlice';
+  metadata: ObjectMeta; // labels["kubernetes.io/service-name"] names the Service
+  addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  endpoints: {
+    addresses: string[];
+    conditions: { ready: boolean };
+    hostname?: string;
+    nodeName?: string;
+    zone?: string;
+    targetRef?: { kind: string; name: string; namespace: string };
+  }[];
+  ports: EndpointPort[];
+}
+
+export interface PodObject {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: ObjectMeta;
+  spec: { serviceAccountName: string; nodeName?: string; containers: { name: string; ports: { name?: string; containerPort: number; protocol: string }[] }[] };
+  status: { podIP?: string; podIPs: string[]; phase?: string };
+}
+
+// ---------------------------------------------------------------- Istio networking
+
+export type IstioVersion = 'networking.istio.io/v1alpha3' | 'networking.istio.io/v1beta1' | 'networking.istio.io/v1';
+
+export interface GatewayServer {
+  port: { number: number; name: string; protocol: string; targetPort?: number };
+  /** As written: `host`, `*`, `ns/host`, `./host`, `*.example.com`. */
+  hosts: string[];
+  name?: string;
+  bind?: string;
+  tls?: {
+    mode: 'PASSTHROUGH' | 'SIMPLE' | 'MUTUAL' | 'AUTO_PASSTHROUGH' | 'ISTIO_MUTUAL' | 'OPTIONAL_MUTUAL';
+    credentialName?: string;
+    httpsRedirect?: boolean;
+    serverCertificate?: string;
+    privateKey?: string;
+    caCertificates?: string;
+    subjectAltNames?: string[];
+    minProtocolVersion?: string;
+    maxProtocolVersion?: string;
+  };
+}
+
+export interface GatewayObject {
+  apiVersion: IstioVersion;
+  kind: 'Gateway';
+  metadata: ObjectMeta;
+  spec: { selector: Record<string, string>; servers: GatewayServer[] };
+}
+
+export type StringMatch = { exact: string } | { prefix: string } | { regex: string };
+
+export interface HTTPMatchRequest {
+  name?: string;
+  uri?: StringMatch;
+  scheme?: StringMatch;
+  method?: StringMatch;
+  authority?: StringMatch;
+  headers: Record<string, StringMatch>;
+  queryParams: Record<string, StringMatch>;
+  ignoreUriCase: boolean;
+  port?: number;
+  sourceLabels: Record<string, string>;
+  /** Normalised like VirtualService.gateways. */
+  gateways: string[];
+  withoutHeaders: Record<string, StringMatch>;
+}
+
+export interface Destination {
+  /** Fully qualified when it was a short name: `httpbin` in namespace `default` → `httpbin.default.svc.cluster.local`. */
+  host: string;
+  subset?: string;
+  port?: { number: number };
+}
+
+export interface HTTPRouteDestination {
+  destination: Destination;
+  /** Percent; when a route has one destination and no weight, 100. */
+  weight: number;
+}
+
+export interface HTTPRoute {
+  name?: string;
+  match: HTTPMatchRequest[]; // [] means match everything
+  route: HTTPRouteDestination[];
+  redirect?: { uri?: string; authority?: string; redirectCode?: number; port?: number; scheme?: string };
+  rewrite?: { uri?: string; authority?: string };
+  timeout?: string; // Go duration as written, e.g. "5s"
+  retries?: { attempts: number; perTryTimeout?: string; retryOn?: string };
+  fault?: { abort?: { httpStatus: number; percentage: number }; delay?: { fixedDelay: string; percentage: number } };
+  directResponse?: { status: number; body?: string };
+  headers?: unknown;
+}
+
+export interface VirtualServiceObject {
+  apiVersion: IstioVersion;
+  kind: 'VirtualService';
+  metadata: ObjectMeta;
+  spec: {
+    /** As written (short names are left: they match the request's Host as given). */
+    hosts: string[];
+    /**
+     * Normalised to `namespace/name` (a bare `name` is resolved against the VirtualService's
+     * namespace); `mesh` stays `mesh`. Empty input means `["mesh"]`, as in Istio.
+     */
+    gateways: string[];
+    http: HTTPRoute[];
+    exportTo: string[];
+  };
+}
+
+export type MeshObject =
+  | NamespaceObject
+  | ServiceObject
+  | EndpointsObject
+  | EndpointSliceObject
+  | PodObject
+  | GatewayObject
+  | VirtualServiceObject;
+
+export type Kind = MeshObject['kind'];
+
+/** A reference to one stored object. namespace is "" for cluster-scoped kinds. */
+export interface ObjectRef {
+  kind: Kind;
+  namespace: string;
+  name: string;
+}
+
+// ---------------------------------------------------------------- events and the projection
+
+/** Event types in the log for stored objects (stream id = objectKey of the object). */
+export type MeshEvent =
+  | { type: 'ResourceApplied'; data: { object: MeshObject; digest: string; source: string } }
+  | { type: 'ResourceDeleted'; data: { ref: ObjectRef; source: string } };
+
+/**
+ * The in-memory projection of the log that the compiler reads. Objects of each kind keyed by
+ * `namespace/name` ("/name" for cluster-scoped kinds). Built with `initialState()` and
+ * `evolve(state, event)`; `sequence` is the last event folded in.
+ */
+export interface MeshState {
+  sequence: number;
+  byKind: { [K in Kind]: Map<string, Extract<MeshObject, { kind: K }>> };
+}

@@ -1,0 +1,88 @@
+/**
+ * Test harness: where the real Postgres and NATS are, and a fresh database per test file.
+ *
+ * Order of preference: a testcontainers-managed container where a Docker engine answers is the
+ * CI ideal; on machines without one, `DATABASE_URL` / `NATS_URL`, else the local servers on their
+ * standard ports. A test that cannot reach what it needs fails with a message saying so — it
+ * never skips silently.
+ */
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import pg from 'pg';
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+function canConnect(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function requireReachable(url: string, what: string, defaultPort: number, hint: string): Promise<void> {
+  const parsed = new URL(url);
+  const port = Number(parsed.port || defaultPort);
+  if (!(await canConnect(parsed.hostname, port))) {
+    throw new Error(`${what} is not reachable at ${parsed.hostname}:${port} (${url}). ${hint}`);
+  }
+}
+
+/** The admin URL of a reachable Postgres server, or an error naming what is missing. */
+export async function postgresAdminUrl(): Promise<string> {
+  const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  await requireReachable(url, 'PostgreSQL', 5432, 'Set DATABASE_URL or start the local server (see .ci/run).');
+  return url;
+}
+
+/** The URL of a reachable NATS server with JetStream, or an error naming what is missing. */
+export async function natsUrl(): Promise<string> {
+  const url = process.env.NATS_URL ?? DEFAULT_NATS_URL;
+  await requireReachable(url, 'NATS', 4222, 'Set NATS_URL or start nats-server with -js (see .ci/run).');
+  return url;
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** Creates a fresh, uniquely named database on the real Postgres server; `drop()` removes it. */
+export async function createTestDatabase(prefix = 'mg_test'): Promise<TestDatabase> {
+  const adminUrl = await postgresAdminUrl();
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A unique name for per-test NATS streams, consumers or subjects. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
