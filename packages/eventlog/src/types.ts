@@ -18,7 +18,9 @@ export interface NewEvent {
   /**
    * Optimistic concurrency for this event's stream, checked before anything in the batch is
    * written: a number is the stream's current version (0 = the stream has no events);
-   * 'any' (default) skips the check.
+   * 'any' (default) skips the check. For the second and later events of one stream in the
+   * same batch, "current" includes the batch's earlier events of that stream. A deduplicated
+   * event is not checked (so that retrying an append is harmless).
    */
   expectedVersion?: number | 'any';
 }
@@ -51,6 +53,22 @@ export interface Snapshot<S = unknown> {
   state: S;
 }
 
+/** An encrypted blob kept outside the event log; the caller encrypts and decrypts. */
+export interface StoredSecret {
+  ciphertext: string;
+  meta: Record<string, unknown>;
+  /** ISO-8601. */
+  updatedAt: string;
+}
+
+/** What `listSecrets` returns: everything but the ciphertext. */
+export interface SecretSummary {
+  name: string;
+  meta: Record<string, unknown>;
+  /** ISO-8601. */
+  updatedAt: string;
+}
+
 export interface EventStore {
   /** Appends all events in one transaction, or none (ConcurrencyError / any error). */
   append(events: NewEvent[]): Promise<AppendResult>;
@@ -65,6 +83,13 @@ export interface EventStore {
   saveSnapshot<S>(snapshot: Snapshot<S>): Promise<void>;
   /** The latest snapshot of that name, or null. */
   loadSnapshot<S>(name: string): Promise<Snapshot<S> | null>;
+  /** Stores or replaces the secret `name`. Not an event: history records only references. */
+  putSecret(name: string, ciphertext: string, meta: Record<string, unknown>): Promise<void>;
+  getSecret(name: string): Promise<StoredSecret | null>;
+  /** true when a secret of that name existed. */
+  deleteSecret(name: string): Promise<boolean>;
+  /** Secrets whose name starts with `prefix` ('' for all), sorted by name. */
+  listSecrets(prefix: string): Promise<SecretSummary[]>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { MIGRATIONS, PgliteDatabase, PgliteEventStore, SqlEventStore, migrate, openEventStore } from '../src/index.js';
+import { runEventStoreContract } from './contract.js';
+
+runEventStoreContract('PGlite (in memory)', async () => {
+  const store = await openEventStore({ memory: true });
+  assert.ok(store instanceof PgliteEventStore);
+  // One PGlite database belongs to one instance: parallel callers share it.
+  return { store, peer: store, cleanup: () => store.close() };
+});
+
+describe('PGlite data directory', () => {
+  test('a reopened data directory still holds its events, and migrating again applies nothing', async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), 'meshgate-eventlog-'));
+    // A directory below one that does not exist yet, as a fresh MESHGATE_DATA_DIR would be.
+    const dataDir = path.join(parent, 'nested', 'pgdata');
+    try {
+      const first = await openEventStore({ dataDir });
+      assert.ok(first instanceof PgliteEventStore);
+      const { written } = await first.append([
+        { streamId: 'disk/a', type: 'Persisted', data: { n: 1 }, dedupKey: 'disk-1' },
+        { streamId: 'disk/a', type: 'Persisted', data: { n: 2 } },
+      ]);
+      await first.putSecret('disk/secret', 'ciphertext', { kept: true });
+      await first.close();
+
+      const db = await PgliteDatabase.open(dataDir);
+      const reopened = new SqlEventStore(db);
+      try {
+        assert.deepEqual(await migrate(db), []);
+        const recorded = await db.query('SELECT id FROM meshgate_migrations ORDER BY id');
+        assert.deepEqual(
+          recorded.map((row) => Number(row.id)),
+          MIGRATIONS.map((m) => m.id),
+        );
+        assert.deepEqual(await reopened.readAfter(0), written);
+        assert.equal(await reopened.streamVersion('disk/a'), 2);
+        assert.equal((await reopened.getSecret('disk/secret'))?.ciphertext, 'ciphertext');
+        const retry = await reopened.append([{ streamId: 'disk/a', type: 'Persisted', data: { n: 1 }, dedupKey: 'disk-1' }]);
+        assert.deepEqual(retry.deduplicated, ['disk-1']);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+});
