@@ -1,0 +1,76 @@
+/**
+ * Configuration from the environment, read in one place. Every setting has the default that
+ * DESIGN.md's contract table gives; errors name the variable.
+ */
+export interface MeshgateConfig {
+  /** Unset → embedded PGlite under dataDir. */
+  databaseUrl?: string;
+  /** Unset → in-process bus. */
+  natsUrl?: string;
+  /**
+   * JetStream stream, change-subject prefix and doorbell subject. The defaults are the contract
+   * (MESHGATE_CHANGES, meshgate.changes, meshgate.events); tests give each run its own names.
+   */
+  nats: { stream?: string; subjectPrefix?: string; doorbellSubject?: string };
+  dataDir: string;
+  apiHost: string;
+  apiPort: number;
+  xdsHost: string;
+  xdsPort: number;
+  /** The xds service's own HTTP port (proxy status, metrics) when it runs as its own process. */
+  xdsAdminPort: number;
+  /** Where the api finds the xds service's proxy status in the distributed mode. */
+  xdsAdminUrl?: string;
+  trustDomain: string;
+  meshName: string;
+  clusterDomain: string;
+  logLevel: string;
+  applyBodyLimitBytes: number;
+  manifestsDir?: string;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name}: expected a port number 0-65535, got "${raw}"`);
+  return value;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}: expected a positive integer, got "${raw}"`);
+  return value;
+}
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig {
+  return {
+    databaseUrl: optional(env, 'DATABASE_URL'),
+    natsUrl: optional(env, 'NATS_URL'),
+    nats: {
+      stream: optional(env, 'MESHGATE_NATS_STREAM'),
+      subjectPrefix: optional(env, 'MESHGATE_NATS_SUBJECT_PREFIX'),
+      doorbellSubject: optional(env, 'MESHGATE_NATS_DOORBELL'),
+    },
+    dataDir: optional(env, 'MESHGATE_DATA_DIR') ?? './.meshgate',
+    apiHost: optional(env, 'MESHGATE_API_HOST') ?? '0.0.0.0',
+    apiPort: port(env, 'MESHGATE_API_PORT', 8080),
+    xdsHost: optional(env, 'MESHGATE_XDS_HOST') ?? '0.0.0.0',
+    xdsPort: port(env, 'MESHGATE_XDS_PORT', 15010),
+    xdsAdminPort: port(env, 'MESHGATE_XDS_ADMIN_PORT', 15014),
+    xdsAdminUrl: optional(env, 'MESHGATE_XDS_ADMIN_URL'),
+    trustDomain: optional(env, 'MESHGATE_TRUST_DOMAIN') ?? 'cluster.local',
+    meshName: optional(env, 'MESHGATE_MESH_NAME') ?? 'osm',
+    clusterDomain: optional(env, 'MESHGATE_CLUSTER_DOMAIN') ?? 'cluster.local',
+    logLevel: optional(env, 'MESHGATE_LOG_LEVEL') ?? 'info',
+    applyBodyLimitBytes: positiveInt(env, 'MESHGATE_APPLY_BODY_LIMIT', 1024 * 1024),
+    manifestsDir: optional(env, 'MESHGATE_MANIFESTS_DIR'),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './config.js';
+export * from './infrastructure.js';
+export * from './process.js';
