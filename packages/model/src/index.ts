@@ -1,21 +1,55 @@
-// CONTRACT STUB — the model helper replaces these bodies with the real implementation.
-// Signatures are the contract other packages code against; keep them.
-import type { FieldError, MeshEvent, MeshObject, MeshState, ObjectRef, Validated } from './types.js';
+/**
+ * @meshgate/model — the resource kinds meshgate stores, how text becomes validated and
+ * normalised objects, how objects are named and digested, the projection of the event log
+ * (`MeshState`), and the read-only queries the compiler asks of it. Pure: no I/O.
+ */
 export * from './types.js';
 
-export interface ParseError { line: number; column: number; message: string }
-/** Splits multi-document YAML (or a JSON object / array / `List`) into plain documents. */
-export declare function parseDocuments(text: string): { ok: true; documents: unknown[] } | { ok: false; error: ParseError };
-export interface ValidateOptions { clusterDomain?: string }
-/** Validates and normalises one document. Errors carry field paths like `spec.http[0].route[0].destination.port.number`. */
-export declare function validateDocument(document: unknown, options?: ValidateOptions): Validated<MeshObject>;
-/** `Kind/namespace/name`; the event-log stream id of the object. */
-export declare function objectKey(ref: ObjectRef | MeshObject): string;
-export declare function refOf(object: MeshObject): ObjectRef;
-/** Canonical JSON (keys sorted) of a normalised object, and its SHA-256 hex digest. */
-export declare function canonicalJson(value: unknown): string;
-export declare function digestOf(object: MeshObject): string;
-export declare function initialState(): MeshState;
-export declare function evolve(state: MeshState, sequence: number, event: MeshEvent): MeshState;
-export declare function isKind(kind: string): boolean;
-export type { FieldError };
+export { parseDocuments, MAX_ALIAS_COUNT, type ParseError, type ParseResult } from './parse.js';
+export { validateDocument, apiVersionsOf, type ValidateOptions } from './validate/index.js';
+export { GATEWAY_PROTOCOLS } from './validate/gateway.js';
+export { checkRegex } from './validate/string-match.js';
+
+export { KINDS, CLUSTER_SCOPED_KINDS, isKind, isClusterScoped, objectKey, parseObjectKey, refOf, stateKey } from './keys.js';
+export { canonicalJson, digestOf, sortKeysDeep } from './canonical.js';
+export {
+  DEFAULT_CLUSTER_DOMAIN,
+  MESH_GATEWAY,
+  serviceHost,
+  parseServiceHost,
+  qualifyDestinationHost,
+  qualifyGatewayRef,
+} from './hosts.js';
+export { canonicalIP, isIP, isIPv4, isIPv6 } from './ip.js';
+
+export {
+  RESOURCE_APPLIED,
+  RESOURCE_DELETED,
+  initialState,
+  cloneState,
+  evolve,
+  asMeshEvent,
+  allObjects,
+  putObject,
+  isStoredObject,
+  type LogEvent,
+} from './state.js';
+export { serialiseState, deserialiseState, SnapshotFormatError, SNAPSHOT_FORMAT, type SerialisedState } from './snapshot.js';
+
+export {
+  SERVICE_NAME_LABEL,
+  compareObjects,
+  hostOfService,
+  servicesByHost,
+  findServiceByHost,
+  selectorMatches,
+  endpointSlicesByService,
+  endpointsForService,
+  podsByIp,
+  podsForService,
+  gatewaysSelecting,
+  gatewayRefOf,
+  virtualServicesForGateway,
+  virtualServicesForMesh,
+  type EndpointAddressPort,
+} from './query.js';

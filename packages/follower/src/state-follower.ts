@@ -1,0 +1,111 @@
+/**
+ * Keeps an in-memory MeshState in step with the event log.
+ *
+ * Start: the latest snapshot, then the tail after it. Live: the doorbell says "read on" and the
+ * follower reads every event after the last one it folded in — the log is the truth, so a lost
+ * or duplicated doorbell costs nothing but latency (a slow poll covers a lost one).
+ */
+import { EventEmitter } from 'node:events';
+import type { Bus, Subscription } from '@meshgate/bus';
+import type { EventStore, StoredEvent } from '@meshgate/eventlog';
+import { deserialiseState, evolve, initialState, type MeshEvent, type MeshState } from '@meshgate/model';
+
+export const MESH_STATE_SNAPSHOT = 'mesh-state';
+
+export interface StateFollowerOptions {
+  store: EventStore;
+  bus: Bus;
+  /** A poll that covers a lost doorbell. */
+  pollIntervalMs?: number;
+  /** Events read per query. */
+  batchSize?: number;
+}
+
+function toMeshEvent(event: StoredEvent): MeshEvent | undefined {
+  if (event.type === 'ResourceApplied' || event.type === 'ResourceDeleted') {
+    // The api is the only writer and validated the payload before appending it.
+    return { type: event.type, data: event.data } as MeshEvent;
+  }
+  return undefined;
+}
+
+export class StateFollower extends EventEmitter {
+  private state: MeshState = initialState();
+  private doorbell?: Subscription;
+  private poller?: NodeJS.Timeout;
+  private reading: Promise<void> = Promise.resolve();
+  private readAgain = false;
+  private closed = false;
+
+  constructor(private readonly options: StateFollowerOptions) {
+    super();
+  }
+
+  get current(): MeshState {
+    return this.state;
+  }
+
+  get sequence(): number {
+    return this.state.sequence;
+  }
+
+  async start(): Promise<void> {
+    const snapshot = await this.options.store.loadSnapshot<unknown>(MESH_STATE_SNAPSHOT);
+    if (snapshot) this.state = deserialiseState(snapshot.state);
+    await this.readOn();
+    this.doorbell = await this.options.bus.onDoorbell((bell) => {
+      if (bell.head > this.state.sequence) void this.catchUp();
+    });
+    // The doorbell may have rung between the first read and the subscription.
+    await this.catchUp();
+    this.poller = setInterval(() => void this.catchUp(), this.options.pollIntervalMs ?? 2000);
+    this.poller.unref();
+  }
+
+  /** Reads on; concurrent calls coalesce into at most one more read. */
+  catchUp(): Promise<void> {
+    if (this.closed) return this.reading;
+    this.readAgain = true;
+    this.reading = this.reading.then(async () => {
+      if (!this.readAgain || this.closed) return;
+      this.readAgain = false;
+      try {
+        await this.readOn();
+      } catch (error) {
+        this.emit('error', error);
+      }
+    });
+    return this.reading;
+  }
+
+  /** Resolves once every event up to `sequence` has been folded in. */
+  async waitFor(sequence: number): Promise<void> {
+    while (this.state.sequence < sequence) {
+      await this.catchUp();
+      if (this.state.sequence >= sequence) return;
+      await new Promise<void>((resolve) => this.once('advanced', () => resolve()));
+    }
+  }
+
+  private async readOn(): Promise<void> {
+    const before = this.state.sequence;
+    const batchSize = this.options.batchSize ?? 5000;
+    for (;;) {
+      const events = await this.options.store.readAfter(this.state.sequence, batchSize);
+      for (const stored of events) {
+        const event = toMeshEvent(stored);
+        if (event) this.state = evolve(this.state, stored.sequence, event);
+        else this.state.sequence = stored.sequence;
+      }
+      if (events.length < batchSize) break;
+    }
+    if (this.state.sequence !== before) this.emit('advanced', this.state.sequence);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    await this.doorbell?.unsubscribe();
+    await this.reading;
+  }
+}

@@ -1,0 +1,9 @@
+/** What Istio networking kinds share: their API versions. */
+import type { IstioVersion } from '../types.js';
+
+export const ISTIO_VERSIONS: readonly IstioVersion[] = ['networking.istio.io/v1alpha3', 'networking.istio.io/v1beta1', 'networking.istio.io/v1'];
+
+/** The version as written when it is an Istio networking version (a wrong one is reported by the dispatcher). */
+export function istioVersion(apiVersion: string): IstioVersion {
+  return ISTIO_VERSIONS.find((version) => version === apiVersion) ?? 'networking.istio.io/v1';
+}

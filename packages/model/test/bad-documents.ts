@@ -1,0 +1,274 @@
+/**
+ * Malformed and invalid documents, each with where the problem is. Shared: the model's table
+ * test runs every row through `parseDocuments` + `validateDocument`, and the api's HTTP-level
+ * table test posts the same rows to `POST /v1/apply` (importing the compiled
+ * `packages/model/dist/test/bad-documents.js`).
+ *
+ * A row with `line` is malformed text: parsing fails at that 1-based line (its `path` is "").
+ * A row without `line` parses into one document that fails validation with an error at `path`
+ * (among possibly others); `message`, when given, is part of that error's message.
+ */
+
+export interface BadDocument {
+  name: string;
+  yaml: string;
+  path: string;
+  line?: number;
+  message?: string;
+}
+
+const vs = (http: string, extraSpec = '') => `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: httpbin
+  namespace: web
+spec:
+  hosts:
+  - httpbin.example.com
+  gateways:
+  - httpbin-gateway${extraSpec}
+  http:
+${http}`;
+
+const gateway = (servers: string) => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: ingress
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+${servers}`;
+
+const service = (spec: string, name = 'httpbin') => `apiVersion: v1
+kind: Service
+metadata:
+  name: ${name}
+spec:
+${spec}`;
+
+export const BAD_DOCUMENTS: BadDocument[] = [
+  // ---------------------------------------------------------------- malformed text
+  {
+    name: 'unclosed flow sequence',
+    yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n  labels: [a, b\n',
+    path: '',
+    line: 6,
+  },
+  {
+    name: 'tab used for indentation',
+    yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n\tname: demo\n',
+    path: '',
+    line: 4,
+    message: 'Tabs are not allowed',
+  },
+  {
+    name: 'duplicate key',
+    yaml: 'apiVersion: v1\nkind: Namespace\nkind: Service\nmetadata:\n  name: demo\n',
+    path: '',
+    line: 3,
+    message: 'unique',
+  },
+  {
+    name: 'mapping value where a sequence item was expected',
+    yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n- oops\n',
+    path: '',
+    line: 5,
+  },
+  {
+    name: 'unterminated quoted string in the second document',
+    yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: one\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: "two\n',
+    path: '',
+    line: 10,
+  },
+  {
+    name: 'truncated JSON',
+    yaml: '{"apiVersion": "v1",\n "kind": "Namespace",\n "metadata": {"name": "demo"\n',
+    path: '',
+    line: 4,
+  },
+  {
+    name: 'alias bomb (billion laughs)',
+    yaml: [
+      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+      '',
+    ].join('\n'),
+    path: '',
+    line: 1,
+    message: 'resource exhaustion',
+  },
+
+  // ---------------------------------------------------------------- envelope
+  { name: 'a scalar instead of an object', yaml: 'just some text\n', path: '' },
+  { name: 'kind missing', yaml: 'apiVersion: v1\nmetadata:\n  name: demo\n', path: 'kind', message: 'required' },
+  {
+    name: 'unknown kind',
+    yaml: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: demo\n',
+    path: 'kind',
+    message: 'known kinds: Namespace, Service',
+  },
+  {
+    name: 'Gateway with a Kubernetes Gateway API version',
+    yaml: gateway('  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*"]\n').replace('networking.istio.io/v1', 'gateway.networking.k8s.io/v1'),
+    path: 'apiVersion',
+    message: 'networking.istio.io/v1alpha3',
+  },
+  { name: 'metadata missing', yaml: 'apiVersion: v1\nkind: Namespace\n', path: 'metadata', message: 'required' },
+  { name: 'metadata.name missing', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  labels: {}\n', path: 'metadata.name', message: 'required' },
+  { name: 'Namespace name with a dot (must be a DNS label)', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team.a\n', path: 'metadata.name', message: 'RFC 1123 label' },
+  { name: 'Service name with upper case', yaml: service('  ports:\n  - port: 80\n', 'HttpBin'), path: 'metadata.name', message: 'RFC 1035' },
+  {
+    name: 'namespace with an underscore',
+    yaml: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-0\n  namespace: my_ns\n',
+    path: 'metadata.namespace',
+  },
+  {
+    name: 'label value that is a number',
+    yaml: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-0\n  labels:\n    version: 1\n',
+    path: 'metadata.labels.version',
+    message: 'expected string',
+  },
+  {
+    name: 'annotation value that is a map',
+    yaml: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-0\n  annotations:\n    sidecar.istio.io/inject: {enabled: true}\n',
+    path: 'metadata.annotations["sidecar.istio.io/inject"]',
+    message: 'expected string',
+  },
+
+  // ---------------------------------------------------------------- Kubernetes kinds
+  { name: 'Service port out of range', yaml: service('  ports:\n  - port: 70000\n'), path: 'spec.ports[0].port', message: 'between 1 and 65535' },
+  { name: 'Service port as a string', yaml: service('  ports:\n  - port: "80"\n'), path: 'spec.ports[0].port', message: 'expected integer' },
+  { name: 'Service targetPort name too long', yaml: service('  ports:\n  - port: 80\n    targetPort: http-primary-port\n'), path: 'spec.ports[0].targetPort' },
+  {
+    name: 'Service with two unnamed ports',
+    yaml: service('  ports:\n  - port: 80\n  - port: 443\n'),
+    path: 'spec.ports[1].name',
+    message: 'more than one port',
+  },
+  { name: 'Service clusterIP not an IP', yaml: service('  clusterIP: 10.0.0.300\n  ports:\n  - port: 80\n'), path: 'spec.clusterIP', message: 'IP' },
+  {
+    name: 'Endpoints address that is not an IP',
+    yaml: 'apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: httpbin\nsubsets:\n- addresses:\n  - ip: 10.1.2\n  ports:\n  - port: 8080\n',
+    path: 'subsets[0].addresses[0].ip',
+  },
+  {
+    name: 'EndpointSlice without addressType',
+    yaml: 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: httpbin-abc\nendpoints:\n- addresses: ["10.1.2.3"]\nports:\n- port: 8080\n',
+    path: 'addressType',
+    message: 'required',
+  },
+  {
+    name: 'EndpointSlice IPv6 slice with an IPv4 address',
+    yaml: 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: httpbin-abc\naddressType: IPv6\nendpoints:\n- addresses: ["10.1.2.3"]\nports:\n- port: 8080\n',
+    path: 'endpoints[0].addresses[0]',
+    message: 'IPv6',
+  },
+  {
+    name: 'Pod IP that is not an IP',
+    yaml: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-0\nstatus:\n  podIP: fe80::1::2\n',
+    path: 'status.podIP',
+  },
+  {
+    name: 'Pod containerPort zero',
+    yaml: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-0\nspec:\n  containers:\n  - name: web\n    ports:\n    - containerPort: 0\n',
+    path: 'spec.containers[0].ports[0].containerPort',
+  },
+
+  // ---------------------------------------------------------------- Gateway
+  { name: 'Gateway without servers', yaml: gateway('  servers: []\n'), path: 'spec.servers', message: 'at least one server' },
+  { name: 'Gateway server without hosts', yaml: gateway('  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n'), path: 'spec.servers[0].hosts' },
+  {
+    name: 'Gateway second server with an unknown protocol',
+    yaml: gateway(
+      '  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*"]\n  - port: {number: 21, name: ftp, protocol: FTP}\n    hosts: ["*"]\n',
+    ),
+    path: 'spec.servers[1].port.protocol',
+    message: 'HTTP, HTTPS, GRPC, HTTP2, MONGO, TCP, TLS',
+  },
+  {
+    name: 'Gateway HTTPS server without tls',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [httpbin.example.com]\n'),
+    path: 'spec.servers[0].tls',
+  },
+  {
+    name: 'Gateway SIMPLE TLS without a certificate',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: SIMPLE}\n    hosts: [httpbin.example.com]\n'),
+    path: 'spec.servers[0].tls',
+    message: 'credentialName',
+  },
+  {
+    name: 'Gateway host with a bad namespace part',
+    yaml: gateway('  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["Bad_NS/httpbin.example.com"]\n'),
+    path: 'spec.servers[0].hosts[0]',
+  },
+
+  // ---------------------------------------------------------------- VirtualService
+  {
+    name: 'VirtualService without hosts',
+    yaml: 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin\nspec:\n  http:\n  - route:\n    - destination: {host: httpbin}\n',
+    path: 'spec.hosts',
+    message: 'at least one host',
+  },
+  {
+    name: 'destination port number as a string',
+    yaml: vs('  - route:\n    - destination:\n        host: httpbin\n        port:\n          number: "8000"\n'),
+    path: 'spec.http[0].route[0].destination.port.number',
+    message: 'expected integer',
+  },
+  { name: 'destination without host', yaml: vs('  - route:\n    - destination:\n        port: {number: 8000}\n'), path: 'spec.http[0].route[0].destination.host', message: 'required' },
+  {
+    name: 'uri regex that does not compile',
+    yaml: vs('  - match:\n    - uri:\n        regex: "/api/(v1"\n    route:\n    - destination: {host: httpbin}\n'),
+    path: 'spec.http[0].match[0].uri.regex',
+    message: 'invalid regular expression',
+  },
+  {
+    name: 'uri regex with lookahead (not RE2)',
+    yaml: vs('  - match:\n    - uri:\n        regex: "/api/(?!internal).*"\n    route:\n    - destination: {host: httpbin}\n'),
+    path: 'spec.http[0].match[0].uri.regex',
+    message: 'invalid regular expression',
+  },
+  {
+    name: 'StringMatch with both prefix and exact',
+    yaml: vs('  - match:\n    - uri:\n        prefix: /status\n        exact: /status/200\n    route:\n    - destination: {host: httpbin}\n'),
+    path: 'spec.http[0].match[0].uri',
+    message: 'exactly one of exact, prefix or regex',
+  },
+  {
+    name: 'header StringMatch with none of exact, prefix, regex',
+    yaml: vs('  - match:\n    - headers:\n        x-user: {}\n    route:\n    - destination: {host: httpbin}\n'),
+    path: 'spec.http[0].match[0].headers["x-user"]',
+    message: 'exactly one of exact, prefix or regex',
+  },
+  {
+    name: 'weights that add up to 90',
+    yaml: vs('  - route:\n    - destination: {host: httpbin, subset: v1}\n      weight: 60\n    - destination: {host: httpbin, subset: v2}\n      weight: 30\n'),
+    path: 'spec.http[0].route',
+    message: 'add up to 100',
+  },
+  {
+    name: 'weight above 100',
+    yaml: vs('  - route:\n    - destination: {host: httpbin, subset: v1}\n      weight: 0\n    - destination: {host: httpbin, subset: v2}\n      weight: 150\n'),
+    path: 'spec.http[0].route[1].weight',
+    message: 'between 0 and 100',
+  },
+  {
+    name: 'fractional weight',
+    yaml: vs('  - route:\n    - destination: {host: httpbin, subset: v1}\n      weight: 12.5\n    - destination: {host: httpbin, subset: v2}\n      weight: 87.5\n'),
+    path: 'spec.http[0].route[0].weight',
+    message: 'expected integer',
+  },
+  {
+    name: 'gateway reference with upper case',
+    yaml: vs('  - route:\n    - destination: {host: httpbin}\n').replace('  - httpbin-gateway', '  - Istio-System/Ingress'),
+    path: 'spec.gateways[0]',
+  },
+  { name: 'http route without route, redirect or directResponse', yaml: vs('  - match:\n    - uri: {prefix: /}\n'), path: 'spec.http[0]', message: 'one of route, redirect or directResponse' },
+  { name: 'timeout that is not a duration', yaml: vs('  - timeout: 5 seconds\n    route:\n    - destination: {host: httpbin}\n'), path: 'spec.http[0].timeout', message: 'duration' },
+  { name: 'http that is a map instead of a list', yaml: vs('    route:\n    - destination: {host: httpbin}\n'), path: 'spec.http', message: 'expected array' },
+];
