@@ -55,3 +55,6 @@ export interface CompileResult {
   resources: ResourcesByType;
   diagnostics: Diagnostic[];
 }
+
+/** The compiler's entry point, as the xds service calls it (implemented by `compileProxy`). */
+export type CompileProxy = (state: MeshState, node: ProxyNode, options: CompileOptions) => CompileResult;

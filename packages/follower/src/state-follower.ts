@@ -7,8 +7,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Bus, Subscription } from '@meshgate/bus';
-import type { EventStore, StoredEvent } from '@meshgate/eventlog';
-import { deserialiseState, evolve, initialState, type MeshEvent, type MeshState } from '@meshgate/model';
+import type { EventStore } from '@meshgate/eventlog';
+import { deserialiseState, evolve, initialState, type MeshState } from '@meshgate/model';
 
 export const MESH_STATE_SNAPSHOT = 'mesh-state';
 
@@ -19,14 +19,6 @@ export interface StateFollowerOptions {
   pollIntervalMs?: number;
   /** Events read per query. */
   batchSize?: number;
-}
-
-function toMeshEvent(event: StoredEvent): MeshEvent | undefined {
-  if (event.type === 'ResourceApplied' || event.type === 'ResourceDeleted') {
-    // The api is the only writer and validated the payload before appending it.
-    return { type: event.type, data: event.data } as MeshEvent;
-  }
-  return undefined;
 }
 
 export class StateFollower extends EventEmitter {
@@ -92,11 +84,8 @@ export class StateFollower extends EventEmitter {
     const batchSize = this.options.batchSize ?? 5000;
     for (;;) {
       const events = await this.options.store.readAfter(this.state.sequence, batchSize);
-      for (const stored of events) {
-        const event = toMeshEvent(stored);
-        if (event) this.state = evolve(this.state, stored.sequence, event);
-        else this.state.sequence = stored.sequence;
-      }
+      // evolve ignores event types that are not about stored objects (CertificateIssued, …).
+      for (const event of events) this.state = evolve(this.state, event.sequence, event);
       if (events.length < batchSize) break;
     }
     if (this.state.sequence !== before) this.emit('advanced', this.state.sequence);

@@ -1,0 +1,75 @@
+/**
+ * Clusters: one per distinct (host, port, subset) that some route sends traffic to, all EDS
+ * over ADS, named by `clusterName`.
+ */
+import type { ServiceObject, ServicePort } from '@meshgate/model';
+import { compare } from './diagnostics.js';
+import { clusterName } from './naming.js';
+
+export interface ClusterRequest {
+  name: string;
+  host: string;
+  port: number;
+  subset: string;
+  /** The Service the host names, when known; without it the cluster has no endpoints. */
+  service: ServiceObject | undefined;
+}
+
+/** The clusters routes refer to, collected while translating them. */
+export class ClusterRequests {
+  private readonly byName = new Map<string, ClusterRequest>();
+
+  /** Records that traffic goes to (host, port, subset) and returns the cluster's name. */
+  request(host: string, port: number, subset: string, service: ServiceObject | undefined): string {
+    const name = clusterName(host, port, subset);
+    if (!this.byName.has(name)) this.byName.set(name, { name, host, port, subset, service });
+    return name;
+  }
+
+  list(): ClusterRequest[] {
+    return [...this.byName.values()].sort((a, b) => compare(a.name, b.name));
+  }
+}
+
+export function adsConfigSource(): Record<string, unknown> {
+  return { ads: {}, resource_api_version: 'V3' };
+}
+
+const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+/**
+ * Whether the Service port speaks HTTP/2 (gRPC included), read as Istio does: `appProtocol`
+ * first, else the port name as `<protocol>[-<suffix>]` (`grpc`, `grpc-api`, `http2-x`).
+ * `grpc-web` is HTTP/1.1 on the wire.
+ */
+export function speaksHttp2(port: ServicePort): boolean {
+  const written = (port.appProtocol ?? port.name).toLowerCase();
+  if (written === 'kubernetes.io/h2c') return true;
+  if (written === 'grpc-web' || written.startsWith('grpc-web-')) return false;
+  const protocol = written.split('-')[0];
+  return protocol === 'grpc' || protocol === 'http2' || protocol === 'h2c';
+}
+
+/**
+ * The Cluster for a request. `client` decides the extras: Envoy needs to be told to speak
+ * HTTP/2 to gRPC backends; a proxyless gRPC client always does and ignores the option.
+ */
+export function buildCluster(request: ClusterRequest, client: 'envoy' | 'grpc'): Record<string, unknown> {
+  const cluster: Record<string, unknown> = {
+    name: request.name,
+    type: 'EDS',
+    eds_cluster_config: { eds_config: adsConfigSource(), service_name: request.name },
+    connect_timeout: { seconds: 10, nanos: 0 },
+    lb_policy: 'ROUND_ROBIN',
+  };
+  const servicePort = request.service?.spec.ports.find((port) => port.port === request.port);
+  if (client === 'envoy' && servicePort && speaksHttp2(servicePort)) {
+    cluster.typed_extension_protocol_options = {
+      [HTTP_PROTOCOL_OPTIONS]: {
+        '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`,
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    };
+  }
+  return cluster;
+}

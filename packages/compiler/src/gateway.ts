@@ -1,0 +1,235 @@
+/**
+ * Envoy ingress/egress gateways: the Istio Gateways that select the proxy, their HTTP servers
+ * grouped by port into one Listener and one RouteConfiguration per port, and the
+ * VirtualServices bound to those Gateways as virtual hosts.
+ *
+ * What a port serves: for every (server, VirtualService) pair whose hosts overlap and whose
+ * server host admits the VirtualService's namespace, a virtual host for the more specific of
+ * the two hosts; VirtualServices landing on the same host are merged by namespace/name.
+ * Whatever no route takes gets 404 (see `ensureNotFound`).
+ */
+import { gatewayRefOf, gatewaysSelecting, objectKey, stateKey, type GatewayObject, type GatewayServer, type VirtualServiceObject } from '@meshgate/model';
+import type { ClusterRequests } from './clusters.js';
+import { compare, type Diagnostics } from './diagnostics.js';
+import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
+import { HostTable, moreSpecificHost, parseServerHost, serverHostAdmits, type ServerHost } from './hosts.js';
+import { isCatchAll } from './match.js';
+import type { CompileIndex } from './meshIndex.js';
+import {
+  blackholeVirtualHostName,
+  gatewayListenerName,
+  gatewayRouteConfigName,
+  gatewayVirtualHostName,
+  GATEWAY_LISTEN_ADDRESS,
+} from './naming.js';
+import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
+import type { ProxyNode, XdsResource } from './types.js';
+
+/** Server protocols served by the HTTP connection manager (HTTP/2 and gRPC negotiate on the same listener). */
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+
+interface BoundServer {
+  gateway: GatewayObject;
+  server: GatewayServer;
+}
+
+type VirtualHost = { name: string; domains: string[]; routes: EnvoyRoute[]; require_tls?: 'ALL' };
+
+/** One virtual host being assembled: the VirtualServices for a host and the gateways they came through. */
+interface HostBinding {
+  virtualServices: Map<string, { vs: VirtualServiceObject; gateways: Set<string> }>;
+  requireTls: boolean;
+}
+
+export interface GatewayOutput {
+  listeners: XdsResource[];
+  routes: XdsResource[];
+}
+
+export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics: Diagnostics, clusters: ClusterRequests): GatewayOutput {
+  const serversByPort = new Map<number, BoundServer[]>();
+  for (const gateway of gatewaysSelecting(index.state, node.labels)) {
+    for (const server of gateway.spec.servers) {
+      if (!isPlainHttpServer(gateway, server, diagnostics)) continue;
+      const list = serversByPort.get(server.port.number);
+      if (list) list.push({ gateway, server });
+      else serversByPort.set(server.port.number, [{ gateway, server }]);
+    }
+  }
+
+  const bindings = new BindingReport();
+  const listeners: XdsResource[] = [];
+  const routes: XdsResource[] = [];
+  for (const port of [...serversByPort.keys()].sort((a, b) => a - b)) {
+    const servers = serversByPort.get(port) ?? [];
+    const hosts = bindHosts(index, servers, bindings);
+    const virtualHosts = [...hosts.entries()]
+      .sort(([a], [b]) => compare(a, b))
+      .map(([host, binding]) => buildVirtualHost(host, port, binding, { index, node, diagnostics, clusters }));
+    ensureNotFound(virtualHosts, port);
+    const routeName = gatewayRouteConfigName(port);
+    routes.push({ name: routeName, resource: { name: routeName, virtual_hosts: virtualHosts } });
+    listeners.push(buildListener(port, routeName));
+  }
+
+  bindings.report(index, serversByPort, diagnostics);
+  return { listeners, routes };
+}
+
+/** Plain HTTP servers are compiled; the rest is reported (TLS termination and TCP are later work). */
+function isPlainHttpServer(gateway: GatewayObject, server: GatewayServer, diagnostics: Diagnostics): boolean {
+  const object = objectKey(gateway);
+  const protocol = server.port.protocol.toUpperCase();
+  const where = `server ${server.port.name || server.port.number} (port ${server.port.number}, ${protocol})`;
+  if (!HTTP_PROTOCOLS.has(protocol)) {
+    diagnostics.warn(object, `${where}: protocol ${protocol} is not supported yet; server skipped`);
+    return false;
+  }
+  if (server.tls && server.tls.httpsRedirect !== true) {
+    diagnostics.warn(object, `${where}: TLS settings on a plain HTTP server are not supported yet; server skipped`);
+    return false;
+  }
+  if (server.bind !== undefined && server.bind !== GATEWAY_LISTEN_ADDRESS) {
+    diagnostics.warn(object, `${where}: bind ${server.bind} is not supported yet; listening on ${GATEWAY_LISTEN_ADDRESS}`);
+  }
+  return true;
+}
+
+/** Effective host → the VirtualServices serving it on one port. */
+function bindHosts(index: CompileIndex, servers: readonly BoundServer[], bindings: BindingReport): Map<string, HostBinding> {
+  const hosts = new Map<string, HostBinding>();
+  for (const { gateway, server } of servers) {
+    const gatewayKey = gatewayRefOf(gateway);
+    const table = new HostTable<{ serverHost: ServerHost; written: string }>();
+    for (const written of server.hosts) {
+      const serverHost = parseServerHost(written, gateway.metadata.namespace);
+      table.add(serverHost.host, { serverHost, written });
+    }
+    for (const vs of index.virtualServicesByGateway.get(gatewayKey) ?? []) {
+      const vsKey = stateKey(vs.metadata.namespace, vs.metadata.name);
+      for (const vsHost of new Set(vs.spec.hosts)) {
+        for (const { host: serverHostName, value: { serverHost, written } } of table.overlapping(vsHost)) {
+          if (!serverHostAdmits(serverHost, vs.metadata.namespace)) {
+            bindings.refused(gatewayKey, vs, vsHost, written, serverHost.namespace);
+            continue;
+          }
+          bindings.bound(gatewayKey, vs, vsHost);
+          const effective = moreSpecificHost(serverHostName, vsHost);
+          let binding = hosts.get(effective);
+          if (!binding) {
+            binding = { virtualServices: new Map(), requireTls: false };
+            hosts.set(effective, binding);
+          }
+          const entry = binding.virtualServices.get(vsKey);
+          if (entry) entry.gateways.add(gatewayKey);
+          else binding.virtualServices.set(vsKey, { vs, gateways: new Set([gatewayKey]) });
+          if (server.tls?.httpsRedirect === true) binding.requireTls = true;
+        }
+      }
+    }
+  }
+  return hosts;
+}
+
+interface BuildContext {
+  index: CompileIndex;
+  node: ProxyNode;
+  diagnostics: Diagnostics;
+  clusters: ClusterRequests;
+}
+
+function buildVirtualHost(host: string, port: number, binding: HostBinding, context: BuildContext): VirtualHost {
+  const routes: EnvoyRoute[] = [];
+  const byName = [...binding.virtualServices.entries()].sort(([a], [b]) => compare(a, b));
+  for (const [, { vs, gateways }] of byName) {
+    const scope: RouteScope = {
+      port,
+      gateways,
+      proxyLabels: context.node.labels,
+      client: 'envoy',
+      index: context.index,
+      diagnostics: context.diagnostics,
+      clusters: context.clusters,
+    };
+    routes.push(...translateVirtualService(vs, scope));
+  }
+  return {
+    name: gatewayVirtualHostName(host, port),
+    domains: host === '*' ? ['*'] : [host, `${host}:${port}`],
+    routes,
+    // Istio's `tls.httpsRedirect`: Envoy answers plain-HTTP requests with a 301 to https.
+    ...(binding.requireTls ? { require_tls: 'ALL' as const } : {}),
+  };
+}
+
+function notFoundRoute(): EnvoyRoute {
+  return { match: { prefix: '/' }, direct_response: { status: 404 } };
+}
+
+/**
+ * Requests no route takes get 404, as in Istio. If a virtual host already takes every host
+ * (`*`), its routes get a final 404 catch-all (unless they end in one already); otherwise a
+ * last virtual host `blackhole:<port>` takes every other host.
+ */
+function ensureNotFound(virtualHosts: VirtualHost[], port: number): void {
+  const wildcard = virtualHosts.find((vh) => vh.domains.includes('*'));
+  if (wildcard) {
+    const last = wildcard.routes[wildcard.routes.length - 1];
+    if (!last || !isCatchAll(last.match)) wildcard.routes.push(notFoundRoute());
+    return;
+  }
+  virtualHosts.push({ name: blackholeVirtualHostName(port), domains: ['*'], routes: [notFoundRoute()] });
+}
+
+function buildListener(port: number, routeName: string): XdsResource {
+  const name = gatewayListenerName(port);
+  return {
+    name,
+    resource: {
+      name,
+      address: { socket_address: { address: GATEWAY_LISTEN_ADDRESS, port_value: port } },
+      filter_chains: [
+        { filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_${name}`, routeName) }] },
+      ],
+    },
+  };
+}
+
+/**
+ * Which VirtualService hosts found a server host on the selected Gateways, and which were turned
+ * away by a server host's namespace, so that a VirtualService that serves nothing is reported.
+ */
+class BindingReport {
+  private readonly boundHosts = new Set<string>();
+  private readonly boundPairs = new Set<string>();
+  private readonly refusals = new Map<string, { vs: VirtualServiceObject; message: string }>();
+
+  bound(gatewayKey: string, vs: VirtualServiceObject, vsHost: string): void {
+    const pair = `${gatewayKey}\u0000${stateKey(vs.metadata.namespace, vs.metadata.name)}`;
+    this.boundPairs.add(pair);
+    this.boundHosts.add(`${pair}\u0000${vsHost}`);
+  }
+
+  refused(gatewayKey: string, vs: VirtualServiceObject, vsHost: string, serverHost: string, admitted: string): void {
+    const key = `${gatewayKey}\u0000${stateKey(vs.metadata.namespace, vs.metadata.name)}\u0000${vsHost}`;
+    if (this.refusals.has(key)) return;
+    const message = `host ${vsHost}: server host ${serverHost} of Gateway ${gatewayKey} admits only VirtualServices of namespace ${admitted}`;
+    this.refusals.set(key, { vs, message });
+  }
+
+  report(index: CompileIndex, serversByPort: ReadonlyMap<number, readonly BoundServer[]>, diagnostics: Diagnostics): void {
+    for (const [key, { vs, message }] of this.refusals) {
+      if (!this.boundHosts.has(key)) diagnostics.warn(objectKey(vs), message);
+    }
+    const gatewayKeys = new Set<string>();
+    for (const servers of serversByPort.values()) for (const { gateway } of servers) gatewayKeys.add(gatewayRefOf(gateway));
+    for (const gatewayKey of gatewayKeys) {
+      for (const vs of index.virtualServicesByGateway.get(gatewayKey) ?? []) {
+        const pair = `${gatewayKey}\u0000${stateKey(vs.metadata.namespace, vs.metadata.name)}`;
+        if (this.boundPairs.has(pair)) continue;
+        if (vs.spec.hosts.some((host) => this.refusals.has(`${pair}\u0000${host}`))) continue; // already said why
+        diagnostics.warn(objectKey(vs), `hosts ${vs.spec.hosts.join(', ')} match no HTTP server host of Gateway ${gatewayKey}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The HTTP connection manager both kinds of listener carry: routes come over RDS (ADS), and the
+ * router is the one and last HTTP filter (grpc-js rejects a listener whose last filter is not
+ * the router).
+ */
+import { adsConfigSource } from './clusters.js';
+
+export const HCM_FILTER_NAME = 'envoy.filters.network.http_connection_manager';
+export const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+export const ROUTER_FILTER_NAME = 'envoy.filters.http.router';
+export const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+
+/** An `Any`-wrapped HttpConnectionManager reading RouteConfiguration `routeConfigName` over ADS. */
+export function httpConnectionManager(statPrefix: string, routeConfigName: string): Record<string, unknown> {
+  return {
+    '@type': HCM_TYPE,
+    stat_prefix: statPrefix,
+    rds: { route_config_name: routeConfigName, config_source: adsConfigSource() },
+    http_filters: [{ name: ROUTER_FILTER_NAME, typed_config: { '@type': ROUTER_TYPE } }],
+  };
+}

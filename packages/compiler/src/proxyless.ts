@@ -1,0 +1,82 @@
+/**
+ * Proxyless gRPC clients (`@grpc/grpc-js-xds`): for every TCP Service port an API listener
+ * named like the client's target (`xds:///<svc>.<ns>.svc.<domain>:<port>`), and a
+ * RouteConfiguration of the same name with one virtual host.
+ *
+ * By default the virtual host sends everything to the Service's own cluster. Mesh-bound
+ * VirtualServices for the host (`gateways` includes `mesh`) replace that default with their
+ * routes; a method no route matches then fails with UNAVAILABLE in the client, as it should —
+ * no 404 catch-all is added (a gRPC client cannot take a direct_response anyway).
+ */
+import { findServiceByHost, hostOfService, MESH_GATEWAY, objectKey, qualifyDestinationHost, type ServiceObject, type ServicePort } from '@meshgate/model';
+import type { ClusterRequests } from './clusters.js';
+import type { Diagnostics } from './diagnostics.js';
+import { httpConnectionManager } from './hcm.js';
+import { isWildcardHost } from './hosts.js';
+import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
+import { proxylessListenerName } from './naming.js';
+import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
+import type { ProxyNode, XdsResource } from './types.js';
+
+const MESH_ONLY: ReadonlySet<string> = new Set([MESH_GATEWAY]);
+
+export interface ProxylessOutput {
+  listeners: XdsResource[];
+  routes: XdsResource[];
+}
+
+/** TCP ports by number, one per number (gRPC runs over TCP only). */
+function grpcPorts(service: ServiceObject): ServicePort[] {
+  const byNumber = new Map<number, ServicePort>();
+  for (const port of service.spec.ports) {
+    if (port.protocol === 'TCP' && !byNumber.has(port.port)) byNumber.set(port.port, port);
+  }
+  return [...byNumber.values()].sort((a, b) => a.port - b.port);
+}
+
+export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnostics: Diagnostics, clusters: ClusterRequests): ProxylessOutput {
+  const listeners: XdsResource[] = [];
+  const routes: XdsResource[] = [];
+  for (const service of index.services) {
+    const fqdn = hostOfService(service, index.options.clusterDomain);
+    const virtualServices = meshVirtualServicesFor(index, fqdn);
+    for (const { port } of grpcPorts(service)) {
+      const name = proxylessListenerName(fqdn, port);
+      const scope: RouteScope = { port, gateways: MESH_ONLY, proxyLabels: node.labels, client: 'grpc', index, diagnostics, clusters };
+      let serviceRoutes: EnvoyRoute[] = virtualServices.flatMap((vs) => translateVirtualService(vs, scope));
+      // A VirtualService replaces the default only where it routes something on this port.
+      if (serviceRoutes.length === 0) {
+        serviceRoutes = [{ match: { prefix: '/' }, route: { cluster: clusters.request(fqdn, port, '', service) } }];
+      }
+      routes.push({
+        name,
+        resource: {
+          name,
+          // grpc-js matches the target with its port (`host:port`); the bare host is for targets without one.
+          virtual_hosts: [{ name, domains: [name, fqdn], routes: serviceRoutes }],
+        },
+      });
+      listeners.push({
+        name,
+        resource: { name, api_listener: { api_listener: httpConnectionManager(name, name) } },
+      });
+    }
+  }
+  reportHostsWithoutService(index, diagnostics);
+  return { listeners, routes };
+}
+
+/**
+ * A mesh VirtualService none of whose hosts is a Service routes nothing a proxyless client can
+ * ask for (listeners exist only for Services). One external host beside a Service host is the
+ * common "gateway + mesh" pattern and is not reported.
+ */
+function reportHostsWithoutService(index: CompileIndex, diagnostics: Diagnostics): void {
+  for (const vs of index.virtualServicesByGateway.get(MESH_GATEWAY) ?? []) {
+    const hosts = vs.spec.hosts.map((host) => qualifyDestinationHost(host, vs.metadata.namespace, index.options.clusterDomain));
+    const reachesAService = hosts.some((host) => isWildcardHost(host) || findServiceByHost(index.state, host, index.options.clusterDomain));
+    if (!reachesAService) {
+      diagnostics.warn(objectKey(vs), `no host of ${hosts.join(', ')} is a known Service; proxyless gRPC clients have no listener for it`);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Test support: golden cases on disk, folded into a MeshState through the model's own parse,
+ * validate and evolve — the same path the xds service takes.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { digestOf, evolve, initialState, parseDocuments, validateDocument, type MeshObject, type MeshState } from '@meshgate/model';
+import type { CompileOptions, ProxyNode } from '../src/index.js';
+
+export const OPTIONS: CompileOptions = { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' };
+
+/** `test/golden` in the source tree (tests run from `dist/test`). */
+export const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/golden');
+
+export function goldenCases(): string[] {
+  return readdirSync(GOLDEN_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/** Parses and validates multi-document YAML; any invalid document fails the test with its errors. */
+export function objectsFromYaml(text: string, where: string): MeshObject[] {
+  const parsed = parseDocuments(text);
+  if (!parsed.ok) throw new Error(`${where}: YAML error at ${parsed.error.line}:${parsed.error.column}: ${parsed.error.message}`);
+  try {
+    return objectsFrom(parsed.documents);
+  } catch (error) {
+    throw new Error(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Validates plain documents (as a test writes them inline) into objects. */
+export function objectsFrom(documents: readonly unknown[]): MeshObject[] {
+  return documents.map((document, i) => {
+    const result = validateDocument(document, { clusterDomain: OPTIONS.clusterDomain });
+    if (!result.valid) throw new Error(`document ${i} is invalid: ${JSON.stringify(result.errors)}`);
+    return result.value;
+  });
+}
+
+export function stateOf(objects: readonly MeshObject[]): MeshState {
+  let state = initialState();
+  objects.forEach((object, i) => {
+    state = evolve(state, i + 1, { type: 'ResourceApplied', data: { object, digest: digestOf(object), source: 'test' } });
+  });
+  return state;
+}
+
+const ROLES = ['sidecar', 'ingress-gateway', 'egress-gateway'] as const;
+const CLIENTS = ['envoy', 'grpc'] as const;
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
+}
+
+/** Reads a node.json, checking its shape rather than trusting it. */
+export function parseNode(text: string, where: string): ProxyNode {
+  const raw: unknown = JSON.parse(text);
+  if (typeof raw !== 'object' || raw === null) throw new Error(`${where}: not an object`);
+  const get = (key: string): unknown => (raw as Record<string, unknown>)[key];
+  const id = get('id');
+  const role = ROLES.find((r) => r === get('role'));
+  const client = CLIENTS.find((c) => c === get('client'));
+  const namespace = get('namespace');
+  const serviceAccount = get('serviceAccount');
+  const labels = get('labels');
+  if (typeof id !== 'string' || !role || !client || typeof namespace !== 'string' || typeof serviceAccount !== 'string' || !isStringRecord(labels)) {
+    throw new Error(`${where}: expected {id, role, namespace, serviceAccount, labels, client}`);
+  }
+  return { id, role, namespace, serviceAccount, labels, client };
+}
+
+export interface GoldenCase {
+  name: string;
+  dir: string;
+  objects: MeshObject[];
+  node: ProxyNode;
+}
+
+export function loadCase(name: string): GoldenCase {
+  const dir = path.join(GOLDEN_DIR, name);
+  return {
+    name,
+    dir,
+    objects: objectsFromYaml(readFileSync(path.join(dir, 'input.yaml'), 'utf8'), `${name}/input.yaml`),
+    node: parseNode(readFileSync(path.join(dir, 'node.json'), 'utf8'), `${name}/node.json`),
+  };
+}
+
+// ---------------------------------------------------------------- builders for inline documents
+
+export const INGRESS_NODE: ProxyNode = {
+  id: 'ingress-1',
+  role: 'ingress-gateway',
+  namespace: 'istio-system',
+  serviceAccount: 'istio-ingressgateway',
+  labels: { istio: 'ingressgateway' },
+  client: 'envoy',
+};
+
+export const GRPC_NODE: ProxyNode = {
+  id: 'client-1',
+  role: 'sidecar',
+  namespace: 'demo',
+  serviceAccount: 'client',
+  labels: { app: 'client' },
+  client: 'grpc',
+};
+
+export function service(namespace: string, name: string, ports: { name?: string; port: number }[]): unknown {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector: { app: name }, ports } };
+}
+
+export function gateway(namespace: string, name: string, servers: unknown[], selector: Record<string, string> = { istio: 'ingressgateway' }): unknown {
+  return { apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway', metadata: { name, namespace }, spec: { selector, servers } };
+}
+
+export function httpServer(port: number, hosts: string[], extra: Record<string, unknown> = {}): unknown {
+  return { port: { number: port, name: `http-${port}`, protocol: 'HTTP' }, hosts, ...extra };
+}
+
+export function virtualService(namespace: string, name: string, spec: Record<string, unknown>): unknown {
+  return { apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: { name, namespace }, spec };
+}

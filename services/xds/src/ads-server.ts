@@ -1,0 +1,175 @@
+/**
+ * Serves ADS (state of the world) over @grpc/grpc-js. The stream handler only routes requests
+ * to the connection's bookkeeping and writes responses; compiling and encoding happen in the
+ * ResourceCache, once per proxy kind and log position.
+ */
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { CompileOptions, TypeUrl } from '@meshgate/compiler';
+import { adsPackageDefinition } from '@meshgate/envoy-proto';
+import type { MeshState } from '@meshgate/model';
+import type { Logger } from 'pino';
+import { AdsConnection, type DiscoveryRequestLike, type DiscoveryResponseLike } from './ads-connection.js';
+import type { XdsMetrics } from './metrics.js';
+import { parseNode } from './node-info.js';
+import { compileKey, ResourceCache, TYPE_URLS_IN_PUSH_ORDER } from './resource-cache.js';
+
+export interface AdsServerOptions {
+  compile: CompileOptions;
+  logger: Logger;
+  metrics: XdsMetrics;
+  /** The current MeshState (the follower's). */
+  state: () => MeshState;
+}
+
+interface Stream {
+  connection?: AdsConnection;
+  call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>;
+}
+
+function isTypeUrl(value: string): value is TypeUrl {
+  return (TYPE_URLS_IN_PUSH_ORDER as string[]).includes(value);
+}
+
+/** What AdsServer emits, for tests and benchmarks that wait on the protocol instead of sleeping. */
+export interface AdsEvents {
+  ack: [proxyId: string, typeUrl: string, version: string];
+  nack: [proxyId: string, typeUrl: string, version: string, message: string];
+}
+
+export class AdsServer extends EventEmitter<AdsEvents> {
+  readonly cache: ResourceCache;
+  private readonly streams = new Set<Stream>();
+  private nextStreamId = 1;
+
+  constructor(private readonly options: AdsServerOptions) {
+    super();
+    this.cache = new ResourceCache(options.compile, {
+      onCompiled: (seconds, diagnostics) => {
+        options.metrics.compileDuration.observe(seconds);
+        for (const d of diagnostics) if (d.severity === 'error') options.logger.warn({ object: d.object }, d.message);
+      },
+      onEncodeError: (typeUrl, name, error) => {
+        options.metrics.encodeErrors.inc();
+        options.logger.error({ typeUrl, name, err: error }, 'compiled resource does not encode; not sent');
+      },
+    });
+  }
+
+  /** Registers the ADS service on a gRPC server. */
+  register(server: grpc.Server): void {
+    const definition = grpc.loadPackageDefinition(adsPackageDefinition());
+    const service = lookupService(definition, 'envoy.service.discovery.v3.AggregatedDiscoveryService');
+    server.addService(service, {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>) => this.handleStream(call),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'delta xDS is not served yet; use state of the world' });
+      },
+    });
+  }
+
+  /** The connections, for `GET /v1/proxies`. */
+  connections(): AdsConnection[] {
+    return [...this.streams].flatMap((s) => (s.connection ? [s.connection] : []));
+  }
+
+  /** Sends every connected proxy what changed since its last response. */
+  pushAll(): void {
+    const state = this.options.state();
+    const keys = new Set<string>();
+    for (const stream of this.streams) {
+      if (!stream.connection) continue;
+      keys.add(compileKey(stream.connection.node));
+      this.sendChanged(stream, state, undefined);
+    }
+    this.cache.retainOnly(keys);
+  }
+
+  closeAll(): void {
+    for (const stream of this.streams) stream.call.end();
+    this.streams.clear();
+  }
+
+  private handleStream(call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>): void {
+    const stream: Stream = { call };
+    const streamId = this.nextStreamId++;
+    this.streams.add(stream);
+    const { logger, metrics } = this.options;
+    const finish = () => {
+      if (!this.streams.delete(stream)) return;
+      metrics.connectedProxies.set(this.connections().length);
+      if (stream.connection) logger.info({ proxy: stream.connection.node.id, streamId }, 'proxy disconnected');
+    };
+    call.on('data', (request: DiscoveryRequestLike & { node?: unknown }) => {
+      try {
+        this.onRequest(stream, streamId, request);
+      } catch (error) {
+        logger.error({ err: error, streamId }, 'ADS request failed');
+        call.emit('error', { code: grpc.status.INTERNAL, details: 'internal error handling the request' });
+      }
+    });
+    call.on('end', () => {
+      finish();
+      call.end();
+    });
+    call.on('error', finish);
+    call.on('close', finish);
+    call.on('cancelled', finish);
+  }
+
+  private onRequest(stream: Stream, streamId: number, request: DiscoveryRequestLike & { node?: unknown }): void {
+    const { logger, metrics } = this.options;
+    if (!stream.connection) {
+      const parsed = parseNode(request.node);
+      if ('error' in parsed) {
+        stream.call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: parsed.error });
+        return;
+      }
+      for (const warning of parsed.warnings) logger.warn({ proxy: parsed.node.id }, warning);
+      stream.connection = new AdsConnection(streamId, parsed.node);
+      metrics.connectedProxies.set(this.connections().length);
+      logger.info({ proxy: parsed.node.id, role: parsed.node.role, client: parsed.node.client, streamId }, 'proxy connected');
+    }
+    const connection = stream.connection;
+    if (!isTypeUrl(request.type_url)) {
+      logger.warn({ proxy: connection.node.id, typeUrl: request.type_url }, 'unsupported resource type requested');
+      return;
+    }
+    const { outcome, respond } = connection.handleRequest(request);
+    if (outcome.kind === 'ack') {
+      metrics.acks.inc({ type: shortType(request.type_url) });
+      this.emit('ack', connection.node.id, request.type_url, outcome.version);
+    }
+    if (outcome.kind === 'nack') {
+      metrics.nacks.inc({ type: shortType(request.type_url) });
+      this.emit('nack', connection.node.id, request.type_url, outcome.nack.version, outcome.nack.message);
+      logger.warn({ proxy: connection.node.id, typeUrl: request.type_url, version: outcome.nack.version, error: outcome.nack.message }, 'proxy rejected configuration (NACK)');
+    }
+    if (respond) this.sendChanged(stream, this.options.state(), request.type_url);
+  }
+
+  /** Sends, in CDS → EDS → LDS → RDS order, each watched type whose content changed; `forced` is re-sent regardless. */
+  private sendChanged(stream: Stream, state: MeshState, forced: TypeUrl | undefined): void {
+    const connection = stream.connection;
+    if (!connection) return;
+    const resources = this.cache.resourcesFor(state, connection.node);
+    for (const typeUrl of TYPE_URLS_IN_PUSH_ORDER) {
+      const response = connection.responseFor(typeUrl, resources.byType, typeUrl === forced);
+      if (!response) continue;
+      stream.call.write(response);
+      this.options.metrics.pushes.inc({ type: shortType(typeUrl) });
+    }
+  }
+}
+
+export function shortType(typeUrl: string): string {
+  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
+}
+
+function lookupService(definition: grpc.GrpcObject, path: string): grpc.ServiceDefinition {
+  let node: unknown = definition;
+  for (const part of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+  const service = (node as { service?: grpc.ServiceDefinition } | undefined)?.service;
+  if (!service) throw new Error(`gRPC service ${path} not found in the loaded protos`);
+  return service;
+}

@@ -1,0 +1,101 @@
+/**
+ * The xds service, built but not started: a follower of the event log, the ADS server and the
+ * push loop between them. `main.ts` (or the embedded runner) starts it.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Bus } from '@meshgate/bus';
+import type { CompileOptions } from '@meshgate/compiler';
+import type { EventStore } from '@meshgate/eventlog';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { AdsServer } from './ads-server.js';
+import { createXdsMetrics } from './metrics.js';
+import { proxyConfig, proxyStatus, type ProxyStatus } from './proxy-status.js';
+import { StateFollower } from '@meshgate/follower';
+
+export interface XdsServiceOptions {
+  store: EventStore;
+  bus: Bus;
+  logger: Logger;
+  registry: Registry;
+  compile: CompileOptions;
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Shares the embedded process's follower instead of reading the log twice. */
+  follower?: StateFollower;
+  /** Quiet time before a push, so that a burst of events costs one push. */
+  pushDebounceMs?: number;
+}
+
+export class XdsService {
+  readonly follower: StateFollower;
+  readonly ads: AdsServer;
+  private readonly server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
+  private pushTimer?: NodeJS.Timeout;
+  private boundPort = 0;
+  private ready = false;
+  private readonly ownsFollower: boolean;
+
+  constructor(private readonly options: XdsServiceOptions) {
+    const metrics = createXdsMetrics(options.registry);
+    this.ownsFollower = options.follower === undefined;
+    this.follower = options.follower ?? new StateFollower({ store: options.store, bus: options.bus });
+    this.ads = new AdsServer({ compile: options.compile, logger: options.logger, metrics, state: () => this.follower.current });
+    this.ads.register(this.server);
+    this.follower.on('advanced', (sequence: number) => {
+      metrics.logSequence.set(sequence);
+      this.schedulePush();
+    });
+    this.follower.on('error', (error: unknown) => options.logger.error({ err: error }, 'reading the event log failed; will retry'));
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  async start(): Promise<void> {
+    if (this.ownsFollower) await this.follower.start();
+    const address = `${this.options.host ?? '0.0.0.0'}:${this.options.port}`;
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+    });
+    this.ready = true;
+    this.options.logger.info({ port: this.boundPort, sequence: this.follower.sequence }, 'xds serving ADS');
+  }
+
+  proxies(): ProxyStatus[] {
+    return this.ads
+      .connections()
+      .map(proxyStatus)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** The compiled configuration of a connected proxy, or undefined when no such proxy is connected. */
+  proxyConfig(id: string): Record<string, Record<string, unknown>[]> | undefined {
+    const connection = this.ads.connections().find((c) => c.node.id === id);
+    if (!connection) return undefined;
+    return proxyConfig(this.ads.cache.resourcesFor(this.follower.current, connection.node).byType);
+  }
+
+  private schedulePush(): void {
+    if (this.pushTimer) return;
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = undefined;
+      this.ads.pushAll();
+    }, this.options.pushDebounceMs ?? 5);
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    if (this.ownsFollower) await this.follower.close();
+    this.ads.closeAll();
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    this.server.forceShutdown();
+  }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// The xds service as its own process (distributed mode). Wiring only.
+import Fastify from 'fastify';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
+import { registerXdsAdminRoutes } from './admin-routes.js';
+import { XdsService } from './app.js';
+
+const config = loadConfig();
+const logger = createLogger('xds', config.logLevel);
+const registry = createRegistry('xds');
+const infra = await openInfrastructure(config, 'meshgate-xds');
+const xds = new XdsService({
+  store: infra.store,
+  bus: infra.bus,
+  logger,
+  registry,
+  compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain },
+  host: config.xdsHost,
+  port: config.xdsPort,
+});
+await xds.start();
+const admin = Fastify({ logger: false });
+registerXdsAdminRoutes(admin, xds, registry);
+await admin.listen({ host: config.apiHost, port: config.xdsAdminPort });
+logger.info({ xdsPort: xds.port, adminPort: config.xdsAdminPort, mode: infra.mode }, 'xds service started');
+
+stopOnSignals(logger, async () => {
+  await admin.close();
+  await xds.stop();
+  await infra.close();
+});

@@ -1,0 +1,30 @@
+/** Prometheus metrics of the xds service (names are what deploy/grafana queries). */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface XdsMetrics {
+  connectedProxies: Gauge;
+  pushes: Counter<'type'>;
+  acks: Counter<'type'>;
+  nacks: Counter<'type'>;
+  compileDuration: Histogram;
+  encodeErrors: Counter;
+  logSequence: Gauge;
+}
+
+export function createXdsMetrics(registry: Registry): XdsMetrics {
+  const registers = [registry];
+  return {
+    connectedProxies: new Gauge({ name: 'meshgate_xds_connected_proxies', help: 'ADS streams with a known node', registers }),
+    pushes: new Counter({ name: 'meshgate_xds_pushes_total', help: 'DiscoveryResponses sent, by resource type', labelNames: ['type'], registers }),
+    acks: new Counter({ name: 'meshgate_xds_acks_total', help: 'ACKs received, by resource type', labelNames: ['type'], registers }),
+    nacks: new Counter({ name: 'meshgate_xds_nacks_total', help: 'NACKs received, by resource type', labelNames: ['type'], registers }),
+    compileDuration: new Histogram({
+      name: 'meshgate_compile_duration_seconds',
+      help: 'Time to compile and encode the resources of one proxy kind',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    encodeErrors: new Counter({ name: 'meshgate_xds_encode_errors_total', help: 'Compiled resources that failed to encode (a compiler bug)', registers }),
+    logSequence: new Gauge({ name: 'meshgate_xds_log_sequence', help: 'The last event-log sequence folded into the mesh state', registers }),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Reads who a proxy is from its xDS `Node` (DESIGN.md "proxy node metadata"): `node.id` and the
+ * metadata keys ROLE, NAMESPACE, SERVICE_ACCOUNT, LABELS, CLIENT. The node arrives as
+ * @grpc/proto-loader decodes it (keepCase, oneofs), where a Struct is `{ fields: { KEY: Value } }`
+ * and a Value is `{ kind: 'string_value', string_value: '…' }` and so on.
+ */
+import type { ProxyNode } from '@meshgate/compiler';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Converts a decoded google.protobuf.Value into plain JSON. */
+export function valueToJson(value: unknown): Json {
+  if (!isRecord(value)) return null;
+  const kind = typeof value.kind === 'string' ? value.kind : undefined;
+  switch (kind) {
+    case 'string_value':
+      return String(value.string_value ?? '');
+    case 'number_value':
+      return Number(value.number_value ?? 0);
+    case 'bool_value':
+      return Boolean(value.bool_value);
+    case 'struct_value':
+      return structToJson(value.struct_value);
+    case 'list_value': {
+      const list = isRecord(value.list_value) && Array.isArray(value.list_value.values) ? value.list_value.values : [];
+      return list.map(valueToJson);
+    }
+    default:
+      return null;
+  }
+}
+
+/** Converts a decoded google.protobuf.Struct into a plain JSON object. */
+export function structToJson(struct: unknown): { [key: string]: Json } {
+  const out: { [key: string]: Json } = {};
+  if (!isRecord(struct) || !isRecord(struct.fields)) return out;
+  for (const [key, value] of Object.entries(struct.fields)) out[key] = valueToJson(value);
+  return out;
+}
+
+export interface NodeParseResult {
+  node: ProxyNode;
+  /** Things that were wrong with the metadata; the proxy is still served with defaults. */
+  warnings: string[];
+}
+
+const ROLES: ReadonlySet<string> = new Set(['sidecar', 'ingress-gateway', 'egress-gateway']);
+
+function isRole(value: string): value is ProxyNode['role'] {
+  return ROLES.has(value);
+}
+
+function stringMap(value: Json | undefined, warnings: string[]): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    warnings.push('metadata.LABELS: expected a map of strings');
+    return {};
+  }
+  const labels: Record<string, string> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = value[key];
+    if (typeof v === 'string') labels[key] = v;
+    else warnings.push(`metadata.LABELS.${key}: expected a string`);
+  }
+  return labels;
+}
+
+export function parseNode(raw: unknown): NodeParseResult | { error: string } {
+  if (!isRecord(raw)) return { error: 'the first DiscoveryRequest carries no node' };
+  const id = typeof raw.id === 'string' ? raw.id : '';
+  if (id === '') return { error: 'node.id is required and must be unique per proxy' };
+  const meta = structToJson(raw.metadata);
+  const warnings: string[] = [];
+  const text = (key: string): string | undefined => {
+    const v = meta[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v;
+    warnings.push(`metadata.${key}: expected a string`);
+    return undefined;
+  };
+  const client = text('CLIENT') === 'grpc' ? 'grpc' : 'envoy';
+  const roleText = text('ROLE');
+  let role: ProxyNode['role'] = 'sidecar';
+  if (roleText !== undefined) {
+    if (isRole(roleText)) role = roleText;
+    else warnings.push(`metadata.ROLE: unknown role "${roleText}", using sidecar`);
+  }
+  return {
+    node: {
+      id,
+      role,
+      client,
+      namespace: text('NAMESPACE') ?? 'default',
+      serviceAccount: text('SERVICE_ACCOUNT') ?? 'default',
+      labels: stringMap(meta.LABELS, warnings),
+    },
+    warnings,
+  };
+}

@@ -1,0 +1,45 @@
+/** What `GET /v1/proxies` and `GET /v1/proxies/:id/config` show of the connected proxies. */
+import type { ProxyNode } from '@meshgate/compiler';
+import type { AdsConnection, Nack } from './ads-connection.js';
+import { shortType } from './ads-server.js';
+import type { EncodedByType } from './resource-cache.js';
+
+export interface TypeStatus {
+  subscribed: string[] | '*';
+  sentVersion: string | null;
+  ackedVersion: string | null;
+  /** The last rejection of this type, until a later version is ACKed. */
+  nack: Nack | null;
+  /** true when the proxy ACKed what was last sent. */
+  synced: boolean;
+}
+
+export interface ProxyStatus {
+  id: string;
+  node: ProxyNode;
+  connectedAt: string;
+  types: Record<string, TypeStatus>;
+}
+
+export function proxyStatus(connection: AdsConnection): ProxyStatus {
+  const types: Record<string, TypeStatus> = {};
+  for (const [typeUrl, watch] of [...connection.watches].sort(([a], [b]) => a.localeCompare(b))) {
+    types[shortType(typeUrl)] = {
+      subscribed: watch.names ? [...watch.names].sort() : '*',
+      sentVersion: watch.sentVersion ?? null,
+      ackedVersion: watch.ackedVersion ?? null,
+      nack: watch.nack ?? null,
+      synced: watch.sentVersion !== undefined && watch.sentVersion === watch.ackedVersion,
+    };
+  }
+  return { id: connection.node.id, node: connection.node, connectedAt: connection.connectedAt, types };
+}
+
+/** The compiled configuration of a proxy, by short type name, as objects. */
+export function proxyConfig(byType: EncodedByType): Record<string, Record<string, unknown>[]> {
+  const out: Record<string, Record<string, unknown>[]> = {};
+  for (const [typeUrl, resources] of byType) {
+    out[shortType(typeUrl)] = [...resources.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => r.object);
+  }
+  return out;
+}
