@@ -2,7 +2,9 @@
  * Reads who a proxy is from its xDS `Node` (DESIGN.md "proxy node metadata"): `node.id` and the
  * metadata keys ROLE, NAMESPACE, SERVICE_ACCOUNT, LABELS, CLIENT. The node arrives as
  * @grpc/proto-loader decodes it (keepCase, oneofs), where a Struct is `{ fields: { KEY: Value } }`
- * and a Value is `{ kind: 'string_value', string_value: '…' }` and so on.
+ * and a Value is `{ kind: 'stringValue', stringValue: '…' }`: protobufjs defines the well-known
+ * Struct types itself with camelCase field names, so keepCase does not apply to them. The
+ * snake_case spelling is accepted too, for decoders that use the .proto's names.
  */
 import type { ProxyNode } from '@meshgate/compiler';
 
@@ -15,19 +17,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Converts a decoded google.protobuf.Value into plain JSON. */
 export function valueToJson(value: unknown): Json {
   if (!isRecord(value)) return null;
-  const kind = typeof value.kind === 'string' ? value.kind : undefined;
+  const field = (camel: string, snake: string): unknown => value[camel] ?? value[snake];
+  const kind = typeof value.kind === 'string' ? value.kind.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) : undefined;
   switch (kind) {
-    case 'string_value':
-      return String(value.string_value ?? '');
-    case 'number_value':
-      return Number(value.number_value ?? 0);
-    case 'bool_value':
-      return Boolean(value.bool_value);
-    case 'struct_value':
-      return structToJson(value.struct_value);
-    case 'list_value': {
-      const list = isRecord(value.list_value) && Array.isArray(value.list_value.values) ? value.list_value.values : [];
-      return list.map(valueToJson);
+    case 'stringValue':
+      return String(field('stringValue', 'string_value') ?? '');
+    case 'numberValue':
+      return Number(field('numberValue', 'number_value') ?? 0);
+    case 'boolValue':
+      return Boolean(field('boolValue', 'bool_value'));
+    case 'structValue':
+      return structToJson(field('structValue', 'struct_value'));
+    case 'listValue': {
+      const list = field('listValue', 'list_value');
+      return isRecord(list) && Array.isArray(list.values) ? list.values.map(valueToJson) : [];
     }
     default:
       return null;
