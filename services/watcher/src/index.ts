@@ -1,1 +1,12 @@
-export {};
+export { createWatcher, type Watcher, type WatcherOptions } from './app.js';
+export {
+  ManifestsSource,
+  DEFAULT_DEBOUNCE_MS,
+  DEFAULT_MAX_DELAY_MS,
+  DEFAULT_RESYNC_INTERVAL_MS,
+  type ManifestsSourceOptions,
+  type SyncReport,
+} from './manifests-source.js';
+export { describeProblem, identify, readManifest, type ManifestProblem, type ObservedObject } from './parse-manifest.js';
+export { changeId, desiredObjects, planChanges, type PlannedChange } from './change-plan.js';
+export { isManifestFileName, listManifestFiles, type DirectoryListing } from './manifest-files.js';

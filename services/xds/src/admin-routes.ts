@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { XdsService } from './app.js';
 
 export function registerXdsAdminRoutes(app: FastifyInstance, xds: XdsService, registry: Registry): void {
-  app.get('/v1/proxies', async () => xds.proxies());
+  app.get('/v1/proxies', async () => ({ items: xds.proxies() }));
   app.get<{ Params: { id: string } }>('/v1/proxies/:id/config', async (request, reply) => {
     const config = xds.proxyConfig(request.params.id);
     if (!config) return reply.code(404).send({ code: 'MG_ERR_NOT_FOUND', message: `no connected proxy with id ${request.params.id}` });

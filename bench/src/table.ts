@@ -1,0 +1,16 @@
+/** A plain-text table for the benchmark summary (also pasted into the README). */
+export interface Row {
+  benchmark: string;
+  p50: number;
+  p90: number;
+  unit: string;
+  runs: number;
+}
+
+export function formatTable(rows: Row[]): string {
+  const header = ['benchmark', 'p50', 'p90', 'unit', 'runs'];
+  const cells = rows.map((r) => [r.benchmark, String(r.p50), String(r.p90), r.unit, String(r.runs)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+}

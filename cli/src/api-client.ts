@@ -1,0 +1,123 @@
+/**
+ * The REST API of a running meshgate, over Node's global fetch. Failures become CliErrors with
+ * a message for a person: the server not running, or the server's own problem message.
+ */
+import { CliError, EXIT_UNREACHABLE } from './errors.js';
+import { isRecord, stringAt } from './json.js';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+
+export interface ApiResponse {
+  status: number;
+  /** Parsed JSON when the server sent JSON, the text otherwise. */
+  body: unknown;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** The server URL from `--server`, checked before anything is sent. */
+export function parseServerUrl(server: string): URL {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new CliError(`error: --server ${JSON.stringify(server)} is not a URL; expected e.g. ${DEFAULT_SERVER}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(`error: --server ${server} must be an http:// or https:// URL`);
+  }
+  return url;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (isRecord(cause) || cause instanceof Error) {
+    const code = stringAt(cause, 'code');
+    if (code) return code;
+  }
+  return undefined;
+}
+
+export function unreachable(server: string, error: unknown): CliError {
+  const code = errorCode(error);
+  const reason = code ?? (error instanceof Error ? error.message : String(error));
+  return new CliError(
+    `error: the meshgate server is not reachable at ${server} (${reason}). ` +
+      'Start it with `npm start` (or `meshgate up`), or point --server / MESHGATE_SERVER at a running one.',
+    EXIT_UNREACHABLE,
+  );
+}
+
+/** `error: <message> (<code>)` from a problem body, or the HTTP status when the body is not one. */
+export function problemMessage(response: ApiResponse): string {
+  const message = stringAt(response.body, 'message');
+  const code = stringAt(response.body, 'code');
+  if (message) return `error: ${message}${code ? ` (${code})` : ''}`;
+  return `error: the server answered HTTP ${response.status}`;
+}
+
+export class ApiClient {
+  readonly server: string;
+  private readonly base: URL;
+
+  constructor(
+    server: string,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.base = parseServerUrl(server);
+    this.server = server;
+  }
+
+  url(path: string, query: RequestOptions['query'] = {}): URL {
+    const url = new URL(path.replace(/^\//, ''), this.base.href.endsWith('/') ? this.base : `${this.base.href}/`);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url;
+  }
+
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
+    const response = await this.fetch(this.url(path, options.query), {
+      method,
+      body: options.body,
+      headers: { accept: 'application/json', ...(options.contentType ? { 'content-type': options.contentType } : {}), ...options.headers },
+    });
+    const text = await response.text();
+    const isJson = /[/+]json\b/.test(response.headers.get('content-type') ?? '');
+    let body: unknown = text;
+    if (isJson && text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new CliError(`error: the server sent malformed JSON (HTTP ${response.status})`);
+      }
+    }
+    return { status: response.status, body };
+  }
+
+  /** GET that must answer 200; anything else is reported as the server's problem. */
+  async getJson(path: string, query?: RequestOptions['query']): Promise<unknown> {
+    const response = await this.request('GET', path, { query });
+    if (response.status !== 200) throw new CliError(problemMessage(response));
+    return response.body;
+  }
+
+  /** The raw response, for streams the caller reads itself. */
+  async open(path: string, query: RequestOptions['query'], headers: Record<string, string>): Promise<Response> {
+    return this.fetch(this.url(path, query), { method: 'GET', headers });
+  }
+
+  private async fetch(url: URL, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, signal: this.signal });
+    } catch (error) {
+      if (this.signal?.aborted) throw error;
+      throw unreachable(this.server, error);
+    }
+  }
+}

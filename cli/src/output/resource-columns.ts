@@ -1,0 +1,117 @@
+/**
+ * The kind-specific columns of `meshgate get` tables: what one wants to see of each kind at a
+ * glance (hosts and gateways of a VirtualService, selector and ports of a Gateway, ...).
+ */
+import { arrayAt, at, labelsAt, numberAt, stringAt, stringsAt } from '../json.js';
+import { listCell } from './table.js';
+
+export interface KindColumns {
+  headers: string[];
+  cells(object: unknown): string[];
+}
+
+function text(value: string | undefined): string {
+  return value === undefined || value === '' ? '<none>' : value;
+}
+
+/** `80/HTTP`, `443/TCP`: a port number with its protocol, as kubectl prints ports. */
+function portCell(port: unknown, numberKey: string, protocolKey: string): string {
+  const number = numberAt(port, numberKey);
+  const protocol = stringAt(port, protocolKey);
+  if (number === undefined) return '?';
+  return protocol ? `${number}/${protocol}` : String(number);
+}
+
+function endpointAddresses(subset: unknown): string[] {
+  const ports = arrayAt(subset, 'ports').flatMap((port) => {
+    const number = numberAt(port, 'port');
+    return number === undefined ? [] : [number];
+  });
+  return arrayAt(subset, 'addresses').flatMap((address) => {
+    const ip = stringAt(address, 'ip');
+    if (ip === undefined) return [];
+    return ports.length === 0 ? [ip] : ports.map((port) => `${ip}:${port}`);
+  });
+}
+
+const COLUMNS: Readonly<Record<string, KindColumns>> = {
+  VirtualService: {
+    headers: ['HOSTS', 'GATEWAYS'],
+    cells: (object) => [listCell(stringsAt(object, 'spec', 'hosts')), listCell(stringsAt(object, 'spec', 'gateways'))],
+  },
+  Gateway: {
+    headers: ['SELECTOR', 'PORTS'],
+    cells: (object) => [
+      listCell(labelsAt(object, 'spec', 'selector')),
+      listCell(arrayAt(object, 'spec', 'servers').map((server) => portCell(at(server, 'port'), 'number', 'protocol')), 5),
+    ],
+  },
+  Service: {
+    headers: ['TYPE', 'CLUSTER-IP', 'PORTS', 'SELECTOR'],
+    cells: (object) => [
+      text(stringAt(object, 'spec', 'type') ?? 'ClusterIP'),
+      text(stringAt(object, 'spec', 'clusterIP')),
+      listCell(arrayAt(object, 'spec', 'ports').map((port) => portCell(port, 'port', 'protocol')), 5),
+      listCell(labelsAt(object, 'spec', 'selector')),
+    ],
+  },
+  Endpoints: {
+    headers: ['ENDPOINTS'],
+    cells: (object) => [listCell(arrayAt(object, 'subsets').flatMap(endpointAddresses))],
+  },
+  EndpointSlice: {
+    headers: ['ADDRESSTYPE', 'PORTS', 'ENDPOINTS'],
+    cells: (object) => [
+      text(stringAt(object, 'addressType')),
+      listCell(arrayAt(object, 'ports').map((port) => portCell(port, 'port', 'protocol'))),
+      listCell(arrayAt(object, 'endpoints').flatMap((endpoint) => stringsAt(endpoint, 'addresses'))),
+    ],
+  },
+  Pod: {
+    headers: ['IP', 'SERVICE-ACCOUNT'],
+    cells: (object) => [text(stringAt(object, 'status', 'podIP')), text(stringAt(object, 'spec', 'serviceAccountName'))],
+  },
+  Namespace: {
+    headers: ['LABELS'],
+    cells: (object) => [listCell(labelsAt(object, 'metadata', 'labels'), 5)],
+  },
+  DestinationRule: {
+    headers: ['HOST', 'SUBSETS'],
+    cells: (object) => [
+      text(stringAt(object, 'spec', 'host')),
+      listCell(arrayAt(object, 'spec', 'subsets').flatMap((subset) => stringAt(subset, 'name') ?? [])),
+    ],
+  },
+  ServiceEntry: {
+    headers: ['HOSTS', 'LOCATION', 'RESOLUTION'],
+    cells: (object) => [
+      listCell(stringsAt(object, 'spec', 'hosts')),
+      text(stringAt(object, 'spec', 'location')),
+      text(stringAt(object, 'spec', 'resolution')),
+    ],
+  },
+  IngressBackend: {
+    headers: ['BACKENDS', 'SOURCES'],
+    cells: (object) => [
+      listCell(arrayAt(object, 'spec', 'backends').map((backend) => `${stringAt(backend, 'name') ?? '?'}:${numberAt(backend, 'port', 'number') ?? '?'}`)),
+      listCell(arrayAt(object, 'spec', 'sources').map((source) => `${stringAt(source, 'kind') ?? '?'}/${stringAt(source, 'name') ?? '?'}`)),
+    ],
+  },
+  Ingress: {
+    headers: ['CLASS', 'HOSTS'],
+    cells: (object) => [
+      text(stringAt(object, 'spec', 'ingressClassName')),
+      listCell(arrayAt(object, 'spec', 'rules').flatMap((rule) => stringAt(rule, 'host') ?? [])),
+    ],
+  },
+  IngressClass: {
+    headers: ['CONTROLLER'],
+    cells: (object) => [text(stringAt(object, 'spec', 'controller'))],
+  },
+};
+
+const NO_COLUMNS: KindColumns = { headers: [], cells: () => [] };
+
+export function columnsFor(kind: string): KindColumns {
+  return COLUMNS[kind] ?? NO_COLUMNS;
+}

@@ -1,0 +1,63 @@
+/**
+ * The `meshgate` command line, built as a commander program around a CliContext. Each command
+ * lives in `commands/`; commands that start services (`up`) are registered by the caller
+ * through `extraCommands`, so that this module does not load the services.
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { registerApplyCommand } from './commands/apply.js';
+import { registerDeleteCommand } from './commands/delete.js';
+import { registerEventsCommand } from './commands/events.js';
+import { registerGetCommand } from './commands/get.js';
+import { registerProxyConfigCommand } from './commands/proxy-config.js';
+import { registerProxyStatusCommand } from './commands/proxy-status.js';
+import { defaultServer, processContext, type CliContext } from './context.js';
+import { stringAt } from './json.js';
+
+/** Adds one command (or several) to the program. */
+export type CommandRegistrar = (program: Command, context: CliContext) => void;
+
+const CLIENT_COMMANDS: readonly CommandRegistrar[] = [
+  registerApplyCommand,
+  registerGetCommand,
+  registerDeleteCommand,
+  registerEventsCommand,
+  registerProxyStatusCommand,
+  registerProxyConfigCommand,
+];
+
+function packageVersion(): string {
+  // dist/src/program.js → the package's package.json
+  const manifest: unknown = createRequire(import.meta.url)('../../package.json');
+  return stringAt(manifest, 'version') ?? '0.0.0';
+}
+
+/**
+ * The program with every client command, then `extraCommands` (e.g. `up`, added by the lead's
+ * wiring). `context` replaces parts of the real process (tests pass their own writers).
+ * Errors and help go through commander's output, and exits are thrown as CommanderError
+ * instead of ending the process: use `runProgram` to get the exit code.
+ */
+export function buildProgram(extraCommands: readonly CommandRegistrar[] = [], context: Partial<CliContext> = {}): Command {
+  const full: CliContext = { ...processContext(), ...context };
+  const program = new Command('meshgate')
+    .description('Control plane for service-mesh ingress and egress: apply objects, inspect state, events and proxies')
+    .version(packageVersion())
+    .option('-s, --server <url>', 'meshgate REST API (env MESHGATE_SERVER)', defaultServer(full.env))
+    .configureOutput({ writeOut: full.stdout, writeErr: full.stderr })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+  for (const register of [...CLIENT_COMMANDS, ...extraCommands]) register(program, full);
+  return program;
+}
+
+/** Parses `argv` (the arguments after the program name) and runs the command; resolves with the exit code. */
+export async function runProgram(program: Command, argv: readonly string[]): Promise<number> {
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The api service, built but not listening: `main.ts` listens and handles signals; tests use
+ * `inject()`. Everything that writes goes through one ApplyService.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Subscription } from '@meshgate/bus';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ApplyService } from './apply-service.js';
+import { registerDocumentParsers } from './body-parsers.js';
+import { registerErrorHandling } from './errors.js';
+import { startChangeIngestion } from './ingest.js';
+import { createApiMetrics, registerRequestMetrics } from './metrics.js';
+import { DEFAULT_BODY_LIMIT_BYTES, type ApiAppOptions, type RouteContext } from './options.js';
+import { registerApplyRoute } from './routes/apply.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerProxyRoutes } from './routes/proxies.js';
+import { registerResourceRoutes } from './routes/resources.js';
+
+export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstance> {
+  const { store, bus, follower, logger, registry } = options;
+  // Typed as fastify's logger interface so that the instance is a plain FastifyInstance.
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // Bodies may carry secrets: fastify's request log lines hold method, URL and status only.
+  });
+  const metrics = createApiMetrics(registry);
+  const applyService = new ApplyService({ store, bus, follower, logger, metrics, clusterDomain: options.clusterDomain });
+  const context: RouteContext = { store, follower, applyService, logger, registry, proxies: options.proxies };
+
+  // The follower reports read failures as 'error' events, which an EventEmitter throws when nobody
+  // listens. Whoever created the follower usually logs them; otherwise the api does.
+  if (follower.listenerCount('error') === 0) {
+    const onFollowerError = (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry');
+    follower.on('error', onFollowerError);
+    app.addHook('onClose', async () => {
+      follower.off('error', onFollowerError);
+    });
+  }
+
+  registerErrorHandling(app);
+  registerDocumentParsers(app);
+  registerRequestMetrics(app, metrics);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'meshgate api', version: '1', description: 'Apply, read and delete mesh objects; read and follow the event log.' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  registerHealthRoutes(app, context, { loadedSequence: await store.headSequence() });
+  registerApplyRoute(app, context);
+  registerResourceRoutes(app, context);
+  registerEventRoutes(app, context);
+  registerProxyRoutes(app, context);
+
+  if (options.consumeChanges !== false) {
+    let ingestion: Subscription | undefined;
+    app.addHook('onReady', async () => {
+      ingestion = await startChangeIngestion({ bus, applyService, logger, metrics });
+    });
+    app.addHook('preClose', async () => {
+      await ingestion?.unsubscribe();
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,48 @@
+/**
+ * What the api is built from. `main.ts` (or the embedded runner) opens the store and the bus,
+ * creates the follower and hands them in; tests do the same with PGlite and the in-process bus.
+ */
+import type { Bus } from '@meshgate/bus';
+import type { EventStore } from '@meshgate/eventlog';
+import type { StateFollower } from '@meshgate/follower';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ApplyService } from './apply-service.js';
+
+/** Connected proxies and their compiled configuration, as the xds service reports them. */
+export interface ProxySource {
+  list(): Promise<unknown[]> | unknown[];
+  /** undefined when no proxy with this id is connected. */
+  config(id: string): Promise<unknown> | unknown;
+}
+
+export interface ApiAppOptions {
+  store: EventStore;
+  bus: Bus;
+  follower: StateFollower;
+  logger: Logger;
+  registry: Registry;
+  /** Largest accepted request body. Default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** Present when an xds service runs alongside; without it the proxy endpoints answer 503. */
+  proxies?: ProxySource;
+  /** Suffix used to qualify short host names. Default as the model's (`cluster.local`). */
+  clusterDomain?: string;
+  /**
+   * Consume ResourceChanged messages from the bus (durable `meshgate-api`) while the app runs:
+   * started when the app is ready, stopped when it closes. Default true.
+   */
+  consumeChanges?: boolean;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** What the route modules need; built once by `buildApiApp`. */
+export interface RouteContext {
+  store: EventStore;
+  follower: StateFollower;
+  applyService: ApplyService;
+  logger: Logger;
+  registry: Registry;
+  proxies?: ProxySource;
+}

@@ -1,0 +1,142 @@
+/**
+ * Reads of the current state (from the follower's projection) and deletes (through the apply
+ * service). Paths: `/v1/resources[/:kind[/:namespace[/:name]]]`; `_` is the namespace of
+ * cluster-scoped kinds.
+ */
+import { isClusterScoped, KINDS, type Kind } from '@meshgate/model';
+import type { FastifyInstance } from 'fastify';
+import { apiError } from '../errors.js';
+import { namespaceFromSegment, pluralOf, resolveKind } from '../kinds.js';
+import type { RouteContext } from '../options.js';
+import { meshObjectSchema, objectResultSchema, problemResponses } from '../schemas.js';
+import { findObject, listObjects } from '../state-view.js';
+import { REST_SOURCE } from './apply.js';
+
+interface KindParams {
+  kind: string;
+}
+interface NamespaceParams extends KindParams {
+  namespace: string;
+}
+interface NameParams extends NamespaceParams {
+  name: string;
+}
+
+const SEQUENCE_HEADER = 'x-meshgate-sequence';
+
+const listResponse = {
+  200: {
+    type: 'object',
+    required: ['items', 'sequence'],
+    properties: {
+      items: { type: 'array', items: meshObjectSchema },
+      sequence: { type: 'integer', description: 'The log position these items reflect.' },
+    },
+  },
+  ...problemResponses(400),
+};
+
+function paramsSchema(...names: string[]) {
+  return {
+    type: 'object',
+    required: names,
+    properties: Object.fromEntries(names.map((name) => [name, { type: 'string', minLength: 1 }])),
+  };
+}
+
+function kindFrom(segment: string): Kind {
+  const kind = resolveKind(segment);
+  if (kind === undefined) {
+    const known = KINDS.map(pluralOf).join(', ');
+    throw apiError('MG_ERR_UNKNOWN_KIND', `unknown kind "${segment}"; known kinds: ${known}`);
+  }
+  return kind;
+}
+
+function describeRef(kind: Kind, namespace: string, name: string): string {
+  return isClusterScoped(kind) ? `${kind} ${name}` : `${kind} ${namespace}/${name}`;
+}
+
+export function registerResourceRoutes(app: FastifyInstance, context: RouteContext): void {
+  app.get('/v1/resources', { schema: { summary: 'List every stored object', response: listResponse } }, async (_request, reply) => {
+    const state = context.follower.current;
+    void reply.header(SEQUENCE_HEADER, state.sequence);
+    return { items: listObjects(state, {}), sequence: state.sequence };
+  });
+
+  app.get<{ Params: KindParams }>(
+    '/v1/resources/:kind',
+    { schema: { summary: 'List the objects of one kind', params: paramsSchema('kind'), response: listResponse } },
+    async (request, reply) => {
+      const kind = kindFrom(request.params.kind);
+      const state = context.follower.current;
+      void reply.header(SEQUENCE_HEADER, state.sequence);
+      return { items: listObjects(state, { kind }), sequence: state.sequence };
+    },
+  );
+
+  app.get<{ Params: NamespaceParams }>(
+    '/v1/resources/:kind/:namespace',
+    { schema: { summary: 'List the objects of one kind in one namespace', params: paramsSchema('kind', 'namespace'), response: listResponse } },
+    async (request, reply) => {
+      const kind = kindFrom(request.params.kind);
+      const state = context.follower.current;
+      void reply.header(SEQUENCE_HEADER, state.sequence);
+      return { items: listObjects(state, { kind, namespace: namespaceFromSegment(request.params.namespace) }), sequence: state.sequence };
+    },
+  );
+
+  app.get<{ Params: NameParams }>(
+    '/v1/resources/:kind/:namespace/:name',
+    {
+      schema: {
+        summary: 'Get one object',
+        description: `The object as stored; the \`${SEQUENCE_HEADER}\` header gives the log position it reflects.`,
+        params: paramsSchema('kind', 'namespace', 'name'),
+        response: { 200: meshObjectSchema, ...problemResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const kind = kindFrom(request.params.kind);
+      const namespace = namespaceFromSegment(request.params.namespace);
+      const { name } = request.params;
+      const state = context.follower.current;
+      const object = findObject(state, { kind, namespace, name });
+      if (object === undefined) throw apiError('MG_ERR_NOT_FOUND', `${describeRef(kind, namespace, name)} not found`);
+      void reply.header(SEQUENCE_HEADER, state.sequence);
+      return object;
+    },
+  );
+
+  app.delete<{ Params: NameParams; Headers: { 'idempotency-key'?: string } }>(
+    '/v1/resources/:kind/:namespace/:name',
+    {
+      schema: {
+        summary: 'Delete one object',
+        description: 'Appends a ResourceDeleted event; the response comes once the deletion is visible to reads.',
+        params: paramsSchema('kind', 'namespace', 'name'),
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['sequence', 'result'],
+            properties: { sequence: { type: 'integer' }, result: objectResultSchema },
+          },
+          ...problemResponses(400, 404, 409, 503),
+        },
+      },
+    },
+    async (request) => {
+      const kind = kindFrom(request.params.kind);
+      const namespace = namespaceFromSegment(request.params.namespace);
+      const { name } = request.params;
+      const outcome = await context.applyService.delete({
+        ref: { kind, namespace, name },
+        source: REST_SOURCE,
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      if (!outcome.found) throw apiError('MG_ERR_NOT_FOUND', `${describeRef(kind, namespace, name)} not found`);
+      return { sequence: outcome.sequence, result: outcome.result };
+    },
+  );
+}

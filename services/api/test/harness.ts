@@ -1,0 +1,129 @@
+/**
+ * A built api over a real store and bus: PGlite in memory and the in-process bus unless the test
+ * hands in others. Log lines are kept in `logs` so that tests can look at what was logged.
+ */
+import type { Bus } from '@meshgate/bus';
+import { openBus } from '@meshgate/bus';
+import { openEventStore, type EventStore } from '@meshgate/eventlog';
+import { StateFollower } from '@meshgate/follower';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { buildApiApp } from '../src/app.js';
+import type { ProxySource } from '../src/options.js';
+
+export type LogRecord = Record<string, unknown>;
+
+export interface Harness {
+  app: FastifyInstance;
+  store: EventStore;
+  bus: Bus;
+  follower: StateFollower;
+  registry: Registry;
+  logs: LogRecord[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** A store the test owns (and closes); by default the harness opens PGlite in memory and closes it. */
+  store?: EventStore;
+  /** A bus the test owns (and closes); by default the harness opens an in-process bus and closes it. */
+  bus?: Bus;
+  bodyLimitBytes?: number;
+  proxies?: ProxySource;
+  consumeChanges?: boolean;
+  /** Start the follower before building the app (default true). */
+  startFollower?: boolean;
+}
+
+export function capturingLogger(logs: LogRecord[]) {
+  return pino(
+    { level: 'debug' },
+    {
+      write(line: string) {
+        const record: unknown = JSON.parse(line);
+        if (typeof record === 'object' && record !== null) logs.push({ ...record });
+      },
+    },
+  );
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const store = options.store ?? (await openEventStore({ memory: true }));
+  const bus = options.bus ?? (await openBus({ redeliveryDelayMs: 20 }));
+  const ownsStore = options.store === undefined;
+  const ownsBus = options.bus === undefined;
+  const follower = new StateFollower({ store, bus });
+  if (options.startFollower !== false) await follower.start();
+  const logs: LogRecord[] = [];
+  const registry = new Registry();
+  const app = await buildApiApp({
+    store,
+    bus,
+    follower,
+    logger: capturingLogger(logs),
+    registry,
+    bodyLimitBytes: options.bodyLimitBytes,
+    proxies: options.proxies,
+    consumeChanges: options.consumeChanges,
+  });
+  await app.ready();
+  return {
+    app,
+    store,
+    bus,
+    follower,
+    registry,
+    logs,
+    async close() {
+      await app.close();
+      await follower.close();
+      if (ownsBus) await bus.close();
+      if (ownsStore) await store.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * The real store with some methods replaced, to make it fail the way an unreachable database
+ * would; everything else runs against the store itself.
+ */
+export function storeWithOverrides(store: EventStore, overrides: Partial<EventStore>): EventStore {
+  return new Proxy(store, {
+    get(target, property) {
+      const override: unknown = Reflect.get(overrides, property);
+      if (override !== undefined) return override;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * The real store, with every call first yielding to the event loop as a network round trip
+ * would. PGlite answers within one chain of microtasks, so without this two requests never
+ * interleave in process and races between writers cannot happen.
+ */
+export function storeWithRoundTrips(store: EventStore): EventStore {
+  return new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return value.apply(target, args);
+      };
+    },
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * Foundation e2e, distributed mode: api, xds and watcher as their own processes against the real
+ * Postgres and NATS JetStream; a real @grpc/grpc-js-xds client. Covers the xds process being
+ * killed and restarted: the client reconnects, gets the same versions, and events appended
+ * while xds was down are not lost.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import * as grpcXds from '@grpc/grpc-js-xds';
+import { createTestDatabase, natsUrl, uniqueName, type TestDatabase } from '@meshgate/testkit';
+import { call, callUntil, METHODS, startBackend, type Backend } from '../src/backends.js';
+import { proxylessBootstrap, useBootstrap } from '../src/bootstrap.js';
+import { startService, waitReady, type ServiceProcess } from '../src/processes.js';
+import { apply, eventually, getJson, proxies, type ProxyStatusBody } from '../src/rest.js';
+import { NAMESPACE, servicesYaml, TARGET, virtualServiceYaml } from '../src/scenario.js';
+import { freePort } from '../src/ports.js';
+
+const NODE_ID = 'echo-client-distributed';
+let database: TestDatabase;
+let manifests: string;
+let env: Record<string, string>;
+let apiUrl: string;
+let xdsAdminUrl: string;
+let xdsPort: number;
+let api: ServiceProcess;
+let xds: ServiceProcess;
+let watcher: ServiceProcess;
+let backendA: Backend;
+let backendB: Backend;
+let client: grpc.Client;
+
+async function startXds(): Promise<ServiceProcess> {
+  const started = startService('xds', env);
+  await waitReady(started, `${xdsAdminUrl}/readyz`);
+  return started;
+}
+
+before(async () => {
+  database = await createTestDatabase('mg_e2e');
+  const nats = await natsUrl();
+  const suffix = uniqueName('e2e');
+  const [apiPort, xdsAdminPort] = [await freePort(), await freePort()];
+  xdsPort = await freePort();
+  apiUrl = `http://127.0.0.1:${apiPort}`;
+  xdsAdminUrl = `http://127.0.0.1:${xdsAdminPort}`;
+  manifests = mkdtempSync(path.join(tmpdir(), 'meshgate-manifests-'));
+  env = {
+    DATABASE_URL: database.url,
+    NATS_URL: nats,
+    MESHGATE_NATS_STREAM: suffix.toUpperCase(),
+    MESHGATE_NATS_SUBJECT_PREFIX: `${suffix}.changes`,
+    MESHGATE_NATS_DOORBELL: `${suffix}.events`,
+    MESHGATE_API_HOST: '127.0.0.1',
+    MESHGATE_API_PORT: String(apiPort),
+    MESHGATE_XDS_HOST: '127.0.0.1',
+    MESHGATE_XDS_PORT: String(xdsPort),
+    MESHGATE_XDS_ADMIN_PORT: String(xdsAdminPort),
+    MESHGATE_XDS_ADMIN_URL: xdsAdminUrl,
+    MESHGATE_MANIFESTS_DIR: manifests,
+  };
+  api = startService('api', env);
+  await waitReady(api, `${apiUrl}/readyz`);
+  xds = await startXds();
+  watcher = startService('watcher', env);
+  backendA = await startBackend('A', '127.0.0.2');
+  backendB = await startBackend('B', '127.0.0.3');
+  useBootstrap(proxylessBootstrap(`127.0.0.1:${xdsPort}`, { id: NODE_ID, namespace: NAMESPACE }));
+  grpcXds.register();
+});
+
+after(async () => {
+  client?.close();
+  await backendA?.stop();
+  await backendB?.stop();
+  for (const service of [watcher, xds, api]) await service?.stop();
+  await database?.drop();
+  rmSync(manifests, { recursive: true, force: true });
+});
+
+async function syncedStatus(): Promise<ProxyStatusBody> {
+  return eventually('the proxy to ACK every type', async () => {
+    const list = await proxies(apiUrl);
+    const status = list.find((p) => p.id === NODE_ID);
+    return status && Object.keys(status.types).length >= 4 && Object.values(status.types).every((t) => t.synced) ? status : undefined;
+  });
+}
+
+function versions(status: ProxyStatusBody): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(status.types).map(([type, t]) => [type, t.ackedVersion]));
+}
+
+test('services from the watched manifests directory and a VirtualService from REST route the client', async () => {
+  writeFileSync(path.join(manifests, 'services.yaml'), servicesYaml(backendA, backendB));
+  await eventually('the watcher to deliver the Services through NATS to the api', async () => {
+    const { status } = await getJson(`${apiUrl}/v1/resources/Endpoints/${NAMESPACE}/backend-b`);
+    return status === 200 ? true : undefined;
+  });
+  const applied = await apply(apiUrl, virtualServiceYaml('backend-a', 'backend-b'));
+  assert.equal(applied.status, 200, JSON.stringify(applied.body));
+
+  client = new grpc.Client(TARGET, grpc.credentials.createInsecure());
+  assert.deepEqual(await callUntil(client, METHODS.hello, (r) => r.ok), { ok: true, servedBy: 'A' });
+  assert.deepEqual(await call(client, METHODS.ping), { ok: true, servedBy: 'B' });
+  const lost = await call(client, METHODS.unrouted);
+  assert.equal(lost.code, grpc.status.UNAVAILABLE);
+});
+
+test('xds killed and restarted: the client reconnects and gets the same versions', async () => {
+  const before = await syncedStatus();
+  await xds.kill();
+  xds = await startXds();
+  const after = await eventually('the client to reconnect to the new xds process', async () => {
+    const status = await syncedStatus();
+    return status.connectedAt !== before.connectedAt ? status : undefined;
+  });
+  assert.deepEqual(versions(after), versions(before), 'content-hash versions survive a restart');
+  assert.deepEqual(await call(client, METHODS.hello), { ok: true, servedBy: 'A' });
+});
+
+test('events appended while xds is down are not lost', async () => {
+  await xds.kill();
+  const applied = await apply(apiUrl, virtualServiceYaml('backend-b', 'backend-a'));
+  assert.equal(applied.status, 200, JSON.stringify(applied.body));
+  assert.equal(applied.body.results?.[0]?.action, 'configured');
+  xds = await startXds();
+  const moved = await callUntil(client, METHODS.hello, (r) => r.ok && r.servedBy === 'B', 30000);
+  assert.deepEqual(moved, { ok: true, servedBy: 'B' });
+  assert.deepEqual(await call(client, METHODS.ping), { ok: true, servedBy: 'A' });
+});
