@@ -95,7 +95,16 @@ export class XdsService {
     if (this.pushTimer) clearTimeout(this.pushTimer);
     if (this.ownsFollower) await this.follower.close();
     this.ads.closeAll();
-    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
-    this.server.forceShutdown();
+    // Proxies keep their ADS streams open: give them a moment to go, then cut what is left.
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 1000);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
   }
 }
