@@ -55,6 +55,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     registry,
     bodyLimitBytes: config.applyBodyLimitBytes,
     clusterDomain: config.clusterDomain,
+    trustDomain: config.trustDomain,
     proxies: { list: () => xds.proxies(), config: (id: string) => xds.proxyConfig(id) },
   });
   const address = await api.listen({ host: config.apiHost, port: config.apiPort });

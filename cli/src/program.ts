@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerCompileCommand } from './commands/compile.js';
 import { registerDeleteCommand } from './commands/delete.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerGetCommand } from './commands/get.js';
@@ -24,6 +25,7 @@ const CLIENT_COMMANDS: readonly CommandRegistrar[] = [
   registerEventsCommand,
   registerProxyStatusCommand,
   registerProxyConfigCommand,
+  registerCompileCommand,
 ];
 
 function packageVersion(): string {

@@ -13,6 +13,7 @@ import { startChangeIngestion } from './ingest.js';
 import { createApiMetrics, registerRequestMetrics } from './metrics.js';
 import { DEFAULT_BODY_LIMIT_BYTES, type ApiAppOptions, type RouteContext } from './options.js';
 import { registerApplyRoute } from './routes/apply.js';
+import { registerCompileRoute } from './routes/compile.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerProxyRoutes } from './routes/proxies.js';
@@ -57,6 +58,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   registerResourceRoutes(app, context);
   registerEventRoutes(app, context);
   registerProxyRoutes(app, context);
+  registerCompileRoute(app, context, { clusterDomain: options.clusterDomain ?? 'cluster.local', trustDomain: options.trustDomain ?? 'cluster.local' });
 
   if (options.consumeChanges !== false) {
     let ingestion: Subscription | undefined;

@@ -20,6 +20,7 @@ const app = await buildApiApp({
   registry,
   bodyLimitBytes: config.applyBodyLimitBytes,
   clusterDomain: config.clusterDomain,
+  trustDomain: config.trustDomain,
   proxies: config.xdsAdminUrl ? remoteProxySource(config.xdsAdminUrl) : undefined,
 });
 await app.listen({ host: config.apiHost, port: config.apiPort });

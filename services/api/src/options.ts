@@ -28,6 +28,8 @@ export interface ApiAppOptions {
   proxies?: ProxySource;
   /** Suffix used to qualify short host names. Default as the model's (`cluster.local`). */
   clusterDomain?: string;
+  /** The mesh trust domain, for what `GET /v1/compile` shows. Default `cluster.local`. */
+  trustDomain?: string;
   /**
    * Consume ResourceChanged messages from the bus (durable `meshgate-api`) while the app runs:
    * started when the app is ready, stopped when it closes. Default true.
