@@ -31,7 +31,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
   const logger = createLogger('meshgate', options.logLevel ?? config.logLevel);
   const registry = createRegistry('meshgate');
   const infra = await openInfrastructure(config, 'meshgate', { memory: options.memory });
-  const follower = new StateFollower({ store: infra.store, bus: infra.bus });
+  const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
   follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
   await follower.start();
 

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { Bus, Subscription } from '@meshgate/bus';
 import type { EventStore } from '@meshgate/eventlog';
-import { deserialiseState, evolve, initialState, type MeshState } from '@meshgate/model';
+import { deserialiseState, evolve, initialState, serialiseState, type MeshState } from '@meshgate/model';
 
 export const MESH_STATE_SNAPSHOT = 'mesh-state';
 
@@ -19,6 +19,12 @@ export interface StateFollowerOptions {
   pollIntervalMs?: number;
   /** Events read per query. */
   batchSize?: number;
+  /**
+   * Save a snapshot of the state after this many events since the last one, so that a restart
+   * replays from the snapshot instead of from event 1. One follower per deployment should write
+   * (the api's); 0 or undefined never writes.
+   */
+  snapshotEvery?: number;
 }
 
 export class StateFollower extends EventEmitter {
@@ -28,6 +34,8 @@ export class StateFollower extends EventEmitter {
   private reading: Promise<void> = Promise.resolve();
   private readAgain = false;
   private closed = false;
+  private snapshotSequence = 0;
+  private snapshotting?: Promise<void>;
 
   constructor(private readonly options: StateFollowerOptions) {
     super();
@@ -43,7 +51,10 @@ export class StateFollower extends EventEmitter {
 
   async start(): Promise<void> {
     const snapshot = await this.options.store.loadSnapshot<unknown>(MESH_STATE_SNAPSHOT);
-    if (snapshot) this.state = deserialiseState(snapshot.state);
+    if (snapshot) {
+      this.state = deserialiseState(snapshot.state);
+      this.snapshotSequence = this.state.sequence;
+    }
     await this.readOn();
     this.doorbell = await this.options.bus.onDoorbell((bell) => {
       if (bell.head > this.state.sequence) void this.catchUp();
@@ -89,6 +100,30 @@ export class StateFollower extends EventEmitter {
       if (events.length < batchSize) break;
     }
     if (this.state.sequence !== before) this.emit('advanced', this.state.sequence);
+    this.maybeSnapshot();
+  }
+
+  /** Starts a snapshot save when enough events have passed; never two at once. */
+  private maybeSnapshot(): void {
+    const every = this.options.snapshotEvery ?? 0;
+    if (every <= 0 || this.snapshotting || this.state.sequence - this.snapshotSequence < every) return;
+    // Serialise now, synchronously: the state object keeps changing as the follower reads on.
+    const sequence = this.state.sequence;
+    const serialised = serialiseState(this.state);
+    this.snapshotting = this.options.store
+      .saveSnapshot({ name: MESH_STATE_SNAPSHOT, sequence, state: serialised })
+      .then(
+        () => {
+          this.snapshotSequence = sequence;
+          this.emit('snapshot', sequence);
+        },
+        (error: unknown) => {
+          this.emit('error', error);
+        },
+      )
+      .finally(() => {
+        this.snapshotting = undefined;
+      });
   }
 
   async close(): Promise<void> {
@@ -96,5 +131,6 @@ export class StateFollower extends EventEmitter {
     if (this.poller) clearInterval(this.poller);
     await this.doorbell?.unsubscribe();
     await this.reading;
+    await this.snapshotting;
   }
 }

@@ -27,6 +27,8 @@ export interface MeshgateConfig {
   logLevel: string;
   applyBodyLimitBytes: number;
   manifestsDir?: string;
+  /** The api saves a MeshState snapshot after this many events (0: never). */
+  snapshotEvery: number;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -72,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig
     logLevel: optional(env, 'MESHGATE_LOG_LEVEL') ?? 'info',
     applyBodyLimitBytes: positiveInt(env, 'MESHGATE_APPLY_BODY_LIMIT', 1024 * 1024),
     manifestsDir: optional(env, 'MESHGATE_MANIFESTS_DIR'),
+    snapshotEvery: positiveInt(env, 'MESHGATE_SNAPSHOT_EVERY', 1000),
   };
 }

@@ -9,7 +9,7 @@ const config = loadConfig();
 const logger = createLogger('api', config.logLevel);
 const registry = createRegistry('api');
 const infra = await openInfrastructure(config, 'meshgate-api');
-const follower = new StateFollower({ store: infra.store, bus: infra.bus });
+const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
 await follower.start();
 const app = await buildApiApp({
