@@ -34,17 +34,53 @@ async function requireReachable(url: string, what: string, defaultPort: number, 
   }
 }
 
-/** The admin URL of a reachable Postgres server, or an error naming what is missing. */
+let containerUrls: Promise<{ postgres: string; nats: string } | undefined> | undefined;
+
+/**
+ * Where a Docker engine answers (and MESHGATE_TESTCONTAINERS is not "off"), one PostgreSQL and
+ * one NATS container per test process, through testcontainers (its reaper removes them when the
+ * process ends). undefined when no engine answers: the caller falls back to the local servers.
+ */
+function containers(): Promise<{ postgres: string; nats: string } | undefined> {
+  containerUrls ??= (async () => {
+    if (process.env.MESHGATE_TESTCONTAINERS === 'off') return undefined;
+    const tc = await import('testcontainers');
+    const engine = await Promise.race([
+      tc.getContainerRuntimeClient().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3000).unref()),
+    ]);
+    if (!engine) return undefined;
+    const postgres = await new tc.GenericContainer('postgres:16-alpine')
+      .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
+      .withExposedPorts(5432)
+      .withWaitStrategy(tc.Wait.forLogMessage(/database system is ready to accept connections/, 2))
+      .start();
+    const nats = await new tc.GenericContainer('nats:2').withCommand(['-js']).withExposedPorts(4222).withWaitStrategy(tc.Wait.forLogMessage(/Server is ready/)).start();
+    return {
+      postgres: `postgres://postgres@${postgres.getHost()}:${postgres.getMappedPort(5432)}/postgres`,
+      nats: `nats://${nats.getHost()}:${nats.getMappedPort(4222)}`,
+    };
+  })();
+  return containerUrls;
+}
+
+/**
+ * The admin URL of a reachable Postgres server, or an error naming what is missing:
+ * DATABASE_URL, else a testcontainers container where Docker answers, else the local server.
+ */
 export async function postgresAdminUrl(): Promise<string> {
-  const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  await requireReachable(url, 'PostgreSQL', 5432, 'Set DATABASE_URL or start the local server (see .ci/run).');
+  const url = process.env.DATABASE_URL ?? (await containers())?.postgres ?? DEFAULT_DATABASE_URL;
+  await requireReachable(url, 'PostgreSQL', 5432, 'Set DATABASE_URL, run a Docker engine for testcontainers, or start the local server (see .ci/run).');
   return url;
 }
 
-/** The URL of a reachable NATS server with JetStream, or an error naming what is missing. */
+/** The URL of a reachable NATS server with JetStream (NATS_URL, else a container, else local), or an error naming what is missing. */
 export async function natsUrl(): Promise<string> {
-  const url = process.env.NATS_URL ?? DEFAULT_NATS_URL;
-  await requireReachable(url, 'NATS', 4222, 'Set NATS_URL or start nats-server with -js (see .ci/run).');
+  const url = process.env.NATS_URL ?? (await containers())?.nats ?? DEFAULT_NATS_URL;
+  await requireReachable(url, 'NATS', 4222, 'Set NATS_URL, run a Docker engine for testcontainers, or start nats-server with -js (see .ci/run).');
   return url;
 }
 
