@@ -12,3 +12,4 @@ export {
 } from './naming.js';
 export { hostsOverlap, moreSpecificHost, parseServerHost } from './hosts.js';
 export { parseGoDuration } from './duration.js';
+export { consistencyProblems } from './consistency.js';
