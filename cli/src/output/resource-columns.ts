@@ -91,10 +91,12 @@ const COLUMNS: Readonly<Record<string, KindColumns>> = {
     ],
   },
   IngressBackend: {
-    headers: ['BACKENDS', 'SOURCES'],
+    // STATUS is derived by the api (committed, or rejected when an earlier IngressBackend claims the backend), as OSM's printer column.
+    headers: ['BACKENDS', 'SOURCES', 'STATUS'],
     cells: (object) => [
       listCell(arrayAt(object, 'spec', 'backends').map((backend) => `${stringAt(backend, 'name') ?? '?'}:${numberAt(backend, 'port', 'number') ?? '?'}`)),
       listCell(arrayAt(object, 'spec', 'sources').map((source) => `${stringAt(source, 'kind') ?? '?'}/${stringAt(source, 'name') ?? '?'}`)),
+      text(stringAt(object, 'status', 'currentStatus')),
     ],
   },
   Ingress: {

@@ -6,11 +6,15 @@
 export * from './types.js';
 
 export { parseDocuments, MAX_ALIAS_COUNT, type ParseError, type ParseResult } from './parse.js';
-export { validateDocument, apiVersionsOf, type ValidateOptions } from './validate/index.js';
+export { validateDocument, apiVersionsOf, describeKind, type ValidateOptions } from './validate/index.js';
+export { INGRESS_BACKEND_PROTOCOLS, INGRESS_SOURCE_KINDS } from './validate/ingress-backend.js';
+export { INGRESS_PATH_TYPES, INGRESS_VERSIONS } from './validate/ingress.js';
+export { MESH_CONFIG_VERSIONS } from './validate/mesh-config.js';
+export { MAX_JSON_DEPTH } from './validate/json.js';
 export { GATEWAY_PROTOCOLS } from './validate/gateway.js';
 export { checkRegex } from './validate/string-match.js';
 
-export { KINDS, CLUSTER_SCOPED_KINDS, isKind, isClusterScoped, objectKey, parseObjectKey, refOf, stateKey } from './keys.js';
+export { KINDS, FOREIGN_KINDS, CLUSTER_SCOPED_KINDS, isKind, isForeignKind, isClusterScoped, objectKey, parseObjectKey, refOf, stateKey } from './keys.js';
 export { canonicalJson, digestOf, sortKeysDeep } from './canonical.js';
 export {
   DEFAULT_CLUSTER_DOMAIN,
@@ -20,7 +24,8 @@ export {
   qualifyDestinationHost,
   qualifyGatewayRef,
 } from './hosts.js';
-export { canonicalIP, isIP, isIPv4, isIPv6 } from './ip.js';
+export { canonicalIP, isIP, isIPv4, isIPv6, parseCidr, canonicalCidr, type Cidr } from './ip.js';
+export { parseGoDuration, checkPositiveGoDuration } from './duration.js';
 
 export {
   RESOURCE_APPLIED,
@@ -31,6 +36,7 @@ export {
   asMeshEvent,
   allObjects,
   putObject,
+  createdSequenceOf,
   isStoredObject,
   type LogEvent,
 } from './state.js';
@@ -53,3 +59,17 @@ export {
   virtualServicesForMesh,
   type EndpointAddressPort,
 } from './query.js';
+
+export { ingressBackendStatuses, committedIngressBackends, INGRESS_BACKEND_COMMITTED_REASON } from './ingress-backend-status.js';
+export { MONITORED_BY_LABEL, SIDECAR_INJECTION_ANNOTATION, isMonitored, sidecarInjectionDisabled, monitoredNamespaces } from './namespaces.js';
+export {
+  INGRESS_CLASS_ANNOTATION,
+  DEFAULT_INGRESS_CLASS_ANNOTATION,
+  ISTIO_INGRESS_CONTROLLER,
+  isDefaultIngressClass,
+  defaultIngressClass,
+  ingressClassNameOf,
+  ingressesForController,
+  type IngressSelection,
+} from './ingress-classes.js';
+export { MESH_CONFIG_NAME, findMeshConfig } from './mesh-config.js';

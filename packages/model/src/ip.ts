@@ -89,3 +89,52 @@ export function canonicalIP(value: string): string | undefined {
 export function checkIP(value: string): string | undefined {
   return isIP(value) ? undefined : 'must be a valid IPv4 or IPv6 address';
 }
+
+export interface Cidr {
+  /** The network address, canonical (host bits cleared). */
+  address: string;
+  prefixLength: number;
+  family: 4 | 6;
+}
+
+const PREFIX_LENGTH = /^(0|[1-9][0-9]{0,2})$/;
+
+/** Clears the bits after `prefixLength` in a list of fixed-width groups. */
+function maskGroups(groups: number[], bitsPerGroup: number, prefixLength: number): number[] {
+  return groups.map((group, index) => {
+    const kept = Math.min(Math.max(prefixLength - index * bitsPerGroup, 0), bitsPerGroup);
+    const mask = kept === 0 ? 0 : ((1 << bitsPerGroup) - 1) ^ ((1 << (bitsPerGroup - kept)) - 1);
+    return group & mask;
+  });
+}
+
+/**
+ * A CIDR such as `10.0.0.0/8` or `2001:db8::/32`, as Go's `net.ParseCIDR` reads it (host bits
+ * may be set; they are cleared here), or undefined when it is not one.
+ */
+export function parseCidr(value: string): Cidr | undefined {
+  const slash = value.indexOf('/');
+  if (slash < 0) return undefined;
+  const ip = value.slice(0, slash);
+  const prefix = value.slice(slash + 1);
+  if (!PREFIX_LENGTH.test(prefix)) return undefined;
+  const prefixLength = Number(prefix);
+  if (isIPv4(ip)) {
+    if (prefixLength > 32) return undefined;
+    const octets = maskGroups(ip.split('.').map(Number), 8, prefixLength);
+    return { address: octets.join('.'), prefixLength, family: 4 };
+  }
+  const groups = ipv6Groups(ip);
+  if (!groups || prefixLength > 128) return undefined;
+  return { address: formatIPv6(maskGroups(groups, 16, prefixLength)), prefixLength, family: 6 };
+}
+
+/** `address/prefix` with the network address in canonical form: `10.1.2.3/8` → `10.0.0.0/8`. */
+export function canonicalCidr(value: string): string | undefined {
+  const cidr = parseCidr(value);
+  return cidr && `${cidr.address}/${cidr.prefixLength}`;
+}
+
+export function checkCidr(value: string): string | undefined {
+  return parseCidr(value) === undefined ? `must be a CIDR such as "10.0.0.0/8" or "2001:db8::/32" (got ${JSON.stringify(value)})` : undefined;
+}

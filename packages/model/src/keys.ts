@@ -2,16 +2,56 @@
  * Names for stored objects. `objectKey` is the event-log stream id and the api's resource
  * path; `stateKey` keys the per-kind maps of `MeshState`. Both are contracts between packages.
  */
-import type { Kind, MeshObject, ObjectRef } from './types.js';
+import type { ForeignKind, Kind, MeshObject, ObjectRef } from './types.js';
 
-/** Every kind the model knows, in a stable order (also the order of `MeshState.byKind`). */
-export const KINDS = ['Namespace', 'Service', 'Endpoints', 'EndpointSlice', 'Pod', 'Gateway', 'VirtualService'] as const satisfies readonly Kind[];
+/**
+ * Kinds stored but not compiled (their content is opaque to the model; see `ForeignKind`).
+ * A foreign kind that the compiler starts to read is moved out of this list and given a reader.
+ */
+export const FOREIGN_KINDS = [
+  'ConfigMap',
+  'Deployment',
+  'DestinationRule',
+  'EnvoyFilter',
+  'HTTPProxy',
+  'Policy',
+  'ServiceAccount',
+  'ServiceEntry',
+  'TLSCertificateDelegation',
+] as const satisfies readonly ForeignKind[];
+
+/**
+ * Every kind the model knows, in a stable order (also the order of listings and snapshots):
+ * the compiled kinds first, then the foreign ones.
+ */
+export const KINDS = [
+  'Namespace',
+  'Service',
+  'Endpoints',
+  'EndpointSlice',
+  'Pod',
+  'Gateway',
+  'VirtualService',
+  'IngressBackend',
+  'Ingress',
+  'IngressClass',
+  'MeshConfig',
+  ...FOREIGN_KINDS,
+] as const satisfies readonly Kind[];
+
+/** A compile-time check that `KINDS` lists every `Kind` (a kind left out would be lost by `cloneState`). */
+const _everyKindListed: [Exclude<Kind, (typeof KINDS)[number]>] extends [never] ? true : never = true;
 
 /** Kinds that are not namespaced; their namespace is "". */
-export const CLUSTER_SCOPED_KINDS: readonly Kind[] = ['Namespace'];
+export const CLUSTER_SCOPED_KINDS: readonly Kind[] = ['Namespace', 'IngressClass'];
 
 export function isKind(kind: string): kind is Kind {
   return (KINDS as readonly string[]).includes(kind);
+}
+
+/** true for kinds meshgate stores but does not compile (Deployment, HTTPProxy, …). */
+export function isForeignKind(kind: string): kind is ForeignKind {
+  return (FOREIGN_KINDS as readonly string[]).includes(kind);
 }
 
 export function isClusterScoped(kind: Kind): boolean {

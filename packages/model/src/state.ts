@@ -7,7 +7,7 @@
  * older state around (to diff, or while compiling) take a `cloneState` first; stored objects
  * are never mutated, so a clone shares them safely.
  */
-import { isClusterScoped, isKind, KINDS, stateKey } from './keys.js';
+import { isClusterScoped, isKind, KINDS, objectKey, stateKey } from './keys.js';
 import type { Kind, MeshEvent, MeshObject, MeshState, ObjectRef } from './types.js';
 import { isPlainObject } from './validate/reader.js';
 
@@ -31,7 +31,21 @@ export function initialState(): MeshState {
       Pod: new Map(),
       Gateway: new Map(),
       VirtualService: new Map(),
+      IngressBackend: new Map(),
+      Ingress: new Map(),
+      IngressClass: new Map(),
+      MeshConfig: new Map(),
+      ConfigMap: new Map(),
+      Deployment: new Map(),
+      DestinationRule: new Map(),
+      EnvoyFilter: new Map(),
+      HTTPProxy: new Map(),
+      Policy: new Map(),
+      ServiceAccount: new Map(),
+      ServiceEntry: new Map(),
+      TLSCertificateDelegation: new Map(),
     },
+    createdSequence: new Map(),
   };
 }
 
@@ -40,6 +54,7 @@ export function cloneState(state: MeshState): MeshState {
   const copy = initialState();
   copy.sequence = state.sequence;
   for (const kind of KINDS) for (const [key, object] of objectsOf(state, kind)) objectsOf(copy, kind).set(key, object);
+  copy.createdSequence = new Map(state.createdSequence);
   return copy;
 }
 
@@ -52,9 +67,19 @@ function objectsOf(state: MeshState, kind: Kind): Map<string, MeshObject> {
   return state.byKind[kind] as Map<string, MeshObject>;
 }
 
-/** Adds or replaces an object, keyed `namespace/name` in its kind's map. */
-export function putObject(state: MeshState, object: MeshObject): void {
+/**
+ * Adds or replaces an object, keyed `namespace/name` in its kind's map. A new object records
+ * `createdSequence` (default: the state's sequence); a replaced one keeps its creation.
+ */
+export function putObject(state: MeshState, object: MeshObject, createdSequence = state.sequence): void {
+  const key = objectKey(object);
+  if (!state.createdSequence.has(key)) state.createdSequence.set(key, createdSequence);
   objectsOf(state, object.kind).set(stateKey(object.metadata.namespace, object.metadata.name), object);
+}
+
+/** The sequence at which the object was created, 0 when unknown (a snapshot of format 1). */
+export function createdSequenceOf(state: MeshState, object: MeshObject): number {
+  return state.createdSequence.get(objectKey(object)) ?? 0;
 }
 
 /** Every stored object, kinds in `KINDS` order and objects in key order. */
@@ -105,10 +130,12 @@ export function asMeshEvent(event: MeshEvent | LogEvent): MeshEvent | undefined 
  */
 export function evolve(state: MeshState, sequence: number, event: MeshEvent | LogEvent): MeshState {
   const meshEvent = asMeshEvent(event);
-  if (meshEvent?.type === RESOURCE_APPLIED) putObject(state, meshEvent.data.object);
+  if (meshEvent?.type === RESOURCE_APPLIED) putObject(state, meshEvent.data.object, sequence);
   if (meshEvent?.type === RESOURCE_DELETED) {
     const { kind, namespace, name } = meshEvent.data.ref;
-    objectsOf(state, kind).delete(stateKey(isClusterScoped(kind) ? '' : namespace, name));
+    const ref = { kind, namespace: isClusterScoped(kind) ? '' : namespace, name };
+    objectsOf(state, kind).delete(stateKey(ref.namespace, name));
+    state.createdSequence.delete(objectKey(ref));
   }
   state.sequence = sequence;
   return state;

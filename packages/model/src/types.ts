@@ -190,6 +190,155 @@ export interface VirtualServiceObject {
   };
 }
 
+// ---------------------------------------------------------------- OSM: IngressBackend and MeshConfig
+
+export type IngressBackendProtocol = 'http' | 'https';
+
+export interface IngressBackendTarget {
+  /** The backend Service's name, in the IngressBackend's namespace. */
+  name: string;
+  port: { number: number; protocol: IngressBackendProtocol; targetPort?: number };
+  /** Always present: `skipClientCertValidation` defaults to false (validation on). */
+  tls: { skipClientCertValidation: boolean; sniHosts?: string[] };
+}
+
+export type IngressBackendSource =
+  | { kind: 'Service'; name: string; namespace: string }
+  /** `name` is the SAN the client certificate must carry, e.g. `ingress-nginx.ingress-nginx.cluster.local`. */
+  | { kind: 'AuthenticatedPrincipal'; name: string }
+  /** `name` is a CIDR, normalised to its network address (`10.0.0.7/24` → `10.0.0.0/24`). */
+  | { kind: 'IPRange'; name: string };
+
+export interface IngressBackendObject {
+  apiVersion: 'policy.openservicemesh.io/v1alpha1';
+  kind: 'IngressBackend';
+  metadata: ObjectMeta;
+  spec: {
+    backends: IngressBackendTarget[];
+    sources: IngressBackendSource[];
+    matches?: { apiGroup: string; kind: string; name: string }[];
+  };
+}
+
+/** Whether an IngressBackend is in effect; derived from the state (never stored), OSM's status vocabulary. */
+export interface IngressBackendStatus {
+  status: 'committed' | 'rejected';
+  reason: string;
+}
+
+export type MeshConfigVersion = 'config.openservicemesh.io/v1alpha1' | 'config.openservicemesh.io/v1alpha2';
+
+export interface IngressGatewayCertificateSpec {
+  /** Where the issued client certificate is published; namespace defaults to the MeshConfig's. */
+  secret: { name: string; namespace: string };
+  /** DNS names, lower-cased, e.g. `ingress-nginx.ingress-nginx.cluster.local`. */
+  subjectAltNames: string[];
+  /** Go duration as written, e.g. `24h`. */
+  validityDuration: string;
+}
+
+export interface MeshConfigObject {
+  apiVersion: MeshConfigVersion;
+  kind: 'MeshConfig';
+  metadata: ObjectMeta;
+  spec: {
+    certificate: {
+      serviceCertValidityDuration?: string;
+      certKeyBitSize?: number;
+      ingressGateway?: IngressGatewayCertificateSpec;
+    };
+    /** The sections meshgate does not read yet, kept as written (keys sorted) so real MeshConfigs round-trip. */
+    sidecar?: JsonObject;
+    traffic?: JsonObject;
+    observability?: JsonObject;
+    featureFlags?: JsonObject;
+  };
+}
+
+// ---------------------------------------------------------------- Kubernetes Ingress
+
+/** The version is kept as written; v1beta1's `serviceName`/`servicePort` are read into v1's shape. */
+export type IngressVersion = 'networking.k8s.io/v1' | 'networking.k8s.io/v1beta1' | 'extensions/v1beta1';
+
+export interface IngressServiceBackend {
+  service: { name: string; port: { number: number } | { name: string } };
+}
+
+export type IngressPathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+
+export interface IngressPath {
+  /** Absent means "any path" (only with ImplementationSpecific). */
+  path?: string;
+  pathType: IngressPathType;
+  backend: IngressServiceBackend;
+}
+
+export interface IngressRule {
+  /** Lower-cased; absent matches every host. */
+  host?: string;
+  http?: { paths: IngressPath[] };
+}
+
+export interface IngressObject {
+  apiVersion: IngressVersion;
+  kind: 'Ingress';
+  metadata: ObjectMeta; // annotations kept as written (kubernetes.io/ingress.class, nginx.ingress.kubernetes.io/…)
+  spec: {
+    ingressClassName?: string;
+    defaultBackend?: IngressServiceBackend;
+    rules: IngressRule[];
+    tls: { hosts: string[]; secretName?: string }[];
+  };
+}
+
+export interface IngressClassObject {
+  apiVersion: 'networking.k8s.io/v1' | 'networking.k8s.io/v1beta1';
+  kind: 'IngressClass';
+  metadata: ObjectMeta; // cluster-scoped: namespace ""
+  spec: {
+    /** e.g. `istio.io/ingress-controller`. */
+    controller: string;
+    parameters?: { apiGroup?: string; kind: string; name: string; scope?: 'Cluster' | 'Namespace'; namespace?: string };
+  };
+}
+
+// ---------------------------------------------------------------- foreign kinds
+
+/** Any JSON value; opaque parts of objects are stored as this, keys sorted. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/**
+ * Kinds that share manifests with the ones meshgate compiles (a Deployment next to its Service,
+ * Contour's HTTPProxy next to an IngressBackend). meshgate stores them so that an apply or a
+ * manifests directory is taken whole, but reads only their envelope: the compiler ignores them.
+ */
+export type ForeignKind =
+  | 'ConfigMap'
+  | 'Deployment'
+  | 'DestinationRule'
+  | 'EnvoyFilter'
+  | 'HTTPProxy'
+  | 'Policy'
+  | 'ServiceAccount'
+  | 'ServiceEntry'
+  | 'TLSCertificateDelegation';
+
+/**
+ * A foreign object: apiVersion, kind and metadata are validated like any object's; every other
+ * top-level field (`spec`, `data`, …) except `status` is kept as opaque JSON with sorted keys.
+ */
+export interface ForeignObjectOf<K extends ForeignKind> {
+  apiVersion: string;
+  kind: K;
+  metadata: ObjectMeta;
+  [field: string]: JsonValue | ObjectMeta | undefined;
+}
+
+export type ForeignObject = { [K in ForeignKind]: ForeignObjectOf<K> }[ForeignKind];
+
 export type MeshObject =
   | NamespaceObject
   | ServiceObject
@@ -197,7 +346,12 @@ export type MeshObject =
   | EndpointSliceObject
   | PodObject
   | GatewayObject
-  | VirtualServiceObject;
+  | VirtualServiceObject
+  | IngressBackendObject
+  | IngressObject
+  | IngressClassObject
+  | MeshConfigObject
+  | ForeignObject;
 
 export type Kind = MeshObject['kind'];
 
@@ -223,4 +377,10 @@ export type MeshEvent =
 export interface MeshState {
   sequence: number;
   byKind: { [K in Kind]: Map<string, Extract<MeshObject, { kind: K }>> };
+  /**
+   * The sequence at which each stored object was created (first applied since it was last
+   * absent), keyed by `objectKey`: the creation order that decides conflicts, as Kubernetes'
+   * creationTimestamp does (the earlier IngressBackend claiming a backend wins).
+   */
+  createdSequence: Map<string, number>;
 }

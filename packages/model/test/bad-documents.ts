@@ -47,6 +47,47 @@ metadata:
 spec:
 ${spec}`;
 
+const ingressBackend = (backends: string, sources: string) => `apiVersion: policy.openservicemesh.io/v1alpha1
+kind: IngressBackend
+metadata:
+  name: httpbin
+  namespace: httpbin
+spec:
+  backends:
+${backends}  sources:
+${sources}`;
+const HTTP_BACKEND = '  - name: httpbin\n    port: {number: 14001, protocol: http}\n';
+const HTTPS_BACKEND = '  - name: httpbin\n    port: {number: 14001, protocol: https}\n';
+const SERVICE_SOURCE = '  - {kind: Service, name: ingress-nginx-controller, namespace: ingress-nginx}\n';
+const PRINCIPAL_SOURCE = '  - {kind: AuthenticatedPrincipal, name: ingress-nginx.ingress-nginx.cluster.local}\n';
+
+const ingress = (paths: string, apiVersion = 'networking.k8s.io/v1') => `apiVersion: ${apiVersion}
+kind: Ingress
+metadata:
+  name: httpbin
+  namespace: httpbin
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: httpbin.example.com
+    http:
+      paths:
+${paths}`;
+
+const meshConfig = (certificate: string) => `apiVersion: config.openservicemesh.io/v1alpha2
+kind: MeshConfig
+metadata:
+  name: osm-mesh-config
+  namespace: osm-system
+spec:
+  certificate:
+${certificate}`;
+const INGRESS_GATEWAY_CERTIFICATE = `    ingressGateway:
+      secret: {name: osm-nginx-client-cert, namespace: osm-system}
+      subjectAltNames: [ingress-nginx.ingress-nginx.cluster.local]
+      validityDuration: 24h
+`;
+
 export const BAD_DOCUMENTS: BadDocument[] = [
   // ---------------------------------------------------------------- malformed text
   {
@@ -108,7 +149,7 @@ export const BAD_DOCUMENTS: BadDocument[] = [
   { name: 'kind missing', yaml: 'apiVersion: v1\nmetadata:\n  name: demo\n', path: 'kind', message: 'required' },
   {
     name: 'unknown kind',
-    yaml: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: demo\n',
+    yaml: 'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: demo\n',
     path: 'kind',
     message: 'known kinds: Namespace, Service',
   },
@@ -271,4 +312,168 @@ export const BAD_DOCUMENTS: BadDocument[] = [
   { name: 'http route without route, redirect or directResponse', yaml: vs('  - match:\n    - uri: {prefix: /}\n'), path: 'spec.http[0]', message: 'one of route, redirect or directResponse' },
   { name: 'timeout that is not a duration', yaml: vs('  - timeout: 5 seconds\n    route:\n    - destination: {host: httpbin}\n'), path: 'spec.http[0].timeout', message: 'duration' },
   { name: 'http that is a map instead of a list', yaml: vs('    route:\n    - destination: {host: httpbin}\n'), path: 'spec.http', message: 'expected array' },
+
+  // ---------------------------------------------------------------- IngressBackend
+  {
+    name: 'IngressBackend http backend with only an AuthenticatedPrincipal source',
+    yaml: ingressBackend(HTTP_BACKEND, PRINCIPAL_SOURCE),
+    path: 'spec.sources',
+    message: 'an http backend needs a Service or IPRange source',
+  },
+  {
+    name: 'IngressBackend https backend without a principal and without skipClientCertValidation',
+    yaml: ingressBackend(HTTPS_BACKEND, SERVICE_SOURCE),
+    path: 'spec.sources',
+    message: 'an https backend needs an AuthenticatedPrincipal source unless tls.skipClientCertValidation is true',
+  },
+  { name: 'IngressBackend IPRange with a prefix longer than 32', yaml: ingressBackend(HTTP_BACKEND, '  - {kind: IPRange, name: 10.0.0.0/33}\n'), path: 'spec.sources[0].name', message: 'CIDR' },
+  { name: 'IngressBackend IPRange that is an address, not a CIDR', yaml: ingressBackend(HTTP_BACKEND, '  - {kind: IPRange, name: 10.0.0.1}\n'), path: 'spec.sources[0].name', message: 'CIDR' },
+  {
+    name: 'IngressBackend source of an unknown kind',
+    yaml: ingressBackend(HTTP_BACKEND, `${SERVICE_SOURCE}  - {kind: Pod, name: nginx-0}\n`),
+    path: 'spec.sources[1].kind',
+    message: 'must be one of Service, AuthenticatedPrincipal, IPRange',
+  },
+  {
+    name: 'IngressBackend backend protocol grpc',
+    yaml: ingressBackend('  - name: httpbin\n    port: {number: 14001, protocol: grpc}\n', SERVICE_SOURCE),
+    path: 'spec.backends[0].port.protocol',
+    message: 'must be http or https',
+  },
+  {
+    name: 'IngressBackend Service source without a namespace',
+    yaml: ingressBackend(HTTP_BACKEND, '  - {kind: Service, name: ingress-nginx-controller}\n'),
+    path: 'spec.sources[0].namespace',
+    message: 'required',
+  },
+  {
+    name: 'IngressBackend claiming the same backend port twice',
+    yaml: ingressBackend(`${HTTP_BACKEND}${HTTP_BACKEND}`, SERVICE_SOURCE),
+    path: 'spec.backends[1].name',
+    message: 'duplicate backend',
+  },
+  {
+    name: 'IngressBackend backend port number zero',
+    yaml: ingressBackend('  - name: httpbin\n    port: {number: 0, protocol: http}\n', SERVICE_SOURCE),
+    path: 'spec.backends[0].port.number',
+    message: 'between 1 and 65535',
+  },
+  {
+    name: 'IngressBackend skipClientCertValidation as a string',
+    yaml: ingressBackend(`${HTTPS_BACKEND}    tls: {skipClientCertValidation: "yes"}\n`, PRINCIPAL_SOURCE),
+    path: 'spec.backends[0].tls.skipClientCertValidation',
+    message: 'expected boolean',
+  },
+  { name: 'IngressBackend without sources', yaml: ingressBackend(HTTP_BACKEND, '    []\n'), path: 'spec.sources', message: 'at least one source' },
+
+  // ---------------------------------------------------------------- Ingress and IngressClass
+  {
+    name: 'Ingress Prefix path that does not start with /',
+    yaml: ingress('      - path: status\n        pathType: Prefix\n        backend: {service: {name: httpbin, port: {number: 8000}}}\n'),
+    path: 'spec.rules[0].http.paths[0].path',
+    message: 'must start with "/"',
+  },
+  {
+    name: 'Ingress Exact path with an empty segment',
+    yaml: ingress('      - path: /status//200\n        pathType: Exact\n        backend: {service: {name: httpbin, port: {number: 8000}}}\n'),
+    path: 'spec.rules[0].http.paths[0].path',
+    message: 'must not contain "//"',
+  },
+  {
+    name: 'Ingress unknown pathType',
+    yaml: ingress('      - path: /status\n        pathType: Regex\n        backend: {service: {name: httpbin, port: {number: 8000}}}\n'),
+    path: 'spec.rules[0].http.paths[0].pathType',
+    message: 'must be one of Exact, Prefix, ImplementationSpecific',
+  },
+  {
+    name: 'Ingress path backend without a service',
+    yaml: ingress('      - path: /status\n        pathType: Prefix\n        backend: {}\n'),
+    path: 'spec.rules[0].http.paths[0].backend.service',
+    message: 'required',
+  },
+  {
+    name: 'Ingress service port with both number and name',
+    yaml: ingress('      - path: /\n        pathType: Prefix\n        backend: {service: {name: httpbin, port: {number: 8000, name: http}}}\n'),
+    path: 'spec.rules[0].http.paths[0].backend.service.port',
+    message: 'exactly one of number or name',
+  },
+  {
+    name: 'Ingress v1beta1 backend without servicePort',
+    yaml: ingress('      - path: /status/*\n        backend: {serviceName: httpbin}\n', 'networking.k8s.io/v1beta1'),
+    path: 'spec.rules[0].http.paths[0].backend.servicePort',
+    message: 'required',
+  },
+  {
+    name: 'Ingress rule host that is an IP address',
+    yaml: ingress('      - path: /\n        pathType: Prefix\n        backend: {service: {name: httpbin, port: {number: 8000}}}\n').replace('host: httpbin.example.com', 'host: 203.0.113.10'),
+    path: 'spec.rules[0].host',
+    message: 'not an IP address',
+  },
+  {
+    name: 'Ingress with neither rules nor defaultBackend',
+    yaml: 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: empty\nspec:\n  ingressClassName: istio\n',
+    path: 'spec.rules',
+    message: 'either rules or defaultBackend is required',
+  },
+  { name: 'IngressClass without a controller', yaml: 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: istio\nspec: {}\n', path: 'spec.controller', message: 'required' },
+  {
+    name: 'IngressClass controller without a domain',
+    yaml: 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: istio\nspec:\n  controller: ingress-controller\n',
+    path: 'spec.controller',
+    message: 'domain-prefixed path',
+  },
+
+  // ---------------------------------------------------------------- MeshConfig
+  {
+    name: 'MeshConfig ingressGateway validityDuration "forever"',
+    yaml: meshConfig(INGRESS_GATEWAY_CERTIFICATE.replace('validityDuration: 24h', 'validityDuration: forever')),
+    path: 'spec.certificate.ingressGateway.validityDuration',
+    message: 'must be a duration',
+  },
+  {
+    name: 'MeshConfig ingressGateway validityDuration of zero',
+    yaml: meshConfig(INGRESS_GATEWAY_CERTIFICATE.replace('validityDuration: 24h', 'validityDuration: 0s')),
+    path: 'spec.certificate.ingressGateway.validityDuration',
+    message: 'longer than zero',
+  },
+  {
+    name: 'MeshConfig ingressGateway secret without a name',
+    yaml: meshConfig(INGRESS_GATEWAY_CERTIFICATE.replace('name: osm-nginx-client-cert, ', '')),
+    path: 'spec.certificate.ingressGateway.secret.name',
+    message: 'required',
+  },
+  {
+    name: 'MeshConfig ingressGateway subjectAltName that is an IP address',
+    yaml: meshConfig(INGRESS_GATEWAY_CERTIFICATE.replace('[ingress-nginx.ingress-nginx.cluster.local]', '[10.0.0.1]')),
+    path: 'spec.certificate.ingressGateway.subjectAltNames[0]',
+    message: 'DNS name',
+  },
+  {
+    name: 'MeshConfig serviceCertValidityDuration with a unit Go does not know',
+    yaml: meshConfig('    serviceCertValidityDuration: 1d\n'),
+    path: 'spec.certificate.serviceCertValidityDuration',
+    message: 'must be a duration',
+  },
+  { name: 'MeshConfig sidecar section that is a list', yaml: `${meshConfig('    certKeyBitSize: 2048\n')}  sidecar: [logLevel]\n`, path: 'spec.sidecar', message: 'expected object' },
+
+  // ---------------------------------------------------------------- Secrets and foreign kinds
+  {
+    name: 'a Kubernetes Secret',
+    yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: osm-nginx-client-cert\ntype: kubernetes.io/tls\ndata:\n  tls.key: c2VjcmV0\n',
+    path: 'kind',
+    message: 'Secret objects are not stored in the event log; use the secrets API',
+  },
+  {
+    name: 'Deployment in a version meshgate does not take',
+    yaml: 'apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata:\n  name: httpbin\nspec: {replicas: 1}\n',
+    path: 'apiVersion',
+    message: 'apps/v1',
+  },
+  {
+    name: 'HTTPProxy with a number YAML reads as not-a-number',
+    yaml: 'apiVersion: projectcontour.io/v1\nkind: HTTPProxy\nmetadata:\n  name: basic\nspec:\n  routes:\n  - timeoutPolicy: {weight: .nan}\n',
+    path: 'spec.routes[0].timeoutPolicy.weight',
+    message: 'finite number',
+  },
+  { name: 'ConfigMap without a name', yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: osm-system\ndata:\n  a: b\n', path: 'metadata.name', message: 'required' },
 ];

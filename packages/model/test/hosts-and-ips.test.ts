@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalIP, isIP, isIPv4, isIPv6, parseServiceHost, qualifyDestinationHost, qualifyGatewayRef } from '../src/index.js';
+import { canonicalCidr, canonicalIP, isIP, isIPv4, isIPv6, parseCidr, parseServiceHost, qualifyDestinationHost, qualifyGatewayRef } from '../src/index.js';
 
 describe('qualifyDestinationHost', () => {
   const cases: [string, string][] = [
@@ -51,5 +51,33 @@ describe('IP addresses', () => {
     assert.equal(canonicalIP('0:0:0:0:0:0:0:0'), '::');
     assert.equal(canonicalIP('10.0.0.1'), '10.0.0.1');
     assert.equal(canonicalIP('nope'), undefined);
+  });
+});
+
+describe('CIDRs', () => {
+  it('read as Go reads them, written as their network address', () => {
+    const cases: [string, string | undefined][] = [
+      ['10.0.0.0/8', '10.0.0.0/8'],
+      ['10.1.2.3/8', '10.0.0.0/8'],
+      ['192.168.7.255/23', '192.168.6.0/23'],
+      ['0.0.0.0/0', '0.0.0.0/0'],
+      ['203.0.113.7/32', '203.0.113.7/32'],
+      ['2001:DB8::1/32', '2001:db8::/32'],
+      ['fd00:1:2:3:4:5:6:7/127', 'fd00:1:2:3:4:5:6:6/127'],
+      ['::/0', '::/0'],
+      ['10.0.0.0/33', undefined],
+      ['10.0.0.0', undefined],
+      ['10.0.0.0/', undefined],
+      ['10.0.0.0/08', undefined],
+      ['10.0.0.0/-1', undefined],
+      ['fd00::/129', undefined],
+      ['example.com/24', undefined],
+    ];
+    for (const [text, expected] of cases) assert.equal(canonicalCidr(text), expected, text);
+  });
+
+  it('know their family and prefix length', () => {
+    assert.deepEqual(parseCidr('10.1.0.0/16'), { address: '10.1.0.0', prefixLength: 16, family: 4 });
+    assert.deepEqual(parseCidr('fd00::/8'), { address: 'fd00::', prefixLength: 8, family: 6 });
   });
 });

@@ -37,13 +37,16 @@ describe('object keys', () => {
     assert.equal(objectKey({ kind: 'Namespace', namespace: 'ignored', name: 'web' }), 'Namespace//web');
     assert.deepEqual(parseObjectKey('Service/web/httpbin'), { kind: 'Service', namespace: 'web', name: 'httpbin' });
     assert.deepEqual(parseObjectKey('Namespace//web'), { kind: 'Namespace', namespace: '', name: 'web' });
-    for (const bad of ['Service//httpbin', 'Namespace/x/web', 'Deployment/web/x', 'Service/web', 'Service/web/']) assert.equal(parseObjectKey(bad), undefined, bad);
+    for (const bad of ['Service//httpbin', 'Namespace/x/web', 'CronJob/web/x', 'IngressClass/x/istio', 'Service/web', 'Service/web/']) assert.equal(parseObjectKey(bad), undefined, bad);
+    assert.deepEqual(parseObjectKey('IngressClass//istio'), { kind: 'IngressClass', namespace: '', name: 'istio' });
   });
 
   it('knows its kinds', () => {
     assert.ok(KINDS.every((kind) => isKind(kind)));
-    assert.equal(isKind('Deployment'), false);
+    assert.equal(isKind('CronJob'), false);
     assert.equal(isKind('service'), false);
+    assert.equal(isKind('Secret'), false, 'Secrets never enter the log');
+    assert.equal(new Set(KINDS).size, KINDS.length);
   });
 });
 
@@ -70,6 +73,22 @@ describe('evolve', () => {
     assert.equal(state.byKind.Service.size, 1);
   });
 
+  it('records when each object was created: kept by updates, forgotten by deletes', () => {
+    const state = stateWithAll();
+    assert.equal(state.createdSequence.get('Service/web/httpbin'), 2);
+    evolve(state, 40, applied(validOne(SERVICE_HTTPBIN.replace('port: 9000', 'port: 9001'))));
+    assert.equal(state.createdSequence.get('Service/web/httpbin'), 2, 'an update is not a creation');
+    evolve(state, 41, { type: 'ResourceDeleted', data: { ref: { kind: 'Service', namespace: 'web', name: 'httpbin' }, source: 'test' } });
+    assert.equal(state.createdSequence.has('Service/web/httpbin'), false);
+    evolve(state, 42, applied(validOne(SERVICE_HTTPBIN)));
+    assert.equal(state.createdSequence.get('Service/web/httpbin'), 42);
+    evolve(state, 43, { type: 'ResourceDeleted', data: { ref: { kind: 'Namespace', namespace: 'ignored', name: 'web' }, source: 'test' } });
+    assert.equal(state.createdSequence.has('Namespace//web'), false, 'cluster-scoped refs are keyed without their namespace');
+    const clone = cloneState(state);
+    evolve(clone, 44, { type: 'ResourceDeleted', data: { ref: { kind: 'Service', namespace: 'web', name: 'httpbin' }, source: 'test' } });
+    assert.equal(state.createdSequence.get('Service/web/httpbin'), 42, 'a clone has its own creation map');
+  });
+
   it('mutates and returns the state it is given; cloneState keeps an old view', () => {
     const state = stateWithAll();
     const before = cloneState(state);
@@ -84,7 +103,7 @@ describe('evolve', () => {
     const state = stateWithAll();
     const snapshotBefore = JSON.stringify(serialiseState(state).objects);
     evolve(state, 70, { type: 'CertificateIssued', data: { serial: '01', sans: ['a'] } });
-    evolve(state, 71, { type: 'ResourceApplied', data: { object: { kind: 'Deployment', metadata: { name: 'x', namespace: 'web' } } } });
+    evolve(state, 71, { type: 'ResourceApplied', data: { object: { kind: 'CronJob', metadata: { name: 'x', namespace: 'web' } } } });
     evolve(state, 72, { type: 'ResourceApplied', data: 'not an object' });
     evolve(state, 73, { type: 'ResourceDeleted', data: { ref: { kind: 'Service', name: '' } } });
     assert.equal(JSON.stringify(serialiseState(state).objects), snapshotBefore);
@@ -102,10 +121,25 @@ describe('snapshots', () => {
     assert.equal(JSON.stringify(serialiseState(restored)), text, 'serialising again gives the same bytes');
   });
 
-  it('serialise the same state to the same JSON whatever the order of events', () => {
+  it('list the same objects in the same order whatever the order of events; creation order is kept beside them', () => {
     const forwards = stateWithAll();
     const backwards = [...objects].reverse().reduce((state, object, index) => evolve(state, index + 1, applied(object)), initialState());
-    assert.equal(JSON.stringify(serialiseState(backwards)), JSON.stringify(serialiseState(forwards)));
+    assert.equal(JSON.stringify(serialiseState(backwards).objects), JSON.stringify(serialiseState(forwards).objects));
+    assert.equal(serialiseState(forwards).created['Namespace//web'], 1);
+    assert.equal(serialiseState(backwards).created['Namespace//web'], objects.length);
+    assert.deepEqual(Object.keys(serialiseState(forwards).created), [...Object.keys(serialiseState(forwards).created)].sort(), 'keys sorted');
+  });
+
+  it('restore creation order, and read format-1 snapshots (objects only) as created at 0', () => {
+    const state = stateWithAll();
+    const restored = deserialiseState(JSON.stringify(serialiseState(state)));
+    assert.deepEqual([...restored.createdSequence].sort(), [...state.createdSequence].sort());
+    const formatOne = { format: 1, sequence: state.sequence, objects: serialiseState(state).objects };
+    const fromOld = deserialiseState(formatOne);
+    assert.equal(fromOld.sequence, state.sequence);
+    assert.equal(fromOld.byKind.Service.size, 1);
+    assert.ok([...fromOld.createdSequence.values()].every((sequence) => sequence === 0));
+    assert.equal(fromOld.createdSequence.size, objects.length);
   });
 
   it('accept the parsed object as well as text, and an empty state', () => {
@@ -116,7 +150,16 @@ describe('snapshots', () => {
 
   it('refuse what is not a snapshot', () => {
     const good = serialiseState(stateWithAll());
-    const bad: unknown[] = ['not json', '[]', { ...good, format: 2 }, { ...good, sequence: -1 }, { ...good, objects: {} }, { ...good, objects: [{ kind: 'Pod', metadata: { name: 'x' } }] }];
+    const bad: unknown[] = [
+      'not json',
+      '[]',
+      { ...good, format: 3 },
+      { ...good, sequence: -1 },
+      { ...good, objects: {} },
+      { ...good, objects: [{ kind: 'Pod', metadata: { name: 'x' } }] },
+      { ...good, created: [] },
+      { ...good, created: { ...good.created, 'Service/web/httpbin': -4 } },
+    ];
     for (const value of bad) assert.throws(() => deserialiseState(value), SnapshotFormatError, JSON.stringify(value));
   });
 });

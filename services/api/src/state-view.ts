@@ -1,7 +1,19 @@
 /**
- * Read access to the follower's MeshState by reference, and sorted listings for the REST reads.
+ * Read access to the follower's MeshState by reference, sorted listings for the REST reads, and
+ * the derived status objects carry when shown (never stored: it follows from the state).
  */
-import { compareObjects, KINDS, stateKey, type Kind, type MeshObject, type MeshState, type ObjectRef } from '@meshgate/model';
+import {
+  compareObjects,
+  ingressBackendStatuses,
+  KINDS,
+  stateKey,
+  type IngressBackendObject,
+  type IngressBackendStatus,
+  type Kind,
+  type MeshObject,
+  type MeshState,
+  type ObjectRef,
+} from '@meshgate/model';
 
 export function findObject(state: MeshState, ref: ObjectRef): MeshObject | undefined {
   const objects: ReadonlyMap<string, MeshObject> | undefined = state.byKind[ref.kind];
@@ -21,4 +33,28 @@ export function listObjects(state: MeshState, filter: ListFilter): MeshObject[] 
     const items = [...(objects?.values() ?? [])].filter((object) => filter.namespace === undefined || object.metadata.namespace === filter.namespace);
     return items.sort(compareObjects);
   });
+}
+
+/** An IngressBackend as OSM shows it: with `status: {currentStatus, reason}`. */
+export type IngressBackendView = IngressBackendObject & { status: { currentStatus: IngressBackendStatus['status']; reason: string } };
+export type ObjectView = MeshObject | IngressBackendView;
+
+/**
+ * Objects as the REST reads return them: an IngressBackend of `state` carries its status
+ * (committed, or rejected with the reason), computed from `state` now. Statuses are computed
+ * once per call, and only when an IngressBackend is among the objects.
+ */
+export function viewObjects(state: MeshState, objects: MeshObject[]): ObjectView[] {
+  let statuses: Map<string, IngressBackendStatus> | undefined;
+  return objects.map((object) => {
+    if (object.kind !== 'IngressBackend') return object;
+    statuses ??= ingressBackendStatuses(state);
+    const status = statuses.get(stateKey(object.metadata.namespace, object.metadata.name));
+    // Statuses cover every IngressBackend of `state`; an object from elsewhere has none to show.
+    return status === undefined ? object : { ...object, status: { currentStatus: status.status, reason: status.reason } };
+  });
+}
+
+export function viewObject(state: MeshState, object: MeshObject): ObjectView {
+  return viewObjects(state, [object])[0];
 }

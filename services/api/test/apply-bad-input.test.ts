@@ -48,7 +48,7 @@ const CASES: BadRequestCase[] = [
   { name: 'body over the limit', body: `${namespace('big')}  labels:\n${'    k: v\n'.repeat(BODY_LIMIT_BYTES / 8)}`, status: 413, code: 'MG_ERR_BODY_TOO_LARGE' },
   { name: 'JSON that is a number, not an object', body: '42', contentType: 'application/json', status: 422, code: 'MG_ERR_INVALID', path: '' },
   { name: 'JSON array of strings', body: '["a", "b"]', contentType: 'application/json', status: 422, code: 'MG_ERR_INVALID', path: '', document: 1 },
-  { name: 'unknown kind', body: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n', status: 422, code: 'MG_ERR_INVALID', path: 'kind' },
+  { name: 'unknown kind', body: 'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: web\n', status: 422, code: 'MG_ERR_INVALID', path: 'kind' },
   {
     name: 'wrong apiVersion for the kind',
     body: 'apiVersion: v1\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*"]\n',

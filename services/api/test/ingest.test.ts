@@ -81,12 +81,12 @@ describe('bus ingestion', () => {
 
     const before = await h.store.countEvents();
     await h.bus.publishChange({ ...base, id: 'd-2' });
-    await h.bus.publishChange({ ...base, id: 'd-3', kind: 'Deployment' });
+    await h.bus.publishChange({ ...base, id: 'd-3', kind: 'CronJob' });
     await h.bus.publishChange(applyChange('c-5', gatewayObject('marker-after-deletes')));
     await eventually('the marker gateway to appear', () => gatewayExists(h, 'marker-after-deletes'));
     assert.equal(await h.store.countEvents(), before + 1, 'only the marker was written');
     const unknownKind = h.logs.find((record) => record.changeId === 'd-3');
-    assert.deepEqual(unknownKind?.errors, [{ path: 'kind', message: 'unknown kind "Deployment"' }]);
+    assert.deepEqual(unknownKind?.errors, [{ path: 'kind', message: 'unknown kind "CronJob"' }]);
   });
 });
 

@@ -95,13 +95,14 @@ describe('/v1/resources', () => {
   });
 
   it('answers 400 naming an unknown kind', async () => {
-    for (const url of ['/v1/resources/deployments', '/v1/resources/deployments/default', '/v1/resources/deployments/default/web']) {
+    for (const url of ['/v1/resources/cronjobs', '/v1/resources/cronjobs/default', '/v1/resources/cronjobs/default/web']) {
       const response = await h.app.inject({ method: 'GET', url });
       assert.equal(response.statusCode, 400, url);
       assert.equal(response.json<{ code: string }>().code, 'MG_ERR_UNKNOWN_KIND');
-      assert.match(response.json<{ message: string }>().message, /"deployments"/);
+      assert.match(response.json<{ message: string }>().message, /"cronjobs"/);
+      assert.match(response.json<{ message: string }>().message, /ingressbackends, ingresses, ingressclasses, meshconfigs/);
     }
-    const deletion = await h.app.inject({ method: 'DELETE', url: '/v1/resources/deployments/default/web' });
+    const deletion = await h.app.inject({ method: 'DELETE', url: '/v1/resources/cronjobs/default/web' });
     assert.equal(deletion.statusCode, 400);
   });
 

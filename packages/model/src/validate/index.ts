@@ -1,18 +1,24 @@
 /**
  * `validateDocument`: one document in, a normalised object or every problem found out.
  *
- * The kind table says which apiVersions each kind accepts and which reader builds it. Readers
- * fill defaults as they go and leave absent optional fields `undefined`; the final canonical
- * pass drops those and sorts keys, so the result is exactly what `canonicalJson` would write.
+ * The kind table says which apiVersions each kind accepts, which reader builds it, and whether
+ * the kind is foreign (stored, not compiled). Readers fill defaults as they go and leave absent
+ * optional fields `undefined`; the final canonical pass drops those and sorts keys, so the
+ * result is exactly what `canonicalJson` would write.
  */
 import { sortKeysDeep } from '../canonical.js';
 import { DEFAULT_CLUSTER_DOMAIN } from '../hosts.js';
-import { KINDS, isKind } from '../keys.js';
-import type { Kind, MeshObject, Validated } from '../types.js';
+import { KINDS, isClusterScoped, isKind } from '../keys.js';
+import type { ForeignKind, Kind, MeshObject, Validated } from '../types.js';
 import { readEndpointSliceObject } from './endpoint-slice.js';
 import { readEndpointsObject } from './endpoints.js';
+import { readForeignObject } from './foreign.js';
 import { readGatewayObject } from './gateway.js';
+import { readIngressBackendObject } from './ingress-backend.js';
+import { INGRESS_CLASS_VERSIONS, readIngressClassObject } from './ingress-class.js';
+import { INGRESS_VERSIONS, readIngressObject } from './ingress.js';
 import { ISTIO_VERSIONS } from './istio.js';
+import { MESH_CONFIG_VERSIONS, readMeshConfigObject } from './mesh-config.js';
 import { readNamespaceObject } from './namespace.js';
 import { readPodObject } from './pod.js';
 import { ErrorSink, ObjectReader, isPlainObject } from './reader.js';
@@ -26,25 +32,56 @@ export interface ValidateOptions {
 
 interface KindSpec {
   apiVersions: readonly string[];
+  /** Stored with an opaque body and ignored by the compiler. */
+  foreign: boolean;
   read(document: ObjectReader, apiVersion: string, options: Required<ValidateOptions>): MeshObject;
 }
 
+function compiled(apiVersions: readonly string[], read: KindSpec['read']): KindSpec {
+  return { apiVersions, foreign: false, read };
+}
+
+function foreign(kind: ForeignKind, apiVersions: readonly string[]): KindSpec {
+  return { apiVersions, foreign: true, read: (document, apiVersion) => readForeignObject(document, apiVersion, kind) };
+}
+
 const KIND_SPECS: Record<Kind, KindSpec> = {
-  Namespace: { apiVersions: ['v1'], read: readNamespaceObject },
-  Service: { apiVersions: ['v1'], read: readServiceObject },
-  Endpoints: { apiVersions: ['v1'], read: readEndpointsObject },
-  EndpointSlice: { apiVersions: ['discovery.k8s.io/v1'], read: readEndpointSliceObject },
-  Pod: { apiVersions: ['v1'], read: readPodObject },
-  Gateway: { apiVersions: ISTIO_VERSIONS, read: readGatewayObject },
-  VirtualService: {
-    apiVersions: ISTIO_VERSIONS,
-    read: (document, apiVersion, options) => readVirtualServiceObject(document, apiVersion, options.clusterDomain),
-  },
+  Namespace: compiled(['v1'], readNamespaceObject),
+  Service: compiled(['v1'], readServiceObject),
+  Endpoints: compiled(['v1'], readEndpointsObject),
+  EndpointSlice: compiled(['discovery.k8s.io/v1'], readEndpointSliceObject),
+  Pod: compiled(['v1'], readPodObject),
+  Gateway: compiled(ISTIO_VERSIONS, readGatewayObject),
+  VirtualService: compiled(ISTIO_VERSIONS, (document, apiVersion, options) => readVirtualServiceObject(document, apiVersion, options.clusterDomain)),
+  IngressBackend: compiled(['policy.openservicemesh.io/v1alpha1'], readIngressBackendObject),
+  Ingress: compiled(INGRESS_VERSIONS, readIngressObject),
+  IngressClass: compiled(INGRESS_CLASS_VERSIONS, readIngressClassObject),
+  MeshConfig: compiled(MESH_CONFIG_VERSIONS, readMeshConfigObject),
+  ConfigMap: foreign('ConfigMap', ['v1']),
+  Deployment: foreign('Deployment', ['apps/v1']),
+  DestinationRule: foreign('DestinationRule', ISTIO_VERSIONS),
+  EnvoyFilter: foreign('EnvoyFilter', ['networking.istio.io/v1alpha3']),
+  HTTPProxy: foreign('HTTPProxy', ['projectcontour.io/v1']),
+  Policy: foreign('Policy', ['authentication.istio.io/v1alpha1']),
+  ServiceAccount: foreign('ServiceAccount', ['v1']),
+  ServiceEntry: foreign('ServiceEntry', ISTIO_VERSIONS),
+  TLSCertificateDelegation: foreign('TLSCertificateDelegation', ['projectcontour.io/v1']),
+};
+
+/** Kinds refused outright, with the reason (their content must not reach the event log). */
+const REFUSED_KINDS: Readonly<Record<string, string>> = {
+  Secret: 'Secret objects are not stored in the event log; use the secrets API',
 };
 
 /** The apiVersions a kind accepts (for error messages and documentation). */
 export function apiVersionsOf(kind: Kind): readonly string[] {
   return KIND_SPECS[kind].apiVersions;
+}
+
+/** What the kind table says of a kind: its apiVersions, whether it is foreign, whether it is cluster-scoped. */
+export function describeKind(kind: Kind): { apiVersions: readonly string[]; foreign: boolean; clusterScoped: boolean } {
+  const { apiVersions, foreign: isForeign } = KIND_SPECS[kind];
+  return { apiVersions, foreign: isForeign, clusterScoped: isClusterScoped(kind) };
 }
 
 /** Validates and normalises one document. Errors carry field paths like `spec.http[0].route[0].destination.port.number`. */
@@ -57,6 +94,10 @@ export function validateDocument(document: unknown, options: ValidateOptions = {
   const apiVersion = reader.requireString('apiVersion');
   const kind = reader.requireString('kind');
   if (kind === undefined) return { valid: false, errors: sink.errors };
+  if (Object.hasOwn(REFUSED_KINDS, kind)) {
+    reader.error('kind', REFUSED_KINDS[kind]);
+    return { valid: false, errors: sink.errors };
+  }
   if (!isKind(kind)) {
     reader.error('kind', `unknown kind ${JSON.stringify(kind)}; known kinds: ${KINDS.join(', ')}`);
     return { valid: false, errors: sink.errors };

@@ -9,7 +9,7 @@ import { apiError } from '../errors.js';
 import { namespaceFromSegment, pluralOf, resolveKind } from '../kinds.js';
 import type { RouteContext } from '../options.js';
 import { meshObjectSchema, objectResultSchema, problemResponses } from '../schemas.js';
-import { findObject, listObjects } from '../state-view.js';
+import { findObject, listObjects, viewObject, viewObjects } from '../state-view.js';
 import { REST_SOURCE } from './apply.js';
 
 interface KindParams {
@@ -61,7 +61,7 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
   app.get('/v1/resources', { schema: { summary: 'List every stored object', response: listResponse } }, async (_request, reply) => {
     const state = context.follower.current;
     void reply.header(SEQUENCE_HEADER, state.sequence);
-    return { items: listObjects(state, {}), sequence: state.sequence };
+    return { items: viewObjects(state, listObjects(state, {})), sequence: state.sequence };
   });
 
   app.get<{ Params: KindParams }>(
@@ -71,7 +71,7 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
       const kind = kindFrom(request.params.kind);
       const state = context.follower.current;
       void reply.header(SEQUENCE_HEADER, state.sequence);
-      return { items: listObjects(state, { kind }), sequence: state.sequence };
+      return { items: viewObjects(state, listObjects(state, { kind })), sequence: state.sequence };
     },
   );
 
@@ -82,7 +82,7 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
       const kind = kindFrom(request.params.kind);
       const state = context.follower.current;
       void reply.header(SEQUENCE_HEADER, state.sequence);
-      return { items: listObjects(state, { kind, namespace: namespaceFromSegment(request.params.namespace) }), sequence: state.sequence };
+      return { items: viewObjects(state, listObjects(state, { kind, namespace: namespaceFromSegment(request.params.namespace) })), sequence: state.sequence };
     },
   );
 
@@ -91,7 +91,7 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
     {
       schema: {
         summary: 'Get one object',
-        description: `The object as stored; the \`${SEQUENCE_HEADER}\` header gives the log position it reflects.`,
+        description: `The object as stored (an IngressBackend with its derived \`status: {currentStatus, reason}\`); the \`${SEQUENCE_HEADER}\` header gives the log position it reflects.`,
         params: paramsSchema('kind', 'namespace', 'name'),
         response: { 200: meshObjectSchema, ...problemResponses(400, 404) },
       },
@@ -104,7 +104,7 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
       const object = findObject(state, { kind, namespace, name });
       if (object === undefined) throw apiError('MG_ERR_NOT_FOUND', `${describeRef(kind, namespace, name)} not found`);
       void reply.header(SEQUENCE_HEADER, state.sequence);
-      return object;
+      return viewObject(state, object);
     },
   );
 
