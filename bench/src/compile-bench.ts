@@ -12,8 +12,8 @@ export interface CompileBenchResult {
 }
 
 const NODES: ProxyNode[] = [
-  { id: 'gw', role: 'ingress-gateway', client: 'envoy', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' } },
-  { id: 'grpc', role: 'sidecar', client: 'grpc', namespace: 'bench', serviceAccount: 'client', labels: {} },
+  { id: 'gw', role: 'ingress-gateway', client: 'envoy', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, ips: [] },
+  { id: 'grpc', role: 'sidecar', client: 'grpc', namespace: 'bench', serviceAccount: 'client', labels: {}, ips: [] },
 ];
 
 function buildState(size: WorkloadSize): { state: MeshState; objects: number } {

@@ -63,13 +63,16 @@ export function buildCluster(request: ClusterRequest, client: 'envoy' | 'grpc'):
     lb_policy: 'ROUND_ROBIN',
   };
   const servicePort = request.service?.spec.ports.find((port) => port.port === request.port);
-  if (client === 'envoy' && servicePort && speaksHttp2(servicePort)) {
-    cluster.typed_extension_protocol_options = {
-      [HTTP_PROTOCOL_OPTIONS]: {
-        '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`,
-        explicit_http_config: { http2_protocol_options: {} },
-      },
-    };
-  }
+  if (client === 'envoy' && servicePort && speaksHttp2(servicePort)) cluster.typed_extension_protocol_options = http2ProtocolOptions();
   return cluster;
+}
+
+/** Cluster `typed_extension_protocol_options` telling Envoy to speak HTTP/2 upstream. */
+export function http2ProtocolOptions(): Record<string, unknown> {
+  return {
+    [HTTP_PROTOCOL_OPTIONS]: {
+      '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`,
+      explicit_http_config: { http2_protocol_options: {} },
+    },
+  };
 }

@@ -10,8 +10,10 @@ import { buildCluster, ClusterRequests } from './clusters.js';
 import { compare, Diagnostics } from './diagnostics.js';
 import { buildLoadAssignment } from './endpoints.js';
 import { compileGateway } from './gateway.js';
-import { buildIndex, type CompileIndex } from './meshIndex.js';
+import { compileInbound } from './inbound.js';
+import { buildIndex, namespaceInjectionDisabled, type CompileIndex } from './meshIndex.js';
 import { compileProxyless } from './proxyless.js';
+import { compileProxylessServer } from './proxyless-server.js';
 import { TYPE_URL, type CompileOptions, type CompileProxy, type CompileResult, type ProxyNode, type XdsResource } from './types.js';
 
 export const compileProxy: CompileProxy = (state: MeshState, node: ProxyNode, options: CompileOptions): CompileResult =>
@@ -27,23 +29,39 @@ export function compileWithIndex(index: CompileIndex, node: ProxyNode): CompileR
   const clusters = new ClusterRequests();
   let listeners: XdsResource[] = [];
   let routes: XdsResource[] = [];
+  let staticClusters: XdsResource[] = [];
+  if (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace)) {
+    // `osm namespace add --disable-sidecar-injection`: no sidecar config at all (its Services
+    // still count as IngressBackend sources, which other proxies read).
+    return emptyResult();
+  }
   if (node.client === 'grpc') {
     ({ listeners, routes } = compileProxyless(index, node, diagnostics, clusters));
+    listeners.push(...compileProxylessServer(index, node, diagnostics));
   } else if (node.role === 'ingress-gateway' || node.role === 'egress-gateway') {
     ({ listeners, routes } = compileGateway(index, node, diagnostics, clusters));
+  } else {
+    ({ listeners, clusters: staticClusters } = compileInbound(index, node, diagnostics));
   }
-  // Envoy sidecars get nothing yet: meshgate serves ingress and egress gateways first.
 
   const requested = clusters.list();
+  const edsClusters = requested.map((request) => ({ name: request.name, resource: buildCluster(request, node.client) }));
   return {
     resources: {
       [TYPE_URL.listener]: sortByName(listeners),
       [TYPE_URL.route]: sortByName(routes),
-      [TYPE_URL.cluster]: requested.map((request) => ({ name: request.name, resource: buildCluster(request, node.client) })),
+      [TYPE_URL.cluster]: sortByName([...edsClusters, ...staticClusters]),
       [TYPE_URL.endpoint]: requested.map((request) => ({ name: request.name, resource: buildLoadAssignment(index, request) })),
       [TYPE_URL.secret]: [],
     },
     diagnostics: diagnostics.list(),
+  };
+}
+
+function emptyResult(): CompileResult {
+  return {
+    resources: { [TYPE_URL.listener]: [], [TYPE_URL.route]: [], [TYPE_URL.cluster]: [], [TYPE_URL.endpoint]: [], [TYPE_URL.secret]: [] },
+    diagnostics: [],
   };
 }
 
@@ -54,13 +72,21 @@ function sortByName(resources: XdsResource[]): XdsResource[] {
 /**
  * A key naming everything of the node the compile reads: proxies with equal keys (and the same
  * index) get equal results, so a server compiles once per key. It holds the client, whether the
- * node is a gateway, and the labels (gateway selection and `sourceLabels`). Namespace and
- * service account are not read today; add them here the day the compiler reads them.
+ * node is a gateway, and the labels (gateway selection, `sourceLabels`, Service selection). A
+ * sidecar's result also depends on its namespace (IngressBackends, sidecar injection) and a
+ * proxyless node's on its addresses (server listener names); gateways read neither, so that
+ * gateway replicas in different namespaces still share one compile. The service account is not
+ * read today; add it here the day the compiler reads it.
  */
 export function compileIndexKey(node: ProxyNode): string {
   const kind = node.client === 'grpc' ? 'grpc' : node.role === 'sidecar' ? 'envoy-sidecar' : 'envoy-gateway';
   const labels = Object.keys(node.labels)
     .sort(compare)
     .map((key) => [key, node.labels[key]]);
-  return JSON.stringify([kind, labels]);
+  const readsNamespace = node.client === 'grpc' || node.role === 'sidecar';
+  const namespace = readsNamespace ? node.namespace : '';
+  const ips = node.client === 'grpc' ? [...new Set(node.ips)].sort(compare) : [];
+  // The role matters beyond sidecar/gateway only through sidecar injection; keep it for sidecars.
+  const role = readsNamespace ? node.role : '';
+  return JSON.stringify([kind, labels, namespace, ips, role]);
 }

@@ -12,17 +12,20 @@ import { gatewayRefOf, gatewaysSelecting, objectKey, stateKey, type GatewayObjec
 import type { ClusterRequests } from './clusters.js';
 import { compare, type Diagnostics } from './diagnostics.js';
 import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
-import { HostTable, moreSpecificHost, parseServerHost, serverHostAdmits, type ServerHost } from './hosts.js';
+import { HostTable, hostsOverlap, moreSpecificHost, parseServerHost, serverHostAdmits, type ServerHost } from './hosts.js';
+import { compileIngresses, INGRESS_HTTP_PORT, INGRESS_HTTPS_PORT, servesIngresses, type IngressOutput } from './kube-ingress.js';
 import { isCatchAll } from './match.js';
 import type { CompileIndex } from './meshIndex.js';
 import {
   blackholeVirtualHostName,
   gatewayListenerName,
   gatewayRouteConfigName,
+  gatewayTlsRouteConfigName,
   gatewayVirtualHostName,
   GATEWAY_LISTEN_ADDRESS,
 } from './naming.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
+import { envoyCredentialTlsSocket, tlsInspector } from './tls.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 /** Server protocols served by the HTTP connection manager (HTTP/2 and gRPC negotiate on the same listener). */
@@ -56,24 +59,96 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
       else serversByPort.set(server.port.number, [{ gateway, server }]);
     }
   }
+  // Kubernetes Ingresses of class istio join the plain HTTP port; their TLS gets its own port.
+  const ingress = servesIngresses(node) ? compileIngresses(index, diagnostics, clusters) : undefined;
+  const ports = new Set(serversByPort.keys());
+  if (ingress && ingress.hosts.size > 0) ports.add(INGRESS_HTTP_PORT);
 
   const bindings = new BindingReport();
   const listeners: XdsResource[] = [];
   const routes: XdsResource[] = [];
-  for (const port of [...serversByPort.keys()].sort((a, b) => a - b)) {
+  let ingressHostsOn80: readonly string[] = [];
+  for (const port of [...ports].sort((a, b) => a - b)) {
     const servers = serversByPort.get(port) ?? [];
     const hosts = bindHosts(index, servers, bindings);
-    const virtualHosts = [...hosts.entries()]
-      .sort(([a], [b]) => compare(a, b))
-      .map(([host, binding]) => buildVirtualHost(host, port, binding, { index, node, diagnostics, clusters }));
-    ensureNotFound(virtualHosts, port);
+    const virtualHosts = new Map<string, VirtualHost>();
+    for (const [host, binding] of hosts) virtualHosts.set(host, buildVirtualHost(host, port, binding, { index, node, diagnostics, clusters }));
+    if (ingress && port === INGRESS_HTTP_PORT) {
+      addIngressHosts(virtualHosts, ingress.hosts, port);
+      ingressHostsOn80 = [...ingress.hosts.keys()];
+    }
     const routeName = gatewayRouteConfigName(port);
-    routes.push({ name: routeName, resource: { name: routeName, virtual_hosts: virtualHosts } });
+    routes.push({ name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, port) } });
     listeners.push(buildListener(port, routeName));
+  }
+  if (ingress && ingress.tls.length > 0) {
+    if (ports.has(INGRESS_HTTPS_PORT)) {
+      for (const chain of ingress.tls) {
+        diagnostics.warn(chain.object, `port ${INGRESS_HTTPS_PORT} of this gateway already serves plain HTTP for a Gateway; this Ingress's TLS is not served`);
+      }
+    } else {
+      const tlsOutput = ingressTls(ingress, ingressHostsOn80);
+      routes.push(tlsOutput.route);
+      listeners.push(tlsOutput.listener);
+    }
   }
 
   bindings.report(index, serversByPort, diagnostics);
   return { listeners, routes };
+}
+
+/** Ingress routes join the virtual host of the same name after the VirtualServices' routes, or make their own. */
+function addIngressHosts(virtualHosts: Map<string, VirtualHost>, ingressHosts: ReadonlyMap<string, readonly EnvoyRoute[]>, port: number): void {
+  for (const [host, routes] of ingressHosts) {
+    const copies = routes.map((route) => structuredClone(route));
+    const existing = virtualHosts.get(host);
+    if (existing) existing.routes.push(...copies);
+    else virtualHosts.set(host, { name: gatewayVirtualHostName(host, port), domains: domainsOf(host, port), routes: copies });
+  }
+}
+
+/** Virtual hosts by host name, with the 404 fallback. */
+function finishVirtualHosts(virtualHosts: ReadonlyMap<string, VirtualHost>, port: number): VirtualHost[] {
+  const list = [...virtualHosts.entries()].sort(([a], [b]) => compare(a, b)).map(([, vh]) => vh);
+  ensureNotFound(list, port);
+  return list;
+}
+
+function domainsOf(host: string, port: number): string[] {
+  return host === '*' ? ['*'] : [host, `${host}:${port}`];
+}
+
+/**
+ * The HTTPS port of Kubernetes Ingresses: one filter chain per TLS entry chosen by SNI, all
+ * sharing route configuration `https.443`, which serves the Ingress hosts its TLS names cover.
+ */
+function ingressTls(ingress: IngressOutput, hosts: readonly string[]): { listener: XdsResource; route: XdsResource } {
+  const port = INGRESS_HTTPS_PORT;
+  const routeName = gatewayTlsRouteConfigName(port);
+  const anySni = ingress.tls.some((chain) => chain.serverNames.length === 0);
+  const virtualHosts = new Map<string, VirtualHost>();
+  for (const host of hosts) {
+    if (!anySni && !ingress.tls.some((chain) => chain.serverNames.some((name) => hostsOverlap(name, host)))) continue;
+    virtualHosts.set(host, { name: gatewayVirtualHostName(host, port), domains: domainsOf(host, port), routes: (ingress.hosts.get(host) ?? []).map((route) => structuredClone(route)) });
+  }
+  const name = gatewayListenerName(port);
+  const filterChains = ingress.tls.map((chain) => ({
+    ...(chain.serverNames.length > 0 ? { filter_chain_match: { server_names: chain.serverNames } } : {}),
+    filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_${name}`, routeName) }],
+    transport_socket: envoyCredentialTlsSocket(chain.secretName),
+  }));
+  return {
+    route: { name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, port) } },
+    listener: {
+      name,
+      resource: {
+        name,
+        address: { socket_address: { address: GATEWAY_LISTEN_ADDRESS, port_value: port } },
+        listener_filters: [tlsInspector()],
+        filter_chains: filterChains,
+      },
+    },
+  };
 }
 
 /** Plain HTTP servers are compiled; the rest is reported (TLS termination and TCP are later work). */
@@ -155,7 +230,7 @@ function buildVirtualHost(host: string, port: number, binding: HostBinding, cont
   }
   return {
     name: gatewayVirtualHostName(host, port),
-    domains: host === '*' ? ['*'] : [host, `${host}:${port}`],
+    domains: domainsOf(host, port),
     routes,
     // Istio's `tls.httpsRedirect`: Envoy answers plain-HTTP requests with a 301 to https.
     ...(binding.requireTls ? { require_tls: 'ALL' as const } : {}),

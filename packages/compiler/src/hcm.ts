@@ -1,7 +1,8 @@
 /**
- * The HTTP connection manager both kinds of listener carry: routes come over RDS (ADS), and the
- * router is the one and last HTTP filter (grpc-js rejects a listener whose last filter is not
- * the router).
+ * The HTTP connection manager every listener carries. Gateways and proxyless clients read their
+ * routes over RDS (ADS); inbound listeners (sidecar and proxyless server) carry theirs inline,
+ * since their one route never changes apart from the listener. The router is always the last
+ * HTTP filter (grpc-js rejects a listener whose last filter is not the router).
  */
 import { adsConfigSource } from './clusters.js';
 
@@ -16,6 +17,24 @@ export function httpConnectionManager(statPrefix: string, routeConfigName: strin
     '@type': HCM_TYPE,
     stat_prefix: statPrefix,
     rds: { route_config_name: routeConfigName, config_source: adsConfigSource() },
-    http_filters: [{ name: ROUTER_FILTER_NAME, typed_config: { '@type': ROUTER_TYPE } }],
+    http_filters: [routerFilter()],
+  };
+}
+
+export function routerFilter(): Record<string, unknown> {
+  return { name: ROUTER_FILTER_NAME, typed_config: { '@type': ROUTER_TYPE } };
+}
+
+/** An `Any`-wrapped HttpConnectionManager with its RouteConfiguration inline; `filters` run before the router. */
+export function inlineHttpConnectionManager(
+  statPrefix: string,
+  routeConfig: Record<string, unknown>,
+  filters: readonly Record<string, unknown>[],
+): Record<string, unknown> {
+  return {
+    '@type': HCM_TYPE,
+    stat_prefix: statPrefix,
+    route_config: routeConfig,
+    http_filters: [...filters, routerFilter()],
   };
 }

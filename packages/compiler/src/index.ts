@@ -4,12 +4,24 @@ export { buildIndex, type CompileIndex } from './meshIndex.js';
 export {
   blackholeVirtualHostName,
   clusterName,
+  credentialSecretName,
   gatewayListenerName,
   gatewayRouteConfigName,
+  gatewayTlsRouteConfigName,
   gatewayVirtualHostName,
+  grpcServerListenerName,
+  inboundClusterName,
+  inboundListenerName,
+  inboundRouteConfigName,
+  inboundVirtualHostName,
   proxylessListenerName,
   GATEWAY_LISTEN_ADDRESS,
+  GRPC_CERTIFICATE_PROVIDER_INSTANCE,
+  IDENTITY_SECRET_NAME,
+  INBOUND_LISTEN_ADDRESS,
+  ROOT_CA_SECRET_NAME,
 } from './naming.js';
+export { INGRESS_GATEWAY_LABELS } from './kube-ingress.js';
 export { hostsOverlap, moreSpecificHost, parseServerHost } from './hosts.js';
 export { parseGoDuration } from './duration.js';
 export { consistencyProblems } from './consistency.js';

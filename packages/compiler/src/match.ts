@@ -11,6 +11,8 @@ export type EnvoyHeaderMatcher = { name: string; string_match: EnvoyStringMatche
 export type EnvoyRouteMatch = {
   prefix?: string;
   path?: string;
+  /** Kubernetes Ingress `Prefix`: `/foo` matches `/foo` and `/foo/…`, not `/foobar`. */
+  path_separated_prefix?: string;
   safe_regex?: { regex: string };
   case_sensitive?: { value: boolean };
   headers?: EnvoyHeaderMatcher[];

@@ -7,15 +7,33 @@
 import {
   compareObjects,
   endpointSlicesByService,
+  ingressBackendStatuses,
+  ingressesForController,
+  isMonitored,
+  ISTIO_INGRESS_CONTROLLER,
   MESH_GATEWAY,
+  podsByIp,
   qualifyDestinationHost,
+  sidecarInjectionDisabled,
+  stateKey,
   type EndpointSliceObject,
+  type IngressBackendObject,
+  type IngressObject,
   type MeshState,
+  type PodObject,
   type ServiceObject,
   type VirtualServiceObject,
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
-import type { CompileOptions } from './types.js';
+import { DEFAULT_MESH_NAME, type CompileOptions } from './types.js';
+
+/** The legacy `kubernetes.io/ingress.class` value Istio answers to. */
+export const ISTIO_LEGACY_INGRESS_CLASS = 'istio';
+
+export interface RejectedIngressBackend {
+  ingressBackend: IngressBackendObject;
+  reason: string;
+}
 
 export interface CompileIndex {
   readonly state: MeshState;
@@ -28,6 +46,16 @@ export interface CompileIndex {
   readonly virtualServicesByGateway: ReadonlyMap<string, readonly VirtualServiceObject[]>;
   /** Hosts of mesh-bound VirtualServices, qualified against their namespace like destinations. */
   readonly meshVirtualServiceHosts: HostTable<VirtualServiceObject>;
+  /** `options.meshName`, defaulted. */
+  readonly meshName: string;
+  /** Committed IngressBackends (the model's status) by namespace, sorted by name. */
+  readonly ingressBackendsByNamespace: ReadonlyMap<string, readonly IngressBackendObject[]>;
+  /** Rejected IngressBackends by namespace, with the model's reason. */
+  readonly rejectedIngressBackendsByNamespace: ReadonlyMap<string, readonly RejectedIngressBackend[]>;
+  /** Kubernetes Ingresses of class `istio` (IngressClass of `istio.io/ingress-controller`, or the legacy annotation). */
+  readonly istioIngresses: readonly IngressObject[];
+  /** Pods by IP: how a proxyless server's named Service targetPorts are resolved. */
+  readonly podsByIp: ReadonlyMap<string, PodObject>;
 }
 
 /** Objects by namespace then name, so that iteration never depends on insertion order. */
@@ -51,6 +79,16 @@ export function buildIndex(state: MeshState, options: CompileOptions): CompileIn
     for (const host of hosts) meshVirtualServiceHosts.add(host, vs);
   }
 
+  const statuses = ingressBackendStatuses(state);
+  const ingressBackendsByNamespace = new Map<string, IngressBackendObject[]>();
+  const rejectedIngressBackendsByNamespace = new Map<string, RejectedIngressBackend[]>();
+  for (const ingressBackend of [...state.byKind.IngressBackend.values()].sort(compareObjects)) {
+    const { namespace, name } = ingressBackend.metadata;
+    const status = statuses.get(stateKey(namespace, name));
+    if (status?.status === 'committed') pushTo(ingressBackendsByNamespace, namespace, ingressBackend);
+    else pushTo(rejectedIngressBackendsByNamespace, namespace, { ingressBackend, reason: status?.reason ?? 'no status' });
+  }
+
   return {
     state,
     options,
@@ -58,7 +96,24 @@ export function buildIndex(state: MeshState, options: CompileOptions): CompileIn
     slicesByService: endpointSlicesByService(state),
     virtualServicesByGateway,
     meshVirtualServiceHosts,
+    meshName: options.meshName ?? DEFAULT_MESH_NAME,
+    ingressBackendsByNamespace,
+    rejectedIngressBackendsByNamespace,
+    istioIngresses: ingressesForController(state, ISTIO_INGRESS_CONTROLLER, { legacyClassNames: [ISTIO_LEGACY_INGRESS_CLASS] }),
+    podsByIp: podsByIp(state),
   };
+}
+
+/** Whether namespace `name` belongs to the mesh (`openservicemesh.io/monitored-by=<meshName>`); a namespace never applied does not. */
+export function namespaceMonitored(index: CompileIndex, name: string): boolean {
+  const namespace = index.state.byKind.Namespace.get(stateKey('', name));
+  return namespace !== undefined && isMonitored(namespace, index.meshName);
+}
+
+/** Whether namespace `name` is marked for no sidecar injection (`osm namespace add --disable-sidecar-injection`). */
+export function namespaceInjectionDisabled(index: CompileIndex, name: string): boolean {
+  const namespace = index.state.byKind.Namespace.get(stateKey('', name));
+  return namespace !== undefined && sidecarInjectionDisabled(namespace);
 }
 
 /**

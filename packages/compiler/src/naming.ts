@@ -10,11 +10,18 @@
  * | --------------------------------- | --------------------------------------- | ----------------------------------------------- |
  * | gateway Listener                  | `0.0.0.0_<port>`                        | `0.0.0.0_80`                                    |
  * | gateway RouteConfiguration        | `http.<port>`                           | `http.80`                                       |
+ * | gateway HTTPS RouteConfiguration  | `https.<port>` (Kubernetes Ingress TLS)  | `https.443`                                     |
  * | gateway virtual host              | `<host>:<port>`                         | `httpbin.example.com:80`                        |
  * | gateway 404 virtual host          | `blackhole:<port>`                      | `blackhole:80`                                  |
  * | proxyless Listener, RouteConfig   | `<svc>.<ns>.svc.<domain>:<port>`        | `echo.demo.svc.cluster.local:7070`              |
  * | proxyless virtual host            | same as its RouteConfiguration          | `echo.demo.svc.cluster.local:7070`              |
  * | Cluster, ClusterLoadAssignment    | `outbound\|<port>\|<subset>\|<host>`     | `outbound\|8000\|\|httpbin.default.svc.cluster.local` |
+ * | sidecar inbound Listener          | `inbound_0.0.0.0_<port>`                | `inbound_0.0.0.0_14001`                         |
+ * | sidecar inbound route (inline)    | `inbound\|<port>`                        | `inbound\|14001`                                 |
+ * | sidecar inbound virtual host      | `inbound\|http\|<port>`                  | `inbound\|http\|14001`                            |
+ * | sidecar inbound Cluster (STATIC)  | `inbound\|<port>\|\|`                     | `inbound\|14001\|\|`                               |
+ * | proxyless server Listener         | `grpc/server?xds.resource.listening_address=<ip>:<port>` | `…=10.4.0.8:50051`, `…=[fd00::8]:50051` |
+ * | gateway TLS secret (SDS)          | `kubernetes://<secretName>`             | `kubernetes://httpbin-credential`               |
  *
  * Service hosts (`<svc>.<ns>.svc.<domain>`) are spelt by `serviceHost` in `@meshgate/model`.
  * The cluster format is Istio's, so that `istioctl`-trained eyes read it at once; `<subset>` is
@@ -30,6 +37,11 @@ export function gatewayListenerName(port: number): string {
 
 export function gatewayRouteConfigName(port: number): string {
   return `http.${port}`;
+}
+
+/** The route configuration of a TLS-terminating gateway port (Kubernetes Ingress `tls`). */
+export function gatewayTlsRouteConfigName(port: number): string {
+  return `https.${port}`;
 }
 
 export function gatewayVirtualHostName(host: string, port: number): string {
@@ -50,3 +62,54 @@ export function clusterName(host: string, port: number, subset = ''): string {
   return `outbound|${port}|${subset}|${host}`;
 }
 
+
+/** Address every sidecar inbound listener binds. */
+export const INBOUND_LISTEN_ADDRESS = '0.0.0.0';
+
+/** Where a sidecar reaches its own workload. */
+export const LOCAL_WORKLOAD_ADDRESS = '127.0.0.1';
+
+/** The sidecar's inbound Listener for a workload port (OSM's `IngressBackend` backend port). */
+export function inboundListenerName(port: number): string {
+  return `inbound_${INBOUND_LISTEN_ADDRESS}_${port}`;
+}
+
+/** The inbound listener's inline RouteConfiguration (Istio's `inbound|<port>` spelling). */
+export function inboundRouteConfigName(port: number): string {
+  return `inbound|${port}`;
+}
+
+export function inboundVirtualHostName(port: number): string {
+  return `inbound|http|${port}`;
+}
+
+/** The STATIC cluster to the workload itself, `inbound|<port>||` as Istio names it. */
+export function inboundClusterName(port: number): string {
+  return `inbound|${port}||`;
+}
+
+/**
+ * The Listener an xDS-enabled gRPC server asks for when bound to `<ip>:<port>`, given the
+ * bootstrap template `grpc/server?xds.resource.listening_address=%s` (what Istio and the
+ * grpc-js-xds examples use). IPv6 addresses are bracketed, as in the address the server binds.
+ */
+export function grpcServerListenerName(ip: string, port: number): string {
+  return `grpc/server?xds.resource.listening_address=${hostPort(ip, port)}`;
+}
+
+/** `ip:port`, or `[ip]:port` for IPv6. */
+export function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** SDS secret names Envoy asks for on its ADS stream (docs/sds.md): its own certificate, and the trust bundle. */
+export const IDENTITY_SECRET_NAME = 'default';
+export const ROOT_CA_SECRET_NAME = 'ROOTCA';
+
+/** The certificate provider instance a proxyless bootstrap defines (`bootstrapCertificateProviders` in @meshgate/xds). */
+export const GRPC_CERTIFICATE_PROVIDER_INSTANCE = 'default';
+
+/** A gateway's TLS secret, Istio's `credentialName` convention: `kubernetes://<secretName>`. */
+export function credentialSecretName(secretName: string): string {
+  return `kubernetes://${secretName}`;
+}

@@ -23,13 +23,27 @@ export interface ProxyNode {
   serviceAccount: string;
   labels: Record<string, string>;
   client: 'envoy' | 'grpc';
+  /**
+   * The workload's own addresses (node metadata `INSTANCE_IPS`, comma-separated, as Istio's
+   * agent sends it); `[]` when not stated. A proxyless gRPC server gets one server listener per
+   * address and port (`grpc/server?xds.resource.listening_address=<ip>:<port>`).
+   */
+  ips: string[];
 }
 
 export interface CompileOptions {
   /** DNS suffix of services, default `cluster.local`. */
   clusterDomain: string;
   trustDomain: string;
+  /**
+   * The mesh whose namespaces this control plane serves: a namespace belongs to it when labelled
+   * `openservicemesh.io/monitored-by=<meshName>`. Default `osm` (OSM's default mesh name).
+   */
+  meshName?: string;
 }
+
+/** The mesh name used when `CompileOptions.meshName` is not given. */
+export const DEFAULT_MESH_NAME = 'osm';
 
 /**
  * One xDS resource as a proto3-JSON-shaped object using the .proto field names (snake_case),

@@ -5,10 +5,10 @@
  * checks a real client makes before it ACKs.
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { checkResource, encodeResource } from '@meshgate/envoy-proto';
 import { compileProxy, TYPE_URL, type CompileResult, type TypeUrl } from '../src/index.js';
+import { decodeContext, resourceTypes } from './grpc-xds.js';
 import { goldenCases, loadCase, OPTIONS, stateOf } from './support.js';
 
 const compiled = new Map<string, { result: CompileResult; client: 'envoy' | 'grpc' }>();
@@ -47,26 +47,6 @@ test('proto: a misspelt field is caught (the walk is strict)', () => {
   assert.notDeepEqual(checkResource(TYPE_URL.cluster, { name: 'x', lb_polcy: 'ROUND_ROBIN' }), []);
 });
 
-// grpc-js-xds is a CommonJS package; its resource types are internal but stable within 1.14.
-interface DecodeResult {
-  name: string;
-  value?: unknown;
-  error?: string;
-}
-interface ResourceType {
-  decode(context: unknown, resource: { type_url: string; value: Buffer }): DecodeResult;
-}
-const require = createRequire(import.meta.url);
-const grpcXds = require('@grpc/grpc-js-xds') as { register(): void };
-grpcXds.register(); // registers the router filter the listener validation looks for
-const resourceTypes: Partial<Record<TypeUrl, ResourceType>> = {
-  [TYPE_URL.listener]: (require('@grpc/grpc-js-xds/build/src/xds-resource-type/listener-resource-type.js') as { ListenerResourceType: { get(): ResourceType } }).ListenerResourceType.get(),
-  [TYPE_URL.route]: (require('@grpc/grpc-js-xds/build/src/xds-resource-type/route-config-resource-type.js') as { RouteConfigurationResourceType: { get(): ResourceType } }).RouteConfigurationResourceType.get(),
-  [TYPE_URL.cluster]: (require('@grpc/grpc-js-xds/build/src/xds-resource-type/cluster-resource-type.js') as { ClusterResourceType: { get(): ResourceType } }).ClusterResourceType.get(),
-  [TYPE_URL.endpoint]: (require('@grpc/grpc-js-xds/build/src/xds-resource-type/endpoint-resource-type.js') as { EndpointResourceType: { get(): ResourceType } }).EndpointResourceType.get(),
-};
-const decodeContext = { bootstrap: { certificateProviders: {} } };
-
 for (const name of goldenCases()) {
   const { client } = compileCase(name);
   if (client !== 'grpc') continue;
@@ -96,4 +76,38 @@ test('grpc-js-xds: the validator has teeth (a direct_response route is rejected)
   };
   const decoded = type.decode(decodeContext, { type_url: TYPE_URL.route, value: encodeResource(TYPE_URL.route, route) });
   assert.match(decoded.error ?? '', /unsupported action/);
+});
+
+/** A server listener like the compiler's, with `tls` as its DownstreamTlsContext and `rbacAction` in its RBAC filter. */
+function serverListener(tls: Record<string, unknown> | undefined, rbacAction: string): Record<string, unknown> {
+  const name = 'grpc/server?xds.resource.listening_address=127.0.0.1:50051';
+  const rbac = { name: 'envoy.filters.http.rbac', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC', rules: { action: rbacAction } } };
+  const router = { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } };
+  const routeConfig = { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, non_forwarding_action: {} }] }] };
+  const hcm = { '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', stat_prefix: 's', route_config: routeConfig, http_filters: [rbac, router] };
+  return {
+    name,
+    address: { socket_address: { address: '127.0.0.1', port_value: 50051 } },
+    filter_chains: [
+      {
+        filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm }],
+        ...(tls ? { transport_socket: { name: 'envoy.transport_sockets.tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', ...tls } } } : {}),
+      },
+    ],
+  };
+}
+
+function decodeListenerError(listener: Record<string, unknown>): string | undefined {
+  const type = resourceTypes[TYPE_URL.listener];
+  assert.ok(type);
+  return type.decode(decodeContext, { type_url: TYPE_URL.listener, value: encodeResource(TYPE_URL.listener, listener) }).error;
+}
+
+test('grpc-js-xds: the server-listener validator has teeth (RBAC is parsed, TLS is checked)', () => {
+  const identity = { common_tls_context: { tls_certificate_provider_instance: { instance_name: 'default' } } };
+  assert.equal(decodeListenerError(serverListener(identity, 'ALLOW')), undefined, 'the baseline is accepted');
+  assert.match(decodeListenerError(serverListener(identity, 'LOG')) ?? '', /rbac filter validation failed/);
+  // Why the compiler leaves require_client_certificate out instead of writing false:
+  assert.match(decodeListenerError(serverListener({ ...identity, require_client_certificate: { value: false } }, 'ALLOW')) ?? '', /require_client_certificate set without any validationContext/);
+  assert.match(decodeListenerError(serverListener({ common_tls_context: { tls_certificate_provider_instance: { instance_name: 'other' } } }, 'ALLOW')) ?? '', /Unmatched/);
 });

@@ -2,7 +2,7 @@
  * Test support: golden cases on disk, folded into a MeshState through the model's own parse,
  * validate and evolve — the same path the xds service takes.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { digestOf, evolve, initialState, parseDocuments, validateDocument, type MeshObject, type MeshState } from '@meshgate/model';
@@ -66,10 +66,12 @@ export function parseNode(text: string, where: string): ProxyNode {
   const namespace = get('namespace');
   const serviceAccount = get('serviceAccount');
   const labels = get('labels');
-  if (typeof id !== 'string' || !role || !client || typeof namespace !== 'string' || typeof serviceAccount !== 'string' || !isStringRecord(labels)) {
-    throw new Error(`${where}: expected {id, role, namespace, serviceAccount, labels, client}`);
+  const ips = get('ips') ?? [];
+  const ipsOk = Array.isArray(ips) && ips.every((ip) => typeof ip === 'string');
+  if (typeof id !== 'string' || !role || !client || typeof namespace !== 'string' || typeof serviceAccount !== 'string' || !isStringRecord(labels) || !ipsOk) {
+    throw new Error(`${where}: expected {id, role, namespace, serviceAccount, labels, client, ips?: string[]}`);
   }
-  return { id, role, namespace, serviceAccount, labels, client };
+  return { id, role, namespace, serviceAccount, labels, client, ips: ips.map(String) };
 }
 
 export interface GoldenCase {
@@ -77,6 +79,11 @@ export interface GoldenCase {
   dir: string;
   objects: MeshObject[];
   node: ProxyNode;
+  /**
+   * The result depends on the order the objects were applied in, on purpose (IngressBackend
+   * conflicts go to the one created first); `order-sensitive.txt` in the case says why.
+   */
+  orderSensitive: boolean;
 }
 
 export function loadCase(name: string): GoldenCase {
@@ -86,6 +93,7 @@ export function loadCase(name: string): GoldenCase {
     dir,
     objects: objectsFromYaml(readFileSync(path.join(dir, 'input.yaml'), 'utf8'), `${name}/input.yaml`),
     node: parseNode(readFileSync(path.join(dir, 'node.json'), 'utf8'), `${name}/node.json`),
+    orderSensitive: existsSync(path.join(dir, 'order-sensitive.txt')),
   };
 }
 
@@ -98,6 +106,7 @@ export const INGRESS_NODE: ProxyNode = {
   serviceAccount: 'istio-ingressgateway',
   labels: { istio: 'ingressgateway' },
   client: 'envoy',
+  ips: [],
 };
 
 export const GRPC_NODE: ProxyNode = {
@@ -107,6 +116,7 @@ export const GRPC_NODE: ProxyNode = {
   serviceAccount: 'client',
   labels: { app: 'client' },
   client: 'grpc',
+  ips: [],
 };
 
 export function service(namespace: string, name: string, ports: { name?: string; port: number }[]): unknown {

@@ -54,3 +54,13 @@ test('malformed labels and unknown roles are 400s naming the parameter', async (
   assert.equal(role.statusCode, 400);
   assert.match(role.json().message, /role/);
 });
+
+test('a proxyless server described with its addresses gets a server listener per address and port', async () => {
+  const response = await harness.app.inject({ method: 'GET', url: '/v1/compile?role=sidecar&client=grpc&namespace=default&labels=app=httpbin&ips=127.0.0.10' });
+  assert.equal(response.statusCode, 200, response.body);
+  const names = response.json().resources.Listener.map((l: { name: string }) => l.name);
+  assert.ok(names.includes('grpc/server?xds.resource.listening_address=127.0.0.10:80'), names.join(', '));
+  const bad = await harness.app.inject({ method: 'GET', url: '/v1/compile?client=grpc&ips=not-an-ip' });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.json().message, /ips/);
+});

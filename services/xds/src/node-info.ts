@@ -1,11 +1,12 @@
 /**
  * Reads who a proxy is from its xDS `Node` (DESIGN.md "proxy node metadata"): `node.id` and the
- * metadata keys ROLE, NAMESPACE, SERVICE_ACCOUNT, LABELS, CLIENT. The node arrives as
+ * metadata keys ROLE, NAMESPACE, SERVICE_ACCOUNT, LABELS, CLIENT, INSTANCE_IPS. The node arrives as
  * @grpc/proto-loader decodes it (keepCase, oneofs), where a Struct is `{ fields: { KEY: Value } }`
  * and a Value is `{ kind: 'stringValue', stringValue: '…' }`: protobufjs defines the well-known
  * Struct types itself with camelCase field names, so keepCase does not apply to them. The
  * snake_case spelling is accepted too, for decoders that use the .proto's names.
  */
+import { isIP } from 'node:net';
 import type { ProxyNode } from '@meshgate/compiler';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -72,6 +73,23 @@ function stringMap(value: Json | undefined, warnings: string[]): Record<string, 
   return labels;
 }
 
+/**
+ * `INSTANCE_IPS` as Istio's agent sends it: the workload's addresses, comma-separated. Kept as
+ * written (trimmed), because a proxyless server's listener name must spell its bound address
+ * exactly; entries that are not IP addresses are dropped with a warning.
+ */
+function instanceIps(value: string | undefined, warnings: string[]): string[] {
+  if (value === undefined) return [];
+  const ips: string[] = [];
+  for (const entry of value.split(',')) {
+    const ip = entry.trim();
+    if (ip === '') continue;
+    if (isIP(ip) === 0) warnings.push(`metadata.INSTANCE_IPS: "${ip}" is not an IP address; ignored`);
+    else if (!ips.includes(ip)) ips.push(ip);
+  }
+  return ips;
+}
+
 export function parseNode(raw: unknown): NodeParseResult | { error: string } {
   if (!isRecord(raw)) return { error: 'the first DiscoveryRequest carries no node' };
   const id = typeof raw.id === 'string' ? raw.id : '';
@@ -100,6 +118,7 @@ export function parseNode(raw: unknown): NodeParseResult | { error: string } {
       namespace: text('NAMESPACE') ?? 'default',
       serviceAccount: text('SERVICE_ACCOUNT') ?? 'default',
       labels: stringMap(meta.LABELS, warnings),
+      ips: instanceIps(text('INSTANCE_IPS'), warnings),
     },
     warnings,
   };

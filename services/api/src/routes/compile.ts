@@ -3,6 +3,7 @@
  * query — no proxy needs to be connected. It answers "what would an ingress gateway labelled
  * istio=ingressgateway get?" the way `istioctl proxy-config` answers it for a running one.
  */
+import { isIP } from 'node:net';
 import { compileProxy, type ProxyNode } from '@meshgate/compiler';
 import type { FastifyInstance } from 'fastify';
 import { apiError } from '../errors.js';
@@ -15,6 +16,7 @@ interface CompileQuery {
   namespace: string;
   serviceAccount: string;
   labels?: string;
+  ips?: string;
 }
 
 /** `a=b,c=d` → { a: 'b', c: 'd' }; errors name the query parameter. */
@@ -28,6 +30,16 @@ export function parseLabelList(text: string | undefined): Record<string, string>
     labels[key] = pair.slice(index + 1).trim();
   }
   return labels;
+}
+
+/** `10.0.0.1,fd00::1` → ['10.0.0.1', 'fd00::1'] (the node's INSTANCE_IPS); errors name the query parameter. */
+export function parseIpList(text: string | undefined): string[] {
+  if (text === undefined || text.trim() === '') return [];
+  return text.split(',').map((entry) => {
+    const ip = entry.trim();
+    if (isIP(ip) === 0) throw apiError('MG_ERR_BAD_REQUEST', `querystring.ips: expected IP addresses separated by commas, got "${entry}"`);
+    return ip;
+  });
 }
 
 function shortType(typeUrl: string): string {
@@ -48,6 +60,7 @@ export function registerCompileRoute(app: FastifyInstance, context: RouteContext
             namespace: { type: 'string', default: 'istio-system' },
             serviceAccount: { type: 'string', default: 'default' },
             labels: { type: 'string', description: 'the proxy labels, as key=value,key=value' },
+            ips: { type: 'string', description: "the workload's addresses (node metadata INSTANCE_IPS), as ip,ip: a proxyless server gets a listener per address" },
           },
         },
         response: { 200: { type: 'object', additionalProperties: true }, ...problemResponses(400) },
@@ -55,7 +68,15 @@ export function registerCompileRoute(app: FastifyInstance, context: RouteContext
     },
     async (request) => {
       const { role, client, namespace, serviceAccount } = request.query;
-      const node: ProxyNode = { id: 'preview', role, client, namespace, serviceAccount, labels: parseLabelList(request.query.labels) };
+      const node: ProxyNode = {
+        id: 'preview',
+        role,
+        client,
+        namespace,
+        serviceAccount,
+        labels: parseLabelList(request.query.labels),
+        ips: parseIpList(request.query.ips),
+      };
       const state = context.follower.current;
       const result = compileProxy(state, node, options);
       const resources = Object.fromEntries(Object.entries(result.resources).map(([typeUrl, list]) => [shortType(typeUrl), list.map((r) => r.resource)]));
