@@ -2,6 +2,8 @@
  * Configuration from the environment, read in one place. Every setting has the default that
  * DESIGN.md's contract table gives; errors name the variable.
  */
+import { loadCaSettings, loadGrpcPort, type CaSettings } from './ca-config.js';
+
 export interface MeshgateConfig {
   /** Unset → embedded PGlite under dataDir. */
   databaseUrl?: string;
@@ -29,6 +31,12 @@ export interface MeshgateConfig {
   manifestsDir?: string;
   /** The api saves a MeshState snapshot after this many events (0: never). */
   snapshotEvery: number;
+  /** A workload certificate is renewed once this fraction of its lifetime has passed (0 < f < 1). */
+  certRenewFraction: number;
+  /** MESHGATE_GRPC_PORT (default 9090): the gRPC API, where the ca service serves its CertificateAuthority. */
+  grpcPort: number;
+  /** The certificate authority's settings (ca-config.ts). */
+  ca: CaSettings;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -44,6 +52,14 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}: expected a positive integer, got "${raw}"`);
+  return value;
+}
+
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value >= 1) throw new Error(`${name}: expected a number between 0 and 1 (exclusive), got "${raw}"`);
   return value;
 }
 
@@ -75,5 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig
     applyBodyLimitBytes: positiveInt(env, 'MESHGATE_APPLY_BODY_LIMIT', 1024 * 1024),
     manifestsDir: optional(env, 'MESHGATE_MANIFESTS_DIR'),
     snapshotEvery: positiveInt(env, 'MESHGATE_SNAPSHOT_EVERY', 1000),
+    certRenewFraction: fraction(env, 'MESHGATE_CERT_RENEW_FRACTION', 0.5),
+    grpcPort: loadGrpcPort(env),
+    ca: loadCaSettings(env),
   };
 }

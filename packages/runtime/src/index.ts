@@ -1,3 +1,4 @@
+export * from './ca-config.js';
 export * from './config.js';
 export * from './infrastructure.js';
 export * from './process.js';

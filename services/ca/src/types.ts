@@ -72,14 +72,85 @@ export interface CertificateAuthority {
   dropInactiveRoots(): Promise<TrustBundle>;
 }
 
+/**
+ * What the CA reports. `MG_ERR_CA_CONFIG` (added to the first contract) is a start-up failure:
+ * no encryption key, a key that does not decrypt the stored CA key, unreadable operator PEM files.
+ */
+export type CaErrorCode =
+  | 'MG_ERR_CA_INVALID_CSR'
+  | 'MG_ERR_CA_FOREIGN_SAN'
+  | 'MG_ERR_CA_BAD_DURATION'
+  | 'MG_ERR_CA_BAD_ALGORITHM'
+  | 'MG_ERR_CA_BAD_REQUEST'
+  | 'MG_ERR_CA_UNAVAILABLE'
+  | 'MG_ERR_CA_CONFIG';
+
 /** Errors the CA reports; `field` names what was wrong in the request. */
 export class CaError extends Error {
   constructor(
-    readonly code: 'MG_ERR_CA_INVALID_CSR' | 'MG_ERR_CA_FOREIGN_SAN' | 'MG_ERR_CA_BAD_DURATION' | 'MG_ERR_CA_BAD_ALGORITHM' | 'MG_ERR_CA_BAD_REQUEST' | 'MG_ERR_CA_UNAVAILABLE',
+    readonly code: CaErrorCode,
     message: string,
     readonly field?: string,
   ) {
     super(message);
     this.name = 'CaError';
   }
+}
+
+// ---------------------------------------------------------------- events (added to the first contract)
+
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ECDSA_P256', 'RSA_2048', 'RSA_4096'];
+export const ISSUE_REASONS: readonly IssueReason[] = ['sds', 'csr', 'api', 'ingress-gateway', 'renewal', 'root-rotation'];
+
+export function isKeyAlgorithm(value: unknown): value is KeyAlgorithm {
+  return typeof value === 'string' && (KEY_ALGORITHMS as readonly string[]).includes(value);
+}
+
+export function isIssueReason(value: unknown): value is IssueReason {
+  return typeof value === 'string' && (ISSUE_REASONS as readonly string[]).includes(value);
+}
+
+export const CERTIFICATE_ISSUED = 'CertificateIssued';
+export const TRUST_BUNDLE_CHANGED = 'TrustBundleChanged';
+/** The stream of `TrustBundleChanged` events: its latest event is the current set of roots. */
+export const TRUST_BUNDLE_STREAM = 'CertificateAuthority/trust-bundle';
+
+/** `Certificate/<serialHex>`: one stream per certificate. */
+export function certificateStreamId(serialHex: string): string {
+  return `Certificate/${serialHex}`;
+}
+
+/** The data of a `CertificateIssued` event. Public facts only: never a key. */
+export interface CertificateIssuedData {
+  serialHex: string;
+  subject: string;
+  dnsNames: string[];
+  uris: string[];
+  notBefore: string;
+  notAfter: string;
+  fingerprintSha256: string;
+  reason: IssueReason;
+  /** The certificate that signed it (the root itself, or an operator's intermediate). */
+  issuerFingerprintSha256: string;
+  rootFingerprintSha256: string;
+}
+
+export interface TrustedRoot {
+  info: CertificateInfo;
+  certificatePem: string;
+}
+
+/**
+ * The data of a `TrustBundleChanged` event: the whole bundle (certificates are public), the
+ * signer that issues new leaves, and why it changed. The keys stay in the secret store.
+ */
+export interface TrustBundleChangedData {
+  /** Content hash of the root fingerprints, as `TrustBundle.version`. */
+  version: string;
+  reason: 'initial' | 'rotation' | 'operator-root' | 'drop-inactive';
+  /** Fingerprint of the certificate that signs new leaves (a root, or an operator's intermediate). */
+  activeSignerFingerprintSha256: string;
+  activeRootFingerprintSha256: string;
+  /** Newest first. */
+  roots: TrustedRoot[];
 }

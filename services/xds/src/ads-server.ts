@@ -2,17 +2,23 @@
  * Serves ADS (state of the world) over @grpc/grpc-js. The stream handler only routes requests
  * to the connection's bookkeeping and writes responses; compiling and encoding happen in the
  * ResourceCache, once per proxy kind and log position.
+ *
+ * SDS rides on the same stream: a proxy's first Secret response waits until its identity's
+ * certificate is issued (rather than telling Envoy "no such secret"), and a renewed certificate
+ * or a new trust bundle is pushed with `pushSecrets` without touching the connection.
  */
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import type { CompileOptions, TypeUrl } from '@meshgate/compiler';
+import { TYPE_URL, type CompileOptions, type TypeUrl } from '@meshgate/compiler';
 import { adsPackageDefinition } from '@meshgate/envoy-proto';
 import type { MeshState } from '@meshgate/model';
 import type { Logger } from 'pino';
 import { AdsConnection, type DiscoveryRequestLike, type DiscoveryResponseLike } from './ads-connection.js';
 import type { XdsMetrics } from './metrics.js';
 import { parseNode } from './node-info.js';
-import { compileKey, ResourceCache, TYPE_URLS_IN_PUSH_ORDER } from './resource-cache.js';
+import { compileKey, ResourceCache, TYPE_URLS_IN_PUSH_ORDER, type ResourceCacheHooks } from './resource-cache.js';
+import { IDENTITY_SECRET_NAMES, identityKey, identityOf } from './sds-secrets.js';
+import type { SecretSource } from './secret-source.js';
 
 export interface AdsServerOptions {
   compile: CompileOptions;
@@ -20,11 +26,15 @@ export interface AdsServerOptions {
   metrics: XdsMetrics;
   /** The current MeshState (the follower's). */
   state: () => MeshState;
+  /** Per-identity SDS secrets; without one, Secret subscriptions are answered with nothing. */
+  secrets?: SecretSource;
 }
 
 interface Stream {
   connection?: AdsConnection;
   call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>;
+  /** A Secret response is owed but the identity's certificate or bundle is not there yet. */
+  secretsPending?: boolean;
 }
 
 function isTypeUrl(value: string): value is TypeUrl {
@@ -44,7 +54,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
 
   constructor(private readonly options: AdsServerOptions) {
     super();
-    this.cache = new ResourceCache(options.compile, {
+    const hooks: ResourceCacheHooks = {
       onCompiled: (seconds, diagnostics) => {
         options.metrics.compileDuration.observe(seconds);
         for (const d of diagnostics) if (d.severity === 'error') options.logger.warn({ object: d.object }, d.message);
@@ -53,7 +63,12 @@ export class AdsServer extends EventEmitter<AdsEvents> {
         options.metrics.encodeErrors.inc();
         options.logger.error({ typeUrl, name, err: error }, 'compiled resource does not encode; not sent');
       },
-    });
+      onInconsistent: (problems) => {
+        options.metrics.inconsistentCompiles.inc();
+        options.logger.error({ problems }, 'compiled resources are inconsistent; the previous set stays published');
+      },
+    };
+    this.cache = new ResourceCache(options.compile, hooks, options.secrets);
   }
 
   /** Registers the ADS service on a gRPC server. */
@@ -83,6 +98,34 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       this.sendChanged(stream, state, undefined);
     }
     this.cache.retainOnly(keys);
+  }
+
+  /**
+   * Sends the proxies of one identity (or, with no key, every proxy) their changed secrets —
+   * a renewed certificate, a new trust bundle — and answers Secret requests that were waiting
+   * for them. The stream stays as it is.
+   */
+  pushSecrets(identity?: string): void {
+    const state = this.options.state();
+    for (const stream of this.streams) {
+      const connection = stream.connection;
+      const watch = connection?.watches.get(TYPE_URL.secret);
+      if (!connection || !watch) continue;
+      if (identity !== undefined && identityKey(identityOf(connection.node)) !== identity) continue;
+      let forced: TypeUrl | undefined;
+      if (stream.secretsPending && (this.options.secrets?.prepare(connection.node, watch.names ?? new Set()) ?? true)) {
+        stream.secretsPending = false;
+        forced = TYPE_URL.secret;
+      }
+      this.sendChanged(stream, state, forced);
+    }
+  }
+
+  /** The identities of connected proxies that subscribe to secrets (keys as `identityKey`). */
+  secretIdentities(): Set<string> {
+    const keys = new Set<string>();
+    for (const connection of this.connections()) if (connection.watches.has(TYPE_URL.secret)) keys.add(identityKey(identityOf(connection.node)));
+    return keys;
   }
 
   closeAll(): void {
@@ -135,7 +178,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       logger.warn({ proxy: connection.node.id, typeUrl: request.type_url }, 'unsupported resource type requested');
       return;
     }
-    const { outcome, respond } = connection.handleRequest(request);
+    const { outcome, respond: subscriptionChanged } = connection.handleRequest(request);
     if (outcome.kind === 'ack') {
       metrics.acks.inc({ type: shortType(request.type_url) });
       this.emit('ack', connection.node.id, request.type_url, outcome.version);
@@ -145,7 +188,27 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       this.emit('nack', connection.node.id, request.type_url, outcome.nack.version, outcome.nack.message);
       logger.warn({ proxy: connection.node.id, typeUrl: request.type_url, version: outcome.nack.version, error: outcome.nack.message }, 'proxy rejected configuration (NACK)');
     }
+    const respond = request.type_url === TYPE_URL.secret && outcome.kind !== 'stale' ? this.prepareSecrets(stream, connection, subscriptionChanged) : subscriptionChanged;
     if (respond) this.sendChanged(stream, this.options.state(), request.type_url);
+  }
+
+  /** Whether a Secret request is to be answered now; when its material is still coming, the answer waits for `pushSecrets`. */
+  private prepareSecrets(stream: Stream, connection: AdsConnection, respond: boolean): boolean {
+    const names = connection.watches.get(TYPE_URL.secret)?.names ?? new Set<string>();
+    if (respond) {
+      const others = [...names].filter((name) => !IDENTITY_SECRET_NAMES.has(name));
+      if (others.length > 0) this.options.logger.debug({ proxy: connection.node.id, names: others }, 'secrets requested that meshgate does not serve yet; answered as not found');
+    }
+    const ready = this.options.secrets?.prepare(connection.node, names) ?? true;
+    if (ready) {
+      if (stream.secretsPending) {
+        stream.secretsPending = false;
+        return true;
+      }
+      return respond;
+    }
+    if (respond) stream.secretsPending = true;
+    return false;
   }
 
   /** Sends, in CDS → EDS → LDS → RDS order, each watched type whose content changed; `forced` is re-sent regardless. */
@@ -154,6 +217,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     if (!connection) return;
     const resources = this.cache.resourcesFor(state, connection.node);
     for (const typeUrl of TYPE_URLS_IN_PUSH_ORDER) {
+      if (typeUrl === TYPE_URL.secret && stream.secretsPending) continue;
       const response = connection.responseFor(typeUrl, resources.byType, typeUrl === forced);
       if (!response) continue;
       stream.call.write(response);

@@ -4,11 +4,13 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Bus } from '@meshgate/bus';
+import type { CertificateAuthority } from '@meshgate/ca';
 import type { CompileOptions } from '@meshgate/compiler';
 import type { EventStore } from '@meshgate/eventlog';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AdsServer } from './ads-server.js';
+import { IdentityCertificates } from './identity-certificates.js';
 import { createXdsMetrics } from './metrics.js';
 import { proxyConfig, proxyStatus, type ProxyStatus } from './proxy-status.js';
 import { StateFollower } from '@meshgate/follower';
@@ -26,11 +28,23 @@ export interface XdsServiceOptions {
   follower?: StateFollower;
   /** Quiet time before a push, so that a burst of events costs one push. */
   pushDebounceMs?: number;
+  /** Issues workload certificates for SDS; without one, Secret subscriptions are answered with nothing. */
+  ca?: CertificateAuthority;
+  /** Renew a workload certificate once this fraction of its lifetime has passed (MESHGATE_CERT_RENEW_FRACTION); default 0.5. */
+  certRenewFraction?: number;
+  /** Validity asked of the CA for workload certificates (Go duration); the CA's default when unset. */
+  certValidity?: string;
+  /** How often to poll the trust bundle and renew what is due; default 5000 ms. */
+  renewalCheckIntervalMs?: number;
+  /** The clock renewal decisions use; default Date.now (tests pass a fake one). */
+  now?: () => number;
 }
 
 export class XdsService {
   readonly follower: StateFollower;
   readonly ads: AdsServer;
+  /** Workload certificates served over SDS; undefined without a CA. */
+  readonly certificates?: IdentityCertificates;
   private readonly server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
   private pushTimer?: NodeJS.Timeout;
   private boundPort = 0;
@@ -41,7 +55,19 @@ export class XdsService {
     const metrics = createXdsMetrics(options.registry);
     this.ownsFollower = options.follower === undefined;
     this.follower = options.follower ?? new StateFollower({ store: options.store, bus: options.bus });
-    this.ads = new AdsServer({ compile: options.compile, logger: options.logger, metrics, state: () => this.follower.current });
+    if (options.ca) {
+      this.certificates = new IdentityCertificates({
+        ca: options.ca,
+        logger: options.logger.child({ component: 'sds' }),
+        renewFraction: options.certRenewFraction,
+        validity: options.certValidity,
+        checkIntervalMs: options.renewalCheckIntervalMs,
+        now: options.now,
+        inUse: () => this.ads.secretIdentities(),
+      });
+      this.certificates.on('changed', (identity) => this.ads.pushSecrets(identity));
+    }
+    this.ads = new AdsServer({ compile: options.compile, logger: options.logger, metrics, state: () => this.follower.current, secrets: this.certificates });
     this.ads.register(this.server);
     this.follower.on('advanced', (sequence: number) => {
       metrics.logSequence.set(sequence);
@@ -64,6 +90,7 @@ export class XdsService {
     this.boundPort = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
     });
+    this.certificates?.start();
     this.ready = true;
     this.options.logger.info({ port: this.boundPort, sequence: this.follower.sequence }, 'xds serving ADS');
   }
@@ -93,6 +120,7 @@ export class XdsService {
   async stop(): Promise<void> {
     this.ready = false;
     if (this.pushTimer) clearTimeout(this.pushTimer);
+    await this.certificates?.stop();
     if (this.ownsFollower) await this.follower.close();
     this.ads.closeAll();
     // Proxies keep their ADS streams open: give them a moment to go, then cut what is left.

@@ -4,3 +4,7 @@ export * from './ads-connection.js';
 export * from './node-info.js';
 export * from './proxy-status.js';
 export * from './resource-cache.js';
+export * from './certificate-files.js';
+export * from './identity-certificates.js';
+export * from './sds-secrets.js';
+export * from './secret-source.js';

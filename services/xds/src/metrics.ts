@@ -8,6 +8,7 @@ export interface XdsMetrics {
   nacks: Counter<'type'>;
   compileDuration: Histogram;
   encodeErrors: Counter;
+  inconsistentCompiles: Counter;
   logSequence: Gauge;
 }
 
@@ -25,6 +26,11 @@ export function createXdsMetrics(registry: Registry): XdsMetrics {
       registers,
     }),
     encodeErrors: new Counter({ name: 'meshgate_xds_encode_errors_total', help: 'Compiled resources that failed to encode (a compiler bug)', registers }),
+    inconsistentCompiles: new Counter({
+      name: 'meshgate_xds_inconsistent_compiles_total',
+      help: 'Compiles whose listeners or clusters name missing routes or endpoints (a compiler bug); not published',
+      registers,
+    }),
     logSequence: new Gauge({ name: 'meshgate_xds_log_sequence', help: 'The last event-log sequence folded into the mesh state', registers }),
   };
 }

@@ -1,8 +1,9 @@
 /** What `GET /v1/proxies` and `GET /v1/proxies/:id/config` show of the connected proxies. */
-import type { ProxyNode } from '@meshgate/compiler';
+import { TYPE_URL, type ProxyNode } from '@meshgate/compiler';
 import type { AdsConnection, Nack } from './ads-connection.js';
 import { shortType } from './ads-server.js';
 import type { EncodedByType } from './resource-cache.js';
+import { redactSecret } from './sds-secrets.js';
 
 export interface TypeStatus {
   subscribed: string[] | '*';
@@ -35,11 +36,13 @@ export function proxyStatus(connection: AdsConnection): ProxyStatus {
   return { id: connection.node.id, node: connection.node, connectedAt: connection.connectedAt, types };
 }
 
-/** The compiled configuration of a proxy, by short type name, as objects. */
+/** The compiled configuration of a proxy, by short type name, as objects; private keys read `"[redacted]"`. */
 export function proxyConfig(byType: EncodedByType): Record<string, Record<string, unknown>[]> {
   const out: Record<string, Record<string, unknown>[]> = {};
   for (const [typeUrl, resources] of byType) {
-    out[shortType(typeUrl)] = [...resources.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => r.object);
+    const objects = [...resources.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => r.object);
+    // Identity secrets are stored redacted already; this covers any other Secret too.
+    out[shortType(typeUrl)] = typeUrl === TYPE_URL.secret ? objects.map(redactSecret) : objects;
   }
   return out;
 }

@@ -1,15 +1,19 @@
 /**
- * Compiled and encoded resources per proxy kind, built once per log position.
+ * Compiled and encoded resources per proxy kind, built once per log position, plus each proxy's
+ * own identity secrets.
  *
  * Proxies with the same compile inputs (role, client, namespace, service account, labels) share
- * one compile and one encoding. Every resource carries the SHA-256 of its encoded bytes, so a
+ * one compile and one encoding. Identity secrets (SDS `default`, `ROOTCA`) are not part of that
+ * shared entry: they come from the SecretSource per proxy, so a proxy only ever sees its own
+ * identity's key whatever it shares with others. Every resource carries the SHA-256 of its encoded bytes, so a
  * version is a content hash: the same state gives the same versions, in any process, after any
  * restart, and an unchanged resource is never resent.
  */
 import { createHash } from 'node:crypto';
-import { buildIndex, compileIndexKey, compileWithIndex, TYPE_URL, type CompileIndex, type CompileOptions, type Diagnostic, type ProxyNode, type TypeUrl } from '@meshgate/compiler';
+import { buildIndex, compileIndexKey, compileWithIndex, consistencyProblems, TYPE_URL, type CompileIndex, type CompileOptions, type Diagnostic, type ProxyNode, type TypeUrl } from '@meshgate/compiler';
 import { encodeResource } from '@meshgate/envoy-proto';
 import type { MeshState } from '@meshgate/model';
+import type { SecretSource } from './secret-source.js';
 
 export interface EncodedResource {
   name: string;
@@ -35,6 +39,8 @@ export const compileKey = compileIndexKey;
 export interface ResourceCacheHooks {
   onCompiled?(durationSeconds: number, diagnostics: Diagnostic[]): void;
   onEncodeError?(typeUrl: string, name: string, error: Error): void;
+  /** A compile whose RDS/EDS names do not resolve; the previous set stays published. */
+  onInconsistent?(problems: string[]): void;
 }
 
 export class ResourceCache {
@@ -45,27 +51,48 @@ export class ResourceCache {
   constructor(
     private readonly options: CompileOptions,
     private readonly hooks: ResourceCacheHooks = {},
+    private readonly secrets?: SecretSource,
   ) {}
 
-  /** The resources for this proxy at the state's current sequence. */
+  /** The resources for this proxy at the state's current sequence: the shared compile and its own secrets. */
   resourcesFor(state: MeshState, node: ProxyNode): CompiledProxyResources {
+    const shared = this.sharedResourcesFor(state, node);
+    const own = this.secrets?.secretsFor(node);
+    if (!own || own.size === 0) return shared;
+    const secrets = new Map(shared.byType.get(TYPE_URL.secret));
+    for (const [name, secret] of own) secrets.set(name, secret);
+    return { ...shared, byType: new Map(shared.byType).set(TYPE_URL.secret, secrets) };
+  }
+
+  /** What every proxy with this node's compile key gets. */
+  private sharedResourcesFor(state: MeshState, node: ProxyNode): CompiledProxyResources {
     const key = compileKey(node);
     const cached = this.entries.get(key);
     if (cached && cached.sequence === state.sequence) return cached;
     const started = process.hrtime.bigint();
     if (this.index?.sequence !== state.sequence) this.index = { sequence: state.sequence, index: buildIndex(state, this.options) };
     const result = compileWithIndex(this.index.index, node);
+    const problems = consistencyProblems(result.resources);
+    if (problems.length > 0) {
+      this.hooks.onInconsistent?.(problems);
+      // As go-control-plane refuses an inconsistent snapshot: keep what the proxies have (when
+      // there is something), marked current so that it is not recompiled for every proxy.
+      if (cached) {
+        const kept = { ...cached, sequence: state.sequence };
+        this.entries.set(key, kept);
+        return kept;
+      }
+    }
     const byType: EncodedByType = new Map();
     for (const typeUrl of TYPE_URLS_IN_PUSH_ORDER) {
       const previous = cached?.byType.get(typeUrl);
       const encoded = new Map<string, EncodedResource>();
       for (const resource of result.resources[typeUrl] ?? []) {
         try {
-          const value = encodeResource(typeUrl, resource.resource);
-          const hash = createHash('sha256').update(value).digest('hex').slice(0, 16);
+          const fresh = encodeXdsResource(typeUrl, resource.name, resource.resource);
           const prior = previous?.get(resource.name);
           // Keep the previous object identity when nothing changed, so that diffing stays cheap.
-          encoded.set(resource.name, prior && prior.hash === hash ? prior : { name: resource.name, hash, any: { type_url: typeUrl, value }, object: resource.resource });
+          encoded.set(resource.name, prior && prior.hash === fresh.hash ? prior : fresh);
         } catch (error) {
           this.hooks.onEncodeError?.(typeUrl, resource.name, error instanceof Error ? error : new Error(String(error)));
         }
@@ -82,6 +109,16 @@ export class ResourceCache {
   retainOnly(keys: Set<string>): void {
     for (const key of this.entries.keys()) if (!keys.has(key)) this.entries.delete(key);
   }
+}
+
+/**
+ * Encodes one resource and hashes its bytes. `object` is what `GET /v1/proxies/:id/config`
+ * shows; it defaults to the resource itself (secrets pass a redacted copy).
+ */
+export function encodeXdsResource(typeUrl: TypeUrl, name: string, resource: Record<string, unknown>, object: Record<string, unknown> = resource): EncodedResource {
+  const value = encodeResource(typeUrl, resource);
+  const hash = createHash('sha256').update(value).digest('hex').slice(0, 16);
+  return { name, hash, any: { type_url: typeUrl, value }, object };
 }
 
 /** A version for a set of resources: the hash of their names and content hashes. */

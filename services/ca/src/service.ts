@@ -1,0 +1,124 @@
+/**
+ * The ca service, started: the CA on the given store and bus, its REST app and its gRPC server.
+ * `main.ts` (its own process) and the embedded run both start it through here.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Bus, Subscription } from '@meshgate/bus';
+import type { EventStore } from '@meshgate/eventlog';
+import type { MeshgateConfig } from '@meshgate/runtime';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createCa, type MeshCa } from './authority.js';
+import { createInProcessCa, type CaClient } from './grpc/client.js';
+import { registerCaGrpcService } from './grpc/server.js';
+import { buildCaHttpApp } from './http/app.js';
+import { caOptionsFromConfig } from './settings.js';
+
+export interface StartCaServiceOptions {
+  config: Pick<MeshgateConfig, 'ca' | 'trustDomain' | 'dataDir' | 'grpcPort'>;
+  store: EventStore;
+  bus: Bus;
+  logger: Logger;
+  registry: Registry;
+  /**
+   * With no encryption key configured, generate one into `<dataDir>/ca-encryption.key` (0600)
+   * instead of refusing to start. For the embedded default only: with a shared Postgres the
+   * key must come from the operator (MESHGATE_CA_ENCRYPTION_KEY_FILE or _KEY).
+   */
+  allowGeneratedEncryptionKey: boolean;
+  /** Serve REST on `config.ca.httpPort` and gRPC on `config.grpcPort` (default true). */
+  listen?: boolean;
+  /** Tests pass a clock and the randomness of serials. */
+  now?: () => Date;
+  randomBytes?: (size: number) => Buffer;
+}
+
+export interface RunningCaService {
+  ca: MeshCa;
+  /** The CA as other services in this process take it (`createInProcessCa`). */
+  client: CaClient;
+  /** `http://host:port` of the REST app, when listening. */
+  httpUrl?: string;
+  /** The gRPC port, when listening (the actual one when `config.grpcPort` is 0). */
+  grpcPort?: number;
+  stop(): Promise<void>;
+}
+
+export async function startCaService(options: StartCaServiceOptions): Promise<RunningCaService> {
+  const { config, store, bus, logger, registry } = options;
+  const settings = caOptionsFromConfig(config, { allowGeneratedEncryptionKey: options.allowGeneratedEncryptionKey });
+  const ca = await createCa({ ...settings, store, bus, logger, registry, now: options.now, randomBytes: options.randomBytes });
+  logger.info({ trustDomain: settings.trustDomain, signer: ca.activeSignerFingerprint, encryptionKey: settings.encryptionKeySource }, 'certificate authority ready');
+
+  const doorbell = await followBundleChanges(ca, bus, logger);
+  let app: FastifyInstance | undefined;
+  let server: grpc.Server | undefined;
+  let httpUrl: string | undefined;
+  let grpcPort: number | undefined;
+  const stop = async () => {
+    await doorbell.unsubscribe();
+    await app?.close();
+    if (server) await shutdownGrpc(server);
+    await ca.close();
+  };
+  try {
+    if (options.listen !== false) {
+      app = await buildCaHttpApp({ ca, store, logger, registry });
+      const address = await app.listen({ host: config.ca.host, port: config.ca.httpPort });
+      httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+      server = new grpc.Server();
+      registerCaGrpcService(server, ca, logger);
+      grpcPort = await bindGrpc(server, `${config.ca.host}:${config.grpcPort}`);
+      logger.info({ http: httpUrl, grpcPort }, 'ca service listening');
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ca, client: createInProcessCa(ca), httpUrl, grpcPort, stop };
+}
+
+/**
+ * When the doorbell rings, another CA process may have rotated the root: the CA checks the
+ * bundle's stream version (one cheap read) and reloads if it moved. Rings that arrive during a
+ * check are folded into one more check.
+ */
+async function followBundleChanges(ca: MeshCa, bus: Bus, logger: Logger): Promise<Subscription> {
+  let checking = false;
+  let again = false;
+  const check = async () => {
+    checking = true;
+    do {
+      again = false;
+      try {
+        await ca.refresh();
+      } catch (error) {
+        logger.warn({ err: error }, 'could not re-read the trust bundle; will try at the next doorbell');
+      }
+    } while (again);
+    checking = false;
+  };
+  return bus.onDoorbell(() => {
+    if (checking) again = true;
+    else void check();
+  });
+}
+
+function bindGrpc(server: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))));
+}
+
+/** Lets calls in flight finish for a moment, then cuts what is left. */
+function shutdownGrpc(server: grpc.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 2000);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * Certificate material as files, for proxyless gRPC: `@grpc/grpc-js-xds` does not speak SDS; it
+ * reads its certificates through the `file_watcher` certificate provider named in its bootstrap,
+ * re-reading the files every `refresh_interval`. Writing the files again (a renewal, a root
+ * rotation) is how new material reaches it.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { CertificateAuthority, CertificateInfo, Identity, IssueReason } from '@meshgate/ca';
+import { certificateChainPem } from './sds-secrets.js';
+
+export const CERTIFICATE_FILE = 'cert.pem';
+export const PRIVATE_KEY_FILE = 'key.pem';
+export const CA_CERTIFICATE_FILE = 'ca.pem';
+
+export interface CertificateFilesOptions {
+  /** Go duration such as `24h`; the CA's default when unset. */
+  validity?: string;
+  /** Recorded in the CertificateIssued event; default `sds` (the file form of SDS material). */
+  reason?: IssueReason;
+}
+
+export interface WrittenCertificateFiles {
+  /** The leaf followed by its intermediates. */
+  certificateFile: string;
+  /** Mode 0600. */
+  privateKeyFile: string;
+  /** The trust bundle: every root currently trusted. */
+  caCertificateFile: string;
+  /** What was issued (public facts only). */
+  info: CertificateInfo;
+}
+
+/**
+ * Issues a certificate for `identity` and writes `cert.pem` (leaf + chain), `key.pem` (0600) and
+ * `ca.pem` (trust bundle) into `directory` (created 0700 if missing). Each file is replaced
+ * atomically (written beside it, then renamed), so a reader never sees half a file; the key is
+ * written first so that a new certificate never sits next to an old key for longer than a rename.
+ */
+export async function writeCertificateFiles(ca: CertificateAuthority, identity: Identity, directory: string, options: CertificateFilesOptions = {}): Promise<WrittenCertificateFiles> {
+  const issued = await ca.issue({ identity, validity: options.validity, reason: options.reason ?? 'sds' });
+  if (!issued.privateKeyPem) throw new Error('the CA returned a certificate without its private key');
+  const dir = resolve(directory);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const files = { certificateFile: join(dir, CERTIFICATE_FILE), privateKeyFile: join(dir, PRIVATE_KEY_FILE), caCertificateFile: join(dir, CA_CERTIFICATE_FILE) };
+  await replaceFile(files.privateKeyFile, issued.privateKeyPem, 0o600);
+  await replaceFile(files.certificateFile, certificateChainPem(issued.certificatePem, issued.chainPem), 0o644);
+  await replaceFile(files.caCertificateFile, issued.caPem, 0o644);
+  return { ...files, info: issued.info };
+}
+
+/** The bootstrap fragment that points grpc-js-xds's `file_watcher` provider at those files. */
+export function bootstrapCertificateProviders(directory: string, options: { instanceName?: string; refreshInterval?: string } = {}) {
+  const dir = resolve(directory);
+  return {
+    certificate_providers: {
+      [options.instanceName ?? 'default']: {
+        plugin_name: 'file_watcher',
+        config: {
+          certificate_file: join(dir, CERTIFICATE_FILE),
+          private_key_file: join(dir, PRIVATE_KEY_FILE),
+          ca_certificate_file: join(dir, CA_CERTIFICATE_FILE),
+          refresh_interval: options.refreshInterval ?? '10s',
+        },
+      },
+    },
+  };
+}
+
+async function replaceFile(path: string, content: string, mode: number): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, content, { mode, flag: 'wx' });
+    await chmod(temporary, mode); // the umask may have narrowed it
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
