@@ -8,8 +8,14 @@ export interface Row {
 }
 
 export function formatTable(rows: Row[]): string {
-  const header = ['benchmark', 'p50', 'p90', 'unit', 'runs'];
-  const cells = rows.map((r) => [r.benchmark, String(r.p50), String(r.p90), r.unit, String(r.runs)]);
+  return formatGrid(
+    ['benchmark', 'p50', 'p90', 'unit', 'runs'],
+    rows.map((r) => [r.benchmark, String(r.p50), String(r.p90), r.unit, String(r.runs)]),
+  );
+}
+
+/** A Markdown-style table with padded columns. */
+export function formatGrid(header: string[], cells: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');

@@ -3,7 +3,9 @@
  * NATS_URL this is the embedded default (PGlite under MESHGATE_DATA_DIR, in-process bus); with
  * them, the same services share the real Postgres and NATS.
  */
+import { randomBytes } from 'node:crypto';
 import { buildApiApp } from '@meshgate/api';
+import { registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
 import { StateFollower } from '@meshgate/follower';
 import { createLogger, createRegistry, loadConfig, openInfrastructure, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
 import { createWatcher } from '@meshgate/watcher';
@@ -23,11 +25,16 @@ export interface RunningMeshgate {
   xdsPort: number;
   infra: Infrastructure;
   xds: XdsService;
+  ca: RunningCaService;
   stop(): Promise<void>;
 }
 
 export async function startMeshgate(options: StartOptions = {}): Promise<RunningMeshgate> {
-  const config: MeshgateConfig = { ...loadConfig(), ...options.overrides };
+  let config: MeshgateConfig = { ...loadConfig(), ...options.overrides };
+  if (options.memory && config.ca.encryptionKey === undefined && config.ca.encryptionKeyFile === undefined) {
+    // Nothing outlives an in-memory run, so its CA key needs no file either.
+    config = { ...config, ca: { ...config.ca, encryptionKey: randomBytes(32).toString('base64') } };
+  }
   const logger = createLogger('meshgate', options.logLevel ?? config.logLevel);
   const registry = createRegistry('meshgate');
   const infra = await openInfrastructure(config, 'meshgate', { memory: options.memory });
@@ -35,13 +42,27 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
   follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
   await follower.start();
 
+  // The embedded default may generate the CA's encryption key in the data directory; with a shared
+  // Postgres the operator must give one (see services/ca/README.md).
+  const ca = await startCaService({
+    config,
+    store: infra.store,
+    bus: infra.bus,
+    logger: logger.child({ service: 'ca' }),
+    registry,
+    allowGeneratedEncryptionKey: !config.databaseUrl,
+    listen: false,
+  });
+
   const xds = new XdsService({
+    ca: ca.client,
+    certRenewFraction: config.certRenewFraction,
     store: infra.store,
     bus: infra.bus,
     follower,
     logger: logger.child({ service: 'xds' }),
     registry,
-    compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain },
+    compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
     host: config.xdsHost,
     port: config.xdsPort,
   });
@@ -56,8 +77,10 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     bodyLimitBytes: config.applyBodyLimitBytes,
     clusterDomain: config.clusterDomain,
     trustDomain: config.trustDomain,
+    meshName: config.meshName,
     proxies: { list: () => xds.proxies(), config: (id: string) => xds.proxyConfig(id) },
   });
+  await registerCaRoutes(api, ca.ca);
   const address = await api.listen({ host: config.apiHost, port: config.apiPort });
 
   const watcher = config.manifestsDir ? createWatcher({ bus: infra.bus, directory: config.manifestsDir, logger: logger.child({ service: 'watcher' }) }) : undefined;
@@ -71,10 +94,12 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     xdsPort: xds.port,
     infra,
     xds,
+    ca,
     async stop() {
       await watcher?.stop();
       await api.close();
       await xds.stop();
+      await ca.stop();
       await follower.close();
       await infra.close();
     },

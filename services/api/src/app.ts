@@ -58,7 +58,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   registerResourceRoutes(app, context);
   registerEventRoutes(app, context);
   registerProxyRoutes(app, context);
-  registerCompileRoute(app, context, { clusterDomain: options.clusterDomain ?? 'cluster.local', trustDomain: options.trustDomain ?? 'cluster.local' });
+  registerCompileRoute(app, context, { clusterDomain: options.clusterDomain ?? 'cluster.local', trustDomain: options.trustDomain ?? 'cluster.local', meshName: options.meshName ?? 'osm' });
 
   if (options.consumeChanges !== false) {
     let ingestion: Subscription | undefined;

@@ -21,6 +21,7 @@ const app = await buildApiApp({
   bodyLimitBytes: config.applyBodyLimitBytes,
   clusterDomain: config.clusterDomain,
   trustDomain: config.trustDomain,
+  meshName: config.meshName,
   proxies: config.xdsAdminUrl ? remoteProxySource(config.xdsAdminUrl) : undefined,
 });
 await app.listen({ host: config.apiHost, port: config.apiPort });

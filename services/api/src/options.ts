@@ -30,6 +30,8 @@ export interface ApiAppOptions {
   clusterDomain?: string;
   /** The mesh trust domain, for what `GET /v1/compile` shows. Default `cluster.local`. */
   trustDomain?: string;
+  /** The mesh whose monitored namespaces count, for what `GET /v1/compile` shows. Default `osm`. */
+  meshName?: string;
   /**
    * Consume ResourceChanged messages from the bus (durable `meshgate-api`) while the app runs:
    * started when the app is ready, stopped when it closes. Default true.

@@ -18,7 +18,7 @@ const xds = new XdsService({
   bus: infra.bus,
   logger,
   registry,
-  compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain },
+  compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
   host: config.xdsHost,
   port: config.xdsPort,
   ca,

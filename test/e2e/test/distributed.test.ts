@@ -5,6 +5,7 @@
  * while xds was down are not lost.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,8 @@ let xdsPort: number;
 let api: ServiceProcess;
 let xds: ServiceProcess;
 let watcher: ServiceProcess;
+let ca: ServiceProcess;
+let caUrl: string;
 let backendA: Backend;
 let backendB: Backend;
 let client: grpc.Client;
@@ -43,7 +46,8 @@ before(async () => {
   database = await createTestDatabase('mg_e2e');
   const nats = await natsUrl();
   const suffix = uniqueName('e2e');
-  const [apiPort, xdsAdminPort] = [await freePort(), await freePort()];
+  const [apiPort, xdsAdminPort, caHttpPort, grpcPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  caUrl = `http://127.0.0.1:${caHttpPort}`;
   xdsPort = await freePort();
   apiUrl = `http://127.0.0.1:${apiPort}`;
   xdsAdminUrl = `http://127.0.0.1:${xdsAdminPort}`;
@@ -61,9 +65,16 @@ before(async () => {
     MESHGATE_XDS_ADMIN_PORT: String(xdsAdminPort),
     MESHGATE_XDS_ADMIN_URL: xdsAdminUrl,
     MESHGATE_MANIFESTS_DIR: manifests,
+    MESHGATE_CA_HOST: '127.0.0.1',
+    MESHGATE_CA_HTTP_PORT: String(caHttpPort),
+    MESHGATE_GRPC_PORT: String(grpcPort),
+    MESHGATE_CA_ADDRESS: `127.0.0.1:${grpcPort}`,
+    MESHGATE_CA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
   api = startService('api', env);
   await waitReady(api, `${apiUrl}/readyz`);
+  ca = startService('ca', env);
+  await waitReady(ca, `${caUrl}/readyz`);
   xds = await startXds();
   watcher = startService('watcher', env);
   backendA = await startBackend('A', '127.0.0.2');
@@ -76,7 +87,7 @@ after(async () => {
   client?.close();
   await backendA?.stop();
   await backendB?.stop();
-  for (const service of [watcher, xds, api]) await service?.stop();
+  for (const service of [watcher, xds, ca, api]) await service?.stop();
   await database?.drop();
   rmSync(manifests, { recursive: true, force: true });
 });
@@ -107,6 +118,14 @@ test('services from the watched manifests directory and a VirtualService from RE
   assert.deepEqual(await call(client, METHODS.ping), { ok: true, servedBy: 'B' });
   const lost = await call(client, METHODS.unrouted);
   assert.equal(lost.code, grpc.status.UNAVAILABLE);
+});
+
+test('the ca process serves the trust bundle over REST, and its root is in the log', async () => {
+  const { status, body } = await getJson<{ pem: string; version: string }>(`${caUrl}/v1/ca/bundle`);
+  assert.equal(status, 200);
+  assert.match(body.pem, /BEGIN CERTIFICATE/);
+  const events = await getJson<{ events: { type: string }[] }>(`${apiUrl}/v1/events?after=0&limit=1000`);
+  assert.ok(events.body.events.some((e) => e.type === 'TrustBundleChanged'), 'the root was recorded as TrustBundleChanged');
 });
 
 test('xds killed and restarted: the client reconnects and gets the same versions', async () => {

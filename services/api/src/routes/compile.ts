@@ -4,7 +4,7 @@
  * istio=ingressgateway get?" the way `istioctl proxy-config` answers it for a running one.
  */
 import { isIP } from 'node:net';
-import { compileProxy, type ProxyNode } from '@meshgate/compiler';
+import { compileProxy, type CompileOptions, type ProxyNode } from '@meshgate/compiler';
 import type { FastifyInstance } from 'fastify';
 import { apiError } from '../errors.js';
 import type { RouteContext } from '../options.js';
@@ -46,7 +46,7 @@ function shortType(typeUrl: string): string {
   return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
 }
 
-export function registerCompileRoute(app: FastifyInstance, context: RouteContext, options: { clusterDomain: string; trustDomain: string }): void {
+export function registerCompileRoute(app: FastifyInstance, context: RouteContext, options: CompileOptions): void {
   app.get<{ Querystring: CompileQuery }>(
     '/v1/compile',
     {
