@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { buildApiApp } from '@meshgate/api';
-import { registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
+import { apiTokenSourcesFromEnv, loadApiToken, registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
 import { StateFollower } from '@meshgate/follower';
 import { createLogger, createRegistry, loadConfig, openInfrastructure, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
 import { createWatcher } from '@meshgate/watcher';
@@ -17,6 +17,11 @@ export interface StartOptions {
   /** PGlite in memory instead of on disk. */
   memory?: boolean;
   logLevel?: string;
+  /**
+   * The API token (over MESHGATE_API_TOKEN / MESHGATE_API_TOKEN_FILE). With none, one is
+   * generated once into `<dataDir>/api-token` (0600) — or, in memory, for this run only.
+   */
+  apiToken?: string;
 }
 
 export interface RunningMeshgate {
@@ -26,6 +31,10 @@ export interface RunningMeshgate {
   infra: Infrastructure;
   xds: XdsService;
   ca: RunningCaService;
+  /** The bearer token of `/v1/secrets/…` and the CA's issue / rotate / drop-inactive-roots. */
+  apiToken?: string;
+  /** Where it came from (a variable, a file path, or "generated … in memory"), for messages. */
+  apiTokenSource: string;
   stop(): Promise<void>;
 }
 
@@ -35,6 +44,14 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     // Nothing outlives an in-memory run, so its CA key needs no file either.
     config = { ...config, ca: { ...config.ca, encryptionKey: randomBytes(32).toString('base64') } };
   }
+  // The token file lives next to the embedded data, where the CLI on this machine finds it.
+  const apiToken = loadApiToken({
+    ...apiTokenSourcesFromEnv(process.env),
+    ...(options.apiToken === undefined ? {} : { token: options.apiToken, tokenFile: undefined }),
+    fallback: options.memory ? 'memory' : 'file',
+    dataDir: config.dataDir,
+  });
+
   const logger = createLogger('meshgate', options.logLevel ?? config.logLevel);
   const registry = createRegistry('meshgate');
   const infra = await openInfrastructure(config, 'meshgate', { memory: options.memory });
@@ -43,7 +60,8 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
   await follower.start();
 
   // The embedded default may generate the CA's encryption key in the data directory; with a shared
-  // Postgres the operator must give one (see services/ca/README.md).
+  // Postgres the operator must give one (see services/ca/README.md). The CA follows the MeshState
+  // for the ingress gateway certificate that the MeshConfig asks for.
   const ca = await startCaService({
     config,
     store: infra.store,
@@ -52,6 +70,8 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     registry,
     allowGeneratedEncryptionKey: !config.databaseUrl,
     listen: false,
+    apiToken: apiToken.token,
+    meshState: follower,
   });
 
   const xds = new XdsService({
@@ -80,14 +100,14 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     meshName: config.meshName,
     proxies: { list: () => xds.proxies(), config: (id: string) => xds.proxyConfig(id) },
   });
-  await registerCaRoutes(api, ca.ca);
+  await registerCaRoutes(api, ca.ca, ca.access);
   const address = await api.listen({ host: config.apiHost, port: config.apiPort });
 
   const watcher = config.manifestsDir ? createWatcher({ bus: infra.bus, directory: config.manifestsDir, logger: logger.child({ service: 'watcher' }) }) : undefined;
   await watcher?.start();
 
   const apiUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-  logger.info({ api: apiUrl, xdsPort: xds.port, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir }, 'meshgate is up');
+  logger.info({ api: apiUrl, xdsPort: xds.port, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, apiToken: apiToken.source }, 'meshgate is up');
   return {
     config,
     apiUrl,
@@ -95,6 +115,8 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     infra,
     xds,
     ca,
+    apiToken: apiToken.token,
+    apiTokenSource: apiToken.source,
     async stop() {
       await watcher?.stop();
       await api.close();

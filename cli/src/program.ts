@@ -6,6 +6,8 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerCaCommand } from './commands/ca.js';
+import { registerCertCommand } from './commands/cert.js';
 import { registerCompileCommand } from './commands/compile.js';
 import { registerDeleteCommand } from './commands/delete.js';
 import { registerEventsCommand } from './commands/events.js';
@@ -26,6 +28,8 @@ const CLIENT_COMMANDS: readonly CommandRegistrar[] = [
   registerProxyStatusCommand,
   registerProxyConfigCommand,
   registerCompileCommand,
+  registerCertCommand,
+  registerCaCommand,
 ];
 
 function packageVersion(): string {

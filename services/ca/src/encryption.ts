@@ -4,8 +4,9 @@
  * under another name does not decrypt.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createFileOnce } from './secret-file.js';
 import { CaError } from './types.js';
 
 const FORMAT = 'aes-256-gcm:v1';
@@ -93,21 +94,7 @@ export function loadEncryptionKey(sources: EncryptionKeySources): LoadedEncrypti
     );
   }
   const file = path.resolve(sources.dataDir, GENERATED_KEY_FILE);
-  mkdirSync(path.dirname(file), { recursive: true });
-  // Written whole under a temporary name, then linked into place: link() fails if the file
-  // exists, so of two processes starting at once one creates it and the other reads a complete
-  // file. The mode is set at creation; a umask can only narrow it.
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, randomBytes(KEY_BYTES).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-  let created = false;
-  try {
-    linkSync(temporary, file);
-    created = true;
-  } catch (error) {
-    if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
-  } finally {
-    unlinkSync(temporary);
-  }
+  const created = createFileOnce(file, () => randomBytes(KEY_BYTES).toString('base64') + '\n');
   return { key: readKeyFile(file, file), source: `${created ? 'generated' : 'file'} ${file}` };
 }
 

@@ -25,6 +25,9 @@ export const CA_ERRORS: Record<CaErrorCode, ErrorSpec> = {
 /** Codes outside CaError that only the REST app uses. */
 export const HTTP_ONLY_ERRORS = {
   MG_ERR_NO_ROUTE: { http: 404, description: 'No endpoint has this method and path.' },
+  MG_ERR_NOT_FOUND: { http: 404, description: 'No published secret has this namespace and name.' },
+  MG_ERR_UNAUTHENTICATED: { http: 401, description: 'The endpoint needs the API token and the request sent none (`Authorization: Bearer <token>`).' },
+  MG_ERR_FORBIDDEN: { http: 403, description: 'The API token sent is not the server\'s (or the server has none configured).' },
   MG_ERR_INTERNAL: { http: 500, description: 'An unexpected failure; the log has the details.' },
 } as const;
 

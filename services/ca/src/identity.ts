@@ -7,6 +7,11 @@ import type { SubjectAltNames } from './x509/general-names.js';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** A Kubernetes namespace name: a lower-case DNS label. */
+export function isDnsLabel(name: string): boolean {
+  return DNS_LABEL.test(name);
+}
+
 /** RFC 1123 host name, lower case, no wildcard; at most 253 characters. */
 export function isDnsName(name: string): boolean {
   return name.length <= 253 && name.split('.').every((label) => DNS_LABEL.test(label));

@@ -4,7 +4,10 @@
  * - `startCaService(options)`: the service (CA + REST + gRPC), as main.ts and the embedded run start it.
  * - `createCa(options)`: the CA alone, on a store (tests, benches, custom wiring).
  * - `createInProcessCa(ca)` / `connectCa(address)`: the CA for other services, one interface in both modes.
- * - `registerCaRoutes(app, ca)`: the REST endpoints on another fastify app.
+ * - `registerCaRoutes(app, ca, access)`: the REST endpoints on another fastify app.
+ * - `IngressGatewayCertificates`: the certificate MeshConfig's ingressGateway asks for, published as a secret.
+ * - `SecretStore`: the published secrets (encrypted in the event store; events without key material).
+ * - `loadApiToken` / `ApiTokenVerifier`: the bearer token of the routes that return keys or change the CA.
  */
 export * from './types.js';
 export { createCa, MeshCa, DEFAULT_MAX_VALIDITY, DEFAULT_ROOT_VALIDITY, DEFAULT_VALIDITY, type CaOptions } from './authority.js';
@@ -14,7 +17,39 @@ export { connectCa, createInProcessCa, type CaClient, type ConnectCaOptions } fr
 export { registerCaGrpcService } from './grpc/server.js';
 export { caProtoPath, CA_SERVICE_NAME } from './grpc/definition.js';
 export { buildCaHttpApp, type CaHttpAppOptions } from './http/app.js';
-export { caRoutes, registerCaRoutes } from './http/routes.js';
+export { caRoutes, registerCaRoutes, type CaRouteAccess, type CaRoutesOptions } from './http/routes.js';
+export { registerSecretRoutes, type KubernetesSecret } from './http/secret-routes.js';
+export { API_TOKEN_FILE, MIN_API_TOKEN_LENGTH, ApiTokenVerifier, apiTokenSourcesFromEnv, loadApiToken, type ApiTokenSources, type LoadedApiToken } from './api-token.js';
+export {
+  IngressGatewayCertificates,
+  INGRESS_GATEWAY_SECRET_KEYS,
+  INGRESS_GATEWAY_SECRET_OWNER,
+  NO_LONGER_REQUESTED,
+  type IngressGatewayCertificatesEvents,
+  type IngressGatewayCertificatesOptions,
+  type IngressGatewayPublishReason,
+  type MeshStateSource,
+} from './ingress-gateway-certificates.js';
+export {
+  SecretStore,
+  SECRET_DELETED,
+  SECRET_PUBLISHED,
+  SECRET_STORE_PREFIX,
+  TLS_SECRET_TYPE,
+  checkSecretRef,
+  secretDigest,
+  secretStoreName,
+  secretStreamId,
+  type PublishedSecret,
+  type PublishSecretRequest,
+  type SecretData,
+  type SecretDeletedData,
+  type SecretMeta,
+  type SecretPublishedData,
+  type SecretRef,
+  type SecretStoreOptions,
+  type SecretSummary,
+} from './secret-store.js';
 export { CA_ERRORS, HTTP_ONLY_ERRORS } from './errors.js';
 export { formatDuration, parseGoDuration, parseValidity } from './duration.js';
 export { loadEncryptionKey, parseEncryptionKey, SecretCipher, GENERATED_KEY_FILE, type EncryptionKeySources } from './encryption.js';

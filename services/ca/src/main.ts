@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The ca service as its own process (distributed mode). Wiring only.
+import { StateFollower } from '@meshgate/follower';
 import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
+import { apiTokenSourcesFromEnv, loadApiToken } from './api-token.js';
 import { startCaService } from './service.js';
 import { CaError } from './types.js';
 
@@ -8,26 +10,38 @@ const config = loadConfig();
 const logger = createLogger('ca', config.logLevel);
 const registry = createRegistry('ca');
 const infra = await openInfrastructure(config, 'meshgate-ca');
+// The MeshState, for the certificate the MeshConfig's ingressGateway asks for. The api's follower
+// writes the snapshots; this one only reads.
+const follower = new StateFollower({ store: infra.store, bus: infra.bus });
+follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
 try {
+  await follower.start();
+  // A key or token generated into the data directory is fine only when the data is local too
+  // (PGlite). With a shared Postgres the operator provides them.
+  const local = config.databaseUrl === undefined;
+  const apiToken = loadApiToken({ ...apiTokenSourcesFromEnv(process.env), fallback: local ? 'file' : 'none', dataDir: config.dataDir });
+  logger.info({ apiToken: apiToken.source }, 'API token');
   const service = await startCaService({
     config,
     store: infra.store,
     bus: infra.bus,
     logger,
     registry,
-    // A generated key may live next to the data it protects, in the data directory, only when
-    // that data is the local PGlite too. With a shared Postgres the operator provides the key.
-    allowGeneratedEncryptionKey: config.databaseUrl === undefined,
+    allowGeneratedEncryptionKey: local,
+    apiToken: apiToken.token,
+    meshState: follower,
   });
   logger.info({ http: service.httpUrl, grpcPort: service.grpcPort, mode: infra.mode }, 'ca service started');
   stopOnSignals(logger, async () => {
     await service.stop();
+    await follower.close();
     await infra.close();
   });
 } catch (error) {
   // A configuration problem gets one clear line, not a stack trace.
   if (error instanceof CaError) logger.fatal({ code: error.code, field: error.field }, error.message);
   else logger.fatal({ err: error }, 'the ca service could not start');
+  await follower.close();
   await infra.close();
   process.exit(1);
 }

@@ -1,6 +1,7 @@
 /**
- * The ca service, started: the CA on the given store and bus, its REST app and its gRPC server.
- * `main.ts` (its own process) and the embedded run both start it through here.
+ * The ca service, started: the CA on the given store and bus, its REST app and its gRPC server,
+ * the published secrets, and — given the MeshState — the ingress gateway certificate that the
+ * MeshConfig asks for. `main.ts` (its own process) and the embedded run both start it through here.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Bus, Subscription } from '@meshgate/bus';
@@ -9,14 +10,19 @@ import type { MeshgateConfig } from '@meshgate/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { ApiTokenVerifier } from './api-token.js';
 import { createCa, type MeshCa } from './authority.js';
+import { SecretCipher } from './encryption.js';
 import { createInProcessCa, type CaClient } from './grpc/client.js';
 import { registerCaGrpcService } from './grpc/server.js';
 import { buildCaHttpApp } from './http/app.js';
+import type { CaRouteAccess } from './http/routes.js';
+import { IngressGatewayCertificates, type IngressGatewayCertificatesOptions, type MeshStateSource } from './ingress-gateway-certificates.js';
+import { SecretStore } from './secret-store.js';
 import { caOptionsFromConfig } from './settings.js';
 
 export interface StartCaServiceOptions {
-  config: Pick<MeshgateConfig, 'ca' | 'trustDomain' | 'dataDir' | 'grpcPort'>;
+  config: Pick<MeshgateConfig, 'ca' | 'trustDomain' | 'dataDir' | 'grpcPort'> & Partial<Pick<MeshgateConfig, 'certRenewFraction'>>;
   store: EventStore;
   bus: Bus;
   logger: Logger;
@@ -29,6 +35,18 @@ export interface StartCaServiceOptions {
   allowGeneratedEncryptionKey: boolean;
   /** Serve REST on `config.ca.httpPort` and gRPC on `config.grpcPort` (default true). */
   listen?: boolean;
+  /**
+   * The bearer token of the REST routes that return keys or change the CA (see `loadApiToken`).
+   * Without one those routes refuse every request.
+   */
+  apiToken?: string;
+  /**
+   * The MeshState to follow (a `StateFollower` on the same log): with it, the service issues and
+   * publishes the certificate that the MeshConfig's `certificate.ingressGateway` asks for.
+   */
+  meshState?: MeshStateSource;
+  /** Tests: the ingress gateway controller's timer and clock, or where OSM's MeshConfig lives. */
+  ingressGateway?: Pick<IngressGatewayCertificatesOptions, 'checkIntervalMs' | 'now' | 'meshConfigNamespace'>;
   /** Tests pass a clock and the randomness of serials. */
   now?: () => Date;
   randomBytes?: (size: number) => Buffer;
@@ -38,6 +56,12 @@ export interface RunningCaService {
   ca: MeshCa;
   /** The CA as other services in this process take it (`createInProcessCa`). */
   client: CaClient;
+  /** The secrets the CA publishes (encrypted in the event store). */
+  secrets: SecretStore;
+  /** For `registerCaRoutes(app, service.ca, service.access)` on another app: the token check and the secrets. */
+  access: CaRouteAccess;
+  /** Running when `meshState` was given. */
+  ingressGateway?: IngressGatewayCertificates;
   /** `http://host:port` of the REST app, when listening. */
   httpUrl?: string;
   /** The gRPC port, when listening (the actual one when `config.grpcPort` is 0). */
@@ -50,6 +74,15 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
   const settings = caOptionsFromConfig(config, { allowGeneratedEncryptionKey: options.allowGeneratedEncryptionKey });
   const ca = await createCa({ ...settings, store, bus, logger, registry, now: options.now, randomBytes: options.randomBytes });
   logger.info({ trustDomain: settings.trustDomain, signer: ca.activeSignerFingerprint, encryptionKey: settings.encryptionKeySource }, 'certificate authority ready');
+  if (options.apiToken === undefined) {
+    logger.warn('no API token configured (MESHGATE_API_TOKEN or MESHGATE_API_TOKEN_FILE): the secrets and the CA routes issue, rotate and drop-inactive-roots refuse every request');
+  }
+  const secrets = new SecretStore({ store, cipher: new SecretCipher(settings.encryptionKey), bus, logger });
+  const access: CaRouteAccess = { auth: new ApiTokenVerifier(options.apiToken), secrets };
+  const ingressGateway =
+    options.meshState === undefined
+      ? undefined
+      : new IngressGatewayCertificates({ ...options.ingressGateway, ca, secrets, state: options.meshState, logger, renewFraction: config.certRenewFraction });
 
   const doorbell = await followBundleChanges(ca, bus, logger);
   let app: FastifyInstance | undefined;
@@ -57,6 +90,7 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
   let httpUrl: string | undefined;
   let grpcPort: number | undefined;
   const stop = async () => {
+    await ingressGateway?.stop();
     await doorbell.unsubscribe();
     await app?.close();
     if (server) await shutdownGrpc(server);
@@ -64,7 +98,7 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
   };
   try {
     if (options.listen !== false) {
-      app = await buildCaHttpApp({ ca, store, logger, registry });
+      app = await buildCaHttpApp({ ca, store, logger, registry, access });
       const address = await app.listen({ host: config.ca.host, port: config.ca.httpPort });
       httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
       server = new grpc.Server();
@@ -72,11 +106,12 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
       grpcPort = await bindGrpc(server, `${config.ca.host}:${config.grpcPort}`);
       logger.info({ http: httpUrl, grpcPort }, 'ca service listening');
     }
+    await ingressGateway?.start();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { ca, client: createInProcessCa(ca), httpUrl, grpcPort, stop };
+  return { ca, client: createInProcessCa(ca), secrets, access, ingressGateway, httpUrl, grpcPort, stop };
 }
 
 /**

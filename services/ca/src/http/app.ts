@@ -1,6 +1,6 @@
 /**
  * The ca service's HTTP app, built but not listening (`service.ts` listens; tests may `inject()`):
- * the CA routes, `/healthz`, `/readyz` and `/metrics`.
+ * the CA routes (with the published secrets), `/healthz`, `/readyz` and `/metrics`.
  */
 import type { EventStore } from '@meshgate/eventlog';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { HTTP_ONLY_ERRORS } from '../errors.js';
 import type { CertificateAuthority } from '../types.js';
-import { caRoutes } from './routes.js';
+import { caRoutes, type CaRouteAccess } from './routes.js';
 
 export interface CaHttpAppOptions {
   ca: CertificateAuthority;
@@ -16,6 +16,8 @@ export interface CaHttpAppOptions {
   store: Pick<EventStore, 'headSequence'>;
   logger: Logger;
   registry: Registry;
+  /** The API token and the published secrets (`GET /v1/secrets/…`). */
+  access: CaRouteAccess;
 }
 
 export async function buildCaHttpApp(options: CaHttpAppOptions): Promise<FastifyInstance> {
@@ -23,7 +25,7 @@ export async function buildCaHttpApp(options: CaHttpAppOptions): Promise<Fastify
   // Request log lines hold method, URL and status only: never a body (it may hold a private key).
   const app = Fastify({ loggerInstance });
 
-  await app.register(caRoutes, { ca: options.ca });
+  await app.register(caRoutes, { ca: options.ca, ...options.access });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {

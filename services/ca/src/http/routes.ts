@@ -8,15 +8,33 @@
  *   GET  /v1/ca/bundle                                                      → TrustBundle
  *   POST /v1/ca/rotate                                                      → TrustBundle
  *   POST /v1/ca/drop-inactive-roots                                         → TrustBundle
+ *   GET  /v1/secrets/:namespace/:name                                       → a Kubernetes Secret (when a secret store is given)
  *
- * Errors: `{code, message, field}` (400 for a malformed request, 422 for one the CA refuses).
+ * `issue`, `rotate`, `drop-inactive-roots` and the secrets take the API token (`Authorization:
+ * Bearer …`): they hand out private keys or change the CA. `sign` and `bundle` stay open: a CSR
+ * carries no secret (the caller keeps its key) and the bundle is public.
+ *
+ * Errors: `{code, message, field}` (400 for a malformed request, 422 for one the CA refuses,
+ * 401 without the token, 403 with a wrong one).
  */
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { ApiTokenVerifier } from '../api-token.js';
 import { CA_ERRORS, HTTP_ONLY_ERRORS } from '../errors.js';
 import { issueRequestFromBody, restField, signCsrRequestFromBody } from '../requests.js';
+import type { SecretStore } from '../secret-store.js';
 import { CaError, type CertificateAuthority } from '../types.js';
+import { requireApiToken } from './auth.js';
+import { registerSecretRoutes } from './secret-routes.js';
 
-export interface CaRoutesOptions {
+/** Who may use the authenticated routes, and where the published secrets are read. */
+export interface CaRouteAccess {
+  /** The API token (`new ApiTokenVerifier(undefined)`: none configured, every authenticated request is refused). */
+  auth: ApiTokenVerifier;
+  /** Serves `GET /v1/secrets/:namespace/:name` when given. */
+  secrets?: Pick<SecretStore, 'read'>;
+}
+
+export interface CaRoutesOptions extends CaRouteAccess {
   ca: CertificateAuthority;
 }
 
@@ -50,12 +68,17 @@ function sendProblem(reply: FastifyReply, error: unknown) {
   return reply.status(status).type('application/json; charset=utf-8').send(body);
 }
 
-export const caRoutes: FastifyPluginAsync<CaRoutesOptions> = async (app, { ca }) => {
+export const caRoutes: FastifyPluginAsync<CaRoutesOptions> = async (app, { ca, auth, secrets }) => {
   app.setErrorHandler((error, _request, reply) => sendProblem(reply, error));
+  // The app that mounts these routes may parse bodies its own way (the api keeps them raw for
+  // YAML); within this plugin JSON is parsed as JSON, with fastify's own parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  const authenticated = { onRequest: requireApiToken(auth) };
 
   app.post('/v1/ca/sign', async (request) => ca.signCsr(signCsrRequestFromBody(request.body)));
 
-  app.post('/v1/ca/issue', async (request, reply) => {
+  app.post('/v1/ca/issue', authenticated, async (request, reply) => {
     const issued = await ca.issue(issueRequestFromBody(request.body));
     // The body carries a private key: no cache may keep it.
     void reply.header('cache-control', 'no-store');
@@ -63,11 +86,16 @@ export const caRoutes: FastifyPluginAsync<CaRoutesOptions> = async (app, { ca })
   });
 
   app.get('/v1/ca/bundle', async () => ca.trustBundle());
-  app.post('/v1/ca/rotate', async () => ca.rotateRoot());
-  app.post('/v1/ca/drop-inactive-roots', async () => ca.dropInactiveRoots());
+  app.post('/v1/ca/rotate', authenticated, async () => ca.rotateRoot());
+  app.post('/v1/ca/drop-inactive-roots', authenticated, async () => ca.dropInactiveRoots());
+
+  if (secrets !== undefined) registerSecretRoutes(app, secrets, auth);
 };
 
-/** Mounts the CA routes on `app` (encapsulated: their error handler does not leak into the app). */
-export async function registerCaRoutes(app: FastifyInstance, ca: CertificateAuthority): Promise<void> {
-  await app.register(caRoutes, { ca });
+/**
+ * Mounts the CA routes on `app` (encapsulated: their error handler and authentication do not
+ * leak into the app). A running ca service has its `access` ready: `registerCaRoutes(app, service.ca, service.access)`.
+ */
+export async function registerCaRoutes(app: FastifyInstance, ca: CertificateAuthority, access: CaRouteAccess): Promise<void> {
+  await app.register(caRoutes, { ca, ...access });
 }
