@@ -36,9 +36,10 @@ describe('meshgate compile', { timeout: TEST_TIMEOUT_MS }, () => {
   });
 
   it('prints one type with --type', async () => {
-    const result = await runCli(['compile', '--client', 'grpc', '--role', 'sidecar', '-t', 'route', '-o', 'json'], { server: server.url });
+    const result = await runCli(['compile', '--client', 'grpc', '--role', 'sidecar', '--ips', '10.0.0.7', '-t', 'route', '-o', 'json'], { server: server.url });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), COMPILED.resources.RouteConfiguration);
     assert.equal(server.requests.at(-1)?.query.get('client'), 'grpc');
+    assert.equal(server.requests.at(-1)?.query.get('ips'), '10.0.0.7');
   });
 });

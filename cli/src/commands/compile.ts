@@ -21,6 +21,7 @@ interface CompileOptions {
   client: string;
   namespace: string;
   labels?: string;
+  ips?: string;
   type?: string;
   output: string;
 }
@@ -33,6 +34,7 @@ export function registerCompileCommand(program: Command, context: CliContext): v
     .addOption(new Option('--client <client>', 'envoy, or grpc for proxyless gRPC').choices(['envoy', 'grpc']).default('envoy'))
     .option('-n, --namespace <ns>', "the proxy's namespace", 'istio-system')
     .option('-l, --labels <k=v,...>', "the proxy's labels, e.g. istio=ingressgateway")
+    .option('--ips <ip,...>', "the workload's addresses (INSTANCE_IPS): a proxyless gRPC server gets a listener per address")
     .addOption(new Option('-t, --type <type>', 'only this type of resource').choices(TYPE_WORDS))
     .addOption(new Option('-o, --output <format>', 'output format').choices(STRUCTURED_FORMATS).default('yaml'))
     .action(async (options: CompileOptions, command: Command) =>
@@ -40,6 +42,7 @@ export function registerCompileCommand(program: Command, context: CliContext): v
         const format = parseFormat(options.output, STRUCTURED_FORMATS);
         const query = new URLSearchParams({ role: options.role, client: options.client, namespace: options.namespace });
         if (options.labels) query.set('labels', options.labels);
+        if (options.ips) query.set('ips', options.ips);
         const body = await clientFor(command, context).getJson(`/v1/compile?${query.toString()}`);
         if (!isRecord(body)) throw new CliError('error: unexpected response from the server: the compile result is not a JSON object');
         const diagnostics = at(body, 'diagnostics');
