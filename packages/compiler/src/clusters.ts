@@ -53,8 +53,9 @@ export function speaksHttp2(port: ServicePort): boolean {
 /**
  * The Cluster for a request. `client` decides the extras: Envoy needs to be told to speak
  * HTTP/2 to gRPC backends; a proxyless gRPC client always does and ignores the option.
+ * `transportSocket` is the upstream TLS, when the destination takes it (`upstream-tls.ts`).
  */
-export function buildCluster(request: ClusterRequest, client: 'envoy' | 'grpc'): Record<string, unknown> {
+export function buildCluster(request: ClusterRequest, client: 'envoy' | 'grpc', transportSocket?: Record<string, unknown>): Record<string, unknown> {
   const cluster: Record<string, unknown> = {
     name: request.name,
     type: 'EDS',
@@ -64,6 +65,7 @@ export function buildCluster(request: ClusterRequest, client: 'envoy' | 'grpc'):
   };
   const servicePort = request.service?.spec.ports.find((port) => port.port === request.port);
   if (client === 'envoy' && servicePort && speaksHttp2(servicePort)) cluster.typed_extension_protocol_options = http2ProtocolOptions();
+  if (transportSocket) cluster.transport_socket = transportSocket;
   return cluster;
 }
 

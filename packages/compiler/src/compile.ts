@@ -6,7 +6,7 @@
  * can share one result among proxies with the same `compileIndexKey`.
  */
 import type { MeshState } from '@meshgate/model';
-import { buildCluster, ClusterRequests } from './clusters.js';
+import { buildCluster, ClusterRequests, type ClusterRequest } from './clusters.js';
 import { compare, Diagnostics } from './diagnostics.js';
 import { buildLoadAssignment } from './endpoints.js';
 import { compileGateway } from './gateway.js';
@@ -14,6 +14,7 @@ import { compileInbound } from './inbound.js';
 import { buildIndex, namespaceInjectionDisabled, type CompileIndex } from './meshIndex.js';
 import { compileProxyless } from './proxyless.js';
 import { compileProxylessServer } from './proxyless-server.js';
+import { proxylessUpstreamTls } from './upstream-tls.js';
 import { TYPE_URL, type CompileOptions, type CompileProxy, type CompileResult, type ProxyNode, type XdsResource } from './types.js';
 
 export const compileProxy: CompileProxy = (state: MeshState, node: ProxyNode, options: CompileOptions): CompileResult =>
@@ -45,7 +46,9 @@ export function compileWithIndex(index: CompileIndex, node: ProxyNode): CompileR
   }
 
   const requested = clusters.list();
-  const edsClusters = requested.map((request) => ({ name: request.name, resource: buildCluster(request, node.client) }));
+  // Only proxyless clients dial with mesh mTLS today; Envoy's outbound clusters stay plaintext.
+  const upstreamTls = (request: ClusterRequest) => (node.client === 'grpc' ? proxylessUpstreamTls(index, request, diagnostics) : undefined);
+  const edsClusters = requested.map((request) => ({ name: request.name, resource: buildCluster(request, node.client, upstreamTls(request)) }));
   return {
     resources: {
       [TYPE_URL.listener]: sortByName(listeners),
