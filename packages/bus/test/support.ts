@@ -1,26 +1,9 @@
 /** Small helpers for bus tests: wait on what handlers receive instead of sleeping. */
 import type { ResourceChanged } from '../src/index.js';
+import { Inbox } from '@meshgate/testkit';
 
-/** Collects values pushed by a handler; `waitFor(n)` resolves once n have arrived. */
-export class Inbox<T> {
-  readonly items: T[] = [];
-  private readonly waiters: { count: number; resolve: (items: T[]) => void }[] = [];
+export { Inbox };
 
-  push(item: T): void {
-    this.items.push(item);
-    for (const waiter of [...this.waiters]) {
-      if (this.items.length >= waiter.count) {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        waiter.resolve([...this.items]);
-      }
-    }
-  }
-
-  waitFor(count: number): Promise<T[]> {
-    if (this.items.length >= count) return Promise.resolve([...this.items]);
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
-  }
-}
 
 /** A promise with its resolve/reject in hand. */
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void } {

@@ -122,3 +122,24 @@ export async function createTestDatabase(prefix = 'mg_test'): Promise<TestDataba
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
+
+/** Collects values pushed by a handler; `waitFor(n)` resolves once n have arrived — tests wait on this, never sleep. */
+export class Inbox<T> {
+  readonly items: T[] = [];
+  private readonly waiters: { count: number; resolve: (items: T[]) => void }[] = [];
+
+  push(item: T): void {
+    this.items.push(item);
+    for (const waiter of [...this.waiters]) {
+      if (this.items.length >= waiter.count) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve([...this.items]);
+      }
+    }
+  }
+
+  waitFor(count: number): Promise<T[]> {
+    if (this.items.length >= count) return Promise.resolve([...this.items]);
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  }
+}

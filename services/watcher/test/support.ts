@@ -3,27 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
+import { Inbox } from '@meshgate/testkit';
 
-/** Collects values pushed by a handler; `waitFor(n)` resolves once n have arrived. */
-export class Inbox<T> {
-  readonly items: T[] = [];
-  private readonly waiters: { count: number; resolve: (items: T[]) => void }[] = [];
+export { Inbox };
 
-  push(item: T): void {
-    this.items.push(item);
-    for (const waiter of [...this.waiters]) {
-      if (this.items.length >= waiter.count) {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        waiter.resolve([...this.items]);
-      }
-    }
-  }
-
-  waitFor(count: number): Promise<T[]> {
-    if (this.items.length >= count) return Promise.resolve([...this.items]);
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
-  }
-}
 
 export interface LogRecord {
   level: number;
