@@ -3,6 +3,8 @@
  * and the key algorithm are kept as given and checked by the ca service, which names the
  * variable in its errors. Holds the encryption key when it is given inline: never log it.
  */
+import { optional, port } from './env.js';
+
 export interface CaSettings {
   /** MESHGATE_CA_HOST, default 0.0.0.0 */
   host: string;
@@ -26,19 +28,6 @@ export interface CaSettings {
   encryptionKeyFile?: string;
   /** MESHGATE_CA_ENCRYPTION_KEY: the same key inline (base64 or hex). */
   encryptionKey?: string;
-}
-
-function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : raw;
-}
-
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name}: expected a port number 0-65535, got "${raw}"`);
-  return value;
 }
 
 /** MESHGATE_GRPC_PORT, default 9090: the gRPC API (the ca service serves `meshgate.v1.CertificateAuthority` on it). */

@@ -3,6 +3,7 @@
  * DESIGN.md's contract table gives; errors name the variable.
  */
 import { loadCaSettings, loadGrpcPort, type CaSettings } from './ca-config.js';
+import { fraction, optional, port, positiveInt } from './env.js';
 
 export interface MeshgateConfig {
   /** Unset → embedded PGlite under dataDir. */
@@ -37,35 +38,6 @@ export interface MeshgateConfig {
   grpcPort: number;
   /** The certificate authority's settings (ca-config.ts). */
   ca: CaSettings;
-}
-
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name}: expected a port number 0-65535, got "${raw}"`);
-  return value;
-}
-
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}: expected a positive integer, got "${raw}"`);
-  return value;
-}
-
-function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || value >= 1) throw new Error(`${name}: expected a number between 0 and 1 (exclusive), got "${raw}"`);
-  return value;
-}
-
-function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig {
