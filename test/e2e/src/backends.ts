@@ -14,7 +14,8 @@ export const METHODS = {
   unrouted: '/echo.Nowhere/Lost',
 } as const;
 
-function serviceDefinition(paths: string[]): grpc.ServiceDefinition {
+/** A service definition for `paths` whose messages are raw bytes (no .proto needed). */
+export function rawServiceDefinition(paths: string[]): grpc.ServiceDefinition {
   return Object.fromEntries(
     paths.map((path) => [
       path,
@@ -38,7 +39,7 @@ export async function startBackend(name: string, host: string): Promise<Backend>
   for (const path of paths) {
     handlers[path] = (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => callback(null, Buffer.from(name));
   }
-  server.addService(serviceDefinition(paths), handlers);
+  server.addService(rawServiceDefinition(paths), handlers);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );

@@ -11,8 +11,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
-import { METHODS } from './backends.js';
-import { XDS_SERVER_ADDRESS_ENV, XDS_SERVER_NAME_ENV, type ServerReply } from './xds-server.js';
+import { replyService, XDS_SERVER_ADDRESS_ENV, XDS_SERVER_NAME_ENV } from './xds-server.js';
 
 const address = process.env[XDS_SERVER_ADDRESS_ENV];
 const name = process.env[XDS_SERVER_NAME_ENV] ?? 'xds-server';
@@ -23,23 +22,7 @@ if (!address) {
 
 grpcXds.register(); // the router and RBAC filters of server listeners are unknown without it
 
-const identity = (value: Buffer): Buffer => value;
-const paths = Object.values(METHODS);
-const definition: grpc.ServiceDefinition = Object.fromEntries(
-  paths.map((path) => [path, { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity }]),
-);
-const handlers: grpc.UntypedServiceImplementation = {};
-for (const path of paths) {
-  handlers[path] = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-    const auth = call.getAuthContext();
-    const reply: ServerReply = {
-      servedBy: name,
-      transportSecurityType: auth?.transportSecurityType ?? null,
-      peerSubjectAltName: auth?.sslPeerCertificate?.subjectaltname ?? null,
-    };
-    callback(null, Buffer.from(JSON.stringify(reply)));
-  };
-}
+const { definition, handlers } = replyService(name);
 
 const server = new grpcXds.XdsServer();
 server.addService(definition, handlers);

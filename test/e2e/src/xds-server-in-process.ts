@@ -19,9 +19,8 @@
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { METHODS } from './backends.js';
 import { useBootstrap } from './bootstrap.js';
-import type { ServerReply } from './xds-server.js';
+import { replyService } from './xds-server.js';
 
 export interface InProcessXdsServer {
   /** `ip:port` as bound (and as the Listener name spells it). */
@@ -34,7 +33,6 @@ export interface InProcessXdsServer {
 }
 
 const require = createRequire(import.meta.url);
-const identity = (value: Buffer): Buffer => value;
 
 /** Loads grpc-js-xds with the RBAC filter enabled (a flag it reads once, when it loads). */
 async function loadGrpcXds(): Promise<typeof import('@grpc/grpc-js-xds')> {
@@ -70,21 +68,6 @@ function listen(tcpServer: net.Server, host: string, port: number): Promise<void
   });
 }
 
-function handlers(name: string): grpc.UntypedServiceImplementation {
-  const result: grpc.UntypedServiceImplementation = {};
-  for (const path of Object.values(METHODS)) {
-    result[path] = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-      const auth = call.getAuthContext();
-      const reply: ServerReply = {
-        servedBy: name,
-        transportSecurityType: auth?.transportSecurityType ?? null,
-        peerSubjectAltName: auth?.sslPeerCertificate?.subjectaltname ?? null,
-      };
-      callback(null, Buffer.from(JSON.stringify(reply)));
-    };
-  }
-  return result;
-}
 
 /**
  * Installs `bootstrap` for this process, starts an XdsServer with `XdsServerCredentials` over
@@ -98,11 +81,8 @@ export async function startInProcessXdsServer(options: { name: string; ip: strin
   const grpcXds = await loadGrpcXds();
   const address = `${options.ip}:${options.port}`;
   const server = new grpcXds.XdsServer();
-  const paths = Object.values(METHODS);
-  const definition: grpc.ServiceDefinition = Object.fromEntries(
-    paths.map((path) => [path, { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity }]),
-  );
-  server.addService(definition, handlers(options.name));
+  const { definition, handlers } = replyService(options.name);
+  server.addService(definition, handlers);
   const serving = new Promise<void>((resolve, reject) => {
     // bindAsync calls back only once a Listener matching the address is serving.
     server.bindAsync(address, new grpcXds.XdsServerCredentials(grpc.ServerCredentials.createInsecure()), (error) => (error ? reject(error) : resolve()));

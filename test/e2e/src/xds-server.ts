@@ -7,7 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type * as grpc from '@grpc/grpc-js';
 import { bootstrapCertificateProviders } from '@meshgate/xds';
+import { METHODS, rawServiceDefinition } from './backends.js';
 
 export const XDS_SERVER_ADDRESS_ENV = 'E2E_XDS_SERVER_ADDRESS';
 export const XDS_SERVER_NAME_ENV = 'E2E_XDS_SERVER_NAME';
@@ -55,6 +57,24 @@ export interface ServerReply {
   transportSecurityType: string | null;
   /** The verified client certificate's SANs as Node prints them (`DNS:…, URI:…`), or null. */
   peerSubjectAltName: string | null;
+}
+
+/** The scenario's methods, each answering a ServerReply from `name` (what the xDS-enabled servers serve). */
+export function replyService(name: string): { definition: grpc.ServiceDefinition; handlers: grpc.UntypedServiceImplementation } {
+  const paths = Object.values(METHODS);
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const path of paths) {
+    handlers[path] = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+      const auth = call.getAuthContext();
+      const reply: ServerReply = {
+        servedBy: name,
+        transportSecurityType: auth?.transportSecurityType ?? null,
+        peerSubjectAltName: auth?.sslPeerCertificate?.subjectaltname ?? null,
+      };
+      callback(null, Buffer.from(JSON.stringify(reply)));
+    };
+  }
+  return { definition: rawServiceDefinition(paths), handlers };
 }
 
 export function parseServerReply(bytes: Buffer): ServerReply {
