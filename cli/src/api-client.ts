@@ -11,6 +11,8 @@ export interface ApiResponse {
   status: number;
   /** Parsed JSON when the server sent JSON, the text otherwise. */
   body: unknown;
+  /** The server that answered (`--server`), for messages. */
+  server?: string;
 }
 
 export interface RequestOptions {
@@ -53,12 +55,17 @@ export function unreachable(server: string, error: unknown): CliError {
   );
 }
 
-/** `error: <message> (<code>)` from a problem body, or the HTTP status when the body is not one. */
+/**
+ * `error: <message> (<code>; server <url>)` from a problem body, or the HTTP status when the body
+ * is not one. The server is named so that an answer from the wrong meshgate is easy to spot.
+ */
 export function problemMessage(response: ApiResponse): string {
   const message = stringAt(response.body, 'message');
   const code = stringAt(response.body, 'code');
-  if (message) return `error: ${message}${code ? ` (${code})` : ''}`;
-  return `error: the server answered HTTP ${response.status}`;
+  const notes = [code, response.server === undefined ? undefined : `server ${response.server}`].filter((note) => note !== undefined);
+  const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+  if (message) return `error: ${message}${suffix}`;
+  return `error: the server answered HTTP ${response.status}${suffix}`;
 }
 
 export class ApiClient {
@@ -97,7 +104,7 @@ export class ApiClient {
         throw new CliError(`error: the server sent malformed JSON (HTTP ${response.status})`);
       }
     }
-    return { status: response.status, body };
+    return { status: response.status, body, server: this.server };
   }
 
   /** GET that must answer 200; anything else is reported as the server's problem. */

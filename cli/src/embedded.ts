@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApiApp } from '@meshgate/api';
 import { apiTokenSourcesFromEnv, loadApiToken, registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
 import { StateFollower } from '@meshgate/follower';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
+import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
 import { createWatcher } from '@meshgate/watcher';
 import { XdsService } from '@meshgate/xds';
 
@@ -54,76 +54,90 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
 
   const logger = createLogger('meshgate', options.logLevel ?? config.logLevel);
   const registry = createRegistry('meshgate');
-  const infra = await openInfrastructure(config, 'meshgate', { memory: options.memory });
-  const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
-  follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
-  await follower.start();
-
-  // The embedded default may generate the CA's encryption key in the data directory; with a shared
-  // Postgres the operator must give one (see services/ca/README.md). The CA follows the MeshState
-  // for the ingress gateway certificate that the MeshConfig asks for.
-  const ca = await startCaService({
-    config,
-    store: infra.store,
-    bus: infra.bus,
-    logger: logger.child({ service: 'ca' }),
-    registry,
-    allowGeneratedEncryptionKey: !config.databaseUrl,
-    listen: false,
-    apiToken: apiToken.token,
-    meshState: follower,
-  });
-
-  const xds = new XdsService({
-    ca: ca.client,
-    certRenewFraction: config.certRenewFraction,
-    store: infra.store,
-    bus: infra.bus,
-    follower,
-    logger: logger.child({ service: 'xds' }),
-    registry,
-    compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
-    host: config.xdsHost,
-    port: config.xdsPort,
-  });
-  await xds.start();
-
-  const api = await buildApiApp({
-    store: infra.store,
-    bus: infra.bus,
-    follower,
-    logger: logger.child({ service: 'api' }),
-    registry,
-    bodyLimitBytes: config.applyBodyLimitBytes,
-    clusterDomain: config.clusterDomain,
-    trustDomain: config.trustDomain,
-    meshName: config.meshName,
-    proxies: { list: () => xds.proxies(), config: (id: string) => xds.proxyConfig(id) },
-  });
-  await registerCaRoutes(api, ca.ca, ca.access);
-  const address = await api.listen({ host: config.apiHost, port: config.apiPort });
-
-  const watcher = config.manifestsDir ? createWatcher({ bus: infra.bus, directory: config.manifestsDir, logger: logger.child({ service: 'watcher' }) }) : undefined;
-  await watcher?.start();
-
-  const apiUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-  logger.info({ api: apiUrl, xdsPort: xds.port, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, apiToken: apiToken.source }, 'meshgate is up');
-  return {
-    config,
-    apiUrl,
-    xdsPort: xds.port,
-    infra,
-    xds,
-    ca,
-    apiToken: apiToken.token,
-    apiTokenSource: apiToken.source,
-    async stop() {
-      await watcher?.stop();
-      await api.close();
-      await xds.stop();
-      await ca.stop();
-      await follower.close();
-      await infra.close();
-    },
+  // What has started so far, stopped in reverse order on the way out — also when a later step
+  // fails (a port in use), so that a failed start leaves nothing running.
+  const started: (() => Promise<void>)[] = [];
+  const stopStarted = async () => {
+    for (const stop of started.splice(0).reverse()) await stop();
   };
+  try {
+    const infra = await openInfrastructure(config, 'meshgate', { memory: options.memory });
+    started.push(() => infra.close());
+    const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
+    follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
+    await follower.start();
+    started.push(() => follower.close());
+
+    // The embedded default may generate the CA's encryption key in the data directory; with a shared
+    // Postgres the operator must give one (see services/ca/README.md). The CA follows the MeshState
+    // for the ingress gateway certificate that the MeshConfig asks for.
+    const ca = await startCaService({
+      config,
+      store: infra.store,
+      bus: infra.bus,
+      logger: logger.child({ service: 'ca' }),
+      registry,
+      allowGeneratedEncryptionKey: !config.databaseUrl,
+      listen: false,
+      apiToken: apiToken.token,
+      meshState: follower,
+    });
+    started.push(() => ca.stop());
+
+    const xds = new XdsService({
+      ca: ca.client,
+      certRenewFraction: config.certRenewFraction,
+      store: infra.store,
+      bus: infra.bus,
+      follower,
+      logger: logger.child({ service: 'xds' }),
+      registry,
+      compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
+      host: config.xdsHost,
+      port: config.xdsPort,
+    });
+    started.push(() => xds.stop());
+    await listenOrExplain({ what: 'xDS', host: config.xdsHost, port: config.xdsPort, variable: 'MESHGATE_XDS_PORT', flag: '--xds-port' }, () => xds.start());
+
+    const api = await buildApiApp({
+      store: infra.store,
+      bus: infra.bus,
+      follower,
+      logger: logger.child({ service: 'api' }),
+      registry,
+      bodyLimitBytes: config.applyBodyLimitBytes,
+      clusterDomain: config.clusterDomain,
+      trustDomain: config.trustDomain,
+      meshName: config.meshName,
+      proxies: { list: () => xds.proxies(), config: (id: string) => xds.proxyConfig(id) },
+    });
+    started.push(() => api.close());
+    await registerCaRoutes(api, ca.ca, ca.access);
+    const address = await listenOrExplain({ what: 'REST API', host: config.apiHost, port: config.apiPort, variable: 'MESHGATE_API_PORT', flag: '--api-port' }, () =>
+      api.listen({ host: config.apiHost, port: config.apiPort }),
+    );
+
+    const watcher = config.manifestsDir ? createWatcher({ bus: infra.bus, directory: config.manifestsDir, logger: logger.child({ service: 'watcher' }) }) : undefined;
+    if (watcher) {
+      started.push(() => watcher.stop());
+      await watcher.start();
+    }
+
+    const apiUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+    logger.info({ api: apiUrl, xdsPort: xds.port, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, apiToken: apiToken.source }, 'meshgate is up');
+    return {
+      config,
+      apiUrl,
+      xdsPort: xds.port,
+      infra,
+      xds,
+      ca,
+      apiToken: apiToken.token,
+      apiTokenSource: apiToken.source,
+      stop: stopStarted,
+    };
+  } catch (error) {
+    await stopStarted();
+    throw error;
+  }
 }

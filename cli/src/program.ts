@@ -14,6 +14,7 @@ import { registerEventsCommand } from './commands/events.js';
 import { registerGetCommand } from './commands/get.js';
 import { registerProxyConfigCommand } from './commands/proxy-config.js';
 import { registerProxyStatusCommand } from './commands/proxy-status.js';
+import { registerVersionCommand } from './commands/version.js';
 import { defaultServer, processContext, type CliContext } from './context.js';
 import { stringAt } from './json.js';
 
@@ -54,6 +55,7 @@ export function buildProgram(extraCommands: readonly CommandRegistrar[] = [], co
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
   for (const register of [...CLIENT_COMMANDS, ...extraCommands]) register(program, full);
+  registerVersionCommand(program, full, packageVersion());
   return program;
 }
 

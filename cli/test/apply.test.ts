@@ -86,7 +86,7 @@ describe('meshgate apply', { timeout: TEST_TIMEOUT_MS }, () => {
         [
           'dir/a.yaml: document 2 (VirtualService httpbin): spec.http: required',
           'dir/b.json: document 1 (Gateway ingress): spec.servers: must have at least one server',
-          'error: 2 problems in 2 documents; nothing was written (MG_ERR_INVALID)',
+          `error: 2 problems in 2 documents; nothing was written (MG_ERR_INVALID; server ${server.url})`,
           '',
         ].join('\n'),
       );
@@ -114,7 +114,7 @@ describe('meshgate apply', { timeout: TEST_TIMEOUT_MS }, () => {
     try {
       const result = await runCli(['apply', '-f', '-'], { server: server.url, stdin: 'kind: Service\nmetadata: {name: [x\n' });
       assert.equal(result.code, 1);
-      assert.equal(result.stderr, 'error: <stdin>: malformed input at line 3, column 1: Unexpected end (MG_ERR_MALFORMED)\n');
+      assert.equal(result.stderr, `error: <stdin>: malformed input at line 3, column 1: Unexpected end (MG_ERR_MALFORMED; server ${server.url})\n`);
       assert.equal(server.requests[0].body, 'kind: Service\nmetadata: {name: [x\n');
     } finally {
       await server.close();

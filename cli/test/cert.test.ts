@@ -102,19 +102,19 @@ describe('meshgate cert and ca against a running meshgate', { timeout: 60_000 },
     assert.equal(wrong.stdout, '');
     const lines = wrong.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 2, wrong.stderr);
-    assert.match(lines[0], /^error: the API token is not valid for this server \(MG_ERR_FORBIDDEN\)$/);
+    assert.match(lines[0], /^error: the API token is not valid for this server \(MG_ERR_FORBIDDEN; server http:\/\/127\.0\.0\.1:\d+\)$/);
     assert.match(lines[1], /^hint: the token from --token was refused; pass the server's API token with --token, MESHGATE_API_TOKEN/);
     await assert.rejects(stat(path.join(work, 'wrong')), { code: 'ENOENT' });
 
     const none = await cli(['cert', 'get', SECRET, '--out', 'none']);
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /\(MG_ERR_UNAUTHENTICATED\)\nhint: no token was found; /);
+    assert.match(none.stderr, /\(MG_ERR_UNAUTHENTICATED; server http:\/\/127\.0\.0\.1:\d+\)\nhint: no token was found; /);
   });
 
   it('a secret nobody published, and a malformed reference, are errors', async () => {
     const missing = await cli(['cert', 'get', 'osm-system/nothing', '--out', 'x', '--token', TOKEN]);
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr, 'error: secret osm-system/nothing not found (MG_ERR_NOT_FOUND)\n');
+    assert.equal(missing.stderr, `error: secret osm-system/nothing not found (MG_ERR_NOT_FOUND; server ${running.apiUrl})\n`);
     const malformed = await cli(['cert', 'get', 'osm-nginx-client-cert', '--out', 'x', '--token', TOKEN]);
     assert.equal(malformed.code, 1);
     assert.match(malformed.stderr, /expected NAMESPACE\/NAME/);
@@ -142,7 +142,7 @@ describe('meshgate cert and ca against a running meshgate', { timeout: 60_000 },
 
     const refused = await cli(['cert', 'files', '--identity', 'bookbuyer.bookstore', '--out', path.join(work, 'grpc-refused')]);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /MG_ERR_UNAUTHENTICATED\)\nhint: /);
+    assert.match(refused.stderr, /MG_ERR_UNAUTHENTICATED; server http:\/\/127\.0\.0\.1:\d+\)\nhint: /);
     const badIdentity = await cli(['cert', 'files', '--identity', 'bookbuyer', '--out', out, '--token', TOKEN]);
     assert.equal(badIdentity.code, 1);
     assert.match(badIdentity.stderr, /SERVICE_ACCOUNT\.NAMESPACE/);

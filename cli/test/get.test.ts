@@ -102,7 +102,7 @@ describe('meshgate get', { timeout: TEST_TIMEOUT_MS }, () => {
     const result = await runCli(['get', 'vs', 'nope'], { server: server.url });
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
-    assert.equal(result.stderr, 'error: VirtualService default/nope not found (MG_ERR_NOT_FOUND)\n');
+    assert.equal(result.stderr, `error: VirtualService default/nope not found (MG_ERR_NOT_FOUND; server ${server.url})\n`);
   });
 
   it('refuses a name together with --all-namespaces', async () => {
@@ -121,6 +121,6 @@ describe('meshgate get', { timeout: TEST_TIMEOUT_MS }, () => {
   it('exits 1 when the object to delete does not exist', async () => {
     const result = await runCli(['delete', 'gw', 'nope'], { server: server.url });
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, 'error: Gateway default/nope not found (MG_ERR_NOT_FOUND)\n');
+    assert.equal(result.stderr, `error: Gateway default/nope not found (MG_ERR_NOT_FOUND; server ${server.url})\n`);
   });
 });

@@ -79,6 +79,6 @@ describe('meshgate proxy-status and proxy-config', { timeout: TEST_TIMEOUT_MS },
   it('exits 1 for a proxy that is not connected', async () => {
     const result = await runCli(['proxy-config', 'gone'], { server: server.url });
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, 'error: no proxy "gone" is connected (MG_ERR_NOT_FOUND)\n');
+    assert.equal(result.stderr, `error: no proxy "gone" is connected (MG_ERR_NOT_FOUND; server ${server.url})\n`);
   });
 });

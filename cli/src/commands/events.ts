@@ -96,7 +96,7 @@ async function follow(client: ApiClient, after: number, format: EventFormat, con
       const response = await client.open('/v1/events/stream', { after: last }, { accept: 'text/event-stream' });
       if (response.status !== 200) {
         const body: unknown = await response.json().catch(() => undefined);
-        throw new CliError(problemMessage({ status: response.status, body }));
+        throw new CliError(problemMessage({ status: response.status, body, server: client.server }));
       }
       connected = true;
       last = await readStream(response, last, parser, format, context);

@@ -3,9 +3,10 @@
  * this is the embedded default (PGlite under the data directory, in-process bus).
  */
 import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
-import { startMeshgate } from '../embedded.js';
-import type { MeshgateConfig } from '@meshgate/runtime';
+import { StartupError, type MeshgateConfig } from '@meshgate/runtime';
+import { runAction, type CliContext } from '../context.js';
+import { startMeshgate, type RunningMeshgate } from '../embedded.js';
+import { CliError } from '../errors.js';
 
 interface UpOptions {
   dataDir?: string;
@@ -17,37 +18,53 @@ interface UpOptions {
 function portOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${name}: expected a port number, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`error: --${name}: expected a port number, got "${value}"`);
   return port;
+}
+
+function overridesFrom(options: UpOptions): Partial<MeshgateConfig> {
+  const overrides: Partial<MeshgateConfig> = {};
+  if (options.dataDir) overrides.dataDir = options.dataDir;
+  if (options.manifests) overrides.manifestsDir = options.manifests;
+  const apiPort = portOption(options.apiPort, 'api-port');
+  const xdsPort = portOption(options.xdsPort, 'xds-port');
+  if (apiPort !== undefined) overrides.apiPort = apiPort;
+  if (xdsPort !== undefined) overrides.xdsPort = xdsPort;
+  return overrides;
+}
+
+/** Starts meshgate; a problem the operator must fix (a port in use, …) becomes one line, not a stack trace. */
+async function startOrExplain(overrides: Partial<MeshgateConfig>): Promise<RunningMeshgate> {
+  try {
+    return await startMeshgate({ overrides });
+  } catch (error) {
+    if (error instanceof StartupError) throw new CliError(`error: ${error.message}`);
+    throw error;
+  }
+}
+
+async function up(options: UpOptions, context: CliContext): Promise<void> {
+  const running = await startOrExplain(overridesFrom(options));
+  context.stderr(
+    `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS ${running.config.xdsHost}:${running.xdsPort}\n` +
+      `API token (meshgate cert get, ca rotate): ${running.apiTokenSource}\n` +
+      `try: npx meshgate apply -f examples/httpbin.yaml   (Ctrl-C stops)\n`,
+  );
+  await new Promise<void>((resolve) => {
+    if (context.signal.aborted) resolve();
+    else context.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  context.stderr('stopping meshgate\n');
+  await running.stop();
 }
 
 export function registerUpCommand(program: Command, context: CliContext): void {
   program
     .command('up')
-    .description('run meshgate (api, xds, watcher) in this process; embedded storage unless DATABASE_URL/NATS_URL are set')
+    .description('run meshgate (api, xds, ca, watcher) in this process; embedded storage unless DATABASE_URL/NATS_URL are set')
     .option('--data-dir <dir>', 'where embedded PGlite keeps the log (env MESHGATE_DATA_DIR, default ./.meshgate)')
     .option('--manifests <dir>', 'watch this directory of YAML/JSON manifests (env MESHGATE_MANIFESTS_DIR)')
-    .option('--api-port <port>', 'REST API port (env MESHGATE_API_PORT, default 8080)')
-    .option('--xds-port <port>', 'xDS port (env MESHGATE_XDS_PORT, default 15010)')
-    .action(async (options: UpOptions) => {
-      const overrides: Partial<MeshgateConfig> = {};
-      if (options.dataDir) overrides.dataDir = options.dataDir;
-      if (options.manifests) overrides.manifestsDir = options.manifests;
-      const apiPort = portOption(options.apiPort, 'api-port');
-      const xdsPort = portOption(options.xdsPort, 'xds-port');
-      if (apiPort !== undefined) overrides.apiPort = apiPort;
-      if (xdsPort !== undefined) overrides.xdsPort = xdsPort;
-      const running = await startMeshgate({ overrides });
-      context.stderr(
-        `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS 127.0.0.1:${running.xdsPort}\n` +
-          `API token (meshgate cert get, ca rotate): ${running.apiTokenSource}\n` +
-          `try: npx meshgate apply -f examples/httpbin.yaml   (Ctrl-C stops)\n`,
-      );
-      await new Promise<void>((resolve) => {
-        if (context.signal.aborted) resolve();
-        else context.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      context.stderr('stopping meshgate\n');
-      await running.stop();
-    });
+    .option('--api-port <port>', 'REST API port (env MESHGATE_API_PORT, default 8080; host MESHGATE_API_HOST, default 127.0.0.1)')
+    .option('--xds-port <port>', 'xDS port (env MESHGATE_XDS_PORT, default 15010; host MESHGATE_XDS_HOST, default 127.0.0.1)')
+    .action((options: UpOptions) => runAction(context, () => up(options, context)));
 }

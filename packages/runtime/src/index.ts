@@ -2,3 +2,4 @@ export * from './ca-config.js';
 export * from './config.js';
 export * from './infrastructure.js';
 export * from './process.js';
+export * from './startup-error.js';

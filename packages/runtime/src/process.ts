@@ -1,9 +1,23 @@
 /** Logging and process lifetime shared by every service's main. */
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
-export function createLogger(service: string, level: string): Logger {
-  return pino({ name: `meshgate-${service}`, level });
+export type LogFormat = 'json' | 'pretty';
+
+/** MESHGATE_LOG_FORMAT (`json` or `pretty`); unset: pretty on a terminal, JSON lines otherwise (files, collectors). */
+export function logFormat(env: NodeJS.ProcessEnv = process.env, isTty: boolean = process.stdout.isTTY === true): LogFormat {
+  const given = env.MESHGATE_LOG_FORMAT;
+  if (given === undefined || given === '') return isTty ? 'pretty' : 'json';
+  if (given === 'json' || given === 'pretty') return given;
+  throw new Error(`MESHGATE_LOG_FORMAT: expected json or pretty, got "${given}"`);
+}
+
+export function createLogger(service: string, level: string, format: LogFormat = logFormat()): Logger {
+  const options = { name: `meshgate-${service}`, level };
+  if (format === 'json') return pino(options);
+  // Synchronous, in this thread: a person at a terminal reads these as they happen.
+  return pino(options, PinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
 }
 
 export function createRegistry(service: string): Registry {

@@ -18,6 +18,7 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerProxyRoutes } from './routes/proxies.js';
 import { registerResourceRoutes } from './routes/resources.js';
+import { registerVersionRoute } from './routes/version.js';
 
 export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstance> {
   const { store, bus, follower, logger, registry } = options;
@@ -54,6 +55,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, context, { loadedSequence: await store.headSequence() });
+  registerVersionRoute(app);
   registerApplyRoute(app, context);
   registerResourceRoutes(app, context);
   registerEventRoutes(app, context);

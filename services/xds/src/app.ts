@@ -86,7 +86,7 @@ export class XdsService {
 
   async start(): Promise<void> {
     if (this.ownsFollower) await this.follower.start();
-    const address = `${this.options.host ?? '0.0.0.0'}:${this.options.port}`;
+    const address = `${this.options.host ?? '127.0.0.1'}:${this.options.port}`;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
     });
