@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: builds the workspace (saying so, since a first build takes a while), then runs
 // `meshgate up` as a child and stays its parent so that stopping `npm start` stops meshgate:
-// SIGINT/SIGTERM/SIGHUP are passed on as SIGTERM (a graceful stop), and if this process itself
-// goes away (npm killed), the child notices the closed IPC channel and stops too. Extra arguments
+// SIGINT/SIGTERM/SIGHUP are passed on as SIGTERM (a graceful stop); when npm (our parent) goes
+// away the child is stopped the same way; and if this process itself is killed, the child
+// notices the closed IPC channel and stops too. Extra arguments
 // go to `meshgate up`, e.g. `npm start -- --api-port 8181`.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -32,6 +33,12 @@ const stopChild = () => {
   child.kill('SIGTERM');
 };
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stopChild);
+// npm runs this under `sh -c`, which does not pass npm's SIGTERM on: when our parent goes away
+// and we are adopted by another process, stop the server as if signalled.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stopChild();
+}, 500).unref();
 
 child.on('exit', (code, signal) => {
   process.exit(code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : 1));
