@@ -40,7 +40,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
       const running = await startMeshgate({ overrides });
       context.stderr(
         `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS 127.0.0.1:${running.xdsPort}\n` +
-          `API token (meshgate cert get, ca rotate): ${running.apiTokenSource}\n` +
+          `tokens (every meshgate command on this machine finds the API token): ${running.apiTokenSource}\n` +
           `try: npx meshgate apply -f examples/httpbin.yaml   (Ctrl-C stops)\n`,
       );
       await new Promise<void>((resolve) => {
