@@ -41,7 +41,7 @@ export async function resolveApiToken(flag: string | undefined, context: CliCont
   try {
     return { token: (await readFile(embedded, 'utf8')).trim(), source: `file ${embedded}` };
   } catch (error) {
-    if (isMissing(error)) return { source: `none (no --token, MESHGATE_API_TOKEN or ${embedded})` };
+    if (isMissing(error)) return { source: `no --token, MESHGATE_API_TOKEN, MESHGATE_API_TOKEN_FILE or ${embedded}` };
     throw new CliError(`error: cannot read the API token file ${embedded} (${error instanceof Error ? error.message : String(error)})`);
   }
 }
