@@ -22,7 +22,7 @@ export async function runAckBench(runs: number): Promise<AckBenchResult> {
   grpcXds.register();
   const client = new grpc.Client(TARGET, grpc.credentials.createInsecure());
   try {
-    const first = await apply(meshgate.apiUrl, `${servicesYaml(a, b)}---\n${virtualServiceYaml('backend-a', 'backend-b')}`);
+    const first = await apply(meshgate.apiUrl, `${servicesYaml(a, b)}---\n${virtualServiceYaml('backend-a', 'backend-b')}`, meshgate.apiToken);
     if (first.status !== 200) throw new Error(`apply failed: ${JSON.stringify(first.body)}`);
     const warm = await callUntil(client, METHODS.hello, (r) => r.ok);
     if (!warm.ok) throw new Error(`the client never reached a backend: ${JSON.stringify(warm)}`);
@@ -39,7 +39,7 @@ export async function runAckBench(runs: number): Promise<AckBenchResult> {
         meshgate.xds.ads.on('ack', onAck);
       });
       const started = process.hrtime.bigint();
-      const response = await apply(meshgate.apiUrl, virtualServiceYaml(hello, other));
+      const response = await apply(meshgate.apiUrl, virtualServiceYaml(hello, other), meshgate.apiToken);
       if (response.status !== 200) throw new Error(`apply failed: ${JSON.stringify(response.body)}`);
       samples.push(await acked);
     }

@@ -1,7 +1,10 @@
 /**
- * The REST API of a running meshgate, over Node's global fetch. Failures become CliErrors with
- * a message for a person: the server not running, or the server's own problem message.
+ * The REST API of a running meshgate, over Node's global fetch. Every request carries the
+ * resolved token (api-token.ts). Failures become CliErrors with a message for a person: the
+ * server not running, a refused token (401/403: the scope needed and where the token came
+ * from), or the server's own problem message.
  */
+import { authorizationHeader, type ResolvedToken } from './api-token.js';
 import { CliError, EXIT_UNREACHABLE } from './errors.js';
 import { isRecord, stringAt } from './json.js';
 
@@ -68,13 +71,34 @@ export function problemMessage(response: ApiResponse): string {
   return `error: the server answered HTTP ${response.status}${suffix}`;
 }
 
+/**
+ * For a 401 or 403: the server's message (which names the scope needed) and one line on where
+ * the token came from. Other statuses get the server's message alone.
+ */
+export function refusedMessage(response: ApiResponse, token: ResolvedToken): string {
+  const message = problemMessage(response);
+  if (response.status !== 401 && response.status !== 403) return message;
+  const tried = token.token === undefined ? `no token was found (${token.source})` : `the token from ${token.source} was refused`;
+  return (
+    `${message}\n` +
+    `hint: ${tried}; pass a token with that scope with --token, MESHGATE_API_TOKEN or MESHGATE_API_TOKEN_FILE (\`meshgate up\` writes its API token, every scope, to <data dir>/api-token, MESHGATE_DATA_DIR, default ./.meshgate)`
+  );
+}
+
+function isRefusal(status: number): boolean {
+  return status === 401 || status === 403;
+}
+
 export class ApiClient {
   readonly server: string;
   private readonly base: URL;
+  private token: Promise<ResolvedToken> | undefined;
 
+  /** `resolveToken` runs once, at the first request; without it no token is sent. */
   constructor(
     server: string,
     private readonly signal?: AbortSignal,
+    private readonly resolveToken: () => Promise<ResolvedToken> = async () => ({ source: 'none given' }),
   ) {
     this.base = parseServerUrl(server);
     this.server = server;
@@ -88,12 +112,25 @@ export class ApiClient {
     return url;
   }
 
+  /** Any answer but 401/403, which become a CliError naming the scope and where the token came from. */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
+    const token = await this.resolvedToken();
     const response = await this.fetch(this.url(path, options.query), {
       method,
       body: options.body,
-      headers: { accept: 'application/json', ...(options.contentType ? { 'content-type': options.contentType } : {}), ...options.headers },
+      headers: { accept: 'application/json', ...(options.contentType ? { 'content-type': options.contentType } : {}), ...authorizationHeader(token), ...options.headers },
     });
+    const answer = await this.read(response);
+    if (isRefusal(answer.status)) throw new CliError(refusedMessage(answer, token));
+    return answer;
+  }
+
+  private resolvedToken(): Promise<ResolvedToken> {
+    this.token ??= this.resolveToken();
+    return this.token;
+  }
+
+  private async read(response: Response): Promise<ApiResponse> {
     const text = await response.text();
     const isJson = /[/+]json\b/.test(response.headers.get('content-type') ?? '');
     let body: unknown = text;
@@ -114,9 +151,12 @@ export class ApiClient {
     return response.body;
   }
 
-  /** The raw response, for streams the caller reads itself. */
+  /** The raw response, for streams the caller reads itself (a 401/403 is thrown as from `request`). */
   async open(path: string, query: RequestOptions['query'], headers: Record<string, string>): Promise<Response> {
-    return this.fetch(this.url(path, query), { method: 'GET', headers });
+    const token = await this.resolvedToken();
+    const response = await this.fetch(this.url(path, query), { method: 'GET', headers: { ...authorizationHeader(token), ...headers } });
+    if (isRefusal(response.status)) throw new CliError(refusedMessage(await this.read(response), token));
+    return response;
   }
 
   private async fetch(url: URL, init: RequestInit): Promise<Response> {

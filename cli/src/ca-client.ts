@@ -3,11 +3,10 @@
  * it: the `CertificateAuthority` interface of @meshgate/ca (so `writeCertificateFiles` from
  * @meshgate/xds takes it as it takes the in-process CA), plus reading a published secret.
  * Answers are checked field by field; a refusal becomes a CliError with the server's message
- * (and a hint about the token for 401/403).
+ * (ApiClient adds the hint about the token for 401/403).
  */
 import type { CertificateAuthority, CertificateInfo, IssuedCertificate, IssueRequest, SignCsrRequest, TrustBundle } from '@meshgate/ca';
-import type { ApiClient, ApiResponse } from './api-client.js';
-import { authorizationHeader, refusedMessage, type ResolvedToken } from './api-token.js';
+import { problemMessage, type ApiClient, type ApiResponse } from './api-client.js';
 import { CliError } from './errors.js';
 import { isRecord } from './json.js';
 
@@ -76,10 +75,7 @@ export function readKubernetesSecret(body: unknown): FetchedSecret {
 }
 
 export class CaRestClient implements CertificateAuthority {
-  constructor(
-    private readonly api: ApiClient,
-    private readonly token: ResolvedToken,
-  ) {}
+  constructor(private readonly api: ApiClient) {}
 
   async trustBundle(): Promise<TrustBundle> {
     return readTrustBundle(await this.call('GET', '/v1/ca/bundle'));
@@ -108,11 +104,8 @@ export class CaRestClient implements CertificateAuthority {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<unknown> {
-    const response: ApiResponse = await this.api.request(method, path, {
-      headers: authorizationHeader(this.token),
-      ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' }),
-    });
-    if (response.status !== 200) throw new CliError(refusedMessage(response, this.token));
+    const response: ApiResponse = await this.api.request(method, path, body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' });
+    if (response.status !== 200) throw new CliError(problemMessage(response));
     return response.body;
   }
 }

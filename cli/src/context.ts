@@ -4,6 +4,7 @@
  */
 import { CommanderError, type Command } from 'commander';
 import { ApiClient, DEFAULT_SERVER } from './api-client.js';
+import { resolveApiToken } from './api-token.js';
 import { CliError, EXIT_INTERRUPTED } from './errors.js';
 
 export interface CliContext {
@@ -43,10 +44,12 @@ export function defaultServer(env: NodeJS.ProcessEnv): string {
   return env.MESHGATE_SERVER || DEFAULT_SERVER;
 }
 
-/** The API client for the server the command line names. */
+/** The API client for the server the command line names, sending the token it names (or finds). */
 export function clientFor(command: Command, context: CliContext): ApiClient {
-  const server: unknown = command.optsWithGlobals().server;
-  return new ApiClient(typeof server === 'string' ? server : defaultServer(context.env), context.signal);
+  const { server, token } = command.optsWithGlobals<{ server?: unknown; token?: unknown }>();
+  return new ApiClient(typeof server === 'string' ? server : defaultServer(context.env), context.signal, () =>
+    resolveApiToken(typeof token === 'string' ? token : undefined, context),
+  );
 }
 
 /**

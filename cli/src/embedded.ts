@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { buildApiApp } from '@meshgate/api';
-import { apiTokenSourcesFromEnv, loadApiToken, registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
+import { credentialSourcesFromEnv, loadCredentials, type Credentials } from '@meshgate/auth';
+import { registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
 import { StateFollower } from '@meshgate/follower';
 import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
 import { createWatcher } from '@meshgate/watcher';
@@ -18,10 +19,13 @@ export interface StartOptions {
   memory?: boolean;
   logLevel?: string;
   /**
-   * The API token (over MESHGATE_API_TOKEN / MESHGATE_API_TOKEN_FILE). With none, one is
-   * generated once into `<dataDir>/api-token` (0600) — or, in memory, for this run only.
+   * The API token, every scope (over MESHGATE_API_TOKEN / MESHGATE_API_TOKEN_FILE). With none, one
+   * is generated once into `<dataDir>/api-token` (0600) — or, in memory, for this run only.
+   * MESHGATE_API_TOKENS_FILE adds narrower tokens.
    */
   apiToken?: string;
+  /** Narrower tokens (over MESHGATE_API_TOKENS_FILE), e.g. a file a test wrote. */
+  tokensFile?: string;
 }
 
 export interface RunningMeshgate {
@@ -31,10 +35,12 @@ export interface RunningMeshgate {
   infra: Infrastructure;
   xds: XdsService;
   ca: RunningCaService;
-  /** The bearer token of `/v1/secrets/…` and the CA's issue / rotate / drop-inactive-roots. */
+  /** The API token: every scope (reads, writes, the CA and its secrets). */
   apiToken?: string;
-  /** Where it came from (a variable, a file path, or "generated … in memory"), for messages. */
+  /** Where the tokens came from (a variable, a file path, or "generated … in memory"), for messages. */
   apiTokenSource: string;
+  /** Every token the api and the CA accept. */
+  credentials: Credentials;
   stop(): Promise<void>;
 }
 
@@ -45,9 +51,10 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     config = { ...config, ca: { ...config.ca, encryptionKey: randomBytes(32).toString('base64') } };
   }
   // The token file lives next to the embedded data, where the CLI on this machine finds it.
-  const apiToken = loadApiToken({
-    ...apiTokenSourcesFromEnv(process.env),
+  const loaded = loadCredentials({
+    ...credentialSourcesFromEnv(process.env),
     ...(options.apiToken === undefined ? {} : { token: options.apiToken, tokenFile: undefined }),
+    ...(options.tokensFile === undefined ? {} : { tokensFile: options.tokensFile }),
     fallback: options.memory ? 'memory' : 'file',
     dataDir: config.dataDir,
   });
@@ -79,7 +86,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       registry,
       allowGeneratedEncryptionKey: !config.databaseUrl,
       listen: false,
-      apiToken: apiToken.token,
+      credentials: loaded.credentials,
       meshState: follower,
     });
     started.push(() => ca.stop());
@@ -105,6 +112,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       follower,
       logger: logger.child({ service: 'api' }),
       registry,
+      credentials: loaded.credentials,
       bodyLimitBytes: config.applyBodyLimitBytes,
       clusterDomain: config.clusterDomain,
       trustDomain: config.trustDomain,
@@ -124,7 +132,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     }
 
     const apiUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-    logger.info({ api: apiUrl, xdsPort: xds.port, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, apiToken: apiToken.source }, 'meshgate is up');
+    logger.info({ api: apiUrl, xdsPort: xds.port, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, tokens: loaded.source }, 'meshgate is up');
     return {
       config,
       apiUrl,
@@ -132,8 +140,9 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       infra,
       xds,
       ca,
-      apiToken: apiToken.token,
-      apiTokenSource: apiToken.source,
+      apiToken: loaded.apiToken,
+      apiTokenSource: loaded.source,
+      credentials: loaded.credentials,
       stop: stopStarted,
     };
   } catch (error) {

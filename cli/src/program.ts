@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { TOKEN_OPTION_HELP } from './api-token.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerCertCommand } from './commands/cert.js';
@@ -51,6 +52,7 @@ export function buildProgram(extraCommands: readonly CommandRegistrar[] = [], co
     .description('Control plane for service-mesh ingress and egress: apply objects, inspect state, events and proxies')
     .version(packageVersion())
     .option('-s, --server <url>', 'meshgate REST API (env MESHGATE_SERVER)', defaultServer(full.env))
+    .option('--token <token>', TOKEN_OPTION_HELP)
     .configureOutput({ writeOut: full.stdout, writeErr: full.stderr })
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');

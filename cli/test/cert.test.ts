@@ -59,7 +59,7 @@ describe('meshgate cert and ca against a running meshgate', { timeout: 60_000 },
     const controller = running.ca.ingressGateway;
     assert.ok(controller, 'the embedded run follows the MeshConfig');
     const published = once(controller, 'published');
-    const applied = await runCli(['apply', '-f', '-'], { server: running.apiUrl, stdin: SEED_MESH_CONFIG, env: {}, cwd: work });
+    const applied = await runCli(['apply', '-f', '-'], { server: running.apiUrl, stdin: SEED_MESH_CONFIG, env: { MESHGATE_API_TOKEN: TOKEN }, cwd: work });
     assert.equal(applied.code, 0, applied.stderr);
     await published;
   });
@@ -102,13 +102,13 @@ describe('meshgate cert and ca against a running meshgate', { timeout: 60_000 },
     assert.equal(wrong.stdout, '');
     const lines = wrong.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 2, wrong.stderr);
-    assert.match(lines[0], /^error: the API token is not valid for this server \(MG_ERR_FORBIDDEN; server http:\/\/127\.0\.0\.1:\d+\)$/);
-    assert.match(lines[1], /^hint: the token from --token was refused; pass the server's API token with --token, MESHGATE_API_TOKEN/);
+    assert.match(lines[0], /^error: the token is not valid for this server \(reading a published secret needs the "ca-admin" scope\) \(MG_ERR_FORBIDDEN; server http:\/\/127\.0\.0\.1:\d+\)$/);
+    assert.match(lines[1], /^hint: the token from --token was refused; pass a token with that scope with --token, MESHGATE_API_TOKEN/);
     await assert.rejects(stat(path.join(work, 'wrong')), { code: 'ENOENT' });
 
     const none = await cli(['cert', 'get', SECRET, '--out', 'none']);
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /\(MG_ERR_UNAUTHENTICATED; server http:\/\/127\.0\.0\.1:\d+\)\nhint: no token was found; /);
+    assert.match(none.stderr, /\(MG_ERR_UNAUTHENTICATED; server http:\/\/127\.0\.0\.1:\d+\)\nhint: no token was found \(no --token, MESHGATE_API_TOKEN, MESHGATE_API_TOKEN_FILE or .*api-token\); /);
   });
 
   it('a secret nobody published, and a malformed reference, are errors', async () => {

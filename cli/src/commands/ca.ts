@@ -4,11 +4,9 @@
  */
 import type { Command } from 'commander';
 import type { TrustBundle } from '@meshgate/ca';
-import { resolveApiToken } from '../api-token.js';
 import { CaRestClient } from '../ca-client.js';
 import { clientFor, runAction, type CliContext } from '../context.js';
 import { formatTable } from '../output/table.js';
-import { TOKEN_OPTION_HELP } from './cert.js';
 
 /** One line about the bundle, then its roots, newest first. */
 export function formatBundleSummary(bundle: TrustBundle): string {
@@ -24,27 +22,25 @@ export function registerCaCommand(program: Command, context: CliContext): void {
     .description('Print the trust bundle: every trusted root, PEM, newest first')
     .action(async (_options: object, command: Command) =>
       runAction(context, async () => {
-        const client = new CaRestClient(clientFor(command, context), { source: 'not needed' });
+        const client = new CaRestClient(clientFor(command, context));
         context.stdout((await client.trustBundle()).pem);
       }),
     );
 
   ca.command('rotate')
     .description('Generate a new root: new leaves are issued under it; the bundle keeps the old root until drop-inactive-roots')
-    .option('--token <token>', TOKEN_OPTION_HELP)
-    .action(async (options: { token?: string }, command: Command) =>
+    .action(async (_options: object, command: Command) =>
       runAction(context, async () => {
-        const client = new CaRestClient(clientFor(command, context), await resolveApiToken(options.token, context));
+        const client = new CaRestClient(clientFor(command, context));
         context.stdout(formatBundleSummary(await client.rotateRoot()));
       }),
     );
 
   ca.command('drop-inactive-roots')
     .description('Remove every root but the active one from the bundle (leaves of the old roots stop verifying)')
-    .option('--token <token>', TOKEN_OPTION_HELP)
-    .action(async (options: { token?: string }, command: Command) =>
+    .action(async (_options: object, command: Command) =>
       runAction(context, async () => {
-        const client = new CaRestClient(clientFor(command, context), await resolveApiToken(options.token, context));
+        const client = new CaRestClient(clientFor(command, context));
         context.stdout(formatBundleSummary(await client.dropInactiveRoots()));
       }),
     );

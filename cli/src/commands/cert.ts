@@ -10,13 +10,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Identity } from '@meshgate/ca';
-import { resolveApiToken } from '../api-token.js';
 import { CaRestClient } from '../ca-client.js';
 import { clientFor, runAction, type CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { ensureDirectory, replaceFile } from '../files.js';
-
-export const TOKEN_OPTION_HELP = 'API token (default: MESHGATE_API_TOKEN, MESHGATE_API_TOKEN_FILE, then <MESHGATE_DATA_DIR or ./.meshgate>/api-token)';
 
 const TLS_CERTIFICATE = 'tls.crt';
 const TLS_KEY = 'tls.key';
@@ -43,14 +40,12 @@ export function parseIdentity(text: string): Identity {
 
 interface GetOptions {
   out: string;
-  token?: string;
 }
 
 interface FilesOptions {
   identity: string;
   out: string;
   validity?: string;
-  token?: string;
 }
 
 export function registerCertCommand(program: Command, context: CliContext): void {
@@ -61,11 +56,10 @@ export function registerCertCommand(program: Command, context: CliContext): void
     .description('Write a published TLS secret (e.g. the MeshConfig ingress gateway certificate) as tls.crt, tls.key (0600) and ca.crt')
     .argument('<namespace/name>', 'the secret, e.g. osm-system/osm-nginx-client-cert')
     .requiredOption('--out <dir>', 'directory to write the files into (created 0700 if missing)')
-    .option('--token <token>', TOKEN_OPTION_HELP)
     .action(async (ref: string, options: GetOptions, command: Command) =>
       runAction(context, async () => {
         const { namespace, name } = parseSecretRef(ref);
-        const ca = new CaRestClient(clientFor(command, context), await resolveApiToken(options.token, context));
+        const ca = new CaRestClient(clientFor(command, context));
         const secret = await ca.secret(namespace, name);
         const missing = [TLS_CERTIFICATE, TLS_KEY, CA_CERTIFICATE].filter((key) => secret.data[key] === undefined);
         if (missing.length > 0) throw new CliError(`error: secret ${namespace}/${name} has no ${missing.join(', ')} (type ${secret.type})`);
@@ -86,11 +80,10 @@ export function registerCertCommand(program: Command, context: CliContext): void
     .requiredOption('--identity <sa.namespace>', 'the mesh identity, SERVICE_ACCOUNT.NAMESPACE, e.g. bookbuyer.bookstore')
     .requiredOption('--out <dir>', 'directory to write the files into (created 0700 if missing)')
     .option('--validity <duration>', "lifetime, a Go duration such as 24h (default: the CA's)")
-    .option('--token <token>', TOKEN_OPTION_HELP)
     .action(async (options: FilesOptions, command: Command) =>
       runAction(context, async () => {
         const identity = parseIdentity(options.identity);
-        const ca = new CaRestClient(clientFor(command, context), await resolveApiToken(options.token, context));
+        const ca = new CaRestClient(clientFor(command, context));
         const dir = path.resolve(context.cwd, options.out);
         // Loaded here, not at start-up: the xds package is heavy and only this command needs it.
         const { bootstrapCertificateProviders, writeCertificateFiles } = await import('@meshgate/xds');

@@ -47,7 +47,7 @@ async function up(options: UpOptions, context: CliContext): Promise<void> {
   const running = await startOrExplain(overridesFrom(options));
   context.stderr(
     `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS ${running.config.xdsHost}:${running.xdsPort}\n` +
-      `API token (meshgate cert get, ca rotate): ${running.apiTokenSource}\n` +
+      `tokens (every meshgate command on this machine finds the API token): ${running.apiTokenSource}\n` +
       `try: npx meshgate apply -f examples/httpbin.yaml   (Ctrl-C stops)\n`,
   );
   await new Promise<void>((resolve) => {

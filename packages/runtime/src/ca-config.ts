@@ -6,7 +6,7 @@
 import { optional, port } from './env.js';
 
 export interface CaSettings {
-  /** MESHGATE_CA_HOST, default 0.0.0.0 */
+  /** MESHGATE_CA_HOST, default 127.0.0.1 */
   host: string;
   /** MESHGATE_CA_HTTP_PORT, default 8081 (REST, /healthz, /readyz, /metrics). */
   httpPort: number;
@@ -37,7 +37,7 @@ export function loadGrpcPort(env: NodeJS.ProcessEnv): number {
 
 export function loadCaSettings(env: NodeJS.ProcessEnv): CaSettings {
   return {
-    host: optional(env, 'MESHGATE_CA_HOST') ?? '0.0.0.0',
+    host: optional(env, 'MESHGATE_CA_HOST') ?? '127.0.0.1',
     httpPort: port(env, 'MESHGATE_CA_HTTP_PORT', 8081),
     address: optional(env, 'MESHGATE_CA_ADDRESS'),
     keyAlgorithm: optional(env, 'MESHGATE_CA_KEY_ALGORITHM') ?? 'ECDSA_P256',

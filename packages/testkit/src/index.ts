@@ -143,3 +143,17 @@ export class Inbox<T> {
     return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 }
+
+/** The token test servers are given (the single API token: every scope). At least 16 characters, as servers require. */
+export const TEST_API_TOKEN = 'meshgate-test-api-token-0123456789';
+
+/** `{authorization: 'Bearer <token>'}`, for fetch headers or gRPC-free requests. */
+export function bearer(token: string = TEST_API_TOKEN): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** fastify `inject()` options with the token's `Authorization` header added (the test token by default). */
+export function withToken<T extends object>(options: T, token: string = TEST_API_TOKEN): T & { headers: Record<string, string> } {
+  const headers = 'headers' in options && typeof options.headers === 'object' && options.headers !== null ? (options.headers as Record<string, string>) : {};
+  return { ...options, headers: { ...headers, ...bearer(token) } };
+}

@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Subscription } from '@meshgate/bus';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ApplyService } from './apply-service.js';
+import { registerAuthorization } from './auth.js';
 import { registerDocumentParsers } from './body-parsers.js';
 import { registerErrorHandling } from './errors.js';
 import { startChangeIngestion } from './ingest.js';
@@ -50,17 +51,27 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   await app.register(swagger, {
     openapi: {
       info: { title: 'meshgate api', version: '1', description: 'Apply, read and delete mesh objects; read and follow the event log.' },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token with the scope the route needs: `read` for reads, `write` for apply and delete.' } },
+      },
+      security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // Open: liveness, readiness, metrics, the version (and /docs above).
   registerHealthRoutes(app, context, { loadedSequence: await store.headSequence() });
   registerVersionRoute(app);
-  registerApplyRoute(app, context);
-  registerResourceRoutes(app, context);
-  registerEventRoutes(app, context);
-  registerProxyRoutes(app, context);
-  registerCompileRoute(app, context, { clusterDomain: options.clusterDomain ?? 'cluster.local', trustDomain: options.trustDomain ?? 'cluster.local', meshName: options.meshName ?? 'osm' });
+  // Everything else in its own context, where each route must name its scope (auth.ts).
+  const compileOptions = { clusterDomain: options.clusterDomain ?? 'cluster.local', trustDomain: options.trustDomain ?? 'cluster.local', meshName: options.meshName ?? 'osm' };
+  await app.register(async (guarded) => {
+    registerAuthorization(guarded, options.credentials);
+    registerApplyRoute(guarded, context);
+    registerResourceRoutes(guarded, context);
+    registerEventRoutes(guarded, context);
+    registerProxyRoutes(guarded, context);
+    registerCompileRoute(guarded, context, compileOptions);
+  });
 
   if (options.consumeChanges !== false) {
     let ingestion: Subscription | undefined;

@@ -11,6 +11,8 @@ export const ERRORS = {
   MG_ERR_EMPTY_BODY: { status: 400, description: 'The body is empty or holds no documents.' },
   MG_ERR_BAD_REQUEST: { status: 400, description: 'A path, query or header parameter is not acceptable; the message names it.' },
   MG_ERR_UNKNOWN_KIND: { status: 400, description: 'The kind in the path is not one meshgate stores.' },
+  MG_ERR_UNAUTHENTICATED: { status: 401, description: 'The endpoint needs a token and the request sent none (`Authorization: Bearer <token>`); the message names the scope.' },
+  MG_ERR_FORBIDDEN: { status: 403, description: 'The token is unknown to the server, or lacks the scope the endpoint needs; the message names the scope.' },
   MG_ERR_NOT_FOUND: { status: 404, description: 'No such object (or proxy).' },
   MG_ERR_NO_ROUTE: { status: 404, description: 'No endpoint has this method and path.' },
   MG_ERR_CONFLICT: { status: 409, description: 'The objects kept changing under concurrent writers; retry the request.' },

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The api service as its own process (distributed mode). Wiring only.
+import { AuthConfigError, credentialSourcesFromEnv, loadCredentials, type LoadedCredentials } from '@meshgate/auth';
 import { StateFollower } from '@meshgate/follower';
 import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
 import { buildApiApp } from './app.js';
@@ -8,6 +9,20 @@ import { remoteProxySource } from './xds-admin-client.js';
 const config = loadConfig();
 const logger = createLogger('api', config.logLevel);
 const registry = createRegistry('api');
+// A token generated into the data directory is fine only when the data is local too (PGlite);
+// with a shared Postgres the operator gives MESHGATE_API_TOKEN(_FILE) or MESHGATE_API_TOKENS_FILE.
+let loaded: LoadedCredentials;
+try {
+  loaded = loadCredentials({ ...credentialSourcesFromEnv(process.env), fallback: config.databaseUrl === undefined ? 'file' : 'none', dataDir: config.dataDir });
+} catch (error) {
+  // A bad token setting gets one clear line, not a stack trace.
+  if (!(error instanceof AuthConfigError)) throw error;
+  logger.fatal({ code: error.code, variable: error.variable }, error.message);
+  process.exit(1);
+}
+const { credentials, source } = loaded;
+logger.info({ tokens: source }, 'credentials loaded');
+if (!credentials.configured) logger.warn('no token configured: every request but health, readiness, metrics and /docs is refused');
 const infra = await openInfrastructure(config, 'meshgate-api');
 const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
@@ -18,6 +33,7 @@ const app = await buildApiApp({
   follower,
   logger,
   registry,
+  credentials,
   bodyLimitBytes: config.applyBodyLimitBytes,
   clusterDomain: config.clusterDomain,
   trustDomain: config.trustDomain,

@@ -2,6 +2,7 @@
  * What the api is built from. `main.ts` (or the embedded runner) opens the store and the bus,
  * creates the follower and hands them in; tests do the same with PGlite and the in-process bus.
  */
+import type { Credentials } from '@meshgate/auth';
 import type { Bus } from '@meshgate/bus';
 import type { EventStore } from '@meshgate/eventlog';
 import type { StateFollower } from '@meshgate/follower';
@@ -22,6 +23,11 @@ export interface ApiAppOptions {
   follower: StateFollower;
   logger: Logger;
   registry: Registry;
+  /**
+   * The tokens the api accepts (`loadCredentials` of @meshgate/auth): reads need `read`, apply and
+   * delete `write`. `Credentials.none()` refuses every request but health, readiness, metrics and /docs.
+   */
+  credentials: Credentials;
   /** Largest accepted request body. Default 1 MiB. */
   bodyLimitBytes?: number;
   /** Present when an xds service runs alongside; without it the proxy endpoints answer 503. */

@@ -175,7 +175,7 @@ describe('POST /v1/apply refuses bad input and writes nothing', () => {
   before(async () => {
     h = await startHarness({ bodyLimitBytes: BODY_LIMIT_BYTES, consumeChanges: false });
     // Something in the log, so that "nothing written" is checked against a non-empty log.
-    const seeded = await h.app.inject(yamlRequest(namespace('already-there')));
+    const seeded = await h.inject(yamlRequest(namespace('already-there')));
     assert.equal(seeded.statusCode, 200, seeded.body);
   });
   after(async () => {
@@ -189,7 +189,7 @@ describe('POST /v1/apply refuses bad input and writes nothing', () => {
   for (const c of CASES) {
     it(c.name, async () => {
       const before = await h.store.countEvents();
-      const response = await h.app.inject({
+      const response = await h.inject({
         method: 'POST',
         url: c.url ?? '/v1/apply',
         payload: c.body,
@@ -218,7 +218,7 @@ describe('POST /v1/apply refuses bad input and writes nothing', () => {
   }
 
   it('names the kind and name of an invalid document when it can', async () => {
-    const response = await h.app.inject(yamlRequest(HTTPBIN_SERVICE.replace('port: 8000', 'port: 0')));
+    const response = await h.inject(yamlRequest(HTTPBIN_SERVICE.replace('port: 8000', 'port: 0')));
     assert.equal(response.statusCode, 422);
     const [error] = response.json<Problem>().errors ?? [];
     assert.deepEqual({ document: error.document, kind: error.kind, name: error.name, path: error.path }, { document: 0, kind: 'Service', name: 'httpbin', path: 'spec.ports[0].port' });
@@ -226,7 +226,7 @@ describe('POST /v1/apply refuses bad input and writes nothing', () => {
 
   it('wrote none of the valid documents of a request with a bad one', async () => {
     for (const name of ['first-ok', 'second-ok', 'json-ok']) {
-      const response = await h.app.inject({ method: 'GET', url: `/v1/resources/namespaces/_/${name}` });
+      const response = await h.inject({ method: 'GET', url: `/v1/resources/namespaces/_/${name}` });
       assert.equal(response.statusCode, 404, name);
     }
   });
@@ -238,7 +238,7 @@ describe('POST /v1/apply refuses bad input and writes nothing', () => {
     for (const row of SHARED_ROWS) {
       it(row.name, async () => {
         const before = await h.store.countEvents();
-        const response = await h.app.inject(yamlRequest(row.yaml));
+        const response = await h.inject(yamlRequest(row.yaml));
         const problem = response.json<Problem>();
         if (row.line !== undefined) {
           assert.equal(response.statusCode, 400, response.body);

@@ -8,7 +8,7 @@ let harness: Harness;
 
 before(async () => {
   harness = await startHarness();
-  const applied = await harness.app.inject({
+  const applied = await harness.inject({
     method: 'POST',
     url: '/v1/apply',
     headers: { 'content-type': 'application/yaml' },
@@ -20,7 +20,7 @@ before(async () => {
 after(() => harness.close());
 
 test('an ingress gateway labelled istio=ingressgateway gets the seed 002 routes and a 404 for the rest', async () => {
-  const response = await harness.app.inject({ method: 'GET', url: '/v1/compile?role=ingress-gateway&labels=istio=ingressgateway' });
+  const response = await harness.inject({ method: 'GET', url: '/v1/compile?role=ingress-gateway&labels=istio=ingressgateway' });
   assert.equal(response.statusCode, 200, response.body);
   const body = response.json();
   assert.deepEqual(body.resources.Listener.map((l: { name: string }) => l.name), ['0.0.0.0_80']);
@@ -41,26 +41,26 @@ test('an ingress gateway labelled istio=ingressgateway gets the seed 002 routes 
 });
 
 test('a proxy whose labels select no Gateway gets no listeners', async () => {
-  const response = await harness.app.inject({ method: 'GET', url: '/v1/compile?role=ingress-gateway&labels=istio=egressgateway' });
+  const response = await harness.inject({ method: 'GET', url: '/v1/compile?role=ingress-gateway&labels=istio=egressgateway' });
   assert.equal(response.statusCode, 200);
   assert.deepEqual(response.json().resources.Listener, []);
 });
 
 test('malformed labels and unknown roles are 400s naming the parameter', async () => {
-  const labels = await harness.app.inject({ method: 'GET', url: '/v1/compile?labels=novalue' });
+  const labels = await harness.inject({ method: 'GET', url: '/v1/compile?labels=novalue' });
   assert.equal(labels.statusCode, 400);
   assert.match(labels.json().message, /labels/);
-  const role = await harness.app.inject({ method: 'GET', url: '/v1/compile?role=router' });
+  const role = await harness.inject({ method: 'GET', url: '/v1/compile?role=router' });
   assert.equal(role.statusCode, 400);
   assert.match(role.json().message, /role/);
 });
 
 test('a proxyless server described with its addresses gets a server listener per address and port', async () => {
-  const response = await harness.app.inject({ method: 'GET', url: '/v1/compile?role=sidecar&client=grpc&namespace=default&labels=app=httpbin&ips=127.0.0.10' });
+  const response = await harness.inject({ method: 'GET', url: '/v1/compile?role=sidecar&client=grpc&namespace=default&labels=app=httpbin&ips=127.0.0.10' });
   assert.equal(response.statusCode, 200, response.body);
   const names = response.json().resources.Listener.map((l: { name: string }) => l.name);
   assert.ok(names.includes('grpc/server?xds.resource.listening_address=127.0.0.10:80'), names.join(', '));
-  const bad = await harness.app.inject({ method: 'GET', url: '/v1/compile?client=grpc&ips=not-an-ip' });
+  const bad = await harness.inject({ method: 'GET', url: '/v1/compile?client=grpc&ips=not-an-ip' });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.json().message, /ips/);
 });

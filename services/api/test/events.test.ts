@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { bearer } from '@meshgate/testkit';
 import { yamlRequest } from './fixtures.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -56,7 +57,7 @@ describe('/v1/events', () => {
   let h: Harness;
   before(async () => {
     h = await startHarness({ consumeChanges: false });
-    const applied = await h.app.inject(yamlRequest(namespaces(['a', 'b', 'c', 'd', 'e'])));
+    const applied = await h.inject(yamlRequest(namespaces(['a', 'b', 'c', 'd', 'e'])));
     assert.equal(applied.statusCode, 200, applied.body);
   });
   after(async () => {
@@ -64,7 +65,7 @@ describe('/v1/events', () => {
   });
 
   it('pages through the log with after and limit', async () => {
-    const first = await h.app.inject({ method: 'GET', url: '/v1/events?limit=2' });
+    const first = await h.inject({ method: 'GET', url: '/v1/events?limit=2' });
     assert.equal(first.statusCode, 200);
     const page = first.json<EventsBody>();
     assert.equal(page.head, 5);
@@ -72,16 +73,16 @@ describe('/v1/events', () => {
     assert.equal(page.events[0].streamId, 'Namespace//a');
     assert.equal(page.events[0].type, 'ResourceApplied');
 
-    const next = await h.app.inject({ method: 'GET', url: '/v1/events?after=2&limit=2' });
+    const next = await h.inject({ method: 'GET', url: '/v1/events?after=2&limit=2' });
     assert.deepEqual(next.json<EventsBody>().events.map((event) => event.sequence), [3, 4]);
-    const rest = await h.app.inject({ method: 'GET', url: '/v1/events?after=4' });
+    const rest = await h.inject({ method: 'GET', url: '/v1/events?after=4' });
     assert.deepEqual(rest.json<EventsBody>().events.map((event) => event.sequence), [5]);
-    const none = await h.app.inject({ method: 'GET', url: '/v1/events?after=5' });
+    const none = await h.inject({ method: 'GET', url: '/v1/events?after=5' });
     assert.deepEqual(none.json<EventsBody>(), { events: [], head: 5 });
   });
 
   it('defaults to after=0 and at most 100 events', async () => {
-    const response = await h.app.inject({ method: 'GET', url: '/v1/events' });
+    const response = await h.inject({ method: 'GET', url: '/v1/events' });
     assert.equal(response.json<EventsBody>().events.length, 5);
   });
 
@@ -94,7 +95,7 @@ describe('/v1/events', () => {
       ['limit=0', 'limit'],
       ['limit=1001', 'limit'],
     ]) {
-      const response = await h.app.inject({ method: 'GET', url: `/v1/events?${query}` });
+      const response = await h.inject({ method: 'GET', url: `/v1/events?${query}` });
       assert.equal(response.statusCode, 400, query);
       const problem = response.json<{ code: string; message: string }>();
       assert.equal(problem.code, 'MG_ERR_BAD_REQUEST', query);
@@ -115,7 +116,7 @@ describe('/v1/events', () => {
     it('streams the events after a position, then new ones, as Server-Sent Events', async () => {
       const abort = new AbortController();
       const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(STREAM_DEADLINE_MS)]);
-      const response = await fetch(`${address}/v1/events/stream?after=3`, { signal });
+      const response = await fetch(`${address}/v1/events/stream?after=3`, { signal, headers: bearer() });
       try {
         assert.equal(response.status, 200);
         assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
@@ -125,7 +126,7 @@ describe('/v1/events', () => {
         assert.deepEqual(backlog.map((message) => message.id), ['4', '5']);
 
         // Appended after the client connected: it arrives as the follower advances.
-        const applied = await h.app.inject(yamlRequest(namespaces(['late'])));
+        const applied = await h.inject(yamlRequest(namespaces(['late'])));
         assert.equal(applied.statusCode, 200, applied.body);
         const [live] = await stream.next(1);
         assert.equal(live.id, '6');
@@ -140,7 +141,7 @@ describe('/v1/events', () => {
     it('resumes from Last-Event-ID', async () => {
       const abort = new AbortController();
       const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(STREAM_DEADLINE_MS)]);
-      const response = await fetch(`${address}/v1/events/stream`, { signal, headers: { 'last-event-id': '5' } });
+      const response = await fetch(`${address}/v1/events/stream`, { signal, headers: { ...bearer(), 'last-event-id': '5' } });
       try {
         assert.ok(response.body);
         const [first] = await new SseReader(response.body).next(1);

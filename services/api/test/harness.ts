@@ -6,7 +6,9 @@ import type { Bus } from '@meshgate/bus';
 import { openBus } from '@meshgate/bus';
 import { openEventStore, type EventStore } from '@meshgate/eventlog';
 import { StateFollower } from '@meshgate/follower';
-import type { FastifyInstance } from 'fastify';
+import { Credentials } from '@meshgate/auth';
+import { TEST_API_TOKEN, withToken } from '@meshgate/testkit';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { buildApiApp } from '../src/app.js';
@@ -15,7 +17,10 @@ import type { ProxySource } from '../src/options.js';
 export type LogRecord = Record<string, unknown>;
 
 export interface Harness {
+  /** The app itself: `app.inject` sends what the test gives, no token added. */
   app: FastifyInstance;
+  /** `app.inject` with the test token (every scope, unless `credentials` say otherwise) added. */
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   store: EventStore;
   bus: Bus;
   follower: StateFollower;
@@ -34,6 +39,8 @@ export interface HarnessOptions {
   consumeChanges?: boolean;
   /** Start the follower before building the app (default true). */
   startFollower?: boolean;
+  /** The tokens the api accepts; default: TEST_API_TOKEN with every scope. */
+  credentials?: Credentials;
 }
 
 export function capturingLogger(logs: LogRecord[]) {
@@ -63,6 +70,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     follower,
     logger: capturingLogger(logs),
     registry,
+    credentials: options.credentials ?? Credentials.adminToken(TEST_API_TOKEN),
     bodyLimitBytes: options.bodyLimitBytes,
     proxies: options.proxies,
     consumeChanges: options.consumeChanges,
@@ -70,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await app.ready();
   return {
     app,
+    inject: (request) => app.inject(withToken(request)),
     store,
     bus,
     follower,

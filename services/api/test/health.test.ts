@@ -64,7 +64,7 @@ describe('health, metrics and docs', () => {
   });
 
   it('/metrics serves the registry with its content type, including request counts by route', async () => {
-    await h.app.inject({ method: 'GET', url: '/v1/resources/namespaces' });
+    await h.inject({ method: 'GET', url: '/v1/resources/namespaces' });
     const response = await h.app.inject({ method: 'GET', url: '/metrics' });
     assert.equal(response.statusCode, 200);
     assert.equal(response.headers['content-type'], h.registry.contentType);
@@ -106,7 +106,7 @@ describe('/v1/proxies', () => {
     const h = await startHarness({ store, consumeChanges: false });
     try {
       for (const url of ['/v1/proxies', '/v1/proxies/sidecar-1/config']) {
-        const response = await h.app.inject({ method: 'GET', url });
+        const response = await h.inject({ method: 'GET', url });
         assert.equal(response.statusCode, 503, url);
         assert.equal(response.json<{ code: string }>().code, 'MG_ERR_XDS_UNAVAILABLE');
       }
@@ -126,13 +126,13 @@ describe('/v1/proxies', () => {
       },
     });
     try {
-      const list = await h.app.inject({ method: 'GET', url: '/v1/proxies' });
+      const list = await h.inject({ method: 'GET', url: '/v1/proxies' });
       assert.equal(list.statusCode, 200);
       assert.deepEqual(list.json(), { items: [{ id: 'gateway-1', role: 'ingress-gateway' }] });
-      const config = await h.app.inject({ method: 'GET', url: '/v1/proxies/gateway-1/config' });
+      const config = await h.inject({ method: 'GET', url: '/v1/proxies/gateway-1/config' });
       assert.equal(config.statusCode, 200);
       assert.deepEqual(config.json(), { listeners: [{ name: '0.0.0.0_80' }] });
-      const missing = await h.app.inject({ method: 'GET', url: '/v1/proxies/nobody/config' });
+      const missing = await h.inject({ method: 'GET', url: '/v1/proxies/nobody/config' });
       assert.equal(missing.statusCode, 404);
       assert.equal(missing.json<{ code: string }>().code, 'MG_ERR_NOT_FOUND');
     } finally {

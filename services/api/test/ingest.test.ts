@@ -18,7 +18,7 @@ function applyChange(id: string, object: ReturnType<typeof gatewayObject>): Reso
 }
 
 async function gatewayExists(h: Harness, name: string): Promise<true | undefined> {
-  const response = await h.app.inject({ method: 'GET', url: `/v1/resources/gateways/istio-system/${name}` });
+  const response = await h.inject({ method: 'GET', url: `/v1/resources/gateways/istio-system/${name}` });
   return response.statusCode === 200 ? true : undefined;
 }
 

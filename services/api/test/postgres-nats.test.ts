@@ -52,25 +52,25 @@ describe('api on Postgres and NATS JetStream', () => {
   });
 
   it('applies, reads, re-applies without writing, deletes and lists the events', async () => {
-    const created = await h.app.inject(yamlRequest(HTTPBIN_YAML));
+    const created = await h.inject(yamlRequest(HTTPBIN_YAML));
     assert.equal(created.statusCode, 200, created.body);
     assert.ok(created.json<ApplyBody>().results.every((result) => result.action === 'created'));
     assert.equal(await h.store.countEvents(), 5);
 
-    const got = await h.app.inject({ method: 'GET', url: '/v1/resources/gateways/default/httpbin-gateway' });
+    const got = await h.inject({ method: 'GET', url: '/v1/resources/gateways/default/httpbin-gateway' });
     assert.equal(got.statusCode, 200);
     assert.equal(got.json<{ metadata: { name: string } }>().metadata.name, 'httpbin-gateway');
 
-    const again = await h.app.inject(yamlRequest(HTTPBIN_YAML));
+    const again = await h.inject(yamlRequest(HTTPBIN_YAML));
     assert.ok(again.json<ApplyBody>().results.every((result) => result.action === 'unchanged'));
     assert.equal(await h.store.countEvents(), 5);
 
-    const deleted = await h.app.inject({ method: 'DELETE', url: '/v1/resources/virtualservices/default/httpbin' });
+    const deleted = await h.inject({ method: 'DELETE', url: '/v1/resources/virtualservices/default/httpbin' });
     assert.equal(deleted.statusCode, 200, deleted.body);
-    const gone = await h.app.inject({ method: 'GET', url: '/v1/resources/virtualservices/default/httpbin' });
+    const gone = await h.inject({ method: 'GET', url: '/v1/resources/virtualservices/default/httpbin' });
     assert.equal(gone.statusCode, 404);
 
-    const events = await h.app.inject({ method: 'GET', url: '/v1/events?after=0' });
+    const events = await h.inject({ method: 'GET', url: '/v1/events?after=0' });
     const body = events.json<{ events: { sequence: number; type: string; streamId: string }[]; head: number }>();
     assert.equal(body.head, 6);
     assert.deepEqual(
@@ -89,7 +89,7 @@ describe('api on Postgres and NATS JetStream', () => {
   it('writes a new object once when the same apply races with itself', async () => {
     const before = await h.store.countEvents();
     const body = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: raced\n';
-    const responses = await Promise.all(Array.from({ length: 4 }, () => h.app.inject(yamlRequest(body))));
+    const responses = await Promise.all(Array.from({ length: 4 }, () => h.inject(yamlRequest(body))));
     for (const response of responses) assert.equal(response.statusCode, 200, response.body);
     const actions = responses.map((response) => response.json<ApplyBody>().results[0].action).sort();
     assert.deepEqual(actions, ['created', 'unchanged', 'unchanged', 'unchanged']);
@@ -107,7 +107,7 @@ describe('api on Postgres and NATS JetStream', () => {
       object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'egress' }, spec: { ports: [{ port: 443, name: 'https' }] } },
     });
     const object = await eventually('the service to appear', async () => {
-      const response = await h.app.inject({ method: 'GET', url: '/v1/resources/services/egress/api' });
+      const response = await h.inject({ method: 'GET', url: '/v1/resources/services/egress/api' });
       return response.statusCode === 200 ? response.json<{ spec: { ports: { port: number }[] } }>() : undefined;
     });
     assert.equal(object.spec.ports[0].port, 443);

@@ -6,7 +6,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createFileOnce } from './secret-file.js';
+import { createFileOnce } from '@meshgate/auth';
 import { CaError } from './types.js';
 
 const FORMAT = 'aes-256-gcm:v1';

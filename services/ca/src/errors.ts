@@ -20,14 +20,22 @@ export const CA_ERRORS: Record<CaErrorCode, ErrorSpec> = {
   MG_ERR_CA_BAD_ALGORITHM: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, description: 'An unknown key algorithm, or a CSR key or signature algorithm the CA does not sign for.' },
   MG_ERR_CA_UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, description: 'The CA could not record the issuance in the event log (nothing was issued), or could not be reached; retry.' },
   MG_ERR_CA_CONFIG: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, description: 'The CA is misconfigured: no or wrong encryption key, unusable operator PEM files. Reported at start-up.' },
+  MG_ERR_UNAUTHENTICATED: {
+    http: 401,
+    grpc: GrpcStatus.UNAUTHENTICATED,
+    description: 'The endpoint needs a token and the request sent none (`Authorization: Bearer <token>`, as a header or gRPC metadata); the message names the scope.',
+  },
+  MG_ERR_FORBIDDEN: {
+    http: 403,
+    grpc: GrpcStatus.PERMISSION_DENIED,
+    description: 'The token is unknown to the server (or the server has none configured), or it lacks the scope the endpoint needs; the message names the scope.',
+  },
 };
 
 /** Codes outside CaError that only the REST app uses. */
 export const HTTP_ONLY_ERRORS = {
   MG_ERR_NO_ROUTE: { http: 404, description: 'No endpoint has this method and path.' },
   MG_ERR_NOT_FOUND: { http: 404, description: 'No published secret has this namespace and name.' },
-  MG_ERR_UNAUTHENTICATED: { http: 401, description: 'The endpoint needs the API token and the request sent none (`Authorization: Bearer <token>`).' },
-  MG_ERR_FORBIDDEN: { http: 403, description: 'The API token sent is not the server\'s (or the server has none configured).' },
   MG_ERR_INTERNAL: { http: 500, description: 'An unexpected failure; the log has the details.' },
 } as const;
 

@@ -7,7 +7,8 @@
  * - `registerCaRoutes(app, ca, access)`: the REST endpoints on another fastify app.
  * - `IngressGatewayCertificates`: the certificate MeshConfig's ingressGateway asks for, published as a secret.
  * - `SecretStore`: the published secrets (encrypted in the event store; events without key material).
- * - `loadApiToken` / `ApiTokenVerifier`: the bearer token of the routes that return keys or change the CA.
+ * - Access: every operation but the trust bundle takes a token with a scope (access.ts; the
+ *   credential model is @meshgate/auth's). `requireScope` / `requireOperation` guard more routes.
  */
 export * from './types.js';
 export { createCa, MeshCa, DEFAULT_MAX_VALIDITY, DEFAULT_ROOT_VALIDITY, DEFAULT_VALIDITY, type CaOptions } from './authority.js';
@@ -19,6 +20,8 @@ export { caProtoPath, CA_SERVICE_NAME } from './grpc/definition.js';
 export { buildCaHttpApp, type CaHttpAppOptions } from './http/app.js';
 export { caRoutes, registerCaRoutes, type CaRouteAccess, type CaRoutesOptions } from './http/routes.js';
 export { registerSecretRoutes, type KubernetesSecret } from './http/secret-routes.js';
+export { requireApiToken, requireOperation, requireScope } from './http/auth.js';
+export { CA_OPERATION_SCOPES, checkAccess, checkIssueEntitlement, checkScope, type CaOperation } from './access.js';
 export { API_TOKEN_FILE, MIN_API_TOKEN_LENGTH, ApiTokenVerifier, apiTokenSourcesFromEnv, loadApiToken, type ApiTokenSources, type LoadedApiToken } from './api-token.js';
 export {
   IngressGatewayCertificates,

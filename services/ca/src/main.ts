@@ -2,7 +2,7 @@
 // The ca service as its own process (distributed mode). Wiring only.
 import { StateFollower } from '@meshgate/follower';
 import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
-import { apiTokenSourcesFromEnv, loadApiToken } from './api-token.js';
+import { AuthConfigError, credentialSourcesFromEnv, loadCredentials } from '@meshgate/auth';
 import { startCaService } from './service.js';
 import { CaError } from './types.js';
 
@@ -19,8 +19,8 @@ try {
   // A key or token generated into the data directory is fine only when the data is local too
   // (PGlite). With a shared Postgres the operator provides them.
   const local = config.databaseUrl === undefined;
-  const apiToken = loadApiToken({ ...apiTokenSourcesFromEnv(process.env), fallback: local ? 'file' : 'none', dataDir: config.dataDir });
-  logger.info({ apiToken: apiToken.source }, 'API token');
+  const { credentials, source } = loadCredentials({ ...credentialSourcesFromEnv(process.env), fallback: local ? 'file' : 'none', dataDir: config.dataDir });
+  logger.info({ tokens: source }, 'credentials loaded');
   const service = await startCaService({
     config,
     store: infra.store,
@@ -28,7 +28,7 @@ try {
     logger,
     registry,
     allowGeneratedEncryptionKey: local,
-    apiToken: apiToken.token,
+    credentials,
     meshState: follower,
   });
   logger.info({ http: service.httpUrl, grpcPort: service.grpcPort, mode: infra.mode }, 'ca service started');
@@ -40,6 +40,7 @@ try {
 } catch (error) {
   // A configuration problem gets one clear line, not a stack trace.
   if (error instanceof CaError) logger.fatal({ code: error.code, field: error.field }, error.message);
+  else if (error instanceof AuthConfigError) logger.fatal({ code: error.code, variable: error.variable }, error.message);
   else logger.fatal({ err: error }, 'the ca service could not start');
   await follower.close();
   await infra.close();

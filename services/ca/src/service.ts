@@ -6,11 +6,11 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Bus, Subscription } from '@meshgate/bus';
 import type { EventStore } from '@meshgate/eventlog';
+import { Credentials } from '@meshgate/auth';
 import type { MeshgateConfig } from '@meshgate/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { ApiTokenVerifier } from './api-token.js';
 import { createCa, type MeshCa } from './authority.js';
 import { SecretCipher } from './encryption.js';
 import { createInProcessCa, type CaClient } from './grpc/client.js';
@@ -36,9 +36,11 @@ export interface StartCaServiceOptions {
   /** Serve REST on `config.ca.httpPort` and gRPC on `config.grpcPort` (default true). */
   listen?: boolean;
   /**
-   * The bearer token of the REST routes that return keys or change the CA (see `loadApiToken`).
-   * Without one those routes refuse every request.
+   * The tokens accepted on REST and gRPC (`loadCredentials` of @meshgate/auth). Without them,
+   * every route but the trust bundle refuses every request.
    */
+  credentials?: Credentials;
+  /** Shorthand for `credentials: Credentials.adminToken(apiToken)`: the single token, every scope. */
   apiToken?: string;
   /**
    * The MeshState to follow (a `StateFollower` on the same log): with it, the service issues and
@@ -74,11 +76,12 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
   const settings = caOptionsFromConfig(config, { allowGeneratedEncryptionKey: options.allowGeneratedEncryptionKey });
   const ca = await createCa({ ...settings, store, bus, logger, registry, now: options.now, randomBytes: options.randomBytes });
   logger.info({ trustDomain: settings.trustDomain, signer: ca.activeSignerFingerprint, encryptionKey: settings.encryptionKeySource }, 'certificate authority ready');
-  if (options.apiToken === undefined) {
-    logger.warn('no API token configured (MESHGATE_API_TOKEN or MESHGATE_API_TOKEN_FILE): the secrets and the CA routes issue, rotate and drop-inactive-roots refuse every request');
+  const credentials = options.credentials ?? Credentials.adminToken(options.apiToken);
+  if (!credentials.configured) {
+    logger.warn('no token configured (MESHGATE_API_TOKEN, MESHGATE_API_TOKEN_FILE or MESHGATE_API_TOKENS_FILE): every CA operation but the trust bundle is refused');
   }
   const secrets = new SecretStore({ store, cipher: new SecretCipher(settings.encryptionKey), bus, logger });
-  const access: CaRouteAccess = { auth: new ApiTokenVerifier(options.apiToken), secrets };
+  const access: CaRouteAccess = { auth: credentials, secrets };
   const ingressGateway =
     options.meshState === undefined
       ? undefined
@@ -102,7 +105,7 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
       const address = await app.listen({ host: config.ca.host, port: config.ca.httpPort });
       httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
       server = new grpc.Server();
-      registerCaGrpcService(server, ca, logger);
+      registerCaGrpcService(server, ca, logger, credentials);
       grpcPort = await bindGrpc(server, `${config.ca.host}:${config.grpcPort}`);
       logger.info({ http: httpUrl, grpcPort }, 'ca service listening');
     }

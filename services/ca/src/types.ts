@@ -75,6 +75,8 @@ export interface CertificateAuthority {
 /**
  * What the CA reports. `MG_ERR_CA_CONFIG` (added to the first contract) is a start-up failure:
  * no encryption key, a key that does not decrypt the stored CA key, unreadable operator PEM files.
+ * `MG_ERR_UNAUTHENTICATED` / `MG_ERR_FORBIDDEN`: a call without a token, or with one that lacks the
+ * scope (see access.ts); they travel over gRPC like the others, so `connectCa` reports them as such.
  */
 export type CaErrorCode =
   | 'MG_ERR_CA_INVALID_CSR'
@@ -83,7 +85,9 @@ export type CaErrorCode =
   | 'MG_ERR_CA_BAD_ALGORITHM'
   | 'MG_ERR_CA_BAD_REQUEST'
   | 'MG_ERR_CA_UNAVAILABLE'
-  | 'MG_ERR_CA_CONFIG';
+  | 'MG_ERR_CA_CONFIG'
+  | 'MG_ERR_UNAUTHENTICATED'
+  | 'MG_ERR_FORBIDDEN';
 
 /** Errors the CA reports; `field` names what was wrong in the request. */
 export class CaError extends Error {

@@ -24,7 +24,7 @@ let grpcClient: CaClient;
 let dir: TempDir;
 let csrPem: string;
 const logLines: string[] = [];
-/** The issue, rotate and drop-inactive-roots routes take it (auth.test.ts covers refusals). */
+/** Every route but the bundle takes it (access.test.ts covers refusals). */
 const API_TOKEN = randomBytes(24).toString('base64url');
 
 before(async () => {
@@ -50,7 +50,7 @@ before(async () => {
     apiToken: API_TOKEN,
   });
   assert.ok(service.grpcPort !== undefined && service.grpcPort > 0);
-  grpcClient = connectCa(`127.0.0.1:${service.grpcPort}`);
+  grpcClient = connectCa(`127.0.0.1:${service.grpcPort}`, { token: API_TOKEN });
 });
 
 after(async () => {

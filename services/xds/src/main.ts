@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The xds service as its own process (distributed mode). Wiring only.
 import Fastify from 'fastify';
+import { loadCaClientToken } from '@meshgate/auth';
 import { connectCa } from '@meshgate/ca';
 import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
 import { registerXdsAdminRoutes } from './admin-routes.js';
@@ -10,9 +11,13 @@ const config = loadConfig();
 const logger = createLogger('xds', config.logLevel);
 const registry = createRegistry('xds');
 const infra = await openInfrastructure(config, 'meshgate-xds');
-// SDS needs the ca service (MESHGATE_CA_ADDRESS); without it, Secret requests get nothing.
-const ca = config.ca.address ? connectCa(config.ca.address) : undefined;
+// SDS needs the ca service (MESHGATE_CA_ADDRESS) and a token with the ca-issue scope
+// (MESHGATE_CA_TOKEN(_FILE), else MESHGATE_API_TOKEN(_FILE)); without them, Secret requests get nothing.
+const caToken = loadCaClientToken(process.env);
+const ca = config.ca.address ? connectCa(config.ca.address, { token: caToken.token }) : undefined;
 if (!ca) logger.warn('MESHGATE_CA_ADDRESS is not set: SDS serves no certificates');
+else if (caToken.token === undefined) logger.warn('no CA token (MESHGATE_CA_TOKEN or MESHGATE_API_TOKEN): the CA will refuse to issue, so SDS serves no certificates');
+else logger.info({ caToken: caToken.source }, 'CA token');
 const xds = new XdsService({
   store: infra.store,
   bus: infra.bus,

@@ -2,25 +2,30 @@
  * Foundation e2e, distributed mode: api, xds and watcher as their own processes against the real
  * Postgres and NATS JetStream; a real @grpc/grpc-js-xds client. Covers the xds process being
  * killed and restarted: the client reconnects, gets the same versions, and events appended
- * while xds was down are not lost.
+ * while xds was down are not lost. Credentials as an operator would set them: the API token
+ * (every scope) for the test, and a tokens file giving the xds process only `ca-issue`
+ * (MESHGATE_CA_TOKEN), with which it still obtains workload certificates for SDS.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
-import { createTestDatabase, natsUrl, uniqueName, type TestDatabase } from '@meshgate/testkit';
+import { createTestDatabase, natsUrl, TEST_API_TOKEN, uniqueName, type TestDatabase } from '@meshgate/testkit';
 import { call, callUntil, METHODS, startBackend, type Backend } from '../src/backends.js';
 import { proxylessBootstrap, useBootstrap } from '../src/bootstrap.js';
 import { startService, waitReady, type ServiceProcess } from '../src/processes.js';
 import { apply, eventually, getJson, proxies, type ProxyStatusBody } from '../src/rest.js';
 import { NAMESPACE, servicesYaml, TARGET, virtualServiceYaml } from '../src/scenario.js';
 import { freePort } from '../src/ports.js';
+import { fetchSdsCertificate } from '../src/sds-probe.js';
 
 const NODE_ID = 'echo-client-distributed';
+/** The xds process's token: in the tokens file with `ca-issue` only, as its SHA-256. */
+const XDS_CA_TOKEN = randomBytes(24).toString('base64url');
 let database: TestDatabase;
 let manifests: string;
 let env: Record<string, string>;
@@ -52,7 +57,12 @@ before(async () => {
   apiUrl = `http://127.0.0.1:${apiPort}`;
   xdsAdminUrl = `http://127.0.0.1:${xdsAdminPort}`;
   manifests = mkdtempSync(path.join(tmpdir(), 'meshgate-manifests-'));
+  const tokensFile = path.join(mkdtempSync(path.join(tmpdir(), 'meshgate-tokens-')), 'tokens.yaml');
+  writeFileSync(tokensFile, `- name: xds\n  sha256: ${createHash('sha256').update(XDS_CA_TOKEN).digest('hex')}\n  scopes: [ca-issue]\n`);
   env = {
+    MESHGATE_API_TOKEN: TEST_API_TOKEN,
+    MESHGATE_API_TOKENS_FILE: tokensFile,
+    MESHGATE_CA_TOKEN: XDS_CA_TOKEN,
     DATABASE_URL: database.url,
     NATS_URL: nats,
     MESHGATE_NATS_STREAM: suffix.toUpperCase(),
@@ -90,11 +100,12 @@ after(async () => {
   for (const service of [watcher, xds, ca, api]) await service?.stop();
   await database?.drop();
   rmSync(manifests, { recursive: true, force: true });
+  if (env?.MESHGATE_API_TOKENS_FILE) rmSync(path.dirname(env.MESHGATE_API_TOKENS_FILE), { recursive: true, force: true });
 });
 
 async function syncedStatus(): Promise<ProxyStatusBody> {
   return eventually('the proxy to ACK every type', async () => {
-    const list = await proxies(apiUrl);
+    const list = await proxies(apiUrl, TEST_API_TOKEN);
     const status = list.find((p) => p.id === NODE_ID);
     return status && Object.keys(status.types).length >= 4 && Object.values(status.types).every((t) => t.synced) ? status : undefined;
   });
@@ -107,10 +118,10 @@ function versions(status: ProxyStatusBody): Record<string, string | null> {
 test('services from the watched manifests directory and a VirtualService from REST route the client', async () => {
   writeFileSync(path.join(manifests, 'services.yaml'), servicesYaml(backendA, backendB));
   await eventually('the watcher to deliver the Services through NATS to the api', async () => {
-    const { status } = await getJson(`${apiUrl}/v1/resources/Endpoints/${NAMESPACE}/backend-b`);
+    const { status } = await getJson(`${apiUrl}/v1/resources/Endpoints/${NAMESPACE}/backend-b`, TEST_API_TOKEN);
     return status === 200 ? true : undefined;
   });
-  const applied = await apply(apiUrl, virtualServiceYaml('backend-a', 'backend-b'));
+  const applied = await apply(apiUrl, virtualServiceYaml('backend-a', 'backend-b'), TEST_API_TOKEN);
   assert.equal(applied.status, 200, JSON.stringify(applied.body));
 
   client = new grpc.Client(TARGET, grpc.credentials.createInsecure());
@@ -124,8 +135,30 @@ test('the ca process serves the trust bundle over REST, and its root is in the l
   const { status, body } = await getJson<{ pem: string; version: string }>(`${caUrl}/v1/ca/bundle`);
   assert.equal(status, 200);
   assert.match(body.pem, /BEGIN CERTIFICATE/);
-  const events = await getJson<{ events: { type: string }[] }>(`${apiUrl}/v1/events?after=0&limit=1000`);
+  const events = await getJson<{ events: { type: string }[] }>(`${apiUrl}/v1/events?after=0&limit=1000`, TEST_API_TOKEN);
   assert.ok(events.body.events.some((e) => e.type === 'TrustBundleChanged'), 'the root was recorded as TrustBundleChanged');
+});
+
+test('the xds process obtains workload certificates for SDS from the ca process with its ca-issue token', async () => {
+  const identity = { namespace: 'bookstore', serviceAccount: 'bookbuyer' };
+  const { certificateChain, privateKey } = await fetchSdsCertificate(`127.0.0.1:${xdsPort}`, 'bookbuyer-sidecar', identity);
+  assert.match(privateKey, /BEGIN PRIVATE KEY/);
+  assert.match(new X509Certificate(certificateChain).subjectAltName ?? '', /URI:spiffe:\/\/cluster\.local\/ns\/bookstore\/sa\/bookbuyer/);
+  const events = await getJson<{ events: { type: string; data: { uris?: string[]; reason?: string } }[] }>(`${apiUrl}/v1/events?after=0&limit=1000`, TEST_API_TOKEN);
+  const issued = events.body.events.filter((e) => e.type === 'CertificateIssued' && e.data.reason === 'sds');
+  assert.ok(issued.some((e) => e.data.uris?.includes('spiffe://cluster.local/ns/bookstore/sa/bookbuyer')), 'the issuance is recorded');
+});
+
+test('anonymous writes to the api and ca processes are refused; nothing is written', async () => {
+  const before = await getJson<{ head: number }>(`${apiUrl}/v1/events?after=0&limit=1`, TEST_API_TOKEN);
+  const applied = await apply(apiUrl, virtualServiceYaml('backend-b', 'backend-a'), undefined);
+  assert.equal(applied.status, 401);
+  const rotated = await fetch(`${caUrl}/v1/ca/rotate`, { method: 'POST' });
+  assert.equal(rotated.status, 401);
+  const byXds = await fetch(`${caUrl}/v1/ca/rotate`, { method: 'POST', headers: { authorization: `Bearer ${XDS_CA_TOKEN}` } });
+  assert.equal(byXds.status, 403, 'the xds token holds ca-issue only');
+  const after = await getJson<{ head: number }>(`${apiUrl}/v1/events?after=0&limit=1`, TEST_API_TOKEN);
+  assert.equal(after.body.head, before.body.head);
 });
 
 test('xds killed and restarted: the client reconnects and gets the same versions', async () => {
@@ -142,7 +175,7 @@ test('xds killed and restarted: the client reconnects and gets the same versions
 
 test('events appended while xds is down are not lost', async () => {
   await xds.kill();
-  const applied = await apply(apiUrl, virtualServiceYaml('backend-b', 'backend-a'));
+  const applied = await apply(apiUrl, virtualServiceYaml('backend-b', 'backend-a'), TEST_API_TOKEN);
   assert.equal(applied.status, 200, JSON.stringify(applied.body));
   assert.equal(applied.body.results?.[0]?.action, 'configured');
   xds = await startXds();

@@ -34,7 +34,7 @@ after(async () => {
 });
 
 test('a VirtualService bound to mesh routes a method to A and a prefix to B; unrouted methods fail', async () => {
-  const applied = await apply(meshgate.apiUrl, `${servicesYaml(backendA, backendB)}---\n${virtualServiceYaml('backend-a', 'backend-b')}`);
+  const applied = await apply(meshgate.apiUrl, `${servicesYaml(backendA, backendB)}---\n${virtualServiceYaml('backend-a', 'backend-b')}`, meshgate.apiToken);
   assert.equal(applied.status, 200, JSON.stringify(applied.body));
   client = new grpc.Client(TARGET, grpc.credentials.createInsecure());
 
@@ -49,10 +49,10 @@ test('a VirtualService bound to mesh routes a method to A and a prefix to B; unr
 });
 
 test('a re-applied VirtualService moves traffic without the client reconnecting', async () => {
-  const [before] = await proxies(meshgate.apiUrl);
+  const [before] = await proxies(meshgate.apiUrl, meshgate.apiToken);
   assert.equal(before.id, NODE_ID);
 
-  const applied = await apply(meshgate.apiUrl, virtualServiceYaml('backend-b', 'backend-a'));
+  const applied = await apply(meshgate.apiUrl, virtualServiceYaml('backend-b', 'backend-a'), meshgate.apiToken);
   assert.equal(applied.status, 200, JSON.stringify(applied.body));
   assert.equal(applied.body.results?.[0]?.action, 'configured');
 
@@ -60,11 +60,11 @@ test('a re-applied VirtualService moves traffic without the client reconnecting'
   assert.deepEqual(moved, { ok: true, servedBy: 'B' });
   assert.deepEqual(await call(client, METHODS.ping), { ok: true, servedBy: 'A' });
 
-  const after = await proxies(meshgate.apiUrl);
+  const after = await proxies(meshgate.apiUrl, meshgate.apiToken);
   assert.equal(after.length, 1, 'one proxy stream, not a second one');
   assert.equal(after[0].connectedAt, before.connectedAt, 'the same ADS stream carried the change');
   const synced = await eventually('every type ACKed', async () => {
-    const [status] = await proxies(meshgate.apiUrl);
+    const [status] = await proxies(meshgate.apiUrl, meshgate.apiToken);
     return Object.values(status.types).every((t) => t.synced && t.nack === null) ? status : undefined;
   });
   assert.ok(Object.keys(synced.types).length >= 4, `LDS, RDS, CDS and EDS subscribed: ${Object.keys(synced.types).join(',')}`);

@@ -33,7 +33,7 @@ let scenario: MtlsScenario;
 let client: grpc.Client;
 
 async function applyOk(yaml: string): Promise<void> {
-  const applied = await apply(meshgate.apiUrl, yaml);
+  const applied = await apply(meshgate.apiUrl, yaml, meshgate.apiToken);
   assert.equal(applied.status, 200, JSON.stringify(applied.body));
 }
 

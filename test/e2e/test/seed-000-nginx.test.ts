@@ -62,13 +62,13 @@ let via: { fromNginx: grpc.Client; fromElsewhere: grpc.Client };
 const clients: grpc.Client[] = [];
 
 async function applyOk(yaml: string): Promise<void> {
-  const applied = await apply(meshgate.apiUrl, yaml);
+  const applied = await apply(meshgate.apiUrl, yaml, meshgate.apiToken);
   assert.equal(applied.status, 200, JSON.stringify(applied.body));
 }
 
 /** The Ingress as meshgate stores it: what ingress-nginx would watch. */
 async function storedIngress(): Promise<unknown> {
-  const { status, body } = await getJson<unknown>(`${meshgate.apiUrl}/v1/resources/ingresses/${HTTPBIN}/${HTTPBIN}`);
+  const { status, body } = await getJson<unknown>(`${meshgate.apiUrl}/v1/resources/ingresses/${HTTPBIN}/${HTTPBIN}`, meshgate.apiToken);
   assert.equal(status, 200, JSON.stringify(body));
   return body;
 }
@@ -142,7 +142,7 @@ async function publishedSecret(): Promise<Record<'tls.crt' | 'tls.key' | 'ca.crt
 /** The backend's xDS stream: every type ACKed, none NACKed (a NACK would leave the old policy in force). */
 async function assertBackendAcked(): Promise<void> {
   await eventually('the backend to ACK its configuration', async () => {
-    const status = (await proxies(meshgate.apiUrl)).find((proxy) => proxy.id === BACKEND_NODE_ID);
+    const status = (await proxies(meshgate.apiUrl, meshgate.apiToken)).find((proxy) => proxy.id === BACKEND_NODE_ID);
     if (status === undefined) return undefined;
     for (const [type, typeStatus] of Object.entries(status.types)) assert.equal(typeStatus.nack, null, `${type} NACKed: ${JSON.stringify(typeStatus.nack)}`);
     return Object.values(status.types).every((typeStatus) => typeStatus.synced) ? true : undefined;
@@ -193,7 +193,7 @@ test('the XdsServer listens on its IPv4 address only, so source-address rules se
 
 test('HTTP ingress: the http IngressBackend admits the ingress-nginx-controller endpoint and refuses another address', async () => {
   await applyOk(httpIngressYaml(peers));
-  const { body: status } = await getJson<{ status?: { currentStatus?: string } }>(`${meshgate.apiUrl}/v1/resources/ingressbackends/${HTTPBIN}/${HTTPBIN}`);
+  const { body: status } = await getJson<{ status?: { currentStatus?: string } }>(`${meshgate.apiUrl}/v1/resources/ingressbackends/${HTTPBIN}/${HTTPBIN}`, meshgate.apiToken);
   assert.equal(status.status?.currentStatus, 'committed', JSON.stringify(status));
 
   await renderIngressNginx();

@@ -20,6 +20,7 @@ export function registerApplyRoute(app: FastifyInstance, context: RouteContext):
   app.post<ApplyRoute>(
     '/v1/apply',
     {
+      config: { scope: 'write' },
       schema: {
         summary: 'Apply objects (all or nothing)',
         description:

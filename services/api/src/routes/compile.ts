@@ -50,6 +50,7 @@ export function registerCompileRoute(app: FastifyInstance, context: RouteContext
   app.get<{ Querystring: CompileQuery }>(
     '/v1/compile',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'Compile the current state for a described proxy (no connection needed)',
         querystring: {

@@ -22,6 +22,7 @@ export function registerEventRoutes(app: FastifyInstance, context: RouteContext)
   app.get<{ Querystring: { after: number; limit: number } }>(
     '/v1/events',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'Read the event log by sequence',
         querystring: {
@@ -59,6 +60,7 @@ export function registerEventRoutes(app: FastifyInstance, context: RouteContext)
   app.get<{ Querystring: { after: number } }>(
     '/v1/events/stream',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'Follow the event log (Server-Sent Events)',
         description: 'Sends the events after `after` (or after the `Last-Event-ID` header), then each new one. Each message has the sequence as `id` and the stored event as JSON `data`.',

@@ -25,11 +25,11 @@ const readinessSchema = {
 } as const;
 
 export function registerHealthRoutes(app: FastifyInstance, context: RouteContext, readiness: ReadinessOptions): void {
-  app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { summary: 'Liveness', security: [], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
 
   // Once loaded, the follower stays "loaded": a short lag behind new writes is normal, not unreadiness.
   let followerLoaded = false;
-  app.get('/readyz', { schema: { summary: 'Readiness', response: { 200: readinessSchema, 503: readinessSchema } } }, async (request, reply) => {
+  app.get('/readyz', { schema: { summary: 'Readiness', security: [], response: { 200: readinessSchema, 503: readinessSchema } } }, async (request, reply) => {
     const sequence = context.follower.sequence;
     followerLoaded ||= sequence >= readiness.loadedSequence;
     let head: number | undefined;
@@ -45,7 +45,7 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
     return reply.status(ready ? 200 : 503).send({ ready, store, follower, ...(head === undefined ? {} : { head }), sequence });
   });
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', security: [], produces: ['text/plain'] } }, async (_request, reply) => {
     const text = await context.registry.metrics();
     return reply.type(context.registry.contentType).send(text);
   });

@@ -16,6 +16,7 @@ export function registerProxyRoutes(app: FastifyInstance, context: RouteContext)
   app.get(
     '/v1/proxies',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'List connected proxies',
         response: {
@@ -30,6 +31,7 @@ export function registerProxyRoutes(app: FastifyInstance, context: RouteContext)
   app.get<{ Params: { id: string } }>(
     '/v1/proxies/:id/config',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'The configuration compiled for one connected proxy',
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } },

@@ -58,7 +58,7 @@ function describeRef(kind: Kind, namespace: string, name: string): string {
 }
 
 export function registerResourceRoutes(app: FastifyInstance, context: RouteContext): void {
-  app.get('/v1/resources', { schema: { summary: 'List every stored object', response: listResponse } }, async (_request, reply) => {
+  app.get('/v1/resources', { config: { scope: 'read' }, schema: { summary: 'List every stored object', response: listResponse } }, async (_request, reply) => {
     const state = context.follower.current;
     void reply.header(SEQUENCE_HEADER, state.sequence);
     return { items: viewObjects(state, listObjects(state, {})), sequence: state.sequence };
@@ -66,7 +66,7 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
 
   app.get<{ Params: KindParams }>(
     '/v1/resources/:kind',
-    { schema: { summary: 'List the objects of one kind', params: paramsSchema('kind'), response: listResponse } },
+    { config: { scope: 'read' }, schema: { summary: 'List the objects of one kind', params: paramsSchema('kind'), response: listResponse } },
     async (request, reply) => {
       const kind = kindFrom(request.params.kind);
       const state = context.follower.current;
@@ -77,7 +77,7 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
 
   app.get<{ Params: NamespaceParams }>(
     '/v1/resources/:kind/:namespace',
-    { schema: { summary: 'List the objects of one kind in one namespace', params: paramsSchema('kind', 'namespace'), response: listResponse } },
+    { config: { scope: 'read' }, schema: { summary: 'List the objects of one kind in one namespace', params: paramsSchema('kind', 'namespace'), response: listResponse } },
     async (request, reply) => {
       const kind = kindFrom(request.params.kind);
       const state = context.follower.current;
@@ -89,6 +89,7 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
   app.get<{ Params: NameParams }>(
     '/v1/resources/:kind/:namespace/:name',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'Get one object',
         description: `The object as stored (an IngressBackend with its derived \`status: {currentStatus, reason}\`); the \`${SEQUENCE_HEADER}\` header gives the log position it reflects.`,
@@ -111,6 +112,7 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
   app.delete<{ Params: NameParams; Headers: { 'idempotency-key'?: string } }>(
     '/v1/resources/:kind/:namespace/:name',
     {
+      config: { scope: 'write' },
       schema: {
         summary: 'Delete one object',
         description: 'Appends a ResourceDeleted event; the response comes once the deletion is visible to reads.',

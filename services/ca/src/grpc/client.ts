@@ -1,9 +1,11 @@
 /**
  * The CA for other services, one interface in both modes:
  *
- * - `connectCa('ca:9090')`: over gRPC (distributed mode). A refused request comes back as the
- *   same CaError the CA threw (code and field travel in trailing metadata); an unreachable CA is
- *   MG_ERR_CA_UNAVAILABLE.
+ * - `connectCa('ca:9090', { token })`: over gRPC (distributed mode). The token goes with every call
+ *   as `authorization: Bearer …` metadata (Issue needs `ca-issue`, see access.ts). A refused
+ *   request comes back as the same CaError the CA threw (code and field travel in trailing
+ *   metadata; a missing or insufficient token is MG_ERR_UNAUTHENTICATED / MG_ERR_FORBIDDEN); an
+ *   unreachable CA is MG_ERR_CA_UNAVAILABLE.
  * - `createInProcessCa(ca)`: the CA object itself (embedded mode), behind the same `CaClient`.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -42,6 +44,12 @@ export interface ConnectCaOptions {
   credentials?: grpc.ChannelCredentials;
   /** Per call; key generation for RSA-4096 takes seconds. Default 30 s. */
   deadlineMs?: number;
+  /**
+   * Sent as `authorization: Bearer <token>` metadata with every call (the xds service's comes from
+   * MESHGATE_CA_TOKEN, see `loadCaClientToken`). Metadata rather than call credentials: grpc-js
+   * attaches call credentials only to TLS channels, and the CA's port is plaintext today.
+   */
+  token?: string;
 }
 
 function infoFrom(message: CertificateInfoMessage | null): CertificateInfo {
@@ -83,12 +91,14 @@ export function connectCa(address: string, options: ConnectCaOptions = {}): CaCl
   const Client = caServiceConstructor();
   const client = new Client(address, options.credentials ?? grpc.credentials.createInsecure());
   const deadlineMs = options.deadlineMs ?? 30_000;
+  const metadata = new grpc.Metadata();
+  if (options.token !== undefined) metadata.set('authorization', `Bearer ${options.token}`);
 
   function call<Request, Response>(method: string, request: Request): Promise<Response> {
     const rpc: unknown = client[method];
     if (typeof rpc !== 'function') throw new Error(`the CA client has no method ${method}`);
     return new Promise((resolve, reject) => {
-      rpc.call(client, request, { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, response: Response) =>
+      rpc.call(client, request, metadata.clone(), { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, response: Response) =>
         error ? reject(caErrorFrom(error, address)) : resolve(response),
       );
     });

@@ -1,39 +1,47 @@
 /**
- * Bearer-token authentication for the REST endpoints that return private keys or change the CA.
- * 401 when no `Authorization: Bearer …` is sent, 403 when the token is not the server's. The
- * token is compared in constant time (ApiTokenVerifier) and never logged: fastify's request log
- * lines carry no headers.
+ * Bearer-token authentication for the CA's REST routes: `onRequest` hooks deciding through
+ * access.ts. 401 (with `WWW-Authenticate: Bearer`) without a token, 403 with an unknown token or
+ * one that lacks the scope; the body is the CA's problem shape (the route plugin's error
+ * handler renders the CaError). Tokens are compared in constant time (@meshgate/auth) and never
+ * logged: fastify's request log lines carry no headers.
  */
+import { BEARER_CHALLENGE, type Credentials, type Principal, type Scope } from '@meshgate/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiTokenVerifier } from '../api-token.js';
-import type { ProblemBody } from './routes.js';
+import { checkAccess, checkScope, type CaOperation } from '../access.js';
+import { CaError } from '../types.js';
 
-const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+function challengeOnRefusal<T>(reply: FastifyReply, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof CaError && error.code === 'MG_ERR_UNAUTHENTICATED') void reply.header('www-authenticate', BEARER_CHALLENGE);
+    throw error;
+  }
+}
 
-export const UNAUTHENTICATED_MESSAGE =
-  'this endpoint needs the API token: send "Authorization: Bearer <token>" (MESHGATE_API_TOKEN, MESHGATE_API_TOKEN_FILE, or <data dir>/api-token of the embedded run)';
+/** The principal of a request allowed to do `operation`; a refusal throws (with the challenge header on a 401). */
+export function admit(credentials: Credentials, request: FastifyRequest, reply: FastifyReply, operation: CaOperation): Principal {
+  return challengeOnRefusal(reply, () => checkAccess(credentials, request.headers.authorization, operation));
+}
 
-/** A fastify `onRequest` hook that lets through only requests carrying the server's token. */
-export function requireApiToken(verifier: ApiTokenVerifier) {
-  // An async hook that answers must return the reply, so that fastify stops there.
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
-    if (token === undefined) {
-      request.log.info({ code: 'MG_ERR_UNAUTHENTICATED' }, 'request without an API token refused');
-      return refuse(reply.header('www-authenticate', 'Bearer realm="meshgate"'), 401, { code: 'MG_ERR_UNAUTHENTICATED', message: UNAUTHENTICATED_MESSAGE });
-    }
-    if (!verifier.verify(token)) {
-      request.log.warn({ code: 'MG_ERR_FORBIDDEN' }, 'request with a wrong API token refused');
-      const message = verifier.configured
-        ? 'the API token is not valid for this server'
-        : 'this server has no API token configured (MESHGATE_API_TOKEN or MESHGATE_API_TOKEN_FILE), so it accepts none';
-      return refuse(reply, 403, { code: 'MG_ERR_FORBIDDEN', message });
-    }
-    return undefined;
+/** An `onRequest` hook: only requests whose token may do `operation` reach the handler. */
+export function requireOperation(credentials: Credentials, operation: CaOperation) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    admit(credentials, request, reply, operation);
   };
 }
 
-function refuse(reply: FastifyReply, status: number, body: ProblemBody): FastifyReply {
-  return reply.status(status).type('application/json; charset=utf-8').send(body);
+/** An `onRequest` hook: only requests whose token holds `scope` reach the handler. */
+export function requireScope(credentials: Credentials, scope: Scope) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    challengeOnRefusal(reply, () => checkScope(credentials, request.headers.authorization, scope));
+  };
+}
+
+/**
+ * The hook of routes for administrators only: `requireScope(credentials, 'ca-admin')`. The name
+ * predates scopes; routes written against it (e.g. join tokens) keep working.
+ */
+export function requireApiToken(credentials: Credentials) {
+  return requireScope(credentials, 'ca-admin');
 }

@@ -10,26 +10,27 @@
  *   POST /v1/ca/drop-inactive-roots                                         → TrustBundle
  *   GET  /v1/secrets/:namespace/:name                                       → a Kubernetes Secret (when a secret store is given)
  *
- * `issue`, `rotate`, `drop-inactive-roots` and the secrets take the API token (`Authorization:
- * Bearer …`): they hand out private keys or change the CA. `sign` and `bundle` stay open: a CSR
- * carries no secret (the caller keeps its key) and the bundle is public.
+ * Every route but `bundle` (public) takes a token (`Authorization: Bearer …`) with the scope
+ * access.ts gives it: `issue` for a mesh identity needs `ca-issue`, everything else `ca-admin`.
+ * The token is checked before the body is read, so an anonymous request learns nothing else.
  *
  * Errors: `{code, message, field}` (400 for a malformed request, 422 for one the CA refuses,
- * 401 without the token, 403 with a wrong one).
+ * 401 without a token, 403 with an unknown one or one that lacks the scope).
  */
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { ApiTokenVerifier } from '../api-token.js';
+import type { Credentials } from '@meshgate/auth';
+import { checkIssueEntitlement } from '../access.js';
 import { CA_ERRORS, HTTP_ONLY_ERRORS } from '../errors.js';
 import { issueRequestFromBody, restField, signCsrRequestFromBody } from '../requests.js';
 import type { SecretStore } from '../secret-store.js';
 import { CaError, type CertificateAuthority } from '../types.js';
-import { requireApiToken } from './auth.js';
+import { admit, requireOperation } from './auth.js';
 import { registerSecretRoutes } from './secret-routes.js';
 
 /** Who may use the authenticated routes, and where the published secrets are read. */
 export interface CaRouteAccess {
-  /** The API token (`new ApiTokenVerifier(undefined)`: none configured, every authenticated request is refused). */
-  auth: ApiTokenVerifier;
+  /** The tokens the server accepts (`Credentials.none()`: every authenticated request is refused). */
+  auth: Credentials;
   /** Serves `GET /v1/secrets/:namespace/:name` when given. */
   secrets?: Pick<SecretStore, 'read'>;
 }
@@ -74,20 +75,22 @@ export const caRoutes: FastifyPluginAsync<CaRoutesOptions> = async (app, { ca, a
   // YAML); within this plugin JSON is parsed as JSON, with fastify's own parser.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
-  const authenticated = { onRequest: requireApiToken(auth) };
+  app.post('/v1/ca/sign', { onRequest: requireOperation(auth, 'sign') }, async (request) => ca.signCsr(signCsrRequestFromBody(request.body)));
 
-  app.post('/v1/ca/sign', async (request) => ca.signCsr(signCsrRequestFromBody(request.body)));
-
-  app.post('/v1/ca/issue', authenticated, async (request, reply) => {
-    const issued = await ca.issue(issueRequestFromBody(request.body));
+  app.post('/v1/ca/issue', { onRequest: requireOperation(auth, 'issue') }, async (request, reply) => {
+    // Admitted with ca-issue before the body was read; a request for DNS names needs ca-admin too.
+    const principal = admit(auth, request, reply, 'issue');
+    const issueRequest = issueRequestFromBody(request.body);
+    checkIssueEntitlement(principal, issueRequest);
+    const issued = await ca.issue(issueRequest);
     // The body carries a private key: no cache may keep it.
     void reply.header('cache-control', 'no-store');
     return issued;
   });
 
   app.get('/v1/ca/bundle', async () => ca.trustBundle());
-  app.post('/v1/ca/rotate', authenticated, async () => ca.rotateRoot());
-  app.post('/v1/ca/drop-inactive-roots', authenticated, async () => ca.dropInactiveRoots());
+  app.post('/v1/ca/rotate', { onRequest: requireOperation(auth, 'rotate') }, async () => ca.rotateRoot());
+  app.post('/v1/ca/drop-inactive-roots', { onRequest: requireOperation(auth, 'dropInactiveRoots') }, async () => ca.dropInactiveRoots());
 
   if (secrets !== undefined) registerSecretRoutes(app, secrets, auth);
 };

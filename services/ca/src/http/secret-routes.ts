@@ -1,12 +1,12 @@
 /**
  * `GET /v1/secrets/:namespace/:name`: a published secret as Kubernetes shows one (`data` values
  * base64), for the ingress controller's deployment or `meshgate cert get`. It returns a private
- * key, so it takes the API token; the answer says `Cache-Control: no-store`.
+ * key, so it takes a `ca-admin` token; the answer says `Cache-Control: no-store`.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ApiTokenVerifier } from '../api-token.js';
+import type { Credentials } from '@meshgate/auth';
 import { checkSecretRef, secretRefText, type SecretStore } from '../secret-store.js';
-import { requireApiToken } from './auth.js';
+import { requireOperation } from './auth.js';
 
 export interface KubernetesSecret {
   apiVersion: 'v1';
@@ -16,8 +16,8 @@ export interface KubernetesSecret {
   data: Record<string, string>;
 }
 
-export function registerSecretRoutes(app: FastifyInstance, secrets: Pick<SecretStore, 'read'>, auth: ApiTokenVerifier): void {
-  app.get<{ Params: { namespace: string; name: string } }>('/v1/secrets/:namespace/:name', { onRequest: requireApiToken(auth) }, async (request, reply) => {
+export function registerSecretRoutes(app: FastifyInstance, secrets: Pick<SecretStore, 'read'>, auth: Credentials): void {
+  app.get<{ Params: { namespace: string; name: string } }>('/v1/secrets/:namespace/:name', { onRequest: requireOperation(auth, 'secrets') }, async (request, reply) => {
     const ref = checkSecretRef({ namespace: request.params.namespace, name: request.params.name });
     const secret = await secrets.read(ref);
     if (secret === null) return reply.status(404).send({ code: 'MG_ERR_NOT_FOUND', message: `secret ${secretRefText(ref)} not found` });

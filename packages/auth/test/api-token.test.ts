@@ -1,9 +1,9 @@
-/** Where the API token comes from, the file the embedded default generates, and the constant-time check. */
+/** Where the single API token comes from, the file the embedded default generates. */
 import assert from 'node:assert/strict';
 import { stat, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { API_TOKEN_FILE, ApiTokenVerifier, apiTokenSourcesFromEnv, loadApiToken } from '../src/api-token.js';
-import { tempDir, type TempDir } from './helpers.js';
+import { API_TOKEN_FILE, apiTokenSourcesFromEnv, loadApiToken } from '../src/api-token.js';
+import { tempDir, type TempDir } from './support.js';
 
 const TOKEN = 'a-token-of-enough-length-0123456789';
 
@@ -20,13 +20,13 @@ describe('loadApiToken', () => {
     assert.deepEqual(loadApiToken({ ...apiTokenSourcesFromEnv({ MESHGATE_API_TOKEN: TOKEN }), fallback: 'none', dataDir: dir.path }), { token: TOKEN, source: 'MESHGATE_API_TOKEN' });
     const file = await dir.write('token', `${TOKEN}\n`);
     assert.deepEqual(loadApiToken({ ...apiTokenSourcesFromEnv({ MESHGATE_API_TOKEN_FILE: file, MESHGATE_API_TOKEN: '' }), fallback: 'none', dataDir: dir.path }), { token: TOKEN, source: `file ${file}` });
-    assert.throws(() => loadApiToken({ token: TOKEN, tokenFile: file, fallback: 'none', dataDir: dir.path }), { code: 'MG_ERR_CA_CONFIG', message: /not both/ });
+    assert.throws(() => loadApiToken({ token: TOKEN, tokenFile: file, fallback: 'none', dataDir: dir.path }), { code: 'MG_ERR_AUTH_CONFIG', message: /not both/ });
   });
 
   test('refuses a short token, one with spaces, and an unreadable file', () => {
-    assert.throws(() => loadApiToken({ token: 'secret', fallback: 'none', dataDir: dir.path }), { code: 'MG_ERR_CA_CONFIG', message: /at least 16 characters/ });
-    assert.throws(() => loadApiToken({ token: 'two words that are long enough', fallback: 'none', dataDir: dir.path }), { code: 'MG_ERR_CA_CONFIG', message: /without spaces/ });
-    assert.throws(() => loadApiToken({ tokenFile: dir.file('missing'), fallback: 'none', dataDir: dir.path }), { code: 'MG_ERR_CA_CONFIG', message: /cannot read/ });
+    assert.throws(() => loadApiToken({ token: 'secret', fallback: 'none', dataDir: dir.path }), { code: 'MG_ERR_AUTH_CONFIG', message: /at least 16 characters/, variable: 'MESHGATE_API_TOKEN' });
+    assert.throws(() => loadApiToken({ token: 'two words that are long enough', fallback: 'none', dataDir: dir.path }), { code: 'MG_ERR_AUTH_CONFIG', message: /without spaces/ });
+    assert.throws(() => loadApiToken({ tokenFile: dir.file('missing'), fallback: 'none', dataDir: dir.path }), { code: 'MG_ERR_AUTH_CONFIG', message: /cannot read/ });
   });
 
   test('with neither: generated once into <dataDir>/api-token (0600), read back afterwards', async () => {
@@ -55,18 +55,5 @@ describe('loadApiToken', () => {
     const two = loadApiToken({ fallback: 'memory', dataDir: dir.file('never') });
     assert.ok(one.token && two.token && one.token !== two.token);
     assert.deepEqual(loadApiToken({ fallback: 'none', dataDir: dir.path }), { source: 'none configured' });
-  });
-});
-
-describe('ApiTokenVerifier', () => {
-  test('accepts exactly the token; a server without one accepts nothing', () => {
-    const verifier = new ApiTokenVerifier(TOKEN);
-    assert.equal(verifier.configured, true);
-    assert.equal(verifier.verify(TOKEN), true);
-    for (const wrong of ['', TOKEN.slice(0, -1), `${TOKEN}0`, TOKEN.toUpperCase()]) assert.equal(verifier.verify(wrong), false, wrong);
-    const none = new ApiTokenVerifier(undefined);
-    assert.equal(none.configured, false);
-    assert.equal(none.verify(''), false);
-    assert.equal(none.verify(TOKEN), false);
   });
 });
