@@ -143,3 +143,4 @@ export class Inbox<T> {
     return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 }
+export { probeHealth, STALL_BOUND_MS, type StallProbe, type StallReport } from './stall-probe.js';
