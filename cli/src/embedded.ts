@@ -95,6 +95,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     logger: logger.child({ service: 'api' }),
     registry,
     bodyLimitBytes: config.applyBodyLimitBytes,
+    inputLimits: config.applyLimits,
     clusterDomain: config.clusterDomain,
     trustDomain: config.trustDomain,
     meshName: config.meshName,

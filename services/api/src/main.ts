@@ -19,6 +19,7 @@ const app = await buildApiApp({
   logger,
   registry,
   bodyLimitBytes: config.applyBodyLimitBytes,
+  inputLimits: config.applyLimits,
   clusterDomain: config.clusterDomain,
   trustDomain: config.trustDomain,
   meshName: config.meshName,
