@@ -16,9 +16,9 @@ export type InputLimitName = keyof InputLimits;
 
 export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = {
   ...DEFAULT_PARSE_LIMITS,
-  // Measured (docs/decisions.md): 1,000 objects apply in well under a second on the embedded
-  // store; 8,500 small Services in one 1 MiB body held the event loop for 5 s.
-  maxObjects: 1000,
+  // Measured (docs/decisions.md): the embedded store writes on the main thread; 8,500 small
+  // Services in one 1 MiB body held the event loop 5 s, 1,000 took 0.6–1.2 s depending on load.
+  maxObjects: 500,
 };
 
 export const LIMIT_VARIABLES: Readonly<Record<InputLimitName, string>> = {
