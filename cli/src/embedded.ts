@@ -114,6 +114,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       registry,
       credentials: loaded.credentials,
       bodyLimitBytes: config.applyBodyLimitBytes,
+      inputLimits: config.applyLimits,
       clusterDomain: config.clusterDomain,
       trustDomain: config.trustDomain,
       meshName: config.meshName,

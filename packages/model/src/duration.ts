@@ -14,7 +14,9 @@ const UNIT_MILLISECONDS: Readonly<Record<string, number>> = {
   h: 3_600_000,
 };
 
-const SEGMENT = /([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h)/gy;
+// One way to split digits (`[0-9]*\.?[0-9]*` could split a run of n digits n ways, and a failed
+// match tried them all: quadratic, minutes for a 1 MB value).
+const SEGMENT = /([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/gy;
 
 /** The duration in milliseconds (fractional for sub-millisecond parts), or undefined when it is not Go syntax. */
 export function parseGoDuration(text: string): number | undefined {

@@ -6,6 +6,7 @@
 export * from './types.js';
 
 export { parseDocuments, MAX_ALIAS_COUNT, type ParseError, type ParseResult } from './parse.js';
+export { DEFAULT_PARSE_LIMITS, type ExceededLimit, type LimitName, type ParseLimits } from './parse-limits.js';
 export { validateDocument, apiVersionsOf, describeKind, type ValidateOptions } from './validate/index.js';
 export { INGRESS_BACKEND_PROTOCOLS, INGRESS_SOURCE_KINDS } from './validate/ingress-backend.js';
 export { INGRESS_PATH_TYPES, INGRESS_VERSIONS } from './validate/ingress.js';

@@ -17,6 +17,7 @@ describe('bad documents', () => {
         assert.equal(parsed.error.line, row.line, `line (error: ${parsed.error.message})`);
         assert.ok(parsed.error.column >= 1);
         if (row.message) assert.ok(parsed.error.message.includes(row.message), `message ${JSON.stringify(parsed.error.message)}`);
+        assert.equal(parsed.error.limit?.name, row.limit, 'the limit named');
         return;
       }
       assert.ok(parsed.ok, `expected the text to parse: ${JSON.stringify(parsed)}`);

@@ -15,6 +15,8 @@ export interface BadDocument {
   path: string;
   line?: number;
   message?: string;
+  /** For rows refused by the parser: the parse limit named in the error, when one is. */
+  limit?: string;
 }
 
 const vs = (http: string, extraSpec = '') => `apiVersion: networking.istio.io/v1beta1
@@ -142,6 +144,7 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     path: '',
     line: 1,
     message: 'resource exhaustion',
+    limit: 'maxAliases',
   },
 
   // ---------------------------------------------------------------- envelope

@@ -71,3 +71,46 @@ describe('parseDocuments', () => {
     assert.ok(MAX_ALIAS_COUNT > 0);
   });
 });
+
+describe('parseDocuments limits', () => {
+  const limitOf = (text: string, limits = {}) => {
+    const result = parseDocuments(text, limits);
+    assert.ok(!result.ok, 'expected a refusal');
+    return result.error;
+  };
+
+  it('names the limit a text goes past, with its value and where', () => {
+    assert.deepEqual(limitOf('a: 1\nb: 2\nc: 3\n', { maxKeysPerMapping: 2 }).limit, { name: 'maxKeysPerMapping', max: 2 });
+    assert.deepEqual(limitOf('a: &a x\nb: [*a, *a, *a]\n', { maxAliases: 2 }).limit, { name: 'maxAliases', max: 2 });
+    const deep = limitOf('a:\n  b:\n    c: [d]\n', { maxDepth: 3 });
+    assert.deepEqual(deep.limit, { name: 'maxDepth', max: 3 });
+    assert.equal(deep.line, 3);
+    assert.deepEqual(limitOf('a: &a "xxxxxxxxxx"\nb: [*a, *a, *a, *a]\n', { maxExpandedBytes: 50 }).limit, { name: 'maxExpandedBytes', max: 50 });
+    assert.deepEqual(limitOf('{"a": [[[1]]]}', { maxDepth: 3 }).limit, { name: 'maxDepth', max: 3 });
+  });
+
+  it('counts the expanded size over all documents of the text', () => {
+    const doc = `a: "${'x'.repeat(40)}"\n`;
+    assert.ok(parseDocuments(doc, { maxExpandedBytes: 60 }).ok);
+    assert.deepEqual(limitOf(`${doc}---\n${doc}`, { maxExpandedBytes: 60 }).limit?.name, 'maxExpandedBytes');
+  });
+
+  it('refuses duplicate keys, including 1 and "1", and non-scalar keys, as malformed (no limit)', () => {
+    for (const [text, line] of [
+      ['a: 1\nb: 2\na: 3\n', 3],
+      ['1: x\n"1": y\n', 2],
+      ['? [a]\n: b\n', 1],
+    ] as const) {
+      const error = limitOf(text);
+      assert.equal(error.line, line, text);
+      assert.equal(error.limit, undefined);
+    }
+  });
+
+  it('checks 9,999 keys for duplicates in linear time (a stall bound, not a figure)', () => {
+    const text = Array.from({ length: 9_999 }, (_, i) => `k${i}: v`).join('\n');
+    const started = performance.now();
+    assert.ok(parseDocuments(text).ok);
+    assert.ok(performance.now() - started < 2000);
+  });
+});

@@ -3,7 +3,7 @@
  * DESIGN.md's contract table gives; errors name the variable.
  */
 import { loadCaSettings, loadGrpcPort, type CaSettings } from './ca-config.js';
-import { fraction, optional, port, positiveInt } from './env.js';
+import { fraction, optional, optionalPositiveInt, port, positiveInt } from './env.js';
 
 export interface MeshgateConfig {
   /** Unset → embedded PGlite under dataDir. */
@@ -29,6 +29,14 @@ export interface MeshgateConfig {
   clusterDomain: string;
   logLevel: string;
   applyBodyLimitBytes: number;
+  /** Bounds on one apply beyond the body size; unset ones keep the api's defaults (its README, "Limits on input"). */
+  applyLimits: {
+    maxKeysPerMapping?: number;
+    maxAliases?: number;
+    maxDepth?: number;
+    maxExpandedBytes?: number;
+    maxObjects?: number;
+  };
   manifestsDir?: string;
   /** The api saves a MeshState snapshot after this many events (0: never). */
   snapshotEvery: number;
@@ -61,6 +69,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig
     clusterDomain: optional(env, 'MESHGATE_CLUSTER_DOMAIN') ?? 'cluster.local',
     logLevel: optional(env, 'MESHGATE_LOG_LEVEL') ?? 'info',
     applyBodyLimitBytes: positiveInt(env, 'MESHGATE_APPLY_BODY_LIMIT', 1024 * 1024),
+    applyLimits: {
+      maxKeysPerMapping: optionalPositiveInt(env, 'MESHGATE_APPLY_MAX_KEYS'),
+      maxAliases: optionalPositiveInt(env, 'MESHGATE_APPLY_MAX_ALIASES'),
+      maxDepth: optionalPositiveInt(env, 'MESHGATE_APPLY_MAX_DEPTH'),
+      maxExpandedBytes: optionalPositiveInt(env, 'MESHGATE_APPLY_MAX_EXPANDED_BYTES'),
+      maxObjects: optionalPositiveInt(env, 'MESHGATE_APPLY_MAX_OBJECTS'),
+    },
     manifestsDir: optional(env, 'MESHGATE_MANIFESTS_DIR'),
     snapshotEvery: positiveInt(env, 'MESHGATE_SNAPSHOT_EVERY', 1000),
     certRenewFraction: fraction(env, 'MESHGATE_CERT_RENEW_FRACTION', 0.5),

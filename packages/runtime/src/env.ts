@@ -18,6 +18,13 @@ export function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: numb
   return value;
 }
 
+/** A positive integer, or undefined when unset: the reader's caller keeps its own default. */
+export function optionalPositiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  return positiveInt(env, name, 0);
+}
+
 export function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -157,3 +157,4 @@ export function withToken<T extends object>(options: T, token: string = TEST_API
   const headers = 'headers' in options && typeof options.headers === 'object' && options.headers !== null ? (options.headers as Record<string, string>) : {};
   return { ...options, headers: { ...headers, ...bearer(token) } };
 }
+export { probeHealth, STALL_BOUND_MS, type StallProbe, type StallReport } from './stall-probe.js';

@@ -9,8 +9,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ApplyService } from './apply-service.js';
 import { registerAuthorization } from './auth.js';
 import { registerDocumentParsers } from './body-parsers.js';
+import { DocumentParser } from './document-parser.js';
 import { registerErrorHandling } from './errors.js';
 import { startChangeIngestion } from './ingest.js';
+import { resolveInputLimits } from './input-limits.js';
 import { createApiMetrics, registerRequestMetrics } from './metrics.js';
 import { DEFAULT_BODY_LIMIT_BYTES, type ApiAppOptions, type RouteContext } from './options.js';
 import { registerApplyRoute } from './routes/apply.js';
@@ -32,7 +34,11 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   });
   const metrics = createApiMetrics(registry);
   const applyService = new ApplyService({ store, bus, follower, logger, metrics, clusterDomain: options.clusterDomain });
-  const context: RouteContext = { store, follower, applyService, logger, registry, proxies: options.proxies };
+  const parser = new DocumentParser();
+  const context: RouteContext = { store, follower, applyService, logger, registry, proxies: options.proxies, parser, limits: resolveInputLimits(options.inputLimits) };
+  app.addHook('onClose', async () => {
+    await parser.close();
+  });
 
   // The follower reports read failures as 'error' events, which an EventEmitter throws when nobody
   // listens. Whoever created the follower usually logs them; otherwise the api does.

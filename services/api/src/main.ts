@@ -35,6 +35,7 @@ const app = await buildApiApp({
   registry,
   credentials,
   bodyLimitBytes: config.applyBodyLimitBytes,
+  inputLimits: config.applyLimits,
   clusterDomain: config.clusterDomain,
   trustDomain: config.trustDomain,
   meshName: config.meshName,

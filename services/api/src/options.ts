@@ -9,6 +9,8 @@ import type { StateFollower } from '@meshgate/follower';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ApplyService } from './apply-service.js';
+import type { DocumentParser } from './document-parser.js';
+import type { InputLimits } from './input-limits.js';
 
 /** Connected proxies and their compiled configuration, as the xds service reports them. */
 export interface ProxySource {
@@ -30,6 +32,8 @@ export interface ApiAppOptions {
   credentials: Credentials;
   /** Largest accepted request body. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /** Bounds on what one apply may parse and write (`input-limits.ts`); each defaults. */
+  inputLimits?: Partial<InputLimits>;
   /** Present when an xds service runs alongside; without it the proxy endpoints answer 503. */
   proxies?: ProxySource;
   /** Suffix used to qualify short host names. Default as the model's (`cluster.local`). */
@@ -55,4 +59,7 @@ export interface RouteContext {
   logger: Logger;
   registry: Registry;
   proxies?: ProxySource;
+  /** Parses apply bodies off the event loop. */
+  parser: DocumentParser;
+  limits: InputLimits;
 }

@@ -13,6 +13,9 @@ export const problemSchema = {
     message: { type: 'string' },
     line: { type: 'integer', description: 'MG_ERR_MALFORMED: 1-based line of the problem.' },
     column: { type: 'integer', description: 'MG_ERR_MALFORMED: 1-based column of the problem.' },
+    limit: { type: 'string', description: 'MG_ERR_TOO_LARGE, MG_ERR_LIMIT_EXCEEDED: the limit the request went past.' },
+    max: { type: 'integer', description: 'MG_ERR_TOO_LARGE, MG_ERR_LIMIT_EXCEEDED: the value of that limit.' },
+    variable: { type: 'string', description: 'MG_ERR_TOO_LARGE, MG_ERR_LIMIT_EXCEEDED: the environment variable that sets it.' },
     errors: {
       type: 'array',
       description: 'MG_ERR_INVALID: every problem found, with the document and field path.',

@@ -140,6 +140,7 @@ interface Problem {
   message: string;
   line?: number;
   column?: number;
+  limit?: string;
   errors?: { document: number; kind?: string; name?: string; path: string; message: string }[];
 }
 
@@ -150,6 +151,7 @@ interface SharedBadDocument {
   path: string;
   line?: number;
   message?: string;
+  limit?: string;
 }
 
 function sharedRows(module: unknown): SharedBadDocument[] {
@@ -158,11 +160,12 @@ function sharedRows(module: unknown): SharedBadDocument[] {
   }
   return module.BAD_DOCUMENTS.map((row: unknown, index: number) => {
     if (!isPlainRecord(row)) throw new Error(`BAD_DOCUMENTS[${index}] is not an object`);
-    const { name, yaml, path, line, message } = row;
+    const { name, yaml, path, line, message, limit } = row;
     if (typeof name !== 'string' || typeof yaml !== 'string' || typeof path !== 'string') throw new Error(`BAD_DOCUMENTS[${index}] lacks name, yaml or path`);
     if (line !== undefined && typeof line !== 'number') throw new Error(`BAD_DOCUMENTS[${index}].line is not a number`);
     if (message !== undefined && typeof message !== 'string') throw new Error(`BAD_DOCUMENTS[${index}].message is not a string`);
-    return { name, yaml, path, line, message };
+    if (limit !== undefined && typeof limit !== 'string') throw new Error(`BAD_DOCUMENTS[${index}].limit is not a string`);
+    return { name, yaml, path, line, message, limit };
   });
 }
 
@@ -240,7 +243,12 @@ describe('POST /v1/apply refuses bad input and writes nothing', () => {
         const before = await h.store.countEvents();
         const response = await h.inject(yamlRequest(row.yaml));
         const problem = response.json<Problem>();
-        if (row.line !== undefined) {
+        if (row.limit !== undefined) {
+          assert.equal(response.statusCode, 422, response.body);
+          assert.equal(problem.code, 'MG_ERR_LIMIT_EXCEEDED');
+          assert.equal(problem.limit, row.limit);
+          assert.equal(problem.line, row.line);
+        } else if (row.line !== undefined) {
           assert.equal(response.statusCode, 400, response.body);
           assert.equal(problem.code, 'MG_ERR_MALFORMED');
           assert.equal(problem.line, row.line);

@@ -16,7 +16,9 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
-const TERM = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+// One way to split digits: `\d+\.?\d*` could split a run of digits n ways, and each failed
+// match tried all of them (a 1 MB run of digits took minutes).
+const TERM = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 export type ParsedDuration = { ok: true; ms: number } | { ok: false; reason: string };
 

@@ -23,6 +23,7 @@ import { readNamespaceObject } from './namespace.js';
 import { readPodObject } from './pod.js';
 import { ErrorSink, ObjectReader, isPlainObject } from './reader.js';
 import { readServiceObject } from './service.js';
+import { reportUnstorableStrings } from './storable.js';
 import { readVirtualServiceObject } from './virtual-service.js';
 
 export interface ValidateOptions {
@@ -90,6 +91,7 @@ export function validateDocument(document: unknown, options: ValidateOptions = {
     return { valid: false, errors: [{ path: '', message: 'expected an object with apiVersion, kind and metadata' }] };
   }
   const sink = new ErrorSink();
+  reportUnstorableStrings(sink, document);
   const reader = new ObjectReader(sink, '', document);
   const apiVersion = reader.requireString('apiVersion');
   const kind = reader.requireString('kind');

@@ -1,10 +1,10 @@
 /**
  * `POST /v1/apply`: multi-document YAML or JSON in, all or nothing.
  */
-import { parseDocuments } from '@meshgate/model';
 import type { FastifyInstance } from 'fastify';
 import { DOCUMENT_MEDIA_TYPES } from '../body-parsers.js';
 import { apiError } from '../errors.js';
+import { limitExceeded } from '../input-limits.js';
 import type { RouteContext } from '../options.js';
 import { objectResultSchema, problemResponses } from '../schemas.js';
 
@@ -58,12 +58,17 @@ export function registerApplyRoute(app: FastifyInstance, context: RouteContext):
       if (typeof text !== 'string' || text.trim() === '') {
         throw apiError('MG_ERR_EMPTY_BODY', 'the body is empty; send one or more YAML or JSON documents');
       }
-      const parsed = parseDocuments(text);
+      const { limits } = context;
+      const parsed = await context.parser.parse(text, limits);
       if (!parsed.ok) {
-        const { line, column, message } = parsed.error;
+        const { line, column, message, limit } = parsed.error;
+        if (limit !== undefined) throw limitExceeded(limit, message, { line, column });
         throw apiError('MG_ERR_MALFORMED', `malformed input at line ${line}, column ${column}: ${message}`, { line, column });
       }
       if (parsed.documents.length === 0) throw apiError('MG_ERR_EMPTY_BODY', 'the body holds no documents');
+      if (parsed.documents.length > limits.maxObjects) {
+        throw limitExceeded({ name: 'maxObjects', max: limits.maxObjects }, `the body holds ${parsed.documents.length} objects`);
+      }
 
       const dryRun = request.query.dryRun === true;
       const outcome = await context.applyService.apply({

@@ -23,17 +23,51 @@ export interface PemBlock {
   der: Buffer;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-const BASE64_BODY = /^[A-Za-z0-9+/=\s]*$/;
+const BEGIN = '-----BEGIN ';
+const DASHES = '-----';
 
-/** Every PEM block in `text`, in order; a block whose body is not base64 is skipped. */
+function isLabelChar(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x20; // A-Z 0-9 space
+}
+
+function isBase64OrSpace(code: number): boolean {
+  return (
+    (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) ||
+    code === 0x2b || code === 0x2f || code === 0x3d || // + / =
+    code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x0b || code === 0x0c
+  );
+}
+
+/**
+ * Every PEM block in `text`, in order. A block is `-----BEGIN L-----`, a base64 body and
+ * `-----END L-----`; one whose body is not base64 (encapsulated headers such as Proc-Type and
+ * DEK-Info mean an encrypted legacy key) or whose END does not follow is skipped.
+ *
+ * A single forward scan, linear in the text: the body ends at the first character that is not
+ * base64, and the next BEGIN is searched from there. (A backreferencing regex did the same in
+ * time quadratic in the number of unterminated BEGIN lines: a 700 KB body held the CA for 20 s.)
+ */
 export function decodePemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  for (const match of text.matchAll(PEM_BLOCK)) {
-    const body = match[2];
-    // Encapsulated headers (Proc-Type, DEK-Info) mean an encrypted legacy key: not base64 here.
-    if (!BASE64_BODY.test(body)) continue;
-    blocks.push({ label: match[1], der: Buffer.from(body.replace(/\s+/g, ''), 'base64') });
+  let at = text.indexOf(BEGIN);
+  while (at >= 0) {
+    let cursor = at + BEGIN.length;
+    const labelStart = cursor;
+    while (cursor < text.length && isLabelChar(text.charCodeAt(cursor))) cursor++;
+    const label = text.slice(labelStart, cursor);
+    if (label !== '' && text.startsWith(DASHES, cursor)) {
+      const bodyStart = cursor + DASHES.length;
+      cursor = bodyStart;
+      while (cursor < text.length && isBase64OrSpace(text.charCodeAt(cursor))) cursor++;
+      const end = `-----END ${label}-----`;
+      if (text.startsWith(end, cursor)) {
+        const body = text.slice(bodyStart, cursor);
+        blocks.push({ label, der: Buffer.from(body.replace(/\s+/g, ''), 'base64') });
+        cursor += end.length;
+      }
+    }
+    // Neither a label nor a base64 body holds a '-': no BEGIN starts inside what was scanned.
+    at = text.indexOf(BEGIN, Math.max(cursor, at + 1));
   }
   return blocks;
 }
