@@ -27,7 +27,10 @@ export interface StartOptions {
 export interface RunningMeshgate {
   config: MeshgateConfig;
   apiUrl: string;
+  /** The plaintext xDS port (no secrets). */
   xdsPort: number;
+  /** The mTLS xDS port (SDS; proxies authenticate with a client certificate). */
+  xdsSecurePort: number;
   infra: Infrastructure;
   xds: XdsService;
   ca: RunningCaService;
@@ -85,6 +88,10 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
     host: config.xdsHost,
     port: config.xdsPort,
+    plaintextHost: config.xdsPlaintextHost,
+    securePort: config.xdsSecurePort,
+    serverIdentity: config.xdsServerIdentity,
+    issuance: config.xdsIssuance,
   });
   await xds.start();
 
@@ -107,11 +114,12 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
   await watcher?.start();
 
   const apiUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-  logger.info({ api: apiUrl, xdsPort: xds.port, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, apiToken: apiToken.source }, 'meshgate is up');
+  logger.info({ api: apiUrl, xdsPort: xds.port, xdsSecurePort: xds.securePort, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, apiToken: apiToken.source }, 'meshgate is up');
   return {
     config,
     apiUrl,
     xdsPort: xds.port,
+    xdsSecurePort: xds.securePort,
     infra,
     xds,
     ca,

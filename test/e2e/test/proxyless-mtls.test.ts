@@ -38,7 +38,7 @@ async function applyOk(yaml: string): Promise<void> {
 }
 
 before(async () => {
-  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0 } });
+  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
   const xdsAddress = `127.0.0.1:${meshgate.xdsPort}`;
   directory = await mkdtemp(path.join(tmpdir(), 'meshgate-mtls-'));
   serverFiles = await writeCertificateFiles(meshgate.ca.client, SERVER_IDENTITY, path.join(directory, 'server'));
