@@ -19,6 +19,7 @@ import { buildCaHttpApp } from './http/app.js';
 import type { CaRouteAccess } from './http/routes.js';
 import { IngressGatewayCertificates, type IngressGatewayCertificatesOptions, type MeshStateSource } from './ingress-gateway-certificates.js';
 import { SecretStore } from './secret-store.js';
+import { JoinTokens } from './join-tokens.js';
 import { caOptionsFromConfig } from './settings.js';
 
 export interface StartCaServiceOptions {
@@ -78,7 +79,7 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
     logger.warn('no API token configured (MESHGATE_API_TOKEN or MESHGATE_API_TOKEN_FILE): the secrets and the CA routes issue, rotate and drop-inactive-roots refuse every request');
   }
   const secrets = new SecretStore({ store, cipher: new SecretCipher(settings.encryptionKey), bus, logger });
-  const access: CaRouteAccess = { auth: new ApiTokenVerifier(options.apiToken), secrets };
+  const access: CaRouteAccess = { auth: new ApiTokenVerifier(options.apiToken), secrets, joinTokens: new JoinTokens({ store, trustDomain: settings.trustDomain, now: options.now }) };
   const ingressGateway =
     options.meshState === undefined
       ? undefined
