@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerCertCommand } from './commands/cert.js';
@@ -12,6 +13,7 @@ import { registerCompileCommand } from './commands/compile.js';
 import { registerDeleteCommand } from './commands/delete.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerGetCommand } from './commands/get.js';
+import { registerProxyBootstrapCommand } from './commands/proxy-bootstrap.js';
 import { registerProxyConfigCommand } from './commands/proxy-config.js';
 import { registerProxyStatusCommand } from './commands/proxy-status.js';
 import { defaultServer, processContext, type CliContext } from './context.js';
@@ -30,6 +32,8 @@ const CLIENT_COMMANDS: readonly CommandRegistrar[] = [
   registerCompileCommand,
   registerCertCommand,
   registerCaCommand,
+  registerProxyBootstrapCommand,
+  registerAgentCommand,
 ];
 
 function packageVersion(): string {
