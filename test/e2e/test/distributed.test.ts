@@ -1,6 +1,7 @@
 /**
  * Foundation e2e, distributed mode: api, xds and watcher as their own processes against the real
- * Postgres and NATS JetStream; a real @grpc/grpc-js-xds client. Covers the xds process being
+ * Postgres and NATS JetStream; a real @grpc/grpc-js-xds client, which reaches the xds process's
+ * mTLS port through `meshgate agent` (its join token from the ca process). Covers the xds process being
  * killed and restarted: the client reconnects, gets the same versions, and events appended
  * while xds was down are not lost.
  */
@@ -14,6 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import { createTestDatabase, natsUrl, uniqueName, type TestDatabase } from '@meshgate/testkit';
 import { call, callUntil, METHODS, startBackend, type Backend } from '../src/backends.js';
+import { startWorkloadAgent, type WorkloadAgent } from '../src/agent.js';
 import { proxylessBootstrap, useBootstrap } from '../src/bootstrap.js';
 import { startService, waitReady, type ServiceProcess } from '../src/processes.js';
 import { apply, eventually, getJson, proxies, type ProxyStatusBody } from '../src/rest.js';
@@ -35,6 +37,8 @@ let caUrl: string;
 let backendA: Backend;
 let backendB: Backend;
 let client: grpc.Client;
+let agent: WorkloadAgent;
+const API_TOKEN = randomBytes(32).toString('base64url');
 
 async function startXds(): Promise<ServiceProcess> {
   const started = startService('xds', env);
@@ -49,6 +53,7 @@ before(async () => {
   const [apiPort, xdsAdminPort, caHttpPort, grpcPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   caUrl = `http://127.0.0.1:${caHttpPort}`;
   xdsPort = await freePort();
+  const xdsSecurePort = await freePort();
   apiUrl = `http://127.0.0.1:${apiPort}`;
   xdsAdminUrl = `http://127.0.0.1:${xdsAdminPort}`;
   manifests = mkdtempSync(path.join(tmpdir(), 'meshgate-manifests-'));
@@ -62,6 +67,8 @@ before(async () => {
     MESHGATE_API_PORT: String(apiPort),
     MESHGATE_XDS_HOST: '127.0.0.1',
     MESHGATE_XDS_PORT: String(xdsPort),
+    MESHGATE_XDS_SECURE_PORT: String(xdsSecurePort),
+    MESHGATE_API_TOKEN: API_TOKEN,
     MESHGATE_XDS_ADMIN_PORT: String(xdsAdminPort),
     MESHGATE_XDS_ADMIN_URL: xdsAdminUrl,
     MESHGATE_MANIFESTS_DIR: manifests,
@@ -79,7 +86,8 @@ before(async () => {
   watcher = startService('watcher', env);
   backendA = await startBackend('A', '127.0.0.2');
   backendB = await startBackend('B', '127.0.0.3');
-  useBootstrap(proxylessBootstrap(`127.0.0.1:${xdsPort}`, { id: NODE_ID, namespace: NAMESPACE }));
+  agent = await startWorkloadAgent({ apiUrl: caUrl, apiToken: API_TOKEN, xdsAddress: `127.0.0.1:${xdsSecurePort}` }, { nodeId: NODE_ID, namespace: NAMESPACE, serviceAccount: 'echo-client' });
+  useBootstrap(proxylessBootstrap(agent.address, { id: NODE_ID, namespace: NAMESPACE }));
   grpcXds.register();
 });
 
@@ -87,6 +95,7 @@ after(async () => {
   client?.close();
   await backendA?.stop();
   await backendB?.stop();
+  await agent?.stop();
   for (const service of [watcher, xds, ca, api]) await service?.stop();
   await database?.drop();
   rmSync(manifests, { recursive: true, force: true });
