@@ -28,7 +28,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
     .option('--data-dir <dir>', 'where embedded PGlite keeps the log (env MESHGATE_DATA_DIR, default ./.meshgate)')
     .option('--manifests <dir>', 'watch this directory of YAML/JSON manifests (env MESHGATE_MANIFESTS_DIR)')
     .option('--api-port <port>', 'REST API port (env MESHGATE_API_PORT, default 8080)')
-    .option('--xds-port <port>', 'xDS port (env MESHGATE_XDS_PORT, default 15010)')
+    .option('--xds-port <port>', 'plaintext xDS port, no secrets (env MESHGATE_XDS_PORT, default 15010)')
     .action(async (options: UpOptions) => {
       const overrides: Partial<MeshgateConfig> = {};
       if (options.dataDir) overrides.dataDir = options.dataDir;
@@ -39,7 +39,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
       if (xdsPort !== undefined) overrides.xdsPort = xdsPort;
       const running = await startMeshgate({ overrides });
       context.stderr(
-        `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS 127.0.0.1:${running.xdsPort}\n` +
+        `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS mTLS :${running.xdsSecurePort}, plaintext (no secrets) 127.0.0.1:${running.xdsPort}\n` +
           `API token (meshgate cert get, ca rotate): ${running.apiTokenSource}\n` +
           `try: npx meshgate apply -f examples/httpbin.yaml   (Ctrl-C stops)\n`,
       );
