@@ -83,6 +83,11 @@ export class OwnSecrets extends EventEmitter<OwnSecretsEvents> {
 
   private async open(): Promise<void> {
     const upstream = await openUpstreamStream(this.config);
+    if (this.stopped) {
+      // stop() ran while the files were being read: this stream must not outlive it.
+      upstream.close();
+      return;
+    }
     this.current = upstream;
     const { call } = upstream;
     call.on('data', (response: XdsMessage) => {

@@ -27,6 +27,7 @@ interface BootstrapOptions {
   role?: string;
   xdsAddress?: string;
   xdsServerName?: string;
+  xdsServerIdentity: string;
   trustDomain: string;
   agentListen: string;
   ttl?: string;
@@ -50,7 +51,8 @@ export function registerProxyBootstrapCommand(program: Command, context: CliCont
     .option('--out <dir>', 'where to write the files', '.')
     .option('--role <role>', 'sidecar, ingress-gateway or egress-gateway (node metadata ROLE)')
     .option('--xds-address <host:port>', "meshgate's mTLS xDS port (default: the --server host, port 15012)")
-    .option('--xds-server-name <name>', "the DNS name meshgate's xDS certificate carries (default meshgate-xds.meshgate-system.<trust domain>)")
+    .option('--xds-server-identity <ns/sa>', "meshgate's xDS server identity (MESHGATE_XDS_SERVER_IDENTITY)", 'meshgate-system/meshgate-xds')
+    .option('--xds-server-name <name>', "the DNS name meshgate's xDS certificate carries (default <sa>.<ns>.<trust domain> of --xds-server-identity)")
     .option('--trust-domain <domain>', 'the mesh trust domain', 'cluster.local')
     .option('--agent-listen <address>', 'grpc: where the agent serves the application (127.0.0.1:PORT or unix:/path)', '127.0.0.1:15020')
     .option('--ttl <duration>', 'how long the join token stays usable (default 1h)')
@@ -73,7 +75,11 @@ export function registerProxyBootstrapCommand(program: Command, context: CliCont
         } catch (error) {
           throw new CliError(`error: --xds-address: ${error instanceof Error ? error.message : String(error)}`);
         }
-        const xdsServerName = options.xdsServerName ?? `meshgate-xds.meshgate-system.${options.trustDomain}`;
+        const serverIdentity = /^([^/\s]+)\/([^/\s]+)$/.exec(options.xdsServerIdentity);
+        if (!serverIdentity) throw new CliError(`error: --xds-server-identity expects NAMESPACE/SERVICE_ACCOUNT, got "${options.xdsServerIdentity}"`);
+        const [, serverNamespace, serverAccount] = serverIdentity;
+        const xdsServerName = options.xdsServerName ?? `${serverAccount}.${serverNamespace}.${options.trustDomain}`;
+        const serverSpiffeId = `spiffe://${options.trustDomain}/ns/${serverNamespace}/sa/${serverAccount}`;
         const identity: ProxyIdentity = {
           nodeId: id,
           namespace: options.namespace,
@@ -102,7 +108,7 @@ export function registerProxyBootstrapCommand(program: Command, context: CliCont
           await writeCertificateMaterial(certificateDir, await enroll(config, joinToken).catch((error: unknown) => {
             throw new CliError(`error: ${error instanceof Error ? error.message : String(error)}`);
           }));
-          const bootstrap = envoyBootstrap(identity, { address: xdsAddress, serverName: xdsServerName, serverSpiffeId: `spiffe://${options.trustDomain}/ns/meshgate-system/sa/meshgate-xds` }, certificateDir);
+          const bootstrap = envoyBootstrap(identity, { address: xdsAddress, serverName: xdsServerName, serverSpiffeId }, certificateDir);
           const problems = checkResource(TYPE_URLS.bootstrap, bootstrap);
           if (problems.length > 0) throw new CliError(`error: the Envoy bootstrap does not match the Envoy protos (a bug): ${problems.join('; ')}`);
           const file = path.join(out, 'envoy-bootstrap.json');
