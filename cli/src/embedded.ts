@@ -31,7 +31,10 @@ export interface StartOptions {
 export interface RunningMeshgate {
   config: MeshgateConfig;
   apiUrl: string;
+  /** The plaintext xDS port (no secrets). */
   xdsPort: number;
+  /** The mTLS xDS port (SDS; proxies authenticate with a client certificate). */
+  xdsSecurePort: number;
   infra: Infrastructure;
   xds: XdsService;
   ca: RunningCaService;
@@ -102,9 +105,13 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
       host: config.xdsHost,
       port: config.xdsPort,
+      plaintextHost: config.xdsPlaintextHost,
+      securePort: config.xdsSecurePort,
+      serverIdentity: config.xdsServerIdentity,
+      issuance: config.xdsIssuance,
     });
     started.push(() => xds.stop());
-    await listenOrExplain({ what: 'xDS', host: config.xdsHost, port: config.xdsPort, variable: 'MESHGATE_XDS_PORT', flag: '--xds-port' }, () => xds.start());
+    await xds.start();
 
     const api = await buildApiApp({
       store: infra.store,
@@ -133,11 +140,12 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     }
 
     const apiUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-    logger.info({ api: apiUrl, xdsPort: xds.port, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, tokens: loaded.source }, 'meshgate is up');
+    logger.info({ api: apiUrl, xdsPort: xds.port, xdsSecurePort: xds.securePort, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, tokens: loaded.source }, 'meshgate is up');
     return {
       config,
       apiUrl,
       xdsPort: xds.port,
+      xdsSecurePort: xds.securePort,
       infra,
       xds,
       ca,

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { TOKEN_OPTION_HELP } from './api-token.js';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerCertCommand } from './commands/cert.js';
@@ -13,6 +14,7 @@ import { registerCompileCommand } from './commands/compile.js';
 import { registerDeleteCommand } from './commands/delete.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerGetCommand } from './commands/get.js';
+import { registerProxyBootstrapCommand } from './commands/proxy-bootstrap.js';
 import { registerProxyConfigCommand } from './commands/proxy-config.js';
 import { registerProxyStatusCommand } from './commands/proxy-status.js';
 import { registerVersionCommand } from './commands/version.js';
@@ -32,6 +34,8 @@ const CLIENT_COMMANDS: readonly CommandRegistrar[] = [
   registerCompileCommand,
   registerCertCommand,
   registerCaCommand,
+  registerProxyBootstrapCommand,
+  registerAgentCommand,
 ];
 
 function packageVersion(): string {

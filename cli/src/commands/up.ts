@@ -13,6 +13,7 @@ interface UpOptions {
   manifests?: string;
   apiPort?: string;
   xdsPort?: string;
+  xdsSecurePort?: string;
 }
 
 function portOption(value: string | undefined, name: string): number | undefined {
@@ -30,6 +31,8 @@ function overridesFrom(options: UpOptions): Partial<MeshgateConfig> {
   const xdsPort = portOption(options.xdsPort, 'xds-port');
   if (apiPort !== undefined) overrides.apiPort = apiPort;
   if (xdsPort !== undefined) overrides.xdsPort = xdsPort;
+  const xdsSecurePort = portOption(options.xdsSecurePort, 'xds-secure-port');
+  if (xdsSecurePort !== undefined) overrides.xdsSecurePort = xdsSecurePort;
   return overrides;
 }
 
@@ -46,7 +49,7 @@ async function startOrExplain(overrides: Partial<MeshgateConfig>): Promise<Runni
 async function up(options: UpOptions, context: CliContext): Promise<void> {
   const running = await startOrExplain(overridesFrom(options));
   context.stderr(
-    `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS ${running.config.xdsHost}:${running.xdsPort}\n` +
+    `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS mTLS ${running.config.xdsHost}:${running.xdsSecurePort}, plaintext (no secrets) ${running.config.xdsPlaintextHost}:${running.xdsPort}\n` +
       `tokens (every meshgate command on this machine finds the API token): ${running.apiTokenSource}\n` +
       `try: npx meshgate apply -f examples/httpbin.yaml   (Ctrl-C stops)\n`,
   );
@@ -65,6 +68,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
     .option('--data-dir <dir>', 'where embedded PGlite keeps the log (env MESHGATE_DATA_DIR, default ./.meshgate)')
     .option('--manifests <dir>', 'watch this directory of YAML/JSON manifests (env MESHGATE_MANIFESTS_DIR)')
     .option('--api-port <port>', 'REST API port (env MESHGATE_API_PORT, default 8080; host MESHGATE_API_HOST, default 127.0.0.1)')
-    .option('--xds-port <port>', 'xDS port (env MESHGATE_XDS_PORT, default 15010; host MESHGATE_XDS_HOST, default 127.0.0.1)')
+    .option('--xds-port <port>', 'plaintext xDS port, no secrets (env MESHGATE_XDS_PORT, default 15010; host MESHGATE_XDS_PLAINTEXT_HOST, default 127.0.0.1)')
+    .option('--xds-secure-port <port>', 'mTLS xDS port (env MESHGATE_XDS_SECURE_PORT, default 15012; host MESHGATE_XDS_HOST, default 127.0.0.1)')
     .action((options: UpOptions) => runAction(context, () => up(options, context)));
 }

@@ -89,6 +89,8 @@ export const ENVOY_PROTO_FILES = [
   'envoy/extensions/access_loggers/file/v3/file.proto',
   'xds/type/v3/typed_struct.proto',
   'udpa/type/v1/typed_struct.proto',
+  // The bootstrap, for checking what `meshgate proxy bootstrap` writes for Envoy.
+  'envoy/config/bootstrap/v3/bootstrap.proto',
   // Services: secret discovery and client status (proxy-status).
   'envoy/service/secret/v3/sds.proto',
   'envoy/service/status/v3/csds.proto',

@@ -11,6 +11,8 @@ export const TYPE_URLS = {
   cluster: `${PREFIX}envoy.config.cluster.v3.Cluster`,
   endpoint: `${PREFIX}envoy.config.endpoint.v3.ClusterLoadAssignment`,
   secret: `${PREFIX}envoy.extensions.transport_sockets.tls.v3.Secret`,
+  // Not a resource: Envoy's bootstrap (checked, never sent).
+  bootstrap: `${PREFIX}envoy.config.bootstrap.v3.Bootstrap`,
   // Network filters.
   httpConnectionManager: `${PREFIX}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`,
   tcpProxy: `${PREFIX}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`,

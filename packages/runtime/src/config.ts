@@ -3,7 +3,7 @@
  * DESIGN.md's contract table gives; errors name the variable.
  */
 import { loadCaSettings, loadGrpcPort, type CaSettings } from './ca-config.js';
-import { fraction, optional, optionalPositiveInt, port, positiveInt } from './env.js';
+import { fraction, namespacedName, optional, optionalPositiveInt, port, positiveInt } from './env.js';
 
 export interface MeshgateConfig {
   /** Unset → embedded PGlite under dataDir. */
@@ -20,6 +20,14 @@ export interface MeshgateConfig {
   apiPort: number;
   xdsHost: string;
   xdsPort: number;
+  /** MESHGATE_XDS_SECURE_PORT (default 15012): the mTLS ADS port, bound on xdsHost; the only one serving SDS. */
+  xdsSecurePort: number;
+  /** MESHGATE_XDS_PLAINTEXT_HOST (default 127.0.0.1): where the plaintext port (xdsPort, no secrets) binds. */
+  xdsPlaintextHost: string;
+  /** MESHGATE_XDS_SERVER_IDENTITY (`<namespace>/<service-account>`, default meshgate-system/meshgate-xds): the mTLS port's certificate. */
+  xdsServerIdentity: { namespace: string; serviceAccount: string };
+  /** MESHGATE_XDS_ISSUE_BURST (default 5) and MESHGATE_XDS_ISSUE_PER_MINUTE (default 6): workload certificate issuance per identity. */
+  xdsIssuance: { burst: number; ratePerMinute: number };
   /** The xds service's own HTTP port (proxy status, metrics) when it runs as its own process. */
   xdsAdminPort: number;
   /** Where the api finds the xds service's proxy status in the distributed mode. */
@@ -62,6 +70,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig
     apiPort: port(env, 'MESHGATE_API_PORT', 8080),
     xdsHost: optional(env, 'MESHGATE_XDS_HOST') ?? '127.0.0.1',
     xdsPort: port(env, 'MESHGATE_XDS_PORT', 15010),
+    xdsSecurePort: port(env, 'MESHGATE_XDS_SECURE_PORT', 15012),
+    xdsPlaintextHost: optional(env, 'MESHGATE_XDS_PLAINTEXT_HOST') ?? '127.0.0.1',
+    xdsServerIdentity: namespacedName(env, 'MESHGATE_XDS_SERVER_IDENTITY', { namespace: 'meshgate-system', serviceAccount: 'meshgate-xds' }),
+    xdsIssuance: { burst: positiveInt(env, 'MESHGATE_XDS_ISSUE_BURST', 5), ratePerMinute: positiveInt(env, 'MESHGATE_XDS_ISSUE_PER_MINUTE', 6) },
     xdsAdminPort: port(env, 'MESHGATE_XDS_ADMIN_PORT', 15014),
     xdsAdminUrl: optional(env, 'MESHGATE_XDS_ADMIN_URL'),
     trustDomain: optional(env, 'MESHGATE_TRUST_DOMAIN') ?? 'cluster.local',

@@ -37,3 +37,12 @@ export function optional(env: NodeJS.ProcessEnv, name: string): string | undefin
   const raw = env[name];
   return raw === undefined || raw === '' ? undefined : raw;
 }
+
+/** `<namespace>/<name>`, e.g. a service account; both parts non-empty. */
+export function namespacedName(env: NodeJS.ProcessEnv, name: string, fallback: { namespace: string; serviceAccount: string }): { namespace: string; serviceAccount: string } {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^([^/\s]+)\/([^/\s]+)$/.exec(raw);
+  if (!match) throw new Error(`${name}: expected <namespace>/<service-account>, got "${raw}"`);
+  return { namespace: match[1], serviceAccount: match[2] };
+}

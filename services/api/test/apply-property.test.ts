@@ -12,6 +12,11 @@ import fc from 'fast-check';
 import { listeningApi, postApply, type ListeningApi } from './hostile.js';
 
 const RUNS = 1000;
+/**
+ * A fixed seed, so that a CI run is reproducible and the spread of answers checked below is stable;
+ * FC_SEED=<n> explores another part of the space (fast-check prints the seed of a failure).
+ */
+const SEED = Number(process.env.FC_SEED ?? 20261204);
 
 // The test runs from services/api/dist/test; the model's fixtures compile to packages/model/dist/test.
 const FIXTURES = ['valid-documents', 'seed-000', 'seed-002', 'seed-003-foreign', 'seed-004', 'seed-ingress'];
@@ -138,7 +143,7 @@ describe('POST /v1/apply under generated hostile documents', () => {
         assert.ok(answer.status < 500, `${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
         if (answer.status !== 200) assert.equal(await api.h.store.countEvents(), before, `a ${answer.status} wrote an event`);
       }),
-      { numRuns: RUNS, endOnFailure: true },
+      { numRuns: RUNS, endOnFailure: true, seed: SEED },
     );
     const report = await probe.stop();
     assert.deepEqual(report.failures, [], 'every /healthz probe answered 200');

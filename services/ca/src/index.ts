@@ -61,3 +61,15 @@ export { SIGNER_SECRET_PREFIX } from './signer-store.js';
 export { caMetrics } from './metrics.js';
 export { createCsr, type CsrRequest } from './x509/csr-builder.js';
 export { generateKeyPair } from './x509/algorithms.js';
+export {
+  JoinTokens,
+  JoinTokenRefused,
+  JOIN_TOKEN_ISSUED,
+  JOIN_TOKEN_CONSUMED,
+  JOIN_TOKEN_PREFIX,
+  DEFAULT_JOIN_TOKEN_TTL,
+  MAX_JOIN_TOKEN_TTL,
+  type CreatedJoinToken,
+  type JoinTokensOptions,
+} from './join-tokens.js';
+export { registerWorkloadRoutes, type WorkloadRoutesOptions } from './http/workload-routes.js';

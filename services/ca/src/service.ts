@@ -19,6 +19,7 @@ import { buildCaHttpApp } from './http/app.js';
 import type { CaRouteAccess } from './http/routes.js';
 import { IngressGatewayCertificates, type IngressGatewayCertificatesOptions, type MeshStateSource } from './ingress-gateway-certificates.js';
 import { SecretStore } from './secret-store.js';
+import { JoinTokens } from './join-tokens.js';
 import { caOptionsFromConfig } from './settings.js';
 
 export interface StartCaServiceOptions {
@@ -81,7 +82,7 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
     logger.warn('no token configured (MESHGATE_API_TOKEN, MESHGATE_API_TOKEN_FILE or MESHGATE_API_TOKENS_FILE): every CA operation but the trust bundle is refused');
   }
   const secrets = new SecretStore({ store, cipher: new SecretCipher(settings.encryptionKey), bus, logger });
-  const access: CaRouteAccess = { auth: credentials, secrets };
+  const access: CaRouteAccess = { auth: credentials, secrets, joinTokens: new JoinTokens({ store, trustDomain: settings.trustDomain, now: options.now }) };
   const ingressGateway =
     options.meshState === undefined
       ? undefined

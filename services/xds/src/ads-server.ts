@@ -6,6 +6,11 @@
  * SDS rides on the same stream: a proxy's first Secret response waits until its identity's
  * certificate is issued (rather than telling Envoy "no such secret"), and a renewed certificate
  * or a new trust bundle is pushed with `pushSecrets` without touching the connection.
+ *
+ * The service is registered twice: on the mTLS port, where a proxy's identity is its client
+ * certificate's SPIFFE ID (node metadata claiming another is refused) and SDS is served under
+ * `maySendSecret`; and on the plaintext port (the embedded walkthrough), which serves LDS, RDS,
+ * CDS and EDS but refuses every Secret subscription: no key, no identity-bound secret.
  */
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
@@ -16,8 +21,11 @@ import type { Logger } from 'pino';
 import { AdsConnection, type DiscoveryRequestLike, type DiscoveryResponseLike } from './ads-connection.js';
 import type { XdsMetrics } from './metrics.js';
 import { parseNode } from './node-info.js';
-import { compileKey, ResourceCache, TYPE_URLS_IN_PUSH_ORDER, type ResourceCacheHooks } from './resource-cache.js';
+import { claimMismatch, peerIdentity, withPeerIdentity } from './peer-identity.js';
+import { maySendSecret } from './secret-access.js';
+import { compileKey, ResourceCache, TYPE_URLS_IN_PUSH_ORDER, type EncodedByType, type ResourceCacheHooks } from './resource-cache.js';
 import { IDENTITY_SECRET_NAMES, identityKey, identityOf } from './sds-secrets.js';
+import type { Identity } from '@meshgate/ca';
 import type { SecretSource } from './secret-source.js';
 
 export interface AdsServerOptions {
@@ -30,8 +38,16 @@ export interface AdsServerOptions {
   secrets?: SecretSource;
 }
 
+/** Where a stream came in: `mtls` streams carry a verified identity, `plaintext` ones never get a secret. */
+export type AdsPort = 'mtls' | 'plaintext';
+
+export const PLAINTEXT_SDS_REFUSED =
+  'SDS is not served on the plaintext xDS port: certificates and keys go only to proxies that authenticate with a client certificate on the mTLS port (MESHGATE_XDS_SECURE_PORT, default 15012)';
+
 interface Stream {
   connection?: AdsConnection;
+  /** The client certificate's identity (mTLS port); undefined on the plaintext port. */
+  peer?: { identity: Identity; spiffeId: string };
   call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>;
   /** A Secret response is owed but the identity's certificate or bundle is not there yet. */
   secretsPending?: boolean;
@@ -71,12 +87,12 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     this.cache = new ResourceCache(options.compile, hooks, options.secrets);
   }
 
-  /** Registers the ADS service on a gRPC server. */
-  register(server: grpc.Server): void {
+  /** Registers the ADS service on a gRPC server listening on `port` (mTLS or plaintext). */
+  register(server: grpc.Server, port: AdsPort): void {
     const definition = grpc.loadPackageDefinition(adsPackageDefinition());
     const service = lookupService(definition, 'envoy.service.discovery.v3.AggregatedDiscoveryService');
     server.addService(service, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>) => this.handleStream(call),
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>) => this.handleStream(call, port),
       DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'delta xDS is not served yet; use state of the world' });
       },
@@ -133,9 +149,19 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     this.streams.clear();
   }
 
-  private handleStream(call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>): void {
+  private handleStream(call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>, port: AdsPort): void {
     const stream: Stream = { call };
     const streamId = this.nextStreamId++;
+    if (port === 'mtls') {
+      const peer = peerIdentity(call.getAuthContext(), this.options.compile.trustDomain);
+      if ('error' in peer) {
+        this.options.metrics.refusedStreams.inc({ reason: 'unauthenticated' });
+        this.options.logger.warn({ streamId, peer: call.getPeer() }, `ADS stream refused: ${peer.error}`);
+        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: peer.error });
+        return;
+      }
+      stream.peer = peer;
+    }
     this.streams.add(stream);
     const { logger, metrics } = this.options;
     const finish = () => {
@@ -168,14 +194,31 @@ export class AdsServer extends EventEmitter<AdsEvents> {
         stream.call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: parsed.error });
         return;
       }
-      for (const warning of parsed.warnings) logger.warn({ proxy: parsed.node.id }, warning);
-      stream.connection = new AdsConnection(streamId, parsed.node);
+      let node = parsed.node;
+      if (stream.peer) {
+        const mismatch = claimMismatch(parsed.claimed, stream.peer.identity, stream.peer.spiffeId);
+        if (mismatch !== undefined) {
+          metrics.refusedStreams.inc({ reason: 'identity-mismatch' });
+          logger.warn({ proxy: node.id, streamId }, `ADS stream refused: ${mismatch}`);
+          stream.call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: mismatch });
+          return;
+        }
+        node = withPeerIdentity(node, stream.peer.identity);
+      }
+      for (const warning of parsed.warnings) logger.warn({ proxy: node.id }, warning);
+      stream.connection = new AdsConnection(streamId, node);
       metrics.connectedProxies.set(this.connections().length);
-      logger.info({ proxy: parsed.node.id, role: parsed.node.role, client: parsed.node.client, streamId }, 'proxy connected');
+      logger.info({ proxy: node.id, role: node.role, client: node.client, streamId, identity: stream.peer?.spiffeId ?? 'none (plaintext port)' }, 'proxy connected');
     }
     const connection = stream.connection;
     if (!isTypeUrl(request.type_url)) {
       logger.warn({ proxy: connection.node.id, typeUrl: request.type_url }, 'unsupported resource type requested');
+      return;
+    }
+    if (request.type_url === TYPE_URL.secret && !stream.peer) {
+      metrics.refusedStreams.inc({ reason: 'plaintext-sds' });
+      logger.warn({ proxy: connection.node.id, streamId }, 'Secret subscription on the plaintext xDS port refused');
+      stream.call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: PLAINTEXT_SDS_REFUSED });
       return;
     }
     const { outcome, respond: subscriptionChanged } = connection.handleRequest(request);
@@ -196,7 +239,10 @@ export class AdsServer extends EventEmitter<AdsEvents> {
   private prepareSecrets(stream: Stream, connection: AdsConnection, respond: boolean): boolean {
     const names = connection.watches.get(TYPE_URL.secret)?.names ?? new Set<string>();
     if (respond) {
-      const others = [...names].filter((name) => !IDENTITY_SECRET_NAMES.has(name));
+      const identity = identityOf(connection.node);
+      const foreign = [...names].filter((name) => !maySendSecret(identity, name));
+      if (foreign.length > 0) this.options.logger.warn({ proxy: connection.node.id, names: foreign }, "secrets of another namespace requested; a proxy gets only its own namespace's credentials, answered as not found");
+      const others = [...names].filter((name) => !IDENTITY_SECRET_NAMES.has(name) && maySendSecret(identity, name));
       if (others.length > 0) this.options.logger.debug({ proxy: connection.node.id, names: others }, 'secrets requested that meshgate does not serve yet; answered as not found');
     }
     const ready = this.options.secrets?.prepare(connection.node, names) ?? true;
@@ -217,13 +263,22 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     if (!connection) return;
     const resources = this.cache.resourcesFor(state, connection.node);
     for (const typeUrl of TYPE_URLS_IN_PUSH_ORDER) {
-      if (typeUrl === TYPE_URL.secret && stream.secretsPending) continue;
-      const response = connection.responseFor(typeUrl, resources.byType, typeUrl === forced);
+      if (typeUrl === TYPE_URL.secret && (stream.secretsPending || !stream.peer)) continue;
+      const byType = typeUrl === TYPE_URL.secret ? permittedSecrets(resources.byType, identityOf(connection.node)) : resources.byType;
+      const response = connection.responseFor(typeUrl, byType, typeUrl === forced);
       if (!response) continue;
       stream.call.write(response);
       this.options.metrics.pushes.inc({ type: shortType(typeUrl) });
     }
   }
+}
+
+/** The resources with the Secret type narrowed to what `maySendSecret` allows this identity. */
+function permittedSecrets(byType: EncodedByType, identity: Identity): EncodedByType {
+  const secrets = byType.get(TYPE_URL.secret);
+  if (!secrets) return byType;
+  const allowed = new Map([...secrets].filter(([name]) => maySendSecret(identity, name)));
+  return new Map(byType).set(TYPE_URL.secret, allowed);
 }
 
 export function shortType(typeUrl: string): string {

@@ -1,6 +1,10 @@
 /**
  * The xds service, built but not started: a follower of the event log, the ADS server and the
  * push loop between them. `main.ts` (or the embedded runner) starts it.
+ *
+ * Two ports serve the same ADS: the mTLS port (`securePort`, needs the CA for its server
+ * certificate), where proxies authenticate and get SDS, and the plaintext port (`port`, bound to
+ * `plaintextHost`, 127.0.0.1 by default), kept for the embedded walkthrough: no secrets there.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Bus } from '@meshgate/bus';
@@ -11,9 +15,13 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AdsServer } from './ads-server.js';
 import { IdentityCertificates } from './identity-certificates.js';
+import { IssuanceLimiter, type IssuanceLimiterOptions } from './issuance-limiter.js';
+import { XdsServerCertificate } from './server-credentials.js';
+import type { Identity } from '@meshgate/ca';
 import { createXdsMetrics } from './metrics.js';
 import { proxyConfig, proxyStatus, type ProxyStatus } from './proxy-status.js';
 import { StateFollower } from '@meshgate/follower';
+import { listenOrExplain } from '@meshgate/runtime';
 
 export interface XdsServiceOptions {
   store: EventStore;
@@ -21,9 +29,18 @@ export interface XdsServiceOptions {
   logger: Logger;
   registry: Registry;
   compile: CompileOptions;
+  /** Where the mTLS port binds (MESHGATE_XDS_HOST); default 127.0.0.1. */
   host?: string;
-  /** 0 picks a free port (tests). */
+  /** The plaintext port (MESHGATE_XDS_PORT); 0 picks a free port (tests). */
   port: number;
+  /** Where the plaintext port binds (MESHGATE_XDS_PLAINTEXT_HOST); default 127.0.0.1. */
+  plaintextHost?: string;
+  /** The mTLS port (MESHGATE_XDS_SECURE_PORT); served only with a CA; 0 picks a free port. */
+  securePort?: number;
+  /** The identity of the mTLS port's server certificate; default meshgate-system/meshgate-xds. */
+  serverIdentity?: Identity;
+  /** Per-identity budget of workload certificate issuance (MESHGATE_XDS_ISSUE_BURST, MESHGATE_XDS_ISSUE_PER_MINUTE). */
+  issuance?: IssuanceLimiterOptions;
   /** Shares the embedded process's follower instead of reading the log twice. */
   follower?: StateFollower;
   /** Quiet time before a push, so that a burst of events costs one push. */
@@ -45,9 +62,13 @@ export class XdsService {
   readonly ads: AdsServer;
   /** Workload certificates served over SDS; undefined without a CA. */
   readonly certificates?: IdentityCertificates;
+  /** The mTLS port's own certificate; undefined without a CA or a secure port. */
+  readonly serverCertificate?: XdsServerCertificate;
   private readonly server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
+  private readonly secureServer = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
   private pushTimer?: NodeJS.Timeout;
   private boundPort = 0;
+  private boundSecurePort = 0;
   private ready = false;
   private readonly ownsFollower: boolean;
 
@@ -64,11 +85,17 @@ export class XdsService {
         checkIntervalMs: options.renewalCheckIntervalMs,
         now: options.now,
         inUse: () => this.ads.secretIdentities(),
+        limiter: new IssuanceLimiter({ ...options.issuance, now: options.now }),
+        onRateLimited: () => metrics.rateLimitedIssuances.inc(),
       });
       this.certificates.on('changed', (identity) => this.ads.pushSecrets(identity));
     }
     this.ads = new AdsServer({ compile: options.compile, logger: options.logger, metrics, state: () => this.follower.current, secrets: this.certificates });
-    this.ads.register(this.server);
+    this.ads.register(this.server, 'plaintext');
+    if (options.ca && options.securePort !== undefined) {
+      this.serverCertificate = new XdsServerCertificate({ ca: options.ca, logger: options.logger.child({ component: 'xds-tls' }), identity: options.serverIdentity, checkIntervalMs: options.renewalCheckIntervalMs, now: options.now });
+      this.ads.register(this.secureServer, 'mtls');
+    }
     this.follower.on('advanced', (sequence: number) => {
       metrics.logSequence.set(sequence);
       this.schedulePush();
@@ -76,8 +103,14 @@ export class XdsService {
     this.follower.on('error', (error: unknown) => options.logger.error({ err: error }, 'reading the event log failed; will retry'));
   }
 
+  /** The plaintext port as bound. */
   get port(): number {
     return this.boundPort;
+  }
+
+  /** The mTLS port as bound; 0 when it is not served. */
+  get securePort(): number {
+    return this.boundSecurePort;
   }
 
   get isReady(): boolean {
@@ -86,13 +119,25 @@ export class XdsService {
 
   async start(): Promise<void> {
     if (this.ownsFollower) await this.follower.start();
-    const address = `${this.options.host ?? '127.0.0.1'}:${this.options.port}`;
-    this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
-    });
+    const plaintextHost = this.options.plaintextHost ?? '127.0.0.1';
+    this.boundPort = await listenOrExplain(
+      { what: 'plaintext xDS', host: plaintextHost, port: this.options.port, variable: 'MESHGATE_XDS_PORT', flag: '`meshgate up --xds-port`' },
+      () => bind(this.server, `${plaintextHost}:${this.options.port}`, grpc.ServerCredentials.createInsecure()),
+    );
+    if (this.serverCertificate && this.options.securePort !== undefined) {
+      const credentials = await this.serverCertificate.start();
+      const host = this.options.host ?? '127.0.0.1';
+      const securePort = this.options.securePort;
+      this.boundSecurePort = await listenOrExplain(
+        { what: 'mTLS xDS', host, port: securePort, variable: 'MESHGATE_XDS_SECURE_PORT', flag: '`meshgate up --xds-secure-port`' },
+        () => bind(this.secureServer, `${host}:${securePort}`, credentials),
+      );
+    } else {
+      this.options.logger.warn('no CA or no secure port: the mTLS xDS port is not served, so no proxy can authenticate and SDS serves nothing');
+    }
     this.certificates?.start();
     this.ready = true;
-    this.options.logger.info({ port: this.boundPort, sequence: this.follower.sequence }, 'xds serving ADS');
+    this.options.logger.info({ securePort: this.boundSecurePort, plaintextPort: this.boundPort, sequence: this.follower.sequence }, 'xds serving ADS (mTLS with SDS; plaintext without secrets)');
   }
 
   proxies(): ProxyStatus[] {
@@ -121,18 +166,29 @@ export class XdsService {
     this.ready = false;
     if (this.pushTimer) clearTimeout(this.pushTimer);
     await this.certificates?.stop();
+    await this.serverCertificate?.stop();
     if (this.ownsFollower) await this.follower.close();
     this.ads.closeAll();
-    // Proxies keep their ADS streams open: give them a moment to go, then cut what is left.
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, 1000);
-      this.server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    await Promise.all([shutDown(this.server), shutDown(this.secureServer)]);
   }
+}
+
+function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port)));
+  });
+}
+
+/** Proxies keep their ADS streams open: give them a moment to go, then cut what is left. */
+function shutDown(server: grpc.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 1000);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
 }

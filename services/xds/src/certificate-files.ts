@@ -41,13 +41,42 @@ export interface WrittenCertificateFiles {
 export async function writeCertificateFiles(ca: CertificateAuthority, identity: Identity, directory: string, options: CertificateFilesOptions = {}): Promise<WrittenCertificateFiles> {
   const issued = await ca.issue({ identity, validity: options.validity, reason: options.reason ?? 'sds' });
   if (!issued.privateKeyPem) throw new Error('the CA returned a certificate without its private key');
-  const dir = resolve(directory);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const files = { certificateFile: join(dir, CERTIFICATE_FILE), privateKeyFile: join(dir, PRIVATE_KEY_FILE), caCertificateFile: join(dir, CA_CERTIFICATE_FILE) };
-  await replaceFile(files.privateKeyFile, issued.privateKeyPem, 0o600);
-  await replaceFile(files.certificateFile, certificateChainPem(issued.certificatePem, issued.chainPem), 0o644);
-  await replaceFile(files.caCertificateFile, issued.caPem, 0o644);
+  const files = await writeCertificateMaterial(directory, { certificateChain: certificateChainPem(issued.certificatePem, issued.chainPem), privateKey: issued.privateKeyPem, trustBundle: issued.caPem });
   return { ...files, info: issued.info };
+}
+
+/** PEM material for the three files. */
+export interface CertificateMaterial {
+  /** The leaf followed by its intermediates. */
+  certificateChain: string;
+  privateKey: string;
+  trustBundle: string;
+}
+
+export interface CertificateFilePaths {
+  certificateFile: string;
+  privateKeyFile: string;
+  caCertificateFile: string;
+}
+
+/** The three file paths in `directory`. */
+export function certificateFilePaths(directory: string): CertificateFilePaths {
+  const dir = resolve(directory);
+  return { certificateFile: join(dir, CERTIFICATE_FILE), privateKeyFile: join(dir, PRIVATE_KEY_FILE), caCertificateFile: join(dir, CA_CERTIFICATE_FILE) };
+}
+
+/**
+ * Writes the material as `cert.pem`, `key.pem` (0600) and `ca.pem` into `directory` (created 0700
+ * if missing), each replaced atomically, the key first (see `writeCertificateFiles`). What
+ * `meshgate agent` does with what SDS sends it.
+ */
+export async function writeCertificateMaterial(directory: string, material: CertificateMaterial): Promise<CertificateFilePaths> {
+  await mkdir(resolve(directory), { recursive: true, mode: 0o700 });
+  const files = certificateFilePaths(directory);
+  await replaceFile(files.privateKeyFile, material.privateKey, 0o600);
+  await replaceFile(files.certificateFile, material.certificateChain, 0o644);
+  await replaceFile(files.caCertificateFile, material.trustBundle, 0o644);
+  return files;
 }
 
 /** The bootstrap fragment that points grpc-js-xds's `file_watcher` provider at those files. */

@@ -9,11 +9,16 @@
  * for the in-process CA and the gRPC one, without depending on which log the CA writes to.
  *
  * Private keys live only in the cached encoded Secret; they are never logged or emitted.
+ *
+ * Only authenticated streams (the mTLS port) ever call `prepare`, so an identity here is one a
+ * client certificate proved. First issuances are rate-limited per identity (IssuanceLimiter): an
+ * identity over its budget waits for its next token, and its proxies are answered then.
  */
 import { EventEmitter } from 'node:events';
 import type { CertificateAuthority, CertificateInfo, Identity, IssueReason } from '@meshgate/ca';
 import type { ProxyNode } from '@meshgate/compiler';
 import type { Logger } from 'pino';
+import type { IssuanceLimiter } from './issuance-limiter.js';
 import type { EncodedResource } from './resource-cache.js';
 import type { SecretSource } from './secret-source.js';
 import {
@@ -42,6 +47,10 @@ export interface IdentityCertificatesOptions {
   now?: () => number;
   /** Identity keys some connected proxy still uses; the others are forgotten at the next check. */
   inUse?: () => ReadonlySet<string>;
+  /** Per-identity budget of first issuances (reason `sds`); unlimited without one. */
+  limiter?: IssuanceLimiter;
+  /** Called for each issuance the limiter deferred (a metric). */
+  onRateLimited?: () => void;
 }
 
 export interface IdentityCertificatesEvents {
@@ -64,6 +73,8 @@ interface IdentityEntry {
   identity: Identity;
   current?: CachedCertificate;
   issuing?: Promise<void>;
+  /** Set while the identity waits for an issuance token. */
+  deferred?: NodeJS.Timeout;
 }
 
 interface CachedBundle {
@@ -100,12 +111,13 @@ export class IdentityCertificates extends EventEmitter<IdentityCertificatesEvent
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    for (const entry of this.entries.values()) if (entry.deferred) clearTimeout(entry.deferred);
     await this.checking;
     await Promise.all([...this.entries.values()].map((entry) => entry.issuing));
   }
 
   secretsFor(node: ProxyNode): ReadonlyMap<string, EncodedResource> {
-    if (node.client !== 'envoy') return NOTHING;
+    if (this.stopped) return NOTHING;
     const entry = this.entries.get(identityKey(identityOf(node)));
     const secrets = new Map<string, EncodedResource>();
     if (this.bundle) secrets.set(SDS_TRUST_BUNDLE_SECRET, this.bundle.secret);
@@ -114,8 +126,8 @@ export class IdentityCertificates extends EventEmitter<IdentityCertificatesEvent
   }
 
   prepare(node: ProxyNode, names: ReadonlySet<string>): boolean {
-    // Proxyless gRPC reads its certificates from files (writeCertificateFiles), not SDS.
-    if (node.client !== 'envoy' || this.stopped) return true;
+    // Proxyless gRPC itself never asks (it reads files); its `meshgate agent` does, for those files.
+    if (this.stopped) return true;
     let ready = true;
     if (names.has(SDS_TRUST_BUNDLE_SECRET) && !this.bundle) {
       ready = false;
@@ -171,6 +183,7 @@ export class IdentityCertificates extends EventEmitter<IdentityCertificatesEvent
         underWay.push(entry.issuing);
         continue;
       }
+      if (entry.deferred) continue; // waiting for its issuance token
       if (!entry.current) due.push({ key, entry, reason: 'sds' }); // an earlier attempt failed
       else if (this.bundle && entry.current.bundleVersion !== this.bundle.version) due.push({ key, entry, reason: 'root-rotation' });
       else if (now >= entry.current.renewAt) due.push({ key, entry, reason: 'renewal' });
@@ -181,7 +194,12 @@ export class IdentityCertificates extends EventEmitter<IdentityCertificatesEvent
   private forgetUnused(): void {
     const inUse = this.options.inUse?.();
     if (!inUse) return;
-    for (const key of this.entries.keys()) if (!inUse.has(key)) this.entries.delete(key);
+    for (const [key, entry] of this.entries) {
+      if (inUse.has(key)) continue;
+      if (entry.deferred) clearTimeout(entry.deferred);
+      this.entries.delete(key);
+    }
+    this.options.limiter?.prune();
   }
 
   /** Fetches the bundle; a new version replaces ROOTCA and emits `changed` for every identity. */
@@ -206,6 +224,20 @@ export class IdentityCertificates extends EventEmitter<IdentityCertificatesEvent
 
   /** Issues (once at a time per identity) and publishes; failures are logged and retried by the next check. */
   private issueFor(key: string, entry: IdentityEntry, reason: IssueReason): Promise<void> {
+    if (entry.deferred) return Promise.resolve();
+    if (!entry.issuing && reason === 'sds' && this.options.limiter) {
+      const waitMs = this.options.limiter.take(key);
+      if (waitMs > 0) {
+        this.options.onRateLimited?.();
+        this.options.logger.warn({ identity: identityName(entry.identity), retryInMs: waitMs }, 'workload certificate issuance rate-limited for this identity; its proxies are answered when the next issuance is due');
+        entry.deferred = setTimeout(() => {
+          entry.deferred = undefined;
+          if (!this.stopped && this.entries.get(key) === entry && !entry.current) void this.issueFor(key, entry, reason);
+        }, waitMs);
+        entry.deferred.unref();
+        return Promise.resolve();
+      }
+    }
     entry.issuing ??= this.issue(key, entry, reason).finally(() => {
       entry.issuing = undefined;
     });

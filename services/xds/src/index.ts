@@ -8,3 +8,7 @@ export * from './certificate-files.js';
 export * from './identity-certificates.js';
 export * from './sds-secrets.js';
 export * from './secret-source.js';
+export * from './issuance-limiter.js';
+export * from './peer-identity.js';
+export * from './secret-access.js';
+export * from './server-credentials.js';

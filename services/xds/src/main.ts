@@ -26,6 +26,10 @@ const xds = new XdsService({
   compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
   host: config.xdsHost,
   port: config.xdsPort,
+  plaintextHost: config.xdsPlaintextHost,
+  securePort: config.xdsSecurePort,
+  serverIdentity: config.xdsServerIdentity,
+  issuance: config.xdsIssuance,
   ca,
   certRenewFraction: config.certRenewFraction,
 });

@@ -10,6 +10,8 @@ export interface XdsMetrics {
   encodeErrors: Counter;
   inconsistentCompiles: Counter;
   logSequence: Gauge;
+  refusedStreams: Counter<'reason'>;
+  rateLimitedIssuances: Counter;
 }
 
 export function createXdsMetrics(registry: Registry): XdsMetrics {
@@ -32,5 +34,16 @@ export function createXdsMetrics(registry: Registry): XdsMetrics {
       registers,
     }),
     logSequence: new Gauge({ name: 'meshgate_xds_log_sequence', help: 'The last event-log sequence folded into the mesh state', registers }),
+    refusedStreams: new Counter({
+      name: 'meshgate_xds_refused_streams_total',
+      help: 'ADS streams refused: no verified client certificate, node metadata claiming another identity, or SDS asked on the plaintext port',
+      labelNames: ['reason'],
+      registers,
+    }),
+    rateLimitedIssuances: new Counter({
+      name: 'meshgate_xds_rate_limited_issuances_total',
+      help: 'Workload certificate issuances deferred because the identity used up its issuance budget',
+      registers,
+    }),
   };
 }

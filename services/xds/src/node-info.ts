@@ -50,6 +50,8 @@ export interface NodeParseResult {
   node: ProxyNode;
   /** Things that were wrong with the metadata; the proxy is still served with defaults. */
   warnings: string[];
+  /** NAMESPACE and SERVICE_ACCOUNT as the metadata spelt them (absent: not claimed), for the check against the client certificate. */
+  claimed: { namespace?: string; serviceAccount?: string };
 }
 
 const ROLES: ReadonlySet<string> = new Set(['sidecar', 'ingress-gateway', 'egress-gateway']);
@@ -104,6 +106,7 @@ export function parseNode(raw: unknown): NodeParseResult | { error: string } {
     return undefined;
   };
   const client = text('CLIENT') === 'grpc' ? 'grpc' : 'envoy';
+  const claimed = { namespace: text('NAMESPACE'), serviceAccount: text('SERVICE_ACCOUNT') };
   const roleText = text('ROLE');
   let role: ProxyNode['role'] = 'sidecar';
   if (roleText !== undefined) {
@@ -115,11 +118,12 @@ export function parseNode(raw: unknown): NodeParseResult | { error: string } {
       id,
       role,
       client,
-      namespace: text('NAMESPACE') ?? 'default',
-      serviceAccount: text('SERVICE_ACCOUNT') ?? 'default',
+      namespace: claimed.namespace ?? 'default',
+      serviceAccount: claimed.serviceAccount ?? 'default',
       labels: stringMap(meta.LABELS, warnings),
       ips: instanceIps(text('INSTANCE_IPS'), warnings),
     },
     warnings,
+    claimed,
   };
 }

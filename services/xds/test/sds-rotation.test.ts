@@ -20,7 +20,7 @@ import { XdsService } from '../src/app.js';
 import { ack, decodeSecrets, openAdsStream, type AdsTestStream, type Response } from './support/ads-client.js';
 import { certificatesIn, verifiesAgainst } from './support/pem.js';
 import type { MeshCa } from '@meshgate/ca';
-import { openTestCa, reasonsFor, strangerRootPem } from './support/ca.js';
+import { clientTlsFor, openTestCa, reasonsFor, strangerRootPem } from './support/ca.js';
 
 const run = promisify(execFile);
 const NAMES = ['default', 'ROOTCA'];
@@ -46,6 +46,7 @@ before(async () => {
     compile: { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' },
     host: '127.0.0.1',
     port: 0,
+    securePort: 0,
     ca,
     certRenewFraction: 0.5,
     renewalCheckIntervalMs: 20,
@@ -78,7 +79,7 @@ test('a certificate is renewed once the renew fraction of its lifetime has passe
   const certificates = xds.certificates;
   assert.ok(certificates);
   const identity = { serviceAccount: 'reviews', namespace: 'bookinfo' };
-  const stream = openAdsStream(xds.port, { id: 'reviews-1', ...identity });
+  const stream = openAdsStream(xds.securePort, { id: 'reviews-1', ...identity }, await clientTlsFor(ca, identity));
   try {
     const first = await subscribe(stream);
     const old = certificates.certificateOf(identity);
@@ -113,7 +114,7 @@ test('a certificate is renewed once the renew fraction of its lifetime has passe
 });
 
 test('a root rotation pushes ROOTCA with both roots, then a `default` under the new root; old and new leaves verify', async () => {
-  const stream = openAdsStream(xds.port, { id: 'ratings-1', serviceAccount: 'ratings', namespace: 'bookinfo' });
+  const stream = openAdsStream(xds.securePort, { id: 'ratings-1', serviceAccount: 'ratings', namespace: 'bookinfo' }, await clientTlsFor(ca, { serviceAccount: 'ratings', namespace: 'bookinfo' }));
   try {
     const first = await subscribe(stream);
     const oldLeaf = leafOf(first);

@@ -16,7 +16,7 @@ import { XdsService } from '../src/app.js';
 import { ack, decodeSecrets, openAdsStream, type AdsTestStream } from './support/ads-client.js';
 import { certificatesIn, verifiesAgainst } from './support/pem.js';
 import type { MeshCa } from '@meshgate/ca';
-import { issuedRecords, openTestCa, reasonsFor, strangerRootPem } from './support/ca.js';
+import { clientTlsFor, issuedRecords, openTestCa, reasonsFor, strangerRootPem } from './support/ca.js';
 
 let store: EventStore;
 let bus: InProcessBus;
@@ -38,7 +38,7 @@ before(async () => {
       done();
     },
   });
-  xds = new XdsService({ store, bus, logger: pino({ level: 'debug' }, sink), registry, compile: { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' }, host: '127.0.0.1', port: 0, ca });
+  xds = new XdsService({ store, bus, logger: pino({ level: 'debug' }, sink), registry, compile: { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' }, host: '127.0.0.1', port: 0, securePort: 0, ca });
   await xds.start();
 });
 
@@ -49,8 +49,9 @@ after(async () => {
   await store.close();
 });
 
-function open(id: string, serviceAccount: string, namespace: string, client: 'envoy' | 'grpc' = 'envoy'): AdsTestStream {
-  const stream = openAdsStream(xds.port, { id, serviceAccount, namespace, client });
+/** A stream on the mTLS port, authenticated as the identity it claims. */
+async function open(id: string, serviceAccount: string, namespace: string, client: 'envoy' | 'grpc' = 'envoy'): Promise<AdsTestStream> {
+  const stream = openAdsStream(xds.securePort, { id, serviceAccount, namespace, client }, await clientTlsFor(ca, { serviceAccount, namespace }));
   streams.push(stream);
   return stream;
 }
@@ -63,7 +64,7 @@ async function subscribe(stream: AdsTestStream, names: string[]) {
 }
 
 test('an Envoy node gets exactly its own certificate as `default` and the trust bundle as `ROOTCA`', async () => {
-  const stream = open('httpbin-1', 'httpbin', 'httpbin');
+  const stream = await open('httpbin-1', 'httpbin', 'httpbin');
   const response = await subscribe(stream, ['default', 'ROOTCA']);
   const secrets = decodeSecrets(response);
   assert.deepEqual([...secrets.keys()].sort(), ['ROOTCA', 'default']);
@@ -87,8 +88,8 @@ test('an Envoy node gets exactly its own certificate as `default` and the trust 
 });
 
 test('another identity gets its own certificate and never the first one\'s key; the same identity shares one', async () => {
-  const first = decodeSecrets(await subscribe(open('httpbin-2', 'httpbin', 'httpbin'), ['default', 'ROOTCA']));
-  const otherResponse = await subscribe(open('sleep-1', 'sleep', 'sleep'), ['default', 'ROOTCA']);
+  const first = decodeSecrets(await subscribe(await open('httpbin-2', 'httpbin', 'httpbin'), ['default', 'ROOTCA']));
+  const otherResponse = await subscribe(await open('sleep-1', 'sleep', 'sleep'), ['default', 'ROOTCA']);
   const other = decodeSecrets(otherResponse);
 
   const firstKey = first.get('default')?.privateKey;
@@ -101,13 +102,13 @@ test('another identity gets its own certificate and never the first one\'s key; 
   assert.ok(otherLeaf.checkPrivateKey(createPrivateKey(otherKey)));
 
   // Two proxies of one identity share its certificate: issued once.
-  assert.equal(first.get('default')?.certificateChain, decodeSecrets(await subscribe(open('httpbin-3', 'httpbin', 'httpbin'), ['default'])).get('default')?.certificateChain);
+  assert.equal(first.get('default')?.certificateChain, decodeSecrets(await subscribe(await open('httpbin-3', 'httpbin', 'httpbin'), ['default'])).get('default')?.certificateChain);
   assert.deepEqual(await reasonsFor(store, 'httpbin.httpbin.cluster.local'), ['sds']);
 });
 
 test('the same labels with a different service account get a different `default`', async () => {
-  const a = decodeSecrets(await subscribe(open('same-labels-a', 'reviews', 'bookinfo'), ['default']));
-  const b = decodeSecrets(await subscribe(open('same-labels-b', 'ratings', 'bookinfo'), ['default']));
+  const a = decodeSecrets(await subscribe(await open('same-labels-a', 'reviews', 'bookinfo'), ['default']));
+  const b = decodeSecrets(await subscribe(await open('same-labels-b', 'ratings', 'bookinfo'), ['default']));
   const [leafA] = certificatesIn(a.get('default')?.certificateChain ?? '');
   const [leafB] = certificatesIn(b.get('default')?.certificateChain ?? '');
   assert.match(leafA.subjectAltName ?? '', /spiffe:\/\/cluster\.local\/ns\/bookinfo\/sa\/reviews/);
@@ -116,7 +117,7 @@ test('the same labels with a different service account get a different `default`
 });
 
 test('proxy config shows the secrets with the private key redacted; no log line holds a key', async () => {
-  const stream = open('httpbin-config', 'httpbin', 'httpbin');
+  const stream = await open('httpbin-config', 'httpbin', 'httpbin');
   await subscribe(stream, ['default', 'ROOTCA']);
   const config = xds.proxyConfig('httpbin-config');
   assert.ok(config);
@@ -133,8 +134,8 @@ test('proxy config shows the secrets with the private key redacted; no log line 
   for (const event of await store.readAfter(0, 100_000)) assert.doesNotMatch(JSON.stringify(event), /PRIVATE KEY/);
 });
 
-test('names other than default and ROOTCA are not found; proxyless gRPC nodes get no secrets', async () => {
-  const stream = open('gateway-1', 'gateway', 'istio-system');
+test('names other than default and ROOTCA are not found; a proxyless node (its agent) gets its own default', async () => {
+  const stream = await open('gateway-1', 'gateway', 'istio-system');
   const unknownOnly = await subscribe(stream, ['kubernetes://httpbin-credential']);
   assert.equal(unknownOnly.resources.length, 0);
   stream.send({ type_url: TYPE_URL.secret, resource_names: ['kubernetes://httpbin-credential', 'default'], version_info: unknownOnly.version_info, response_nonce: unknownOnly.nonce });
@@ -142,8 +143,9 @@ test('names other than default and ROOTCA are not found; proxyless gRPC nodes ge
   assert.deepEqual([...decodeSecrets(withDefault).keys()], ['default']);
   assert.ok(logLines.some((line) => line.includes('kubernetes://httpbin-credential') && line.includes('"level":20')), 'the unserved name is logged at debug');
 
-  const grpcNode = await subscribe(open('grpc-1', 'echo', 'echo', 'grpc'), ['default', 'ROOTCA']);
-  assert.equal(grpcNode.resources.length, 0);
+  const grpcNode = decodeSecrets(await subscribe(await open('grpc-1', 'echo', 'echo', 'grpc'), ['default', 'ROOTCA']));
+  assert.deepEqual([...grpcNode.keys()].sort(), ['ROOTCA', 'default']);
+  assert.match(certificatesIn(grpcNode.get('default')?.certificateChain ?? '')[0].subjectAltName ?? '', /spiffe:\/\/cluster\.local\/ns\/echo\/sa\/echo$/);
 });
 
 test('Secret pushes are counted by meshgate_xds_pushes_total{type="Secret"}', async () => {
@@ -152,14 +154,15 @@ test('Secret pushes are counted by meshgate_xds_pushes_total{type="Secret"}', as
   assert.ok(match && Number(match[1]) > 0, metrics);
 });
 
-test('without a CA, Secret subscriptions are answered with nothing', async () => {
+test('without a CA there is no mTLS port, and the plaintext port refuses Secret subscriptions', async () => {
   const bare = new XdsService({ store, bus, logger: pino({ level: 'silent' }), registry: new Registry(), compile: { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' }, host: '127.0.0.1', port: 0 });
   await bare.start();
+  assert.equal(bare.securePort, 0);
   const stream = openAdsStream(bare.port, { id: 'no-ca', serviceAccount: 'httpbin', namespace: 'httpbin' });
   try {
     stream.send({ type_url: TYPE_URL.secret, resource_names: ['default', 'ROOTCA'] });
-    const response = await stream.next();
-    assert.equal(response.resources.length, 0);
+    const status = await stream.status;
+    assert.equal(status.code, 7, JSON.stringify(status));
   } finally {
     stream.close();
     await bare.stop();

@@ -34,6 +34,8 @@ export interface ProxyTypeStatus {
 
 export interface ProxyStatusBody {
   id: string;
+  /** The node as meshgate serves it (its identity from the client certificate). */
+  node?: { namespace?: string; serviceAccount?: string };
   connectedAt: string;
   types: Record<string, ProxyTypeStatus>;
 }

@@ -23,7 +23,7 @@ export interface MeshWorkload {
   labels: Record<string, string>;
   /** The workload's addresses (`INSTANCE_IPS`); a server needs the one it binds. */
   ips?: string[];
-  /** Where `writeCertificateFiles` put its certificate, key and trust bundle. */
+  /** Where its `meshgate agent` keeps its certificate, key and trust bundle. */
   certificateDir: string;
 }
 

@@ -1,13 +1,14 @@
 /**
  * Foundation e2e, distributed mode: api, xds and watcher as their own processes against the real
- * Postgres and NATS JetStream; a real @grpc/grpc-js-xds client. Covers the xds process being
+ * Postgres and NATS JetStream; a real @grpc/grpc-js-xds client, which reaches the xds process's
+ * mTLS port through `meshgate agent` (its join token from the ca process). Covers the xds process being
  * killed and restarted: the client reconnects, gets the same versions, and events appended
  * while xds was down are not lost. Credentials as an operator would set them: the API token
  * (every scope) for the test, and a tokens file giving the xds process only `ca-issue`
  * (MESHGATE_CA_TOKEN), with which it still obtains workload certificates for SDS.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,12 +17,12 @@ import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import { createTestDatabase, natsUrl, TEST_API_TOKEN, uniqueName, type TestDatabase } from '@meshgate/testkit';
 import { call, callUntil, METHODS, startBackend, type Backend } from '../src/backends.js';
+import { startWorkloadAgent, type WorkloadAgent } from '../src/agent.js';
 import { proxylessBootstrap, useBootstrap } from '../src/bootstrap.js';
 import { startService, waitReady, type ServiceProcess } from '../src/processes.js';
 import { apply, eventually, getJson, proxies, type ProxyStatusBody } from '../src/rest.js';
 import { NAMESPACE, servicesYaml, TARGET, virtualServiceYaml } from '../src/scenario.js';
 import { freePort } from '../src/ports.js';
-import { fetchSdsCertificate } from '../src/sds-probe.js';
 
 const NODE_ID = 'echo-client-distributed';
 /** The xds process's token: in the tokens file with `ca-issue` only, as its SHA-256. */
@@ -40,6 +41,7 @@ let caUrl: string;
 let backendA: Backend;
 let backendB: Backend;
 let client: grpc.Client;
+let agent: WorkloadAgent;
 
 async function startXds(): Promise<ServiceProcess> {
   const started = startService('xds', env);
@@ -54,6 +56,7 @@ before(async () => {
   const [apiPort, xdsAdminPort, caHttpPort, grpcPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   caUrl = `http://127.0.0.1:${caHttpPort}`;
   xdsPort = await freePort();
+  const xdsSecurePort = await freePort();
   apiUrl = `http://127.0.0.1:${apiPort}`;
   xdsAdminUrl = `http://127.0.0.1:${xdsAdminPort}`;
   manifests = mkdtempSync(path.join(tmpdir(), 'meshgate-manifests-'));
@@ -72,6 +75,7 @@ before(async () => {
     MESHGATE_API_PORT: String(apiPort),
     MESHGATE_XDS_HOST: '127.0.0.1',
     MESHGATE_XDS_PORT: String(xdsPort),
+    MESHGATE_XDS_SECURE_PORT: String(xdsSecurePort),
     MESHGATE_XDS_ADMIN_PORT: String(xdsAdminPort),
     MESHGATE_XDS_ADMIN_URL: xdsAdminUrl,
     MESHGATE_MANIFESTS_DIR: manifests,
@@ -89,7 +93,8 @@ before(async () => {
   watcher = startService('watcher', env);
   backendA = await startBackend('A', '127.0.0.2');
   backendB = await startBackend('B', '127.0.0.3');
-  useBootstrap(proxylessBootstrap(`127.0.0.1:${xdsPort}`, { id: NODE_ID, namespace: NAMESPACE }));
+  agent = await startWorkloadAgent({ apiUrl: caUrl, apiToken: TEST_API_TOKEN, xdsAddress: `127.0.0.1:${xdsSecurePort}` }, { nodeId: NODE_ID, namespace: NAMESPACE, serviceAccount: 'echo-client' });
+  useBootstrap(proxylessBootstrap(agent.address, { id: NODE_ID, namespace: NAMESPACE }));
   grpcXds.register();
 });
 
@@ -97,6 +102,7 @@ after(async () => {
   client?.close();
   await backendA?.stop();
   await backendB?.stop();
+  await agent?.stop();
   for (const service of [watcher, xds, ca, api]) await service?.stop();
   await database?.drop();
   rmSync(manifests, { recursive: true, force: true });
@@ -140,13 +146,15 @@ test('the ca process serves the trust bundle over REST, and its root is in the l
 });
 
 test('the xds process obtains workload certificates for SDS from the ca process with its ca-issue token', async () => {
-  const identity = { namespace: 'bookstore', serviceAccount: 'bookbuyer' };
-  const { certificateChain, privateKey } = await fetchSdsCertificate(`127.0.0.1:${xdsPort}`, 'bookbuyer-sidecar', identity);
-  assert.match(privateKey, /BEGIN PRIVATE KEY/);
-  assert.match(new X509Certificate(certificateChain).subjectAltName ?? '', /URI:spiffe:\/\/cluster\.local\/ns\/bookstore\/sa\/bookbuyer/);
-  const events = await getJson<{ events: { type: string; data: { uris?: string[]; reason?: string } }[] }>(`${apiUrl}/v1/events?after=0&limit=1000`, TEST_API_TOKEN);
-  const issued = events.body.events.filter((e) => e.type === 'CertificateIssued' && e.data.reason === 'sds');
-  assert.ok(issued.some((e) => e.data.uris?.includes('spiffe://cluster.local/ns/bookstore/sa/bookbuyer')), 'the issuance is recorded');
+  // The agent's own SDS stream (mTLS) asked xds for its identity's `default` certificate; xds,
+  // holding only a ca-issue token, had the ca process issue it.
+  const events = await eventually('the SDS issuance is recorded', async () => {
+    const read = await getJson<{ events: { type: string; data: { uris?: string[]; reason?: string } }[] }>(`${apiUrl}/v1/events?after=0&limit=1000`, TEST_API_TOKEN);
+    const issued = read.body.events.filter((e) => e.type === 'CertificateIssued' && e.data.reason === 'sds');
+    return issued.some((e) => e.data.uris?.includes('spiffe://cluster.local/ns/echo/sa/echo-client')) ? issued : undefined;
+  });
+  assert.ok(events.length > 0);
+  assert.deepEqual(await agent.sans(), ['DNS:echo-client.echo.cluster.local', 'URI:spiffe://cluster.local/ns/echo/sa/echo-client']);
 });
 
 test('anonymous writes to the api and ca processes are refused; nothing is written', async () => {

@@ -1,6 +1,7 @@
 /**
  * Foundation e2e, embedded mode: meshgate in this process (PGlite + in-process bus) and a real
- * @grpc/grpc-js-xds client routed by a VirtualService bound to `mesh`.
+ * @grpc/grpc-js-xds client routed by a VirtualService bound to `mesh`. The client reaches
+ * meshgate through `meshgate agent` (in process), which holds the mTLS xDS connection.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -8,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
 import { call, callUntil, METHODS, startBackend, type Backend } from '../src/backends.js';
+import { startWorkloadAgent, withoutAgents, type WorkloadAgent } from '../src/agent.js';
 import { proxylessBootstrap, useBootstrap } from '../src/bootstrap.js';
 import { apply, eventually, proxies } from '../src/rest.js';
 import { NAMESPACE, servicesYaml, TARGET, virtualServiceYaml } from '../src/scenario.js';
@@ -17,12 +19,18 @@ let meshgate: RunningMeshgate;
 let backendA: Backend;
 let backendB: Backend;
 let client: grpc.Client;
+let agent: WorkloadAgent;
 
 before(async () => {
-  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0 } });
+  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
   backendA = await startBackend('A', '127.0.0.2');
   backendB = await startBackend('B', '127.0.0.3');
-  useBootstrap(proxylessBootstrap(`127.0.0.1:${meshgate.xdsPort}`, { id: NODE_ID, namespace: NAMESPACE }));
+  assert.ok(meshgate.apiToken);
+  agent = await startWorkloadAgent(
+    { apiUrl: meshgate.apiUrl, apiToken: meshgate.apiToken, xdsAddress: `127.0.0.1:${meshgate.xdsSecurePort}` },
+    { nodeId: NODE_ID, namespace: NAMESPACE, serviceAccount: 'echo-client' },
+  );
+  useBootstrap(proxylessBootstrap(agent.address, { id: NODE_ID, namespace: NAMESPACE }));
   grpcXds.register();
 });
 
@@ -30,6 +38,7 @@ after(async () => {
   client?.close();
   await backendA?.stop();
   await backendB?.stop();
+  await agent?.stop();
   await meshgate?.stop();
 });
 
@@ -49,7 +58,7 @@ test('a VirtualService bound to mesh routes a method to A and a prefix to B; unr
 });
 
 test('a re-applied VirtualService moves traffic without the client reconnecting', async () => {
-  const [before] = await proxies(meshgate.apiUrl, meshgate.apiToken);
+  const [before] = withoutAgents(await proxies(meshgate.apiUrl, meshgate.apiToken));
   assert.equal(before.id, NODE_ID);
 
   const applied = await apply(meshgate.apiUrl, virtualServiceYaml('backend-b', 'backend-a'), meshgate.apiToken);
@@ -60,12 +69,18 @@ test('a re-applied VirtualService moves traffic without the client reconnecting'
   assert.deepEqual(moved, { ok: true, servedBy: 'B' });
   assert.deepEqual(await call(client, METHODS.ping), { ok: true, servedBy: 'A' });
 
-  const after = await proxies(meshgate.apiUrl, meshgate.apiToken);
+  const after = withoutAgents(await proxies(meshgate.apiUrl, meshgate.apiToken));
   assert.equal(after.length, 1, 'one proxy stream, not a second one');
   assert.equal(after[0].connectedAt, before.connectedAt, 'the same ADS stream carried the change');
   const synced = await eventually('every type ACKed', async () => {
-    const [status] = await proxies(meshgate.apiUrl, meshgate.apiToken);
+    const [status] = withoutAgents(await proxies(meshgate.apiUrl, meshgate.apiToken));
     return Object.values(status.types).every((t) => t.synced && t.nack === null) ? status : undefined;
   });
   assert.ok(Object.keys(synced.types).length >= 4, `LDS, RDS, CDS and EDS subscribed: ${Object.keys(synced.types).join(',')}`);
+});
+
+test('the client came in over mTLS as the agent\'s identity', async () => {
+  const status = withoutAgents(await proxies(meshgate.apiUrl, meshgate.apiToken)).find((p) => p.id === NODE_ID);
+  assert.equal(status?.node?.serviceAccount, 'echo-client', JSON.stringify(status));
+  assert.deepEqual(await agent.sans(), ['DNS:echo-client.echo.cluster.local', 'URI:spiffe://cluster.local/ns/echo/sa/echo-client']);
 });

@@ -1,19 +1,17 @@
 /**
  * Proxyless mTLS, embedded mode: a @grpc/grpc-js-xds client (this process) calls an xDS-enabled
  * gRPC server (a child process: one bootstrap per process), both configured only by meshgate and
- * both holding certificates meshgate's CA issued (`writeCertificateFiles`). An https
+ * both holding certificates meshgate's CA issued, kept in files by each one's `meshgate agent`
+ * (in this process), through which each reaches meshgate's mTLS xDS port. An https
  * IngressBackend makes the server's port mTLS-only and admits one client identity; the compiler
  * tells the client to dial that port over TLS and to expect the server's identity.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
-import { writeCertificateFiles, type WrittenCertificateFiles } from '@meshgate/xds';
+import { startWorkloadAgent, type AgentTarget, type WorkloadAgent } from '../src/agent.js';
 import { call, METHODS } from '../src/backends.js';
 import { useBootstrap } from '../src/bootstrap.js';
 import { CLIENT_IDENTITY, ingressBackendYaml, mtlsManifests, SERVER_IDENTITY, SERVER_LABELS, secureCall, secureCallUntil, serverPodYaml, spiffeId, type MtlsScenario } from '../src/mtls-scenario.js';
@@ -24,10 +22,9 @@ import { meshWorkloadBootstrap, startXdsServerProcess, type XdsServerProcess } f
 
 const SERVER_IP = '127.0.0.21';
 let meshgate: RunningMeshgate;
-let directory: string;
 let server: XdsServerProcess | undefined;
-let serverFiles: WrittenCertificateFiles;
-let clientFiles: WrittenCertificateFiles;
+let serverAgent: WorkloadAgent;
+let clientAgent: WorkloadAgent;
 let scenario: MtlsScenario;
 /** The mTLS client: the test process's one xDS node, used by every test. */
 let client: grpc.Client;
@@ -38,11 +35,11 @@ async function applyOk(yaml: string): Promise<void> {
 }
 
 before(async () => {
-  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0 } });
-  const xdsAddress = `127.0.0.1:${meshgate.xdsPort}`;
-  directory = await mkdtemp(path.join(tmpdir(), 'meshgate-mtls-'));
-  serverFiles = await writeCertificateFiles(meshgate.ca.client, SERVER_IDENTITY, path.join(directory, 'server'));
-  clientFiles = await writeCertificateFiles(meshgate.ca.client, CLIENT_IDENTITY, path.join(directory, 'client'));
+  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
+  assert.ok(meshgate.apiToken);
+  const target: AgentTarget = { apiUrl: meshgate.apiUrl, apiToken: meshgate.apiToken, xdsAddress: `127.0.0.1:${meshgate.xdsSecurePort}` };
+  serverAgent = await startWorkloadAgent(target, { nodeId: 'echo-server-0.echo', ...SERVER_IDENTITY });
+  clientAgent = await startWorkloadAgent(target, { nodeId: 'echo-client-0.echo', ...CLIENT_IDENTITY });
 
   scenario = { serverIp: SERVER_IP, serverPort: await freePort(), serverServiceAccount: SERVER_IDENTITY.serviceAccount, allowedPrincipal: spiffeId(CLIENT_IDENTITY) };
   await applyOk(mtlsManifests(scenario));
@@ -51,16 +48,16 @@ before(async () => {
   server = await startXdsServerProcess({
     name: 'echo-server-0',
     address,
-    bootstrap: meshWorkloadBootstrap(xdsAddress, {
+    bootstrap: meshWorkloadBootstrap(serverAgent.address, {
       id: 'echo-server-0.echo',
       ...SERVER_IDENTITY,
       labels: SERVER_LABELS,
       ips: [SERVER_IP],
-      certificateDir: path.join(directory, 'server'),
+      certificateDir: serverAgent.certificateDir,
     }),
   });
 
-  useBootstrap(meshWorkloadBootstrap(xdsAddress, { id: 'echo-client-0.echo', ...CLIENT_IDENTITY, labels: { app: 'echo-client' }, certificateDir: path.join(directory, 'client') }));
+  useBootstrap(meshWorkloadBootstrap(clientAgent.address, { id: 'echo-client-0.echo', ...CLIENT_IDENTITY, labels: { app: 'echo-client' }, certificateDir: clientAgent.certificateDir }));
   grpcXds.register();
   // Insecure is only the fallback: meshgate's cluster says TLS, with the bootstrap's certificates.
   client = new grpc.Client(TARGET, new grpcXds.XdsChannelCredentials(grpc.credentials.createInsecure()));
@@ -73,7 +70,8 @@ after(async () => {
   await meshgate?.stop();
   await server?.stop();
   client?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
+  await serverAgent?.stop();
+  await clientAgent?.stop();
 });
 
 test('the client and the server talk mTLS, each verifying the identity meshgate issued to the other', async () => {
@@ -82,9 +80,10 @@ test('the client and the server talk mTLS, each verifying the identity meshgate 
   assert.equal(result.reply?.servedBy, 'echo-server-0');
   assert.equal(result.reply?.transportSecurityType, 'ssl', 'the server saw a TLS connection');
   // The server verified the client's certificate: the one issued to echo-client, both SANs.
-  assert.deepEqual(splitSans(result.reply?.peerSubjectAltName), sansOf(clientFiles));
+  assert.deepEqual(splitSans(result.reply?.peerSubjectAltName), await clientAgent.sans());
   // The client verified the server's: the one issued to echo-server.
-  assert.deepEqual(splitSans(result.serverSubjectAltName), sansOf(serverFiles));
+  assert.deepEqual(splitSans(result.serverSubjectAltName), await serverAgent.sans());
+  assert.deepEqual(await clientAgent.sans(), ['DNS:echo-client.echo.cluster.local', 'URI:spiffe://cluster.local/ns/echo/sa/echo-client']);
 });
 
 test('a plaintext client is refused by the mTLS-only server', async () => {
@@ -133,8 +132,4 @@ test("the client checks the server's certificate against the identity of the Pod
 /** Node's `subjectaltname` (`DNS:a, URI:b`) as a sorted list. */
 function splitSans(text: string | null | undefined): string[] {
   return (text ?? '').split(', ').filter((entry) => entry !== '').sort();
-}
-
-function sansOf(files: WrittenCertificateFiles): string[] {
-  return [...files.info.dnsNames.map((name) => `DNS:${name}`), ...files.info.uris.map((uri) => `URI:${uri}`)].sort();
 }

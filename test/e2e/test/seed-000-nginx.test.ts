@@ -23,7 +23,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
-import { writeCertificateFiles } from '@meshgate/xds';
+import { startWorkloadAgent, type WorkloadAgent } from '../src/agent.js';
 import { call, callUntil, METHODS, type CallResult } from '../src/backends.js';
 import { ingressNginxServer, type SecretFiles } from '../src/ingress-nginx.js';
 import { nginxBinary, startNginx, type NginxServer, type RunningNginx } from '../src/nginx.js';
@@ -54,6 +54,8 @@ const BACKEND_NODE_ID = 'httpbin-0.httpbin';
 
 let meshgate: RunningMeshgate;
 let directory: string;
+/** The backend's `meshgate agent`: its certificate files and its mTLS connection to meshgate. */
+let backendAgent: WorkloadAgent | undefined;
 let backend: InProcessXdsServer | undefined;
 let peers: Seed000Peers;
 let nginx: RunningNginx | undefined;
@@ -151,17 +153,21 @@ async function assertBackendAcked(): Promise<void> {
 
 before(async () => {
   nginxBinary(); // fails at once, with the apt-get line, when nginx is missing
-  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0 } });
+  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
   directory = await mkdtemp(path.join(tmpdir(), 'meshgate-seed-000-'));
   peers = { nginxIp: NGINX_IP, backend: { ip: BACKEND_IP, port: await freePort() } };
 
-  const certificateDir = path.join(directory, 'httpbin');
-  await writeCertificateFiles(meshgate.ca.client, { serviceAccount: HTTPBIN, namespace: HTTPBIN }, certificateDir);
+  assert.ok(meshgate.apiToken);
+  backendAgent = await startWorkloadAgent(
+    { apiUrl: meshgate.apiUrl, apiToken: meshgate.apiToken, xdsAddress: `127.0.0.1:${meshgate.xdsSecurePort}` },
+    { nodeId: BACKEND_NODE_ID, namespace: HTTPBIN, serviceAccount: HTTPBIN },
+  );
+  const certificateDir = backendAgent.certificateDir;
   backend = await startInProcessXdsServer({
     name: 'httpbin-0',
     ip: BACKEND_IP,
     port: peers.backend.port,
-    bootstrap: meshWorkloadBootstrap(`127.0.0.1:${meshgate.xdsPort}`, {
+    bootstrap: meshWorkloadBootstrap(backendAgent.address, {
       id: BACKEND_NODE_ID,
       namespace: HTTPBIN,
       serviceAccount: HTTPBIN,
@@ -183,6 +189,7 @@ after(async () => {
   for (const client of clients) client.close();
   await nginx?.stop();
   backend?.stop();
+  await backendAgent?.stop();
   await meshgate?.stop();
   if (directory) await rm(directory, { recursive: true, force: true });
 });

@@ -9,6 +9,7 @@
  *   POST /v1/ca/rotate                                                      → TrustBundle
  *   POST /v1/ca/drop-inactive-roots                                         → TrustBundle
  *   GET  /v1/secrets/:namespace/:name                                       → a Kubernetes Secret (when a secret store is given)
+ *   POST /v1/ca/join-tokens, POST /v1/ca/workload-certificates              → first certificates (workload-routes.ts)
  *
  * Every route but `bundle` (public) takes a token (`Authorization: Bearer …`) with the scope
  * access.ts gives it: `issue` for a mesh identity needs `ca-issue`, everything else `ca-admin`.
@@ -26,6 +27,8 @@ import type { SecretStore } from '../secret-store.js';
 import { CaError, type CertificateAuthority } from '../types.js';
 import { admit, requireOperation } from './auth.js';
 import { registerSecretRoutes } from './secret-routes.js';
+import { registerWorkloadRoutes } from './workload-routes.js';
+import type { JoinTokens } from '../join-tokens.js';
 
 /** Who may use the authenticated routes, and where the published secrets are read. */
 export interface CaRouteAccess {
@@ -33,6 +36,8 @@ export interface CaRouteAccess {
   auth: Credentials;
   /** Serves `GET /v1/secrets/:namespace/:name` when given. */
   secrets?: Pick<SecretStore, 'read'>;
+  /** Serves the join-token routes (workload-routes.ts) when given. */
+  joinTokens?: JoinTokens;
 }
 
 export interface CaRoutesOptions extends CaRouteAccess {
@@ -69,7 +74,7 @@ function sendProblem(reply: FastifyReply, error: unknown) {
   return reply.status(status).type('application/json; charset=utf-8').send(body);
 }
 
-export const caRoutes: FastifyPluginAsync<CaRoutesOptions> = async (app, { ca, auth, secrets }) => {
+export const caRoutes: FastifyPluginAsync<CaRoutesOptions> = async (app, { ca, auth, secrets, joinTokens }) => {
   app.setErrorHandler((error, _request, reply) => sendProblem(reply, error));
   // The app that mounts these routes may parse bodies its own way (the api keeps them raw for
   // YAML); within this plugin JSON is parsed as JSON, with fastify's own parser.
@@ -93,6 +98,7 @@ export const caRoutes: FastifyPluginAsync<CaRoutesOptions> = async (app, { ca, a
   app.post('/v1/ca/drop-inactive-roots', { onRequest: requireOperation(auth, 'dropInactiveRoots') }, async () => ca.dropInactiveRoots());
 
   if (secrets !== undefined) registerSecretRoutes(app, secrets, auth);
+  if (joinTokens !== undefined) registerWorkloadRoutes(app, { ca, auth, joinTokens });
 };
 
 /**

@@ -20,22 +20,41 @@ export interface NodeDescription {
   serviceAccount?: string;
 }
 
+/** A client certificate for the mTLS port, and the trust bundle to verify the server with. */
+export interface ClientTls {
+  certificateChain: string;
+  privateKey: string;
+  trustBundle: string;
+  /** The name the server's certificate must carry; default the xds service's default identity. */
+  serverName?: string;
+}
+
+export const XDS_SERVER_NAME = 'meshgate-xds.meshgate-system.cluster.local';
+
 export interface AdsTestStream {
   send(request: Record<string, unknown>): void;
   /** The next response, or a rejection if none arrives within `timeoutMs` (default 10 s). */
   next(timeoutMs?: number): Promise<Response>;
   /** Set when the stream failed or ended (it must not, across pushes). */
   readonly ended: boolean;
+  /** Resolves with the status the stream ended with (an error or OK). */
+  readonly status: Promise<{ code: number; details: string }>;
   close(): void;
 }
 
-export function openAdsStream(port: number, description: NodeDescription): AdsTestStream {
+/** Opens an ADS stream: plaintext, or over mTLS with `tls` (the server's secure port). */
+export function openAdsStream(port: number, description: NodeDescription, tls?: ClientTls): AdsTestStream {
   const definition = grpc.loadPackageDefinition(adsPackageDefinition()) as unknown as {
     envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: grpc.ServiceClientConstructor } } } };
   };
   const Client = definition.envoy.service.discovery.v3.AggregatedDiscoveryService;
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const credentials = tls
+    ? grpc.credentials.createSsl(Buffer.from(tls.trustBundle), Buffer.from(tls.privateKey), Buffer.from(tls.certificateChain))
+    : grpc.credentials.createInsecure();
+  const serverName = tls?.serverName ?? XDS_SERVER_NAME;
+  const client = new Client(`127.0.0.1:${port}`, credentials, tls ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {});
   const stream = client.StreamAggregatedResources() as grpc.ClientDuplexStream<Record<string, unknown>, Response>;
+  const status = new Promise<{ code: number; details: string }>((resolve) => stream.on('status', (s: grpc.StatusObject) => resolve({ code: s.code, details: s.details })));
   const queue: Response[] = [];
   const waiters: ((r: Response) => void)[] = [];
   let ended = false;
@@ -78,6 +97,7 @@ export function openAdsStream(port: number, description: NodeDescription): AdsTe
     get ended() {
       return ended;
     },
+    status,
     close() {
       stream.end();
       client.close();

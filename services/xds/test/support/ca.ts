@@ -2,8 +2,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { CERTIFICATE_ISSUED, createCa, isIssueReason, type IssueReason, type MeshCa } from '@meshgate/ca';
+import { CERTIFICATE_ISSUED, createCa, createCsr, generateKeyPair, isIssueReason, type IssueReason, type MeshCa } from '@meshgate/ca';
 import type { EventStore } from '@meshgate/eventlog';
+import type { ClientTls } from './ads-client.js';
 
 const run = promisify(execFile);
 
@@ -40,4 +41,16 @@ export async function reasonsFor(store: EventStore, dnsName: string): Promise<Is
 export async function strangerRootPem(): Promise<string> {
   const { stdout } = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=stranger', '-days', '1']);
   return stdout;
+}
+
+/**
+ * A client certificate for `identity` from the CA, as a proxy on the mTLS port holds one. It
+ * carries the SPIFFE ID only (a CSR), so that the DNS-name filters of `reasonsFor` see only what
+ * SDS issued.
+ */
+export async function clientTlsFor(ca: MeshCa, identity: { serviceAccount: string; namespace: string }): Promise<ClientTls> {
+  const { privateKey, publicKey } = await generateKeyPair('ECDSA_P256');
+  const csrPem = await createCsr({ privateKey, publicKey, uris: [`spiffe://cluster.local/ns/${identity.namespace}/sa/${identity.serviceAccount}`] });
+  const issued = await ca.signCsr({ csrPem, reason: 'csr' });
+  return { certificateChain: issued.certificatePem + issued.chainPem, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), trustBundle: issued.caPem };
 }
