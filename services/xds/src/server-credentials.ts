@@ -8,7 +8,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { SecureContextOptions } from 'node:tls';
-import type { CertificateAuthority, Identity } from '@meshgate/ca';
+import { CaError, type CertificateAuthority, type Identity } from '@meshgate/ca';
 import type { Logger } from 'pino';
 import { certificateChainPem } from './sds-secrets.js';
 
@@ -49,6 +49,7 @@ export class XdsServerCertificate {
   private bundleVersion = '';
   private timer?: NodeJS.Timeout;
   private checking?: Promise<void>;
+  private stopped = false;
   private readonly now: () => number;
 
   constructor(private readonly options: XdsServerCertificateOptions) {
@@ -56,16 +57,33 @@ export class XdsServerCertificate {
     this.now = options.now ?? Date.now;
   }
 
-  /** Issues the first certificate and returns the credentials to bind the secure port with. */
+  /**
+   * Issues the first certificate and returns the credentials to bind the secure port with. A CA
+   * that does not answer yet (the processes of a deployment start in any order) is retried with
+   * a growing pause, a warning each time, until it answers or `stop()` is called.
+   */
   async start(): Promise<grpc.ServerCredentials> {
-    const context = await this.issue();
+    const context = await this.issueWhenTheCaAnswers();
     this.credentials = new RenewableServerCredentials(context);
     this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs ?? 5000);
     this.timer.unref();
     return this.credentials;
   }
 
+  private async issueWhenTheCaAnswers(): Promise<SecureContextOptions> {
+    for (let pauseMs = 250; ; pauseMs = Math.min(pauseMs * 2, 5000)) {
+      try {
+        return await this.issue();
+      } catch (error) {
+        if (this.stopped || !(error instanceof CaError && error.code === 'MG_ERR_CA_UNAVAILABLE')) throw error;
+        this.options.logger.warn({ err: error.message, retryInMs: pauseMs }, 'the CA does not answer yet; the mTLS xDS port waits for its certificate');
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
+    }
+  }
+
   stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     return this.checking ?? Promise.resolve();
