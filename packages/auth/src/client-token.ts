@@ -24,3 +24,11 @@ function pick(env: NodeJS.ProcessEnv, name: string): ClientToken | undefined {
 export function loadCaClientToken(env: NodeJS.ProcessEnv): ClientToken {
   return pick(env, 'MESHGATE_CA_TOKEN') ?? pick(env, 'MESHGATE_API_TOKEN') ?? { source: 'none (MESHGATE_CA_TOKEN, MESHGATE_API_TOKEN unset)' };
 }
+
+/**
+ * The token the api process presents to the xds process's admin endpoint (`/v1/proxies`), which
+ * needs the `read` scope: MESHGATE_XDS_ADMIN_TOKEN(_FILE), else the single API token.
+ */
+export function loadXdsAdminClientToken(env: NodeJS.ProcessEnv): ClientToken {
+  return pick(env, 'MESHGATE_XDS_ADMIN_TOKEN') ?? pick(env, 'MESHGATE_API_TOKEN') ?? { source: 'none (MESHGATE_XDS_ADMIN_TOKEN, MESHGATE_API_TOKEN unset)' };
+}

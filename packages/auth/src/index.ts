@@ -14,7 +14,7 @@ export { authorize, bearerToken, requireScope, BEARER_CHALLENGE, type AuthDecisi
 export { API_TOKEN_FILE, apiTokenSourcesFromEnv, loadApiToken, type ApiTokenSources, type LoadedApiToken } from './api-token.js';
 export { credentialSourcesFromEnv, loadCredentials, type CredentialSources, type LoadedCredentials } from './load.js';
 export { loadTokensFile, parseTokensFile } from './tokens-file.js';
-export { loadCaClientToken, type ClientToken } from './client-token.js';
+export { loadCaClientToken, loadXdsAdminClientToken, type ClientToken } from './client-token.js';
 export { MIN_TOKEN_LENGTH, generateToken, tokenDigest } from './token-text.js';
 export { AuthConfigError } from './errors.js';
 export { createFileOnce } from './secret-file.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The api service as its own process (distributed mode). Wiring only.
-import { AuthConfigError, credentialSourcesFromEnv, loadCredentials, type LoadedCredentials } from '@meshgate/auth';
+import { AuthConfigError, credentialSourcesFromEnv, loadCredentials, loadXdsAdminClientToken, type LoadedCredentials } from '@meshgate/auth';
 import { StateFollower } from '@meshgate/follower';
 import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
 import { buildApiApp } from './app.js';
@@ -39,7 +39,7 @@ const app = await buildApiApp({
   clusterDomain: config.clusterDomain,
   trustDomain: config.trustDomain,
   meshName: config.meshName,
-  proxies: config.xdsAdminUrl ? remoteProxySource(config.xdsAdminUrl) : undefined,
+  proxies: config.xdsAdminUrl ? remoteProxySource(config.xdsAdminUrl, loadXdsAdminClientToken(process.env).token) : undefined,
 });
 await app.listen({ host: config.apiHost, port: config.apiPort });
 logger.info({ port: config.apiPort, mode: infra.mode }, 'api service started');

@@ -4,13 +4,14 @@
  */
 import type { ProxySource } from './options.js';
 
-async function fetchJson(url: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  return { status: response.status, body: await response.json() };
-}
-
-export function remoteProxySource(xdsAdminUrl: string): ProxySource {
+/** `token` holds the `read` scope on the xds process (MESHGATE_XDS_ADMIN_TOKEN, else the API token). */
+export function remoteProxySource(xdsAdminUrl: string, token: string | undefined): ProxySource {
   const base = xdsAdminUrl.replace(/\/+$/, '');
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  const fetchJson = async (url: string): Promise<{ status: number; body: unknown }> => {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
+    return { status: response.status, body: await response.json() };
+  };
   return {
     async list() {
       const { status, body } = await fetchJson(`${base}/v1/proxies`);

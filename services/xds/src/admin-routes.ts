@@ -1,14 +1,28 @@
 /**
  * The xds service's own HTTP endpoints, for the distributed mode where it runs alone:
- * proxy status and config (the api forwards `/v1/proxies` here), health and metrics.
+ * proxy status and config (the api forwards `/v1/proxies` here, with a token holding `read`),
+ * and the open health, readiness and metrics.
  */
-import type { FastifyInstance } from 'fastify';
+import { authorize, BEARER_CHALLENGE, type Credentials } from '@meshgate/auth';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { XdsService } from './app.js';
 
-export function registerXdsAdminRoutes(app: FastifyInstance, xds: XdsService, registry: Registry): void {
-  app.get('/v1/proxies', async () => ({ items: xds.proxies() }));
-  app.get<{ Params: { id: string } }>('/v1/proxies/:id/config', async (request, reply) => {
+/** 401 without a bearer token, 403 with one that lacks `read`: the same answers as the api's. */
+function requireRead(credentials: Credentials) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const decision = authorize(credentials, request.headers.authorization, 'read', 'proxy status');
+    if (decision.ok) return undefined;
+    if (decision.refusal === 'unauthenticated') void reply.header('www-authenticate', BEARER_CHALLENGE);
+    const code = decision.refusal === 'unauthenticated' ? 'MG_ERR_UNAUTHENTICATED' : 'MG_ERR_FORBIDDEN';
+    return reply.code(decision.refusal === 'unauthenticated' ? 401 : 403).send({ code, message: decision.message });
+  };
+}
+
+export function registerXdsAdminRoutes(app: FastifyInstance, xds: XdsService, registry: Registry, credentials: Credentials): void {
+  const protectedRoute = { onRequest: requireRead(credentials) };
+  app.get('/v1/proxies', protectedRoute, async () => ({ items: xds.proxies() }));
+  app.get<{ Params: { id: string } }>('/v1/proxies/:id/config', protectedRoute, async (request, reply) => {
     const config = xds.proxyConfig(request.params.id);
     if (!config) return reply.code(404).send({ code: 'MG_ERR_NOT_FOUND', message: `no connected proxy with id ${request.params.id}` });
     return config;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The xds service as its own process (distributed mode). Wiring only.
 import Fastify from 'fastify';
-import { loadCaClientToken } from '@meshgate/auth';
+import { AuthConfigError, credentialSourcesFromEnv, loadCaClientToken, loadCredentials, type LoadedCredentials } from '@meshgate/auth';
 import { connectCa } from '@meshgate/ca';
 import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
 import { registerXdsAdminRoutes } from './admin-routes.js';
@@ -34,8 +34,17 @@ const xds = new XdsService({
   certRenewFraction: config.certRenewFraction,
 });
 await xds.start();
+// The admin endpoint's proxy status needs a token with `read`, checked as the api checks it.
+let loaded: LoadedCredentials;
+try {
+  loaded = loadCredentials({ ...credentialSourcesFromEnv(process.env), fallback: 'none', dataDir: config.dataDir });
+} catch (error) {
+  if (!(error instanceof AuthConfigError)) throw error;
+  logger.fatal({ code: error.code, variable: error.variable }, error.message);
+  process.exit(1);
+}
 const admin = Fastify({ logger: false });
-registerXdsAdminRoutes(admin, xds, registry);
+registerXdsAdminRoutes(admin, xds, registry, loaded.credentials);
 await admin.listen({ host: config.apiHost, port: config.xdsAdminPort });
 logger.info({ xdsPort: xds.port, adminPort: config.xdsAdminPort, mode: infra.mode }, 'xds service started');
 

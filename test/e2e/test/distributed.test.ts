@@ -157,6 +157,18 @@ test('the xds process obtains workload certificates for SDS from the ca process 
   assert.deepEqual(await agent.sans(), ['DNS:echo-client.echo.cluster.local', 'URI:spiffe://cluster.local/ns/echo/sa/echo-client']);
 });
 
+test('the xds process serves proxy status only with a read token; the api forwards one', async () => {
+  const anonymous = await getJson<{ code: string }>(`${xdsAdminUrl}/v1/proxies`);
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.body.code, 'MG_ERR_UNAUTHENTICATED');
+  const wrong = await getJson<{ code: string }>(`${xdsAdminUrl}/v1/proxies`, 'not-a-token-of-this-server-0123456789');
+  assert.equal(wrong.status, 403);
+  const direct = await getJson<{ items: unknown[] }>(`${xdsAdminUrl}/v1/proxies`, TEST_API_TOKEN);
+  assert.equal(direct.status, 200);
+  const forwarded = await proxies(apiUrl, TEST_API_TOKEN);
+  assert.ok(forwarded.length > 0, 'the api reached the xds admin endpoint with its token');
+});
+
 test('anonymous writes to the api and ca processes are refused; nothing is written', async () => {
   const before = await getJson<{ head: number }>(`${apiUrl}/v1/events?after=0&limit=1`, TEST_API_TOKEN);
   const applied = await apply(apiUrl, virtualServiceYaml('backend-b', 'backend-a'), undefined);
