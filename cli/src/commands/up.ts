@@ -2,10 +2,11 @@
  * `meshgate up`: every service in this process until Ctrl-C. Without DATABASE_URL / NATS_URL
  * this is the embedded default (PGlite under the data directory, in-process bus).
  */
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
+import { StartupError, type MeshgateConfig } from '@meshgate/runtime';
 import type { CliContext } from '../context.js';
-import { startMeshgate } from '../embedded.js';
-import type { MeshgateConfig } from '@meshgate/runtime';
+import { startMeshgate, type RunningMeshgate } from '../embedded.js';
+import { EXIT_FAILURE } from '../errors.js';
 
 interface UpOptions {
   dataDir?: string;
@@ -19,6 +20,17 @@ function portOption(value: string | undefined, name: string): number | undefined
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${name}: expected a port number, got "${value}"`);
   return port;
+}
+
+/** A data directory in use, or a DATABASE_URL / NATS_URL that does not answer: one line, exit 1. */
+async function start(context: CliContext, overrides: Partial<MeshgateConfig>): Promise<RunningMeshgate> {
+  try {
+    return await startMeshgate({ overrides });
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    context.stderr(`error: ${error.message}\n`);
+    throw new CommanderError(EXIT_FAILURE, 'meshgate.startup', error.message);
+  }
 }
 
 export function registerUpCommand(program: Command, context: CliContext): void {
@@ -37,7 +49,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
       const xdsPort = portOption(options.xdsPort, 'xds-port');
       if (apiPort !== undefined) overrides.apiPort = apiPort;
       if (xdsPort !== undefined) overrides.xdsPort = xdsPort;
-      const running = await startMeshgate({ overrides });
+      const running = await start(context, overrides);
       context.stderr(
         `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS 127.0.0.1:${running.xdsPort}\n` +
           `API token (meshgate cert get, ca rotate): ${running.apiTokenSource}\n` +

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // The api service as its own process (distributed mode). Wiring only.
 import { StateFollower } from '@meshgate/follower';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { buildApiApp } from './app.js';
 import { remoteProxySource } from './xds-admin-client.js';
 
 const config = loadConfig();
 const logger = createLogger('api', config.logLevel);
 const registry = createRegistry('api');
-const infra = await openInfrastructure(config, 'meshgate-api');
+const infra = await startOrExit('meshgate-api', () => openInfrastructure(config, 'meshgate-api'));
 const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
 await follower.start();

@@ -2,14 +2,14 @@
 // The xds service as its own process (distributed mode). Wiring only.
 import Fastify from 'fastify';
 import { connectCa } from '@meshgate/ca';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { registerXdsAdminRoutes } from './admin-routes.js';
 import { XdsService } from './app.js';
 
 const config = loadConfig();
 const logger = createLogger('xds', config.logLevel);
 const registry = createRegistry('xds');
-const infra = await openInfrastructure(config, 'meshgate-xds');
+const infra = await startOrExit('meshgate-xds', () => openInfrastructure(config, 'meshgate-xds'));
 // SDS needs the ca service (MESHGATE_CA_ADDRESS); without it, Secret requests get nothing.
 const ca = config.ca.address ? connectCa(config.ca.address) : undefined;
 if (!ca) logger.warn('MESHGATE_CA_ADDRESS is not set: SDS serves no certificates');
