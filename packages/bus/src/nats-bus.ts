@@ -17,7 +17,8 @@ import { ringHandler } from './handlers.js';
 import { NatsChangeSubscription, type ChangeHandler } from './nats-consumer.js';
 import { ensureChangesStream, ensureDurableConsumer } from './nats-setup.js';
 import { asError, resolveBusOptions, type BusOptions, type ResolvedBusOptions } from './options.js';
-import type { Bus, ConsumeOptions, Doorbell, ResourceChanged, Subscription } from './types.js';
+import { NatsLink } from './nats-link.js';
+import type { Bus, BusStatus, ConsumeOptions, Doorbell, ResourceChanged, Subscription } from './types.js';
 
 export interface NatsBusOptions extends BusOptions {
   /** `nats://host:port`, or several separated by commas. */
@@ -45,10 +46,12 @@ export class NatsBus implements Bus {
       name: options.name ?? 'meshgate',
       maxReconnectAttempts: -1,
     });
+    // Watched from the first moment, so that no status event is missed.
+    const link = new NatsLink(nc);
     try {
       const jsm = await nc.jetstreamManager();
       await ensureChangesStream(jsm, settings);
-      return new NatsBus(nc, nc.jetstream(), jsm, settings, options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
+      return new NatsBus(nc, nc.jetstream(), jsm, settings, options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS, link);
     } catch (error) {
       await nc.close();
       throw error;
@@ -61,7 +64,12 @@ export class NatsBus implements Bus {
     private readonly jsm: JetStreamManager,
     private readonly settings: ResolvedBusOptions,
     private readonly ackWaitMs: number,
+    private readonly link: NatsLink,
   ) {}
+
+  status(): BusStatus {
+    return this.link.status();
+  }
 
   async publishChange(change: ResourceChanged): Promise<void> {
     this.assertOpen();
