@@ -33,6 +33,8 @@ export interface NatsBusOptions extends BusOptions {
 }
 
 export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** How long `close()` lets a drain run before it closes the connection outright. */
+const DRAIN_TIMEOUT_MS = 5_000;
 
 export class NatsBus implements Bus {
   private readonly changeSubscriptions = new Set<NatsChangeSubscription>();
@@ -141,7 +143,20 @@ export class NatsBus implements Bus {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.changeSubscriptions].map((subscription) => subscription.unsubscribe()));
-    if (!this.nc.isClosed()) await this.nc.drain();
+    if (this.nc.isClosed()) return;
+    // Draining needs the server: with the link down it would wait for a reconnection that may
+    // never come, and a SIGTERM while NATS is away would never finish. Close instead, and bound
+    // a drain that starts while connected.
+    if (!this.link.status().connected) {
+      await this.nc.close();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.nc.drain().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), DRAIN_TIMEOUT_MS))),
+    ]).finally(() => clearTimeout(timer));
+    if (!drained && !this.nc.isClosed()) await this.nc.close();
   }
 
   private assertOpen(): void {

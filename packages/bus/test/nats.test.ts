@@ -238,5 +238,18 @@ describe('NatsBus link status (a private nats-server, killed and restarted)', { 
     }
     assert.equal(bus.status().connected, false, 'closed');
   });
+
+  it('closes without waiting for a server that is gone', async () => {
+    const server = await startPrivateNatsServer();
+    const bus = await openBus({ natsUrl: server.url, name: 'meshgate-bus-link-test' });
+    try {
+      await server.kill();
+      await eventually('the bus to notice the lost link', () => (bus.status().connected ? undefined : true));
+    } finally {
+      await bus.close();
+      await server.dispose();
+    }
+    assert.equal(bus.status().connected, false, 'closed');
+  });
 });
 

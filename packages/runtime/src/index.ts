@@ -4,3 +4,4 @@ export * from './data-dir-lock.js';
 export * from './infrastructure.js';
 export * from './process.js';
 export * from './startup-error.js';
+export * from './readiness.js';

@@ -16,6 +16,7 @@ import { registerApplyRoute } from './routes/apply.js';
 import { registerCompileRoute } from './routes/compile.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { ReadinessCheck } from '@meshgate/runtime';
 import { registerProxyRoutes } from './routes/proxies.js';
 import { registerResourceRoutes } from './routes/resources.js';
 
@@ -53,7 +54,9 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  registerHealthRoutes(app, context, { loadedSequence: await store.headSequence() });
+  // Until the follower has folded in the head as it stood now, reads would answer from a partial state.
+  const readiness = new ReadinessCheck({ store, bus, follower, loadedSequence: await store.headSequence(), maxFollowerLag: options.readyMaxLag });
+  registerHealthRoutes(app, context, readiness);
   registerApplyRoute(app, context);
   registerResourceRoutes(app, context);
   registerEventRoutes(app, context);

@@ -22,6 +22,7 @@ const app = await buildApiApp({
   clusterDomain: config.clusterDomain,
   trustDomain: config.trustDomain,
   meshName: config.meshName,
+  readyMaxLag: config.readyMaxLag,
   proxies: config.xdsAdminUrl ? remoteProxySource(config.xdsAdminUrl) : undefined,
 });
 await app.listen({ host: config.apiHost, port: config.apiPort });

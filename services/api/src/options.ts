@@ -22,6 +22,8 @@ export interface ApiAppOptions {
   follower: StateFollower;
   logger: Logger;
   registry: Registry;
+  /** `/readyz` fails while the follower is more than this many events behind the log. Default 1000. */
+  readyMaxLag?: number;
   /** Largest accepted request body. Default 1 MiB. */
   bodyLimitBytes?: number;
   /** Present when an xds service runs alongside; without it the proxy endpoints answer 503. */

@@ -26,7 +26,7 @@ const xds = new XdsService({
 });
 await xds.start();
 const admin = Fastify({ logger: false });
-registerXdsAdminRoutes(admin, xds, registry);
+registerXdsAdminRoutes(admin, xds, registry, { store: infra.store, bus: infra.bus, maxFollowerLag: config.readyMaxLag });
 await admin.listen({ host: config.apiHost, port: config.xdsAdminPort });
 logger.info({ xdsPort: xds.port, adminPort: config.xdsAdminPort, mode: infra.mode }, 'xds service started');
 
