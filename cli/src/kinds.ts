@@ -33,6 +33,9 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
   ing: 'Ingress',
 };
 
+/** The short names, for completion. */
+export const SHORT_NAME_LIST: readonly string[] = Object.keys(SHORT_NAMES);
+
 /** The lowercase plural, as kubectl spells resources: `virtualservices`, `endpoints`, `ingressclasses`. */
 export function pluralOf(kind: string): string {
   const lower = kind.toLowerCase();
@@ -133,9 +136,9 @@ export function displayName(kind: string, name: string): string {
 /** `_` stands for the empty namespace of cluster-scoped kinds in REST paths. */
 export const CLUSTER_SCOPE_SEGMENT = '_';
 
-/** `/v1/resources/<kind>[/<namespace>[/<name>]]`, each segment escaped. */
-export function resourcePath(kind: string, namespace?: string, name?: string): string {
-  const segments = ['v1', 'resources', kind];
+/** `/v1/resources/<kind>[/<namespace>[/<name>]]` (or under another base, e.g. `v1/history/blame`), each segment escaped. */
+export function resourcePath(kind: string, namespace?: string, name?: string, base: readonly string[] = ['v1', 'resources']): string {
+  const segments = [...base, kind];
   if (namespace !== undefined) segments.push(namespace === '' ? CLUSTER_SCOPE_SEGMENT : namespace);
   if (name !== undefined) segments.push(name);
   return `/${segments.map(encodeURIComponent).join('/')}`;

@@ -115,6 +115,8 @@ export interface ProxyStatus {
   namespace: string;
   /** By short type name: Listener, RouteConfiguration, Cluster, ClusterLoadAssignment, Secret. */
   types: Map<string, TypeStatus>;
+  /** The proxy's own version, as the xds service reports it (`version`, e.g. from the xDS node's user agent: `envoy/1.31.0`); undefined when it does not. */
+  version?: string;
 }
 
 function readTypes(value: unknown): Map<string, TypeStatus> {
@@ -145,6 +147,7 @@ export function readProxies(body: unknown): ProxyStatus[] {
       client: stringAt(entry, 'node', 'client') ?? '',
       namespace: stringAt(entry, 'node', 'namespace') ?? '',
       types: readTypes(at(entry, 'types')),
+      version: stringAt(entry, 'version'),
     };
   });
 }
