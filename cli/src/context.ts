@@ -19,6 +19,8 @@ export interface CliContext {
   signal: AbortSignal;
   /** Relative `-f` paths resolve against this. */
   cwd: string;
+  /** Whether stderr is a terminal: progress is shown there unprompted (`apply`). */
+  stderrIsTTY?: boolean;
 }
 
 async function readProcessStdin(): Promise<string> {
@@ -36,6 +38,7 @@ export function processContext(signal: AbortSignal = new AbortController().signa
     readStdin: readProcessStdin,
     signal,
     cwd: process.cwd(),
+    stderrIsTTY: process.stderr.isTTY,
   };
 }
 
@@ -63,7 +66,8 @@ export async function runAction(context: CliContext, body: () => Promise<void>):
     // Interrupted (Ctrl-C) while waiting on the server: the usual shell code, no stack trace.
     if (context.signal.aborted) throw new CommanderError(EXIT_INTERRUPTED, 'meshgate.interrupted', 'interrupted');
     if (!(error instanceof CliError)) throw error;
-    context.stderr(`${error.message}\n`);
+    // An empty message: the command has already said what went wrong (e.g. per object).
+    if (error.message !== '') context.stderr(`${error.message}\n`);
     throw new CommanderError(error.exitCode, 'meshgate.error', error.message);
   }
 }

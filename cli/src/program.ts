@@ -11,9 +11,12 @@ import { registerApplyCommand } from './commands/apply.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerCertCommand } from './commands/cert.js';
 import { registerCompileCommand } from './commands/compile.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import { registerDeleteCommand } from './commands/delete.js';
+import { registerDescribeCommand } from './commands/describe.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerGetCommand } from './commands/get.js';
+import { registerHistoryCommands } from './commands/history.js';
 import { registerProxyBootstrapCommand } from './commands/proxy-bootstrap.js';
 import { registerProxyConfigCommand } from './commands/proxy-config.js';
 import { registerProxyStatusCommand } from './commands/proxy-status.js';
@@ -27,11 +30,13 @@ export type CommandRegistrar = (program: Command, context: CliContext) => void;
 const CLIENT_COMMANDS: readonly CommandRegistrar[] = [
   registerApplyCommand,
   registerGetCommand,
+  registerDescribeCommand,
   registerDeleteCommand,
   registerEventsCommand,
   registerProxyStatusCommand,
   registerProxyConfigCommand,
   registerCompileCommand,
+  registerHistoryCommands,
   registerCertCommand,
   registerCaCommand,
   registerProxyBootstrapCommand,
@@ -62,6 +67,8 @@ export function buildProgram(extraCommands: readonly CommandRegistrar[] = [], co
     .showHelpAfterError('(add --help for usage)');
   for (const register of [...CLIENT_COMMANDS, ...extraCommands]) register(program, full);
   registerVersionCommand(program, full, packageVersion());
+  // Last, so that the script it prints knows every command.
+  registerCompletionCommand(program, full);
   return program;
 }
 

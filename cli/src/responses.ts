@@ -3,7 +3,7 @@
  * with checks: a field the CLI prints must be there with the right type.
  */
 import { CliError } from './errors.js';
-import { arrayAt, at, isRecord, numberAt, stringAt, type JsonRecord } from './json.js';
+import { arrayAt, at, isRecord, numberAt, stringAt, stringsAt, type JsonRecord } from './json.js';
 
 function unexpected(what: string): CliError {
   return new CliError(`error: unexpected response from the server: ${what}`);
@@ -31,9 +31,11 @@ export interface ApplyResponse {
   sequence: number;
   dryRun: boolean;
   results: ObjectResult[];
+  /** What the server warns about (a rejected IngressBackend, …); [] from servers that send none. */
+  warnings: string[];
 }
 
-/** `200 {sequence, dryRun?, results: [{kind, namespace, name, action}]}` */
+/** `200 {sequence, dryRun?, results: [{kind, namespace, name, action}], warnings?: string[]}` (a dry run adds `objects`, `proxies`). */
 export function readApplyResponse(body: unknown): ApplyResponse {
   const sequence = numberAt(body, 'sequence');
   if (sequence === undefined || !Array.isArray(at(body, 'results'))) throw unexpected('apply answer needs sequence and results');
@@ -41,6 +43,7 @@ export function readApplyResponse(body: unknown): ApplyResponse {
     sequence,
     dryRun: isRecord(body) && body.dryRun === true,
     results: arrayAt(body, 'results').map((result, index) => readObjectResult(result, `results[${index}]`)),
+    warnings: stringsAt(body, 'warnings'),
   };
 }
 
@@ -112,6 +115,8 @@ export interface ProxyStatus {
   namespace: string;
   /** By short type name: Listener, RouteConfiguration, Cluster, ClusterLoadAssignment, Secret. */
   types: Map<string, TypeStatus>;
+  /** The proxy's own version, as the xds service reports it (`version`, e.g. from the xDS node's user agent: `envoy/1.31.0`); undefined when it does not. */
+  version?: string;
 }
 
 function readTypes(value: unknown): Map<string, TypeStatus> {
@@ -142,6 +147,7 @@ export function readProxies(body: unknown): ProxyStatus[] {
       client: stringAt(entry, 'node', 'client') ?? '',
       namespace: stringAt(entry, 'node', 'namespace') ?? '',
       types: readTypes(at(entry, 'types')),
+      version: stringAt(entry, 'version'),
     };
   });
 }

@@ -14,6 +14,7 @@ const PROXIES = {
       id: 'ingress-1',
       node: { id: 'ingress-1', role: 'ingress-gateway', client: 'envoy', namespace: 'istio-system', serviceAccount: 'default', labels: {} },
       connectedAt: '2025-01-01T00:00:00.000Z',
+      version: 'envoy/1.31.0',
       types: {
         Cluster: typeStatus('a', 'a'),
         ClusterLoadAssignment: typeStatus('b', 'b'),
@@ -31,8 +32,16 @@ const PROXIES = {
 };
 
 const CONFIG = {
-  Listener: [{ name: 'listener_0', address: { socket_address: { address: '0.0.0.0', port_value: 8080 } } }],
-  Cluster: [{ name: 'outbound|80||httpbin.default.svc.cluster.local' }],
+  Listener: [
+    { name: 'listener_0', address: { socket_address: { address: '0.0.0.0', port_value: 8080 } } },
+    { name: 'echo.demo.svc.cluster.local:7070', api_listener: {} },
+  ],
+  Cluster: [{ name: 'outbound|80||httpbin.default.svc.cluster.local' }, { name: 'outbound|8000||httpbin.default.svc.cluster.local' }, { name: 'outbound|80||echo.demo.svc.cluster.local' }],
+  ClusterLoadAssignment: [{ cluster_name: 'outbound|80||httpbin.default.svc.cluster.local' }, { cluster_name: 'outbound|80||echo.demo.svc.cluster.local' }],
+  RouteConfiguration: [
+    { name: 'http.80', virtual_hosts: [{ name: 'httpbin.example.com:80', domains: ['httpbin.example.com', 'httpbin.example.com:*'] }, { name: 'blackhole:80', domains: ['*'] }] },
+    { name: 'http.8080', virtual_hosts: [{ name: 'other:8080', domains: ['other.example.com'] }] },
+  ],
 };
 
 describe('meshgate proxy-status and proxy-config', { timeout: TEST_TIMEOUT_MS }, () => {
@@ -54,9 +63,9 @@ describe('meshgate proxy-status and proxy-config', { timeout: TEST_TIMEOUT_MS },
     assert.equal(
       result.stdout,
       [
-        'ID            ROLE              CLIENT   NAMESPACE      CDS      LDS        EDS      RDS     SDS',
-        'ingress-1     ingress-gateway   envoy    istio-system   SYNCED   NACK       SYNCED   STALE   -',
-        'grpc-client   sidecar           grpc     default        -        NOT SENT   -        -       -',
+        'ID            ROLE              CLIENT   NAMESPACE      CDS      LDS        EDS      RDS     SDS   VERSION',
+        'ingress-1     ingress-gateway   envoy    istio-system   SYNCED   NACK       SYNCED   STALE   -     envoy/1.31.0',
+        'grpc-client   sidecar           grpc     default        -        NOT SENT   -        -       -     -',
         '',
         'ingress-1 rejected Listener: duplicate listener name',
         '',
@@ -80,5 +89,42 @@ describe('meshgate proxy-status and proxy-config', { timeout: TEST_TIMEOUT_MS },
     const result = await runCli(['proxy-config', 'gone'], { server: server.url });
     assert.equal(result.code, 1);
     assert.equal(result.stderr, `error: no proxy "gone" is connected (MG_ERR_NOT_FOUND; server ${server.url})\n`);
+  });
+
+  it('takes the type first, as istioctl does, and filters clusters by --fqdn and --port', async () => {
+    const byFqdn = await runCli(['proxy-config', 'cluster', 'ingress-1', '--fqdn', 'httpbin.default.svc.cluster.local'], { server: server.url });
+    assert.equal(byFqdn.code, 0, byFqdn.stderr);
+    assert.deepEqual(JSON.parse(byFqdn.stdout), [CONFIG.Cluster[0], CONFIG.Cluster[1]]);
+    const both = await runCli(['proxy-config', 'clusters', 'ingress-1', '--fqdn', 'httpbin.default.svc.cluster.local', '--port', '8000'], { server: server.url });
+    assert.deepEqual(JSON.parse(both.stdout), [CONFIG.Cluster[1]]);
+    const endpoints = await runCli(['proxy-config', 'endpoint', 'ingress-1', '--port', '80', '--fqdn', 'echo.demo.svc.cluster.local'], { server: server.url });
+    assert.deepEqual(JSON.parse(endpoints.stdout), [CONFIG.ClusterLoadAssignment[1]]);
+  });
+
+  it('filters listeners by port and route configurations by port and by the domains of their virtual hosts', async () => {
+    const listeners = await runCli(['proxy-config', 'listener', 'ingress-1', '--port', '7070'], { server: server.url });
+    assert.deepEqual(JSON.parse(listeners.stdout), [CONFIG.Listener[1]]);
+    const routes = await runCli(['proxy-config', 'route', 'ingress-1', '--fqdn', 'httpbin.example.com'], { server: server.url });
+    assert.deepEqual(JSON.parse(routes.stdout), [{ name: 'http.80', virtual_hosts: [CONFIG.RouteConfiguration[0].virtual_hosts[0]] }]);
+    const byPort = await runCli(['proxy-config', 'route', 'ingress-1', '--port', '8080'], { server: server.url });
+    assert.deepEqual(JSON.parse(byPort.stdout), [CONFIG.RouteConfiguration[1]]);
+  });
+
+  it('refuses filters without a type, a filter on secrets, and an unknown type word', async () => {
+    const untyped = await runCli(['proxy-config', 'ingress-1', '--port', '80'], { server: server.url });
+    assert.equal(untyped.code, 1);
+    assert.match(untyped.stderr, /--fqdn and --port filter one type/);
+    const secret = await runCli(['proxy-config', 'secret', 'ingress-1', '--port', '80'], { server: server.url });
+    assert.equal(secret.code, 1);
+    assert.match(secret.stderr, /do not apply to Secret/);
+    const unknown = await runCli(['proxy-config', 'clusterz', 'ingress-1'], { server: server.url });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /"clusterz" is not a configuration type/);
+  });
+
+  it('asks for the configuration at a log position with --at', async () => {
+    const result = await runCli(['proxy-config', 'listener', 'ingress-1', '--at', '42'], { server: server.url });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(server.requests.at(-1)?.query.get('at'), '42');
   });
 });

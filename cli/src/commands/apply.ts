@@ -7,31 +7,16 @@
  * each file is parsed here first, so a syntax error names its file, and a validation error is
  * traced back to the file and document it came from.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { parseDocuments } from '@meshgate/model';
-import { listManifestFiles } from '@meshgate/watcher';
 import type { Command } from 'commander';
 import { problemMessage, type ApiClient } from '../api-client.js';
 import { clientFor, runAction, type CliContext } from '../context.js';
 import { CliError } from '../errors.js';
+import { arrayAt } from '../json.js';
 import { displayName } from '../kinds.js';
+import { objectChangeLines, proxiesSection } from '../output/changes.js';
+import { ApplyProgress, PROGRESS_MIN_DOCUMENTS } from '../output/apply-progress.js';
+import { parseSources, readSources, type Origin, type Source } from '../manifests.js';
 import { readApplyResponse, readDocumentErrors, type DocumentError } from '../responses.js';
-
-const STDIN = '-';
-
-interface Source {
-  /** How messages name it: the path as the user gave it, or `<stdin>`. */
-  label: string;
-  text: string;
-}
-
-/** Where a document of a combined request came from. */
-interface Origin {
-  label: string;
-  /** 0-based within its file. */
-  index: number;
-}
 
 interface ApplyRequest {
   body: string;
@@ -40,57 +25,27 @@ interface ApplyRequest {
   origins?: Origin[];
   /** The single source's label, to prefix syntax errors the server reports. */
   label?: string;
+  /** How many documents are sent, when known here (several files are parsed here; one is sent as written). */
+  documents?: number;
 }
 
-async function readFile(file: string, label: string): Promise<Source> {
+/** Documents in one source, for progress; undefined when it does not parse (the server will say where). */
+function countDocuments(source: Source): number | undefined {
   try {
-    return { label, text: await fs.readFile(file, 'utf8') };
-  } catch (error) {
-    throw new CliError(`error: cannot read ${label}: ${error instanceof Error ? error.message : String(error)}`);
+    return parseSources([source]).length;
+  } catch {
+    return undefined;
   }
 }
 
-/** Each `-f`: stdin, a file, or a directory (its .yaml/.yml/.json files, recursively, as the watcher reads it). */
-async function readSources(paths: readonly string[], context: CliContext): Promise<Source[]> {
-  const sources: Source[] = [];
-  for (const given of paths) {
-    if (given === STDIN) {
-      sources.push({ label: '<stdin>', text: await context.readStdin() });
-      continue;
-    }
-    const full = path.resolve(context.cwd, given);
-    const stat = await fs.stat(full).catch(() => undefined);
-    if (stat?.isDirectory()) {
-      const { files } = await listManifestFiles(full);
-      if (files.length === 0) throw new CliError(`error: ${given} holds no .yaml, .yml or .json files`);
-      for (const file of files) sources.push(await readFile(path.join(full, file), path.join(given, file)));
-    } else {
-      sources.push(await readFile(full, given));
-    }
-  }
-  return sources;
-}
-
-function buildRequest(sources: Source[]): ApplyRequest {
+function buildRequest(sources: Source[], counted: boolean): ApplyRequest {
   if (sources.length === 1) {
     const [only] = sources;
     const contentType = only.label.endsWith('.json') ? 'application/json' : 'application/yaml';
-    return { body: only.text, contentType, label: only.label };
+    return { body: only.text, contentType, label: only.label, documents: counted ? countDocuments(only) : undefined };
   }
-  const documents: unknown[] = [];
-  const origins: Origin[] = [];
-  for (const source of sources) {
-    const parsed = parseDocuments(source.text);
-    if (!parsed.ok) {
-      const { line, column, message } = parsed.error;
-      throw new CliError(`error: ${source.label}:${line}:${column}: ${message}; nothing was sent`);
-    }
-    parsed.documents.forEach((document, index) => {
-      documents.push(document);
-      origins.push({ label: source.label, index });
-    });
-  }
-  return { body: JSON.stringify(documents), contentType: 'application/json', origins };
+  const parsed = parseSources(sources);
+  return { body: JSON.stringify(parsed.map((entry) => entry.document)), contentType: 'application/json', origins: parsed.map((entry) => entry.origin), documents: parsed.length };
 }
 
 /** `mesh.yaml: document 2 (VirtualService httpbin): spec.http[0].route: message` — documents counted from 1. */
@@ -102,18 +57,35 @@ function describeDocumentError(error: DocumentError, origins: Origin[] | undefin
   return `${where}${what}: ${field}${error.message}`;
 }
 
-async function apply(client: ApiClient, request: ApplyRequest, dryRun: boolean, context: CliContext): Promise<void> {
+/**
+ * What the dry run would change: each object's fields, then per connected proxy the xDS
+ * resources that would differ (the server compiles each proxy's node before and after).
+ */
+function printDryRunChanges(body: unknown, context: CliContext): void {
+  const objects = objectChangeLines(arrayAt(body, 'objects'));
+  const proxies = proxiesSection(body, 'would change');
+  if (objects.length === 0 && proxies.length === 0) return;
+  context.stdout(`\n${[...objects, ...(objects.length > 0 && proxies.length > 0 ? [''] : []), ...proxies].map((line) => `${line}\n`).join('')}`);
+}
+
+async function apply(client: ApiClient, request: ApplyRequest, dryRun: boolean, context: CliContext, progress?: ApplyProgress): Promise<void> {
+  progress?.sending(request.documents, request.body.length);
   const response = await client.request('POST', '/v1/apply', {
     body: request.body,
     contentType: request.contentType,
     query: { dryRun: dryRun || undefined },
   });
   if (response.status === 200) {
-    const { results, dryRun: wasDryRun } = readApplyResponse(response.body);
+    const { results, dryRun: wasDryRun, warnings } = readApplyResponse(response.body);
+    progress?.done(results);
     const suffix = wasDryRun ? ' (dry run)' : '';
     for (const result of results) context.stdout(`${displayName(result.kind, result.name)} ${result.action}${suffix}\n`);
+    // As kubectl prints the API server's warnings.
+    for (const warning of warnings) context.stderr(`Warning: ${warning}\n`);
+    if (wasDryRun) printDryRunChanges(response.body, context);
     return;
   }
+  progress?.failed();
   if (response.status === 422) {
     for (const error of readDocumentErrors(response.body)) context.stderr(`${describeDocumentError(error, request.origins)}\n`);
   }
@@ -131,15 +103,17 @@ export function registerApplyCommand(program: Command, context: CliContext): voi
     .command('apply')
     .description('Apply objects from YAML or JSON files, a directory, or stdin (all or nothing)')
     .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
-    .option('--dry-run', 'validate and show what would change, without writing')
+    .option('--dry-run', 'validate and show what would change — objects, and per connected proxy the xDS resources — without writing')
+    .option('--progress', `show progress on stderr for large applies (${PROGRESS_MIN_DOCUMENTS}+ documents); default: only when stderr is a terminal`)
     .addHelpText('after', '\nExamples:\n  meshgate apply -f gateway.yaml\n  meshgate apply -f manifests/\n  cat vs.yaml | meshgate apply -f -')
-    .action(async (options: { filename?: string[]; dryRun?: boolean }, command: Command) =>
+    .action(async (options: { filename?: string[]; dryRun?: boolean; progress?: boolean }, command: Command) =>
       runAction(context, async () => {
         const paths = options.filename ?? [];
         if (paths.length === 0) throw new CliError('error: apply needs at least one -f FILE, -f DIR or -f -');
         const client = clientFor(command, context);
-        const sources = await readSources(paths, context);
-        await apply(client, buildRequest(sources), options.dryRun === true, context);
+        const progress = options.progress === true || context.stderrIsTTY === true ? new ApplyProgress(context, client.server) : undefined;
+        const sources = await readSources(paths, context, progress ? (read, total) => progress.reading(read, total) : undefined);
+        await apply(client, buildRequest(sources, progress !== undefined), options.dryRun === true, context, progress);
       }),
     );
 }

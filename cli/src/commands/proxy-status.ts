@@ -55,8 +55,9 @@ export function registerProxyStatusCommand(program: Command, context: CliContext
           proxy.client,
           proxy.namespace,
           ...TYPE_COLUMNS.map(({ type }) => typeCell(proxy.types.get(type))),
+          proxy.version ?? '-',
         ]);
-        context.stdout(formatTable(['ID', 'ROLE', 'CLIENT', 'NAMESPACE', ...TYPE_COLUMNS.map(({ header }) => header)], rows));
+        context.stdout(formatTable(['ID', 'ROLE', 'CLIENT', 'NAMESPACE', ...TYPE_COLUMNS.map(({ header }) => header), 'VERSION'], rows));
         const rejections = proxies.flatMap((proxy) =>
           [...proxy.types].flatMap(([type, status]) => (status.nack === undefined ? [] : [`${proxy.id} rejected ${type}: ${status.nack}`])),
         );

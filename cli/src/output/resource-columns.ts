@@ -112,8 +112,74 @@ const COLUMNS: Readonly<Record<string, KindColumns>> = {
   },
 };
 
+/** `-o wide`: more of each kind, after the default columns (as kubectl's wide adds IP and NODE to pods). */
+const WIDE_COLUMNS: Readonly<Record<string, KindColumns>> = {
+  VirtualService: {
+    headers: ['DESTINATIONS'],
+    cells: (object) => [
+      listCell(
+        [
+          ...new Set(
+            arrayAt(object, 'spec', 'http').flatMap((route) =>
+              arrayAt(route, 'route').map((entry) => {
+                const host = stringAt(entry, 'destination', 'host') ?? '?';
+                const port = numberAt(entry, 'destination', 'port', 'number');
+                const subset = stringAt(entry, 'destination', 'subset');
+                return `${host}${port === undefined ? '' : `:${port}`}${subset === undefined ? '' : `/${subset}`}`;
+              }),
+            ),
+          ),
+        ],
+        5,
+      ),
+    ],
+  },
+  Gateway: {
+    headers: ['HOSTS', 'CREDENTIALS'],
+    cells: (object) => [
+      listCell([...new Set(arrayAt(object, 'spec', 'servers').flatMap((server) => stringsAt(server, 'hosts')))], 5),
+      listCell([...new Set(arrayAt(object, 'spec', 'servers').flatMap((server) => stringAt(server, 'tls', 'credentialName') ?? []))]),
+    ],
+  },
+  IngressBackend: {
+    headers: ['REASON'],
+    cells: (object) => [text(stringAt(object, 'status', 'reason'))],
+  },
+  Ingress: {
+    headers: ['BACKENDS', 'TLS'],
+    cells: (object) => [
+      listCell(
+        [
+          ...new Set(
+            arrayAt(object, 'spec', 'rules').flatMap((rule) =>
+              arrayAt(rule, 'http', 'paths').map((entry) => {
+                const name = stringAt(entry, 'backend', 'service', 'name') ?? '?';
+                const port = numberAt(entry, 'backend', 'service', 'port', 'number') ?? stringAt(entry, 'backend', 'service', 'port', 'name') ?? '?';
+                return `${name}:${port}`;
+              }),
+            ),
+          ),
+        ],
+        5,
+      ),
+      listCell(arrayAt(object, 'spec', 'tls').flatMap((tls) => stringAt(tls, 'secretName') ?? [])),
+    ],
+  },
+  DestinationRule: {
+    headers: ['TLS-MODE'],
+    cells: (object) => [text(stringAt(object, 'spec', 'trafficPolicy', 'tls', 'mode'))],
+  },
+  Pod: {
+    headers: ['LABELS'],
+    cells: (object) => [listCell(labelsAt(object, 'metadata', 'labels'), 5)],
+  },
+};
+
 const NO_COLUMNS: KindColumns = { headers: [], cells: () => [] };
 
-export function columnsFor(kind: string): KindColumns {
-  return COLUMNS[kind] ?? NO_COLUMNS;
+export function columnsFor(kind: string, wide = false): KindColumns {
+  const base = COLUMNS[kind] ?? NO_COLUMNS;
+  const extra = wide ? WIDE_COLUMNS[kind] : undefined;
+  if (extra === undefined) return base;
+  return { headers: [...base.headers, ...extra.headers], cells: (object) => [...base.cells(object), ...extra.cells(object)] };
 }

@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Subscription } from '@meshgate/bus';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ApplyService } from './apply-service.js';
+import { HistoricalStates } from './history/states-at.js';
 import { registerAuthorization } from './auth.js';
 import { registerDocumentParsers } from './body-parsers.js';
 import { DocumentParser } from './document-parser.js';
@@ -20,6 +21,7 @@ import { registerCompileRoute } from './routes/compile.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { ReadinessCheck } from '@meshgate/runtime';
+import { registerHistoryRoutes } from './routes/history.js';
 import { registerProxyRoutes } from './routes/proxies.js';
 import { registerResourceRoutes } from './routes/resources.js';
 import { registerVersionRoute } from './routes/version.js';
@@ -36,7 +38,19 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   const metrics = createApiMetrics(registry);
   const applyService = new ApplyService({ store, bus, follower, logger, metrics, clusterDomain: options.clusterDomain });
   const parser = new DocumentParser();
-  const context: RouteContext = { store, follower, applyService, logger, registry, proxies: options.proxies, parser, limits: resolveInputLimits(options.inputLimits) };
+  const compileOptions = { clusterDomain: options.clusterDomain ?? 'cluster.local', trustDomain: options.trustDomain ?? 'cluster.local', meshName: options.meshName ?? 'osm' };
+  const context: RouteContext = {
+    store,
+    follower,
+    applyService,
+    logger,
+    registry,
+    proxies: options.proxies,
+    parser,
+    limits: resolveInputLimits(options.inputLimits),
+    history: new HistoricalStates({ store, follower }),
+    compile: compileOptions,
+  };
   app.addHook('onClose', async () => {
     await parser.close();
   });
@@ -72,7 +86,6 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   registerHealthRoutes(app, context, readiness);
   registerVersionRoute(app);
   // Everything else in its own context, where each route must name its scope (auth.ts).
-  const compileOptions = { clusterDomain: options.clusterDomain ?? 'cluster.local', trustDomain: options.trustDomain ?? 'cluster.local', meshName: options.meshName ?? 'osm' };
   await app.register(async (guarded) => {
     registerAuthorization(guarded, options.credentials);
     registerApplyRoute(guarded, context);
@@ -80,6 +93,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     registerEventRoutes(guarded, context);
     registerProxyRoutes(guarded, context);
     registerCompileRoute(guarded, context, compileOptions);
+    registerHistoryRoutes(guarded, context);
   });
 
   if (options.consumeChanges !== false) {

@@ -7,7 +7,7 @@
 import type { Bus } from '@meshgate/bus';
 import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '@meshgate/eventlog';
 import type { StateFollower } from '@meshgate/follower';
-import { digestOf, objectKey, refOf, validateDocument, type Kind, type MeshEvent, type MeshObject, type MeshState, type ObjectRef } from '@meshgate/model';
+import { cloneState, digestOf, evolve, objectKey, refOf, validateDocument, type Kind, type MeshEvent, type MeshObject, type MeshState, type ObjectRef } from '@meshgate/model';
 import type { Logger } from 'pino';
 import { apiError } from './errors.js';
 import { isPlainRecord } from './records.js';
@@ -47,9 +47,15 @@ export interface ApplyInput {
   dryRun?: boolean;
 }
 
+/** A dry run's states: the current one, and a copy with the request's changes evolved in (nothing appended). */
+export interface ApplyPreview {
+  before: MeshState;
+  after: MeshState;
+}
+
 export type ApplyOutcome =
   | { valid: false; errors: DocumentError[] }
-  | { valid: true; sequence: number; results: ObjectResult<ApplyAction>[] };
+  | { valid: true; sequence: number; results: ObjectResult<ApplyAction>[]; preview?: ApplyPreview };
 
 export interface DeleteInput {
   ref: ObjectRef;
@@ -115,6 +121,17 @@ async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolea
   }
 }
 
+/**
+ * Copies of `state` without and with `writes`, each folded at the sequence it would get if
+ * appended now (so that creation order, which IngressBackend status reads, comes out as it will).
+ */
+function previewOf(state: MeshState, writes: readonly PlannedWrite[]): ApplyPreview {
+  const before = cloneState(state);
+  const after = cloneState(state);
+  writes.forEach((write, index) => evolve(after, state.sequence + index + 1, write.event));
+  return { before, after };
+}
+
 export class ApplyService {
   private readonly foldTimeoutMs: number;
 
@@ -147,7 +164,9 @@ export class ApplyService {
 
     if (input.dryRun === true) {
       const state = await this.freshState();
-      return { valid: true, sequence: state.sequence, results: decide(state).report };
+      // Synchronously, before the follower folds in anything else: it mutates its state in place.
+      const plan = decide(state);
+      return { valid: true, sequence: state.sequence, results: plan.report, preview: previewOf(state, plan.writes) };
     }
 
     const committed = await this.commit(decide);

@@ -4,12 +4,14 @@
  */
 import type { Credentials } from '@meshgate/auth';
 import type { Bus } from '@meshgate/bus';
+import type { CompileOptions } from '@meshgate/compiler';
 import type { EventStore } from '@meshgate/eventlog';
 import type { StateFollower } from '@meshgate/follower';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ApplyService } from './apply-service.js';
 import type { DocumentParser } from './document-parser.js';
+import type { HistoricalStates } from './history/states-at.js';
 import type { InputLimits } from './input-limits.js';
 
 /** Connected proxies and their compiled configuration, as the xds service reports them. */
@@ -64,4 +66,8 @@ export interface RouteContext {
   /** Parses apply bodies off the event loop. */
   parser: DocumentParser;
   limits: InputLimits;
+  /** States at past log positions (history routes, `?at=`). */
+  history: HistoricalStates;
+  /** What compiles are made with (`GET /v1/compile`, history, dry-run diffs). */
+  compile: CompileOptions;
 }

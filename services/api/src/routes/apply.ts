@@ -2,8 +2,12 @@
  * `POST /v1/apply`: multi-document YAML or JSON in, all or nothing.
  */
 import type { FastifyInstance } from 'fastify';
+import { applyWarnings } from '../apply-warnings.js';
 import { DOCUMENT_MEDIA_TYPES } from '../body-parsers.js';
 import { apiError } from '../errors.js';
+import { objectChanges } from '../history/object-diff.js';
+import { connectedNodes } from '../history/proxy-nodes.js';
+import { proxyDiffs } from '../history/xds-diff.js';
 import { limitExceeded } from '../input-limits.js';
 import type { RouteContext } from '../options.js';
 import { objectResultSchema, problemResponses } from '../schemas.js';
@@ -47,6 +51,22 @@ export function registerApplyRoute(app: FastifyInstance, context: RouteContext):
               sequence: { type: 'integer', description: 'The log position that includes this change.' },
               dryRun: { type: 'boolean' },
               results: { type: 'array', items: objectResultSchema },
+              warnings: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'Things worth knowing about the result, as kubectl prints `Warning:` lines: each IngressBackend of the request whose derived status is rejected, with the reason.',
+              },
+              objects: {
+                type: 'array',
+                description: 'Dry run: each object that would change, with the fields that would differ.',
+                items: { type: 'object', additionalProperties: true },
+              },
+              proxies: {
+                type: 'array',
+                description: 'Dry run, with an xds service: each connected proxy whose compiled configuration would change, and the xDS resources that would differ.',
+                items: { type: 'object', additionalProperties: true },
+              },
+              proxiesCompared: { type: 'integer', description: 'Dry run: how many connected proxies were compiled before and after.' },
             },
           },
           ...problemResponses(400, 409, 413, 415, 422, 503),
@@ -86,7 +106,15 @@ export function registerApplyRoute(app: FastifyInstance, context: RouteContext):
           { errors: outcome.errors },
         );
       }
-      return { sequence: outcome.sequence, ...(dryRun ? { dryRun } : {}), results: outcome.results };
+      const { preview } = outcome;
+      const warnings = applyWarnings(preview?.after ?? context.follower.current, outcome.results);
+      if (preview === undefined) return { sequence: outcome.sequence, results: outcome.results, warnings };
+      const objects = objectChanges(preview.before, preview.after);
+      const dry = { sequence: outcome.sequence, dryRun: true, results: outcome.results, warnings, objects };
+      if (context.proxies === undefined) return dry;
+      const nodes = await connectedNodes(context.proxies);
+      const proxies = proxyDiffs(preview.before, preview.after, nodes, context.compile).filter((diff) => diff.changes.length > 0);
+      return { ...dry, proxies, proxiesCompared: nodes.length };
     },
   );
 }

@@ -17,6 +17,7 @@ interface CompileQuery {
   serviceAccount: string;
   labels?: string;
   ips?: string;
+  at?: number;
 }
 
 /** `a=b,c=d` → { a: 'b', c: 'd' }; errors name the query parameter. */
@@ -62,9 +63,10 @@ export function registerCompileRoute(app: FastifyInstance, context: RouteContext
             serviceAccount: { type: 'string', default: 'default' },
             labels: { type: 'string', description: 'the proxy labels, as key=value,key=value' },
             ips: { type: 'string', description: "the workload's addresses (node metadata INSTANCE_IPS), as ip,ip: a proxyless server gets a listener per address" },
+            at: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'compile the state at this log position instead of the current one' },
           },
         },
-        response: { 200: { type: 'object', additionalProperties: true }, ...problemResponses(400) },
+        response: { 200: { type: 'object', additionalProperties: true }, ...problemResponses(400, 503) },
       },
     },
     async (request) => {
@@ -78,7 +80,8 @@ export function registerCompileRoute(app: FastifyInstance, context: RouteContext
         labels: parseLabelList(request.query.labels),
         ips: parseIpList(request.query.ips),
       };
-      const state = context.follower.current;
+      const { at } = request.query;
+      const state = at === undefined ? context.follower.current : await context.history.at(await context.history.checkPosition(at, 'at'));
       const result = compileProxy(state, node, options);
       const resources = Object.fromEntries(Object.entries(result.resources).map(([typeUrl, list]) => [shortType(typeUrl), list.map((r) => r.resource)]));
       return { sequence: state.sequence, node, resources, diagnostics: result.diagnostics };
