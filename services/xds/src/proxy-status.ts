@@ -2,7 +2,7 @@
 import { TYPE_URL, type ProxyNode } from '@meshgate/compiler';
 import type { AdsConnection, Nack } from './ads-connection.js';
 import { shortType } from './ads-server.js';
-import type { EncodedByType } from './resource-cache.js';
+import type { TypeSnapshot } from './resource-cache.js';
 import { redactSecret } from './sds-secrets.js';
 
 export interface TypeStatus {
@@ -37,10 +37,10 @@ export function proxyStatus(connection: AdsConnection): ProxyStatus {
 }
 
 /** The compiled configuration of a proxy, by short type name, as objects; private keys read `"[redacted]"`. */
-export function proxyConfig(byType: EncodedByType): Record<string, Record<string, unknown>[]> {
+export function proxyConfig(byType: ReadonlyMap<string, TypeSnapshot>): Record<string, Record<string, unknown>[]> {
   const out: Record<string, Record<string, unknown>[]> = {};
-  for (const [typeUrl, resources] of byType) {
-    const objects = [...resources.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => r.object);
+  for (const [typeUrl, snapshot] of byType) {
+    const objects = [...snapshot.resources.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => r.object);
     // Identity secrets are stored redacted already; this covers any other Secret too.
     out[shortType(typeUrl)] = typeUrl === TYPE_URL.secret ? objects.map(redactSecret) : objects;
   }
