@@ -110,6 +110,8 @@ export interface ProxyStatus {
   role: string;
   client: string;
   namespace: string;
+  /** The xDS protocol of its stream: `sotw` or `delta` (older servers do not say: `sotw`). */
+  protocol: string;
   /** By short type name: Listener, RouteConfiguration, Cluster, ClusterLoadAssignment, Secret. */
   types: Map<string, TypeStatus>;
 }
@@ -141,6 +143,7 @@ export function readProxies(body: unknown): ProxyStatus[] {
       role: stringAt(entry, 'node', 'role') ?? '',
       client: stringAt(entry, 'node', 'client') ?? '',
       namespace: stringAt(entry, 'node', 'namespace') ?? '',
+      protocol: stringAt(entry, 'protocol') ?? 'sotw',
       types: readTypes(at(entry, 'types')),
     };
   });

@@ -27,7 +27,11 @@ import { adsPackageDefinition } from '@meshgate/envoy-proto';
 import type { MeshState } from '@meshgate/model';
 import type { Logger } from 'pino';
 import { AdsConnection, type DiscoveryRequestLike, type DiscoveryResponseLike } from './ads-connection.js';
+import { DeltaConnection, type DeltaRequestLike } from './delta-connection.js';
 import { passPrebuilt, type PrebuiltResponse } from './wire.js';
+
+/** A stream's bookkeeping: state of the world or delta; both answer `responseFor` the same way. */
+export type XdsConnection = AdsConnection | DeltaConnection;
 import type { XdsMetrics } from './metrics.js';
 import { parseNode } from './node-info.js';
 import { claimMismatch, peerIdentity, withPeerIdentity } from './peer-identity.js';
@@ -56,10 +60,11 @@ export const PLAINTEXT_SDS_REFUSED =
   'SDS is not served on the plaintext xDS port: certificates and keys go only to proxies that authenticate with a client certificate on the mTLS port (MESHGATE_XDS_SECURE_PORT, default 15012)';
 
 interface Stream {
-  connection?: AdsConnection;
+  protocol: 'sotw' | 'delta';
+  connection?: XdsConnection;
   /** The client certificate's identity (mTLS port); undefined on the plaintext port. */
   peer?: { identity: Identity; spiffeId: string };
-  call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>;
+  call: grpc.ServerDuplexStream<DiscoveryRequestLike | DeltaRequestLike, DiscoveryResponseLike>;
   /** A Secret response is owed but the identity's certificate or bundle is not there yet. */
   secretsPending?: boolean;
   /** Types to answer in this stream's next turn even if unchanged (a changed subscription). */
@@ -120,15 +125,13 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     // Responses are written prebuilt (`wire.ts`); the serializer passes their bytes through.
     const service = Object.fromEntries(Object.entries(loaded).map(([name, method]) => [name, { ...method, responseSerialize: passPrebuilt(method.responseSerialize) }])) as grpc.ServiceDefinition;
     server.addService(service, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>) => this.handleStream(call, port),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'delta xDS is not served yet; use state of the world' });
-      },
+      StreamAggregatedResources: (call: Stream['call']) => this.handleStream(call, port, 'sotw'),
+      DeltaAggregatedResources: (call: Stream['call']) => this.handleStream(call, port, 'delta'),
     });
   }
 
   /** The connections, for `GET /v1/proxies`. */
-  connections(): AdsConnection[] {
+  connections(): XdsConnection[] {
     return [...this.streams].flatMap((s) => (s.connection ? [s.connection] : []));
   }
 
@@ -234,8 +237,8 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     this.queue.clear();
   }
 
-  private handleStream(call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>, port: AdsPort): void {
-    const stream: Stream = { call, unflushed: 0 };
+  private handleStream(call: Stream['call'], port: AdsPort, protocol: Stream['protocol']): void {
+    const stream: Stream = { call, protocol, unflushed: 0 };
     const streamId = this.nextStreamId++;
     if (port === 'mtls') {
       const peer = peerIdentity(call.getAuthContext(), this.options.compile.trustDomain);
@@ -258,7 +261,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       metrics.connectedProxies.set(this.connections().length);
       if (stream.connection) logger.info({ proxy: stream.connection.node.id, streamId }, 'proxy disconnected');
     };
-    call.on('data', (request: DiscoveryRequestLike & { node?: unknown }) => {
+    call.on('data', (request: (DiscoveryRequestLike | DeltaRequestLike) & { node?: unknown }) => {
       try {
         this.onRequest(stream, streamId, request);
       } catch (error) {
@@ -275,7 +278,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     call.on('cancelled', finish);
   }
 
-  private onRequest(stream: Stream, streamId: number, request: DiscoveryRequestLike & { node?: unknown }): void {
+  private onRequest(stream: Stream, streamId: number, request: (DiscoveryRequestLike | DeltaRequestLike) & { node?: unknown }): void {
     const { logger, metrics } = this.options;
     if (!stream.connection) {
       const parsed = parseNode(request.node);
@@ -295,9 +298,9 @@ export class AdsServer extends EventEmitter<AdsEvents> {
         node = withPeerIdentity(node, stream.peer.identity);
       }
       for (const warning of parsed.warnings) logger.warn({ proxy: node.id }, warning);
-      stream.connection = new AdsConnection(streamId, node);
+      stream.connection = stream.protocol === 'delta' ? new DeltaConnection(streamId, node) : new AdsConnection(streamId, node);
       metrics.connectedProxies.set(this.connections().length);
-      logger.info({ proxy: node.id, role: node.role, client: node.client, streamId, identity: stream.peer?.spiffeId ?? 'none (plaintext port)' }, 'proxy connected');
+      logger.info({ proxy: node.id, role: node.role, client: node.client, protocol: stream.protocol, streamId, identity: stream.peer?.spiffeId ?? 'none (plaintext port)' }, 'proxy connected');
     }
     const connection = stream.connection;
     if (!isTypeUrl(request.type_url)) {
@@ -310,7 +313,8 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       stream.call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: PLAINTEXT_SDS_REFUSED });
       return;
     }
-    const { outcome, respond: subscriptionChanged } = connection.handleRequest(request);
+    const { outcome, respond: subscriptionChanged } =
+      connection instanceof DeltaConnection ? connection.handleRequest(request as DeltaRequestLike) : connection.handleRequest(request as DiscoveryRequestLike);
     if (outcome.kind === 'ack') {
       metrics.acks.inc({ type: shortType(request.type_url) });
       this.emit('ack', connection.node.id, request.type_url, outcome.version);
@@ -325,7 +329,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
   }
 
   /** Whether a Secret request is to be answered now; when its material is still coming, the answer waits for `pushSecrets`. */
-  private prepareSecrets(stream: Stream, connection: AdsConnection, respond: boolean): boolean {
+  private prepareSecrets(stream: Stream, connection: XdsConnection, respond: boolean): boolean {
     const names = connection.watches.get(TYPE_URL.secret)?.names ?? new Set<string>();
     if (respond) {
       const identity = identityOf(connection.node);

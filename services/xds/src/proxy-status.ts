@@ -1,6 +1,7 @@
 /** What `GET /v1/proxies` and `GET /v1/proxies/:id/config` show of the connected proxies. */
 import { TYPE_URL, type ProxyNode } from '@meshgate/compiler';
-import type { AdsConnection, Nack } from './ads-connection.js';
+import type { Nack } from './ads-connection.js';
+import type { XdsConnection } from './ads-server.js';
 import { shortType } from './ads-server.js';
 import type { TypeSnapshot } from './resource-cache.js';
 import { redactSecret } from './sds-secrets.js';
@@ -18,11 +19,13 @@ export interface TypeStatus {
 export interface ProxyStatus {
   id: string;
   node: ProxyNode;
+  /** `sotw` (StreamAggregatedResources) or `delta` (DeltaAggregatedResources). */
+  protocol: 'sotw' | 'delta';
   connectedAt: string;
   types: Record<string, TypeStatus>;
 }
 
-export function proxyStatus(connection: AdsConnection): ProxyStatus {
+export function proxyStatus(connection: XdsConnection): ProxyStatus {
   const types: Record<string, TypeStatus> = {};
   for (const [typeUrl, watch] of [...connection.watches].sort(([a], [b]) => a.localeCompare(b))) {
     types[shortType(typeUrl)] = {
@@ -33,7 +36,7 @@ export function proxyStatus(connection: AdsConnection): ProxyStatus {
       synced: watch.sentVersion !== undefined && watch.sentVersion === watch.ackedVersion,
     };
   }
-  return { id: connection.node.id, node: connection.node, connectedAt: connection.connectedAt, types };
+  return { id: connection.node.id, node: connection.node, protocol: connection.protocol, connectedAt: connection.connectedAt, types };
 }
 
 /** The compiled configuration of a proxy, by short type name, as objects; private keys read `"[redacted]"`. */
