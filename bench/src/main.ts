@@ -18,7 +18,7 @@ const ackRuns = Number(process.env.BENCH_ACK_RUNS ?? 20);
 // `npm run bench -- scale` runs the scale scenario alone (BENCH_SCALE_PROXIES=500,2000 …).
 const scaleOnly = process.argv[2] === 'scale';
 const scaleProxies = (process.env.BENCH_SCALE_PROXIES ?? '500').split(',').map(Number).filter((n) => n > 0);
-const scaleScenarios = (process.env.BENCH_SCALE_SCENARIOS ?? 'gateway-sotw').split(',') as ScaleScenario[];
+const scaleScenarios = (process.env.BENCH_SCALE_SCENARIOS ?? 'gateway-sotw,gateway-delta').split(',') as ScaleScenario[];
 const scaleChanges = Number(process.env.BENCH_SCALE_CHANGES ?? 3);
 
 const compile = scaleOnly ? undefined : runCompileBench({ services: 1000, endpointsPerService: 5, virtualServices: 1000 }, compileRuns);
