@@ -109,6 +109,9 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       securePort: config.xdsSecurePort,
       serverIdentity: config.xdsServerIdentity,
       issuance: config.xdsIssuance,
+      pushDebounceMs: config.xdsDebounce.quietMs,
+      pushDebounceMaxMs: config.xdsDebounce.maxMs,
+      maxConcurrentWrites: config.xdsMaxConcurrentWrites,
     });
     started.push(() => xds.stop());
     await xds.start();

@@ -113,6 +113,8 @@ export interface ProxyStatus {
   role: string;
   client: string;
   namespace: string;
+  /** The xDS protocol of its stream: `sotw` or `delta` (older servers do not say: `sotw`). */
+  protocol: string;
   /** By short type name: Listener, RouteConfiguration, Cluster, ClusterLoadAssignment, Secret. */
   types: Map<string, TypeStatus>;
   /** The proxy's own version, as the xds service reports it (`version`, e.g. from the xDS node's user agent: `envoy/1.31.0`); undefined when it does not. */
@@ -146,6 +148,7 @@ export function readProxies(body: unknown): ProxyStatus[] {
       role: stringAt(entry, 'node', 'role') ?? '',
       client: stringAt(entry, 'node', 'client') ?? '',
       namespace: stringAt(entry, 'node', 'namespace') ?? '',
+      protocol: stringAt(entry, 'protocol') ?? 'sotw',
       types: readTypes(at(entry, 'types')),
       version: stringAt(entry, 'version'),
     };

@@ -13,6 +13,7 @@ const PROXIES = {
     {
       id: 'ingress-1',
       node: { id: 'ingress-1', role: 'ingress-gateway', client: 'envoy', namespace: 'istio-system', serviceAccount: 'default', labels: {} },
+      protocol: 'delta',
       connectedAt: '2025-01-01T00:00:00.000Z',
       version: 'envoy/1.31.0',
       types: {
@@ -63,9 +64,9 @@ describe('meshgate proxy-status and proxy-config', { timeout: TEST_TIMEOUT_MS },
     assert.equal(
       result.stdout,
       [
-        'ID            ROLE              CLIENT   NAMESPACE      CDS      LDS        EDS      RDS     SDS   VERSION',
-        'ingress-1     ingress-gateway   envoy    istio-system   SYNCED   NACK       SYNCED   STALE   -     envoy/1.31.0',
-        'grpc-client   sidecar           grpc     default        -        NOT SENT   -        -       -     -',
+        'ID            ROLE              CLIENT   NAMESPACE      XDS     CDS      LDS        EDS      RDS     SDS   VERSION',
+        'ingress-1     ingress-gateway   envoy    istio-system   DELTA   SYNCED   NACK       SYNCED   STALE   -     envoy/1.31.0',
+        'grpc-client   sidecar           grpc     default        SOTW    -        NOT SENT   -        -       -     -',
         '',
         'ingress-1 rejected Listener: duplicate listener name',
         '',

@@ -1,6 +1,7 @@
 /**
  * `meshgate proxy-status`: every connected proxy and, per xDS type, whether it has ACKed the
- * latest configuration, like `istioctl proxy-status`.
+ * latest configuration, like `istioctl proxy-status`, and which xDS protocol it speaks (XDS: SOTW
+ * for state of the world, DELTA for incremental).
  */
 import { Option, type Command } from 'commander';
 import { clientFor, runAction, type CliContext } from '../context.js';
@@ -54,10 +55,11 @@ export function registerProxyStatusCommand(program: Command, context: CliContext
           proxy.role,
           proxy.client,
           proxy.namespace,
+          proxy.protocol === 'delta' ? 'DELTA' : 'SOTW',
           ...TYPE_COLUMNS.map(({ type }) => typeCell(proxy.types.get(type))),
           proxy.version ?? '-',
         ]);
-        context.stdout(formatTable(['ID', 'ROLE', 'CLIENT', 'NAMESPACE', ...TYPE_COLUMNS.map(({ header }) => header), 'VERSION'], rows));
+        context.stdout(formatTable(['ID', 'ROLE', 'CLIENT', 'NAMESPACE', 'XDS', ...TYPE_COLUMNS.map(({ header }) => header), 'VERSION'], rows));
         const rejections = proxies.flatMap((proxy) =>
           [...proxy.types].flatMap(([type, status]) => (status.nack === undefined ? [] : [`${proxy.id} rejected ${type}: ${status.nack}`])),
         );

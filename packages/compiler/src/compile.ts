@@ -25,7 +25,7 @@ export const compileProxy: CompileProxy = (state: MeshState, node: ProxyNode, op
  * state and options and on the node fields named in `compileIndexKey`. The resources are fresh
  * objects, but they are meant to be serialised, not edited: treat them as read-only.
  */
-export function compileWithIndex(index: CompileIndex, node: ProxyNode): CompileResult {
+export function compileWithIndex(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean } = {}): CompileResult {
   const diagnostics = new Diagnostics();
   const clusters = new ClusterRequests();
   let listeners: XdsResource[] = [];
@@ -38,7 +38,7 @@ export function compileWithIndex(index: CompileIndex, node: ProxyNode): CompileR
   }
   if (node.client === 'grpc') {
     ({ listeners, routes } = compileProxyless(index, node, diagnostics, clusters));
-    listeners.push(...compileProxylessServer(index, node, diagnostics));
+    if (parts.serverListeners !== false) listeners.push(...compileProxylessServer(index, node, diagnostics));
   } else if (node.role === 'ingress-gateway' || node.role === 'egress-gateway') {
     ({ listeners, routes } = compileGateway(index, node, diagnostics, clusters));
   } else {
@@ -46,19 +46,48 @@ export function compileWithIndex(index: CompileIndex, node: ProxyNode): CompileR
   }
 
   const requested = clusters.list();
+  const client = node.client;
   // Only proxyless clients dial with mesh mTLS today; Envoy's outbound clusters stay plaintext.
-  const upstreamTls = (request: ClusterRequest) => (node.client === 'grpc' ? proxylessUpstreamTls(index, request, diagnostics) : undefined);
-  const edsClusters = requested.map((request) => ({ name: request.name, resource: buildCluster(request, node.client, upstreamTls(request)) }));
+  const cluster = (request: ClusterRequest) =>
+    meshWide(index, `cluster|${client}|${request.name}`, diagnostics, (own) => buildCluster(request, client, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined));
+  const assignment = (request: ClusterRequest) => meshWide(index, `endpoint|${request.name}`, diagnostics, () => buildLoadAssignment(index, request));
+  const edsClusters = requested.map((request) => ({ name: request.name, resource: cluster(request) }));
   return {
     resources: {
       [TYPE_URL.listener]: sortByName(listeners),
       [TYPE_URL.route]: sortByName(routes),
       [TYPE_URL.cluster]: sortByName([...edsClusters, ...staticClusters]),
-      [TYPE_URL.endpoint]: requested.map((request) => ({ name: request.name, resource: buildLoadAssignment(index, request) })),
+      [TYPE_URL.endpoint]: requested.map((request) => ({ name: request.name, resource: assignment(request) })),
       [TYPE_URL.secret]: [],
     },
     diagnostics: diagnostics.list(),
   };
+}
+
+/**
+ * A mesh-wide resource (a cluster or an assignment: the same whichever proxy asks), built once
+ * per index; its diagnostics are replayed into every compile that uses it.
+ */
+function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, build: (own: Diagnostics) => Record<string, unknown>): Record<string, unknown> {
+  let entry = index.meshWide.get(key);
+  if (!entry) {
+    const own = new Diagnostics();
+    entry = { resource: build(own), diagnostics: own.list() };
+    index.meshWide.set(key, entry);
+  }
+  diagnostics.addAll(entry.diagnostics);
+  return entry.resource;
+}
+
+/**
+ * The server listeners of a proxyless node alone (what `compileWithIndex` adds for its
+ * addresses): a server compiling for many pods shares the rest among pods of one kind
+ * (`compileWithIndex(index, node, { serverListeners: false })`) and compiles only this per pod.
+ */
+export function compileServerListeners(index: CompileIndex, node: ProxyNode): { listeners: XdsResource[]; diagnostics: ReturnType<Diagnostics['list']> } {
+  if (node.client !== 'grpc' || (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace))) return { listeners: [], diagnostics: [] };
+  const diagnostics = new Diagnostics();
+  return { listeners: sortByName(compileProxylessServer(index, node, diagnostics)), diagnostics: diagnostics.list() };
 }
 
 function emptyResult(): CompileResult {

@@ -15,6 +15,11 @@ export class Diagnostics {
     this.add({ severity: 'error', object, message });
   }
 
+  /** Replays problems collected elsewhere (a memoised mesh-wide resource's). */
+  addAll(diagnostics: readonly Diagnostic[]): void {
+    for (const d of diagnostics) this.add(d);
+  }
+
   private add(diagnostic: Diagnostic): void {
     // The same VirtualService can be reached through several listeners; report it once.
     const key = `${diagnostic.severity}\u0000${diagnostic.object}\u0000${diagnostic.message}`;

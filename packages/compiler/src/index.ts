@@ -1,5 +1,5 @@
 export * from './types.js';
-export { compileProxy, compileWithIndex, compileIndexKey } from './compile.js';
+export { compileProxy, compileWithIndex, compileIndexKey, compileServerListeners } from './compile.js';
 export { buildIndex, type CompileIndex } from './meshIndex.js';
 export {
   blackholeVirtualHostName,

@@ -25,7 +25,7 @@ import {
   type VirtualServiceObject,
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
-import { DEFAULT_MESH_NAME, type CompileOptions } from './types.js';
+import { DEFAULT_MESH_NAME, type CompileOptions, type Diagnostic } from './types.js';
 
 /** The legacy `kubernetes.io/ingress.class` value Istio answers to. */
 export const ISTIO_LEGACY_INGRESS_CLASS = 'istio';
@@ -56,6 +56,12 @@ export interface CompileIndex {
   readonly istioIngresses: readonly IngressObject[];
   /** Pods by IP: how a proxyless server's named Service targetPorts are resolved. */
   readonly podsByIp: ReadonlyMap<string, PodObject>;
+  /**
+   * Clusters and ClusterLoadAssignments built for one compile and reused by every other compile
+   * against this index: they depend on the mesh (and the client kind), not on the proxy, so a
+   * server compiling many proxy kinds builds each once and hands out the same object.
+   */
+  readonly meshWide: Map<string, { resource: Record<string, unknown>; diagnostics: readonly Diagnostic[] }>;
 }
 
 /** Objects by namespace then name, so that iteration never depends on insertion order. */
@@ -101,6 +107,7 @@ export function buildIndex(state: MeshState, options: CompileOptions): CompileIn
     rejectedIngressBackendsByNamespace,
     istioIngresses: ingressesForController(state, ISTIO_INGRESS_CONTROLLER, { legacyClassNames: [ISTIO_LEGACY_INGRESS_CLASS] }),
     podsByIp: podsByIp(state),
+    meshWide: new Map(),
   };
 }
 

@@ -8,7 +8,14 @@
 import { EventEmitter } from 'node:events';
 import type { Bus, Subscription } from '@meshgate/bus';
 import type { EventStore } from '@meshgate/eventlog';
-import { deserialiseState, evolve, initialState, serialiseState, type MeshState } from '@meshgate/model';
+import { asMeshEvent, deserialiseState, evolve, initialState, isClusterScoped, RESOURCE_APPLIED, RESOURCE_DELETED, serialiseState, type MeshState } from '@meshgate/model';
+
+/** An object a batch of events applied or deleted. */
+export interface ChangedObject {
+  kind: string;
+  namespace: string;
+  name: string;
+}
 
 export const MESH_STATE_SNAPSHOT = 'mesh-state';
 
@@ -90,16 +97,27 @@ export class StateFollower extends EventEmitter {
     }
   }
 
+  /**
+   * Reads on and emits `advanced(sequence, changed)`: `changed` lists the objects the batch
+   * applied or deleted (once each), empty when the batch held only events about no stored
+   * object (CertificateIssued, join tokens, …) — a consumer compiling from the state has
+   * nothing to redo then.
+   */
   private async readOn(): Promise<void> {
     const before = this.state.sequence;
     const batchSize = this.options.batchSize ?? 5000;
+    const changed = new Map<string, ChangedObject>();
     for (;;) {
       const events = await this.options.store.readAfter(this.state.sequence, batchSize);
       // evolve ignores event types that are not about stored objects (CertificateIssued, …).
-      for (const event of events) this.state = evolve(this.state, event.sequence, event);
+      for (const event of events) {
+        this.state = evolve(this.state, event.sequence, event);
+        const ref = changedObject(event);
+        if (ref) changed.set(`${ref.kind}/${ref.namespace}/${ref.name}`, ref);
+      }
       if (events.length < batchSize) break;
     }
-    if (this.state.sequence !== before) this.emit('advanced', this.state.sequence);
+    if (this.state.sequence !== before) this.emit('advanced', this.state.sequence, [...changed.values()]);
     this.maybeSnapshot();
   }
 
@@ -133,4 +151,17 @@ export class StateFollower extends EventEmitter {
     await this.reading;
     await this.snapshotting;
   }
+}
+
+function changedObject(event: Parameters<typeof asMeshEvent>[0]): ChangedObject | undefined {
+  const meshEvent = asMeshEvent(event);
+  if (meshEvent?.type === RESOURCE_APPLIED) {
+    const { kind, metadata } = meshEvent.data.object;
+    return { kind, namespace: isClusterScoped(kind) ? '' : (metadata as { namespace?: string }).namespace ?? '', name: metadata.name };
+  }
+  if (meshEvent?.type === RESOURCE_DELETED) {
+    const { kind, namespace, name } = meshEvent.data.ref;
+    return { kind, namespace: isClusterScoped(kind) ? '' : namespace, name };
+  }
+  return undefined;
 }

@@ -1,20 +1,30 @@
 /**
  * One ADS stream's state-of-the-world bookkeeping, per resource type: what the proxy subscribed
- * to, what was last sent (version + nonce), what it ACKed, and the last NACK.
+ * to, what was last sent (snapshot, version, nonce), what it ACKed, and the last NACK.
  *
  * The rules (xDS protocol, state of the world):
  * - A request whose nonce is not the last one sent for its type is stale and ignored.
  * - A request with the last nonce and no error_detail ACKs that version; with error_detail it
  *   NACKs it: the error is kept, and that same version is not sent again (no resend loop).
  * - A response goes out only when there is something new for the proxy: the first request of a
- *   type, a change of subscribed names, or content whose version differs from the last one sent.
- *   ACKs alone are never answered.
+ *   type, a change of subscribed names, or a change to a resource it subscribed to. ACKs alone
+ *   are never answered.
  * - Listeners and clusters may be subscribed by wildcard (no names); routes, endpoints and
  *   secrets are always named.
+ * - Listeners, clusters and secrets go out whole (every subscribed resource: for LDS and CDS an
+ *   absent one means removed). Routes and endpoints go out partially, as the protocol allows for
+ *   those types: only the subscribed resources that changed since what the proxy holds, and
+ *   those it newly subscribed to. After a NACK, the next response starts again from what the
+ *   proxy last ACKed.
+ * - A version is the snapshot's content hash (the proxy's kind, that type), computed once per
+ *   snapshot, never per proxy.
+ *
+ * The connection keeps references to the shared snapshots, never copies of resources.
  */
 import type { ProxyNode, TypeUrl } from '@meshgate/compiler';
 import { TYPE_URL } from '@meshgate/compiler';
-import { versionOf, type EncodedByType, type EncodedResource } from './resource-cache.js';
+import { sortedByName, TypeSnapshot, type EncodedResource, type SnapshotDiff } from './resource-cache.js';
+import { PrebuiltResponse, sotwBody } from './wire.js';
 
 export interface Nack {
   version: string;
@@ -30,6 +40,13 @@ export interface TypeWatch {
   sentNonce?: string;
   ackedVersion?: string;
   nack?: Nack;
+  /** The snapshot the last response was computed against, and the one the proxy last ACKed. */
+  sent?: TypeSnapshot;
+  acked?: TypeSnapshot;
+  /** Names subscribed since the last response: sent in the next one whatever changed. */
+  added?: Set<string>;
+  /** The last response was NACKed: the next one is computed from `acked`. */
+  rejected?: boolean;
 }
 
 export interface DiscoveryRequestLike {
@@ -40,14 +57,11 @@ export interface DiscoveryRequestLike {
   error_detail?: { code?: number; message?: string } | null;
 }
 
-export interface DiscoveryResponseLike {
-  type_url: string;
-  version_info: string;
-  nonce: string;
-  resources: EncodedResource['any'][];
-}
+export type DiscoveryResponseLike = PrebuiltResponse;
 
 const WILDCARD_TYPES = new Set<string>([TYPE_URL.listener, TYPE_URL.cluster]);
+/** Types whose state-of-the-world responses may hold only some of the subscribed resources. */
+const PARTIAL_TYPES = new Set<string>([TYPE_URL.route, TYPE_URL.endpoint]);
 
 function sameNames(a: Set<string> | undefined, b: Set<string> | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
@@ -62,7 +76,18 @@ export type RequestOutcome =
   | { kind: 'nack'; nack: Nack }
   | { kind: 'subscribe' };
 
+/** A response body per diff, shared by every proxy that subscribed to all of it. */
+const diffBodies = new WeakMap<SnapshotDiff, Buffer>();
+const emptySnapshots = new Map<TypeUrl, TypeSnapshot>();
+
+export function emptySnapshot(typeUrl: TypeUrl): TypeSnapshot {
+  let snapshot = emptySnapshots.get(typeUrl);
+  if (!snapshot) emptySnapshots.set(typeUrl, (snapshot = new TypeSnapshot(typeUrl, new Map())));
+  return snapshot;
+}
+
 export class AdsConnection {
+  readonly protocol = 'sotw' as const;
   readonly watches = new Map<string, TypeWatch>();
   private nonceCounter = 0;
   readonly connectedAt = new Date().toISOString();
@@ -70,6 +95,8 @@ export class AdsConnection {
   constructor(
     readonly streamId: number,
     readonly node: ProxyNode,
+    /** What the node says it runs (`user_agent_name/version`), for proxy-status; absent when it does not say. */
+    readonly userAgent?: string,
   ) {}
 
   /** Applies a request to the bookkeeping; `respond` tells whether the type needs a response. */
@@ -91,37 +118,74 @@ export class AdsConnection {
       const errorMessage = request.error_detail?.message;
       if (request.error_detail && (errorMessage !== undefined || request.error_detail.code)) {
         watch.nack = { version: watch.sentVersion ?? '', nonce, message: errorMessage ?? `code ${request.error_detail.code}`, at: new Date().toISOString() };
+        watch.rejected = true;
         outcome = { kind: 'nack', nack: watch.nack };
       } else {
         watch.ackedVersion = request.version_info ?? watch.sentVersion;
+        watch.acked = watch.sent;
         watch.nack = undefined;
         outcome = { kind: 'ack', version: watch.ackedVersion ?? '' };
       }
+    }
+    if (namesChanged && names && watch.names) {
+      for (const name of names) if (!watch.names.has(name)) (watch.added ??= new Set()).add(name);
     }
     watch.names = names;
     return { outcome, respond: namesChanged };
   }
 
   /**
-   * The response for one type if its content differs from what was last sent (or `force`, for a
+   * The response for one type if something the proxy subscribed to changed (or `force`, for a
    * changed subscription), else undefined. A version that was NACKed is not sent again.
    */
-  responseFor(typeUrl: TypeUrl, resources: EncodedByType, force: boolean): DiscoveryResponseLike | undefined {
+  responseFor(typeUrl: TypeUrl, current: TypeSnapshot | undefined, force: boolean): PrebuiltResponse | undefined {
     const watch = this.watches.get(typeUrl);
     if (!watch) return undefined;
-    const available = resources.get(typeUrl) ?? new Map<string, EncodedResource>();
-    const selected: EncodedResource[] = [];
-    if (watch.names === undefined) selected.push(...available.values());
-    else for (const name of watch.names) {
-      const found = available.get(name);
-      if (found) selected.push(found);
+    const snapshot = current ?? emptySnapshot(typeUrl);
+    const first = watch.sentNonce === undefined;
+    if (!force && !first && snapshot === watch.sent && !watch.rejected) return undefined;
+    if (!force && watch.nack && watch.nack.version === snapshot.version) return undefined;
+    const base = first ? undefined : watch.rejected ? watch.acked : watch.sent;
+    const diff = snapshot.diffFrom(base);
+    const names = watch.names;
+    const relevant = (list: readonly string[]) => (names === undefined ? list : list.filter((name) => names.has(name)));
+
+    let body: Buffer;
+    let count: number;
+    if (PARTIAL_TYPES.has(typeUrl) && base !== undefined) {
+      const changed = relevant(diff.changed);
+      const added = [...(watch.added ?? [])].filter((name) => snapshot.resources.has(name) && !changed.includes(name));
+      if (!force && changed.length === 0 && added.length === 0) {
+        watch.sent = snapshot;
+        return undefined;
+      }
+      if (added.length === 0 && changed.length === diff.changed.length) {
+        let shared = diffBodies.get(diff);
+        if (!shared) diffBodies.set(diff, (shared = bodyOf(snapshot, changed)));
+        body = shared;
+      } else {
+        body = bodyOf(snapshot, [...changed, ...added]);
+      }
+      count = changed.length + added.length;
+    } else {
+      if (!force && !first && relevant(diff.changed).length === 0 && relevant(diff.removed).length === 0) {
+        watch.sent = snapshot;
+        return undefined;
+      }
+      const selected = names === undefined ? [...snapshot.resources.keys()] : [...names].filter((name) => snapshot.resources.has(name));
+      body = selected.length === snapshot.resources.size ? snapshot.body() : bodyOf(snapshot, selected);
+      count = selected.length;
     }
-    const version = versionOf(selected);
-    if (!force && version === watch.sentVersion) return undefined;
-    if (!force && watch.nack && watch.nack.version === version) return undefined;
-    watch.sentVersion = version;
+    watch.sent = snapshot;
+    watch.sentVersion = snapshot.version;
     watch.sentNonce = String(++this.nonceCounter);
-    selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { type_url: typeUrl, version_info: version, nonce: watch.sentNonce, resources: selected.map((r) => r.any) };
+    watch.added = undefined;
+    watch.rejected = false;
+    return new PrebuiltResponse(typeUrl, snapshot.version, watch.sentNonce, body, count);
   }
+}
+
+function bodyOf(snapshot: TypeSnapshot, names: readonly string[]): Buffer {
+  const resources = names.map((name) => snapshot.resources.get(name)).filter((r): r is EncodedResource => r !== undefined);
+  return sotwBody(snapshot.version, snapshot.typeUrl, sortedByName(resources).map((r) => r.sotwEntry));
 }

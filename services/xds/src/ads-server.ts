@@ -1,7 +1,15 @@
 /**
  * Serves ADS (state of the world) over @grpc/grpc-js. The stream handler only routes requests
  * to the connection's bookkeeping and writes responses; compiling and encoding happen in the
- * ResourceCache, once per proxy kind and log position.
+ * ResourceCache, once per proxy kind and mesh generation, and responses are written as bytes
+ * assembled from entries encoded once per resource (`wire.ts`).
+ *
+ * Every response goes out through one pump: a stream with something to send is queued (once,
+ * however many pushes ask), and its responses are built only when it is its turn — from the
+ * newest snapshots, so a newer version supersedes an older one never sent. At most
+ * `maxConcurrentWrites` writes are unflushed at a time, and a stream whose last write has not
+ * flushed gets nothing more until it has (a slow proxy holds no queue of pushes). New streams
+ * queue behind connected ones, so a reconnect storm does not starve them.
  *
  * SDS rides on the same stream: a proxy's first Secret response waits until its identity's
  * certificate is issued (rather than telling Envoy "no such secret"), and a renewed certificate
@@ -19,11 +27,16 @@ import { adsPackageDefinition } from '@meshgate/envoy-proto';
 import type { MeshState } from '@meshgate/model';
 import type { Logger } from 'pino';
 import { AdsConnection, type DiscoveryRequestLike, type DiscoveryResponseLike } from './ads-connection.js';
+import { DeltaConnection, type DeltaRequestLike } from './delta-connection.js';
+import { passPrebuilt, type PrebuiltResponse } from './wire.js';
+
+/** A stream's bookkeeping: state of the world or delta; both answer `responseFor` the same way. */
+export type XdsConnection = AdsConnection | DeltaConnection;
 import type { XdsMetrics } from './metrics.js';
 import { parseNode } from './node-info.js';
 import { claimMismatch, peerIdentity, withPeerIdentity } from './peer-identity.js';
 import { maySendSecret } from './secret-access.js';
-import { compileKey, ResourceCache, TYPE_URLS_IN_PUSH_ORDER, type EncodedByType, type ResourceCacheHooks } from './resource-cache.js';
+import { ResourceCache, TypeSnapshot, TYPE_URLS_IN_PUSH_ORDER, type ResourceCacheHooks } from './resource-cache.js';
 import { IDENTITY_SECRET_NAMES, identityKey, identityOf } from './sds-secrets.js';
 import type { Identity } from '@meshgate/ca';
 import type { SecretSource } from './secret-source.js';
@@ -36,6 +49,8 @@ export interface AdsServerOptions {
   state: () => MeshState;
   /** Per-identity SDS secrets; without one, Secret subscriptions are answered with nothing. */
   secrets?: SecretSource;
+  /** Writes not yet flushed, across streams (MESHGATE_XDS_MAX_CONCURRENT_WRITES); default 128. */
+  maxConcurrentWrites?: number;
 }
 
 /** Where a stream came in: `mtls` streams carry a verified identity, `plaintext` ones never get a secret. */
@@ -45,12 +60,22 @@ export const PLAINTEXT_SDS_REFUSED =
   'SDS is not served on the plaintext xDS port: certificates and keys go only to proxies that authenticate with a client certificate on the mTLS port (MESHGATE_XDS_SECURE_PORT, default 15012)';
 
 interface Stream {
-  connection?: AdsConnection;
+  protocol: 'sotw' | 'delta';
+  connection?: XdsConnection;
   /** The client certificate's identity (mTLS port); undefined on the plaintext port. */
   peer?: { identity: Identity; spiffeId: string };
-  call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>;
+  call: grpc.ServerDuplexStream<DiscoveryRequestLike | DeltaRequestLike, DiscoveryResponseLike>;
   /** A Secret response is owed but the identity's certificate or bundle is not there yet. */
   secretsPending?: boolean;
+  /** Types to answer in this stream's next turn even if unchanged (a changed subscription). */
+  forced?: Set<TypeUrl>;
+  /** Writes handed to grpc-js and not yet flushed. */
+  unflushed: number;
+  /** Something may be new for it while it was flushing: queue it again once flushed. */
+  dirty?: boolean;
+  closed?: boolean;
+  /** The last secret snapshot built for it, reused while its parts are the same objects. */
+  secrets?: { parts: unknown[]; snapshot: TypeSnapshot };
 }
 
 function isTypeUrl(value: string): value is TypeUrl {
@@ -67,6 +92,11 @@ export class AdsServer extends EventEmitter<AdsEvents> {
   readonly cache: ResourceCache;
   private readonly streams = new Set<Stream>();
   private nextStreamId = 1;
+  /** Streams with something to send, in turn order. */
+  private readonly queue = new Set<Stream>();
+  private inFlight = 0;
+  private pumpScheduled = false;
+  private readonly maxConcurrentWrites: number;
 
   constructor(private readonly options: AdsServerOptions) {
     super();
@@ -85,35 +115,93 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       },
     };
     this.cache = new ResourceCache(options.compile, hooks, options.secrets);
+    this.maxConcurrentWrites = options.maxConcurrentWrites ?? 128;
   }
 
   /** Registers the ADS service on a gRPC server listening on `port` (mTLS or plaintext). */
   register(server: grpc.Server, port: AdsPort): void {
     const definition = grpc.loadPackageDefinition(adsPackageDefinition());
-    const service = lookupService(definition, 'envoy.service.discovery.v3.AggregatedDiscoveryService');
+    const loaded = lookupService(definition, 'envoy.service.discovery.v3.AggregatedDiscoveryService');
+    // Responses are written prebuilt (`wire.ts`); the serializer passes their bytes through.
+    const service = Object.fromEntries(Object.entries(loaded).map(([name, method]) => [name, { ...method, responseSerialize: passPrebuilt(method.responseSerialize) }])) as grpc.ServiceDefinition;
     server.addService(service, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>) => this.handleStream(call, port),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'delta xDS is not served yet; use state of the world' });
-      },
+      StreamAggregatedResources: (call: Stream['call']) => this.handleStream(call, port, 'sotw'),
+      DeltaAggregatedResources: (call: Stream['call']) => this.handleStream(call, port, 'delta'),
     });
   }
 
   /** The connections, for `GET /v1/proxies`. */
-  connections(): AdsConnection[] {
+  connections(): XdsConnection[] {
     return [...this.streams].flatMap((s) => (s.connection ? [s.connection] : []));
   }
 
-  /** Sends every connected proxy what changed since its last response. */
+  /** Queues every connected proxy for what changed since its last response. */
   pushAll(): void {
-    const state = this.options.state();
-    const keys = new Set<string>();
+    const nodes = [];
     for (const stream of this.streams) {
       if (!stream.connection) continue;
-      keys.add(compileKey(stream.connection.node));
-      this.sendChanged(stream, state, undefined);
+      nodes.push(stream.connection.node);
+      this.queue.add(stream);
     }
-    this.cache.retainOnly(keys);
+    this.cache.retainOnly(nodes);
+    this.kick();
+  }
+
+  /** Streams waiting for their turn and writes not yet flushed (for tests and metrics). */
+  get backlog(): { queued: number; unflushed: number } {
+    return { queued: this.queue.size, unflushed: this.inFlight };
+  }
+
+  private schedule(stream: Stream, forced?: TypeUrl): void {
+    if (forced) (stream.forced ??= new Set()).add(forced);
+    this.queue.add(stream);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Serves queued streams in turn, a batch per turn of the event loop, within the write bound. */
+  private pump(): void {
+    const state = this.options.state();
+    let served = 0;
+    for (const stream of this.queue) {
+      if (this.inFlight >= this.maxConcurrentWrites) return; // a flushed write kicks the pump again
+      if (served >= 64) {
+        this.kick(); // let ACKs and socket writes through
+        return;
+      }
+      this.queue.delete(stream);
+      if (stream.closed) continue;
+      if (stream.unflushed > 0) {
+        stream.dirty = true;
+        continue;
+      }
+      this.sendChanged(stream, state);
+      served++;
+    }
+  }
+
+  private write(stream: Stream, response: PrebuiltResponse): void {
+    stream.unflushed++;
+    this.inFlight++;
+    stream.call.write(response, () => {
+      if (stream.closed) return; // accounted for when it closed
+      stream.unflushed--;
+      this.inFlight--;
+      if (stream.unflushed === 0 && stream.dirty) {
+        stream.dirty = false;
+        this.queue.add(stream);
+      }
+      this.kick();
+    });
+    this.options.metrics.pushes.inc({ type: shortType(response.typeUrl) });
   }
 
   /**
@@ -122,7 +210,6 @@ export class AdsServer extends EventEmitter<AdsEvents> {
    * for them. The stream stays as it is.
    */
   pushSecrets(identity?: string): void {
-    const state = this.options.state();
     for (const stream of this.streams) {
       const connection = stream.connection;
       const watch = connection?.watches.get(TYPE_URL.secret);
@@ -133,7 +220,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
         stream.secretsPending = false;
         forced = TYPE_URL.secret;
       }
-      this.sendChanged(stream, state, forced);
+      this.schedule(stream, forced);
     }
   }
 
@@ -147,10 +234,11 @@ export class AdsServer extends EventEmitter<AdsEvents> {
   closeAll(): void {
     for (const stream of this.streams) stream.call.end();
     this.streams.clear();
+    this.queue.clear();
   }
 
-  private handleStream(call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>, port: AdsPort): void {
-    const stream: Stream = { call };
+  private handleStream(call: Stream['call'], port: AdsPort, protocol: Stream['protocol']): void {
+    const stream: Stream = { call, protocol, unflushed: 0 };
     const streamId = this.nextStreamId++;
     if (port === 'mtls') {
       const peer = peerIdentity(call.getAuthContext(), this.options.compile.trustDomain);
@@ -166,10 +254,14 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     const { logger, metrics } = this.options;
     const finish = () => {
       if (!this.streams.delete(stream)) return;
+      stream.closed = true;
+      this.inFlight -= stream.unflushed;
+      this.queue.delete(stream);
+      if (this.inFlight < this.maxConcurrentWrites) this.kick();
       metrics.connectedProxies.set(this.connections().length);
       if (stream.connection) logger.info({ proxy: stream.connection.node.id, streamId }, 'proxy disconnected');
     };
-    call.on('data', (request: DiscoveryRequestLike & { node?: unknown }) => {
+    call.on('data', (request: (DiscoveryRequestLike | DeltaRequestLike) & { node?: unknown }) => {
       try {
         this.onRequest(stream, streamId, request);
       } catch (error) {
@@ -186,7 +278,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     call.on('cancelled', finish);
   }
 
-  private onRequest(stream: Stream, streamId: number, request: DiscoveryRequestLike & { node?: unknown }): void {
+  private onRequest(stream: Stream, streamId: number, request: (DiscoveryRequestLike | DeltaRequestLike) & { node?: unknown }): void {
     const { logger, metrics } = this.options;
     if (!stream.connection) {
       const parsed = parseNode(request.node);
@@ -206,9 +298,9 @@ export class AdsServer extends EventEmitter<AdsEvents> {
         node = withPeerIdentity(node, stream.peer.identity);
       }
       for (const warning of parsed.warnings) logger.warn({ proxy: node.id }, warning);
-      stream.connection = new AdsConnection(streamId, node);
+      stream.connection = stream.protocol === 'delta' ? new DeltaConnection(streamId, node, parsed.userAgent) : new AdsConnection(streamId, node, parsed.userAgent);
       metrics.connectedProxies.set(this.connections().length);
-      logger.info({ proxy: node.id, role: node.role, client: node.client, streamId, identity: stream.peer?.spiffeId ?? 'none (plaintext port)' }, 'proxy connected');
+      logger.info({ proxy: node.id, role: node.role, client: node.client, protocol: stream.protocol, streamId, identity: stream.peer?.spiffeId ?? 'none (plaintext port)' }, 'proxy connected');
     }
     const connection = stream.connection;
     if (!isTypeUrl(request.type_url)) {
@@ -221,7 +313,8 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       stream.call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: PLAINTEXT_SDS_REFUSED });
       return;
     }
-    const { outcome, respond: subscriptionChanged } = connection.handleRequest(request);
+    const { outcome, respond: subscriptionChanged } =
+      connection instanceof DeltaConnection ? connection.handleRequest(request as DeltaRequestLike) : connection.handleRequest(request as DiscoveryRequestLike);
     if (outcome.kind === 'ack') {
       metrics.acks.inc({ type: shortType(request.type_url) });
       this.emit('ack', connection.node.id, request.type_url, outcome.version);
@@ -232,11 +325,11 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       logger.warn({ proxy: connection.node.id, typeUrl: request.type_url, version: outcome.nack.version, error: outcome.nack.message }, 'proxy rejected configuration (NACK)');
     }
     const respond = request.type_url === TYPE_URL.secret && outcome.kind !== 'stale' ? this.prepareSecrets(stream, connection, subscriptionChanged) : subscriptionChanged;
-    if (respond) this.sendChanged(stream, this.options.state(), request.type_url);
+    if (respond) this.schedule(stream, request.type_url);
   }
 
   /** Whether a Secret request is to be answered now; when its material is still coming, the answer waits for `pushSecrets`. */
-  private prepareSecrets(stream: Stream, connection: AdsConnection, respond: boolean): boolean {
+  private prepareSecrets(stream: Stream, connection: XdsConnection, respond: boolean): boolean {
     const names = connection.watches.get(TYPE_URL.secret)?.names ?? new Set<string>();
     if (respond) {
       const identity = identityOf(connection.node);
@@ -257,28 +350,32 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     return false;
   }
 
-  /** Sends, in CDS → EDS → LDS → RDS order, each watched type whose content changed; `forced` is re-sent regardless. */
-  private sendChanged(stream: Stream, state: MeshState, forced: TypeUrl | undefined): void {
+  /** Sends, in CDS → EDS → LDS → RDS order, each watched type with something new; forced types are answered regardless. */
+  private sendChanged(stream: Stream, state: MeshState): void {
     const connection = stream.connection;
     if (!connection) return;
+    const forced = stream.forced;
+    stream.forced = undefined;
     const resources = this.cache.resourcesFor(state, connection.node);
     for (const typeUrl of TYPE_URLS_IN_PUSH_ORDER) {
       if (typeUrl === TYPE_URL.secret && (stream.secretsPending || !stream.peer)) continue;
-      const byType = typeUrl === TYPE_URL.secret ? permittedSecrets(resources.byType, identityOf(connection.node)) : resources.byType;
-      const response = connection.responseFor(typeUrl, byType, typeUrl === forced);
-      if (!response) continue;
-      stream.call.write(response);
-      this.options.metrics.pushes.inc({ type: shortType(typeUrl) });
+      const snapshot = typeUrl === TYPE_URL.secret ? permittedSecrets(stream, resources.byType.get(TYPE_URL.secret), identityOf(connection.node)) : resources.byType.get(typeUrl);
+      const response = connection.responseFor(typeUrl, snapshot, forced?.has(typeUrl) ?? false);
+      if (response) this.write(stream, response);
     }
   }
 }
 
-/** The resources with the Secret type narrowed to what `maySendSecret` allows this identity. */
-function permittedSecrets(byType: EncodedByType, identity: Identity): EncodedByType {
-  const secrets = byType.get(TYPE_URL.secret);
-  if (!secrets) return byType;
-  const allowed = new Map([...secrets].filter(([name]) => maySendSecret(identity, name)));
-  return new Map(byType).set(TYPE_URL.secret, allowed);
+/** The secrets narrowed to what `maySendSecret` allows this identity; the snapshot is kept while its resources are the same. */
+function permittedSecrets(stream: Stream, secrets: TypeSnapshot | undefined, identity: Identity): TypeSnapshot | undefined {
+  if (!secrets) return undefined;
+  const allowed = [...secrets.resources].filter(([name]) => maySendSecret(identity, name));
+  const parts = allowed.map(([, resource]) => resource);
+  const kept = stream.secrets;
+  if (kept && kept.parts.length === parts.length && kept.parts.every((p, i) => p === parts[i])) return kept.snapshot;
+  const snapshot = new TypeSnapshot(TYPE_URL.secret, new Map(allowed));
+  stream.secrets = { parts, snapshot };
+  return snapshot;
 }
 
 export function shortType(typeUrl: string): string {

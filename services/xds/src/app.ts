@@ -43,8 +43,15 @@ export interface XdsServiceOptions {
   issuance?: IssuanceLimiterOptions;
   /** Shares the embedded process's follower instead of reading the log twice. */
   follower?: StateFollower;
-  /** Quiet time before a push, so that a burst of events costs one push. */
+  /**
+   * Push debounce (Contour's): a push waits until the log has been quiet this long
+   * (MESHGATE_XDS_DEBOUNCE_MS, default 10 ms), so that a burst of changes costs one push…
+   */
   pushDebounceMs?: number;
+  /** …but never longer than this after the first change (MESHGATE_XDS_DEBOUNCE_MAX_MS, default 100 ms). */
+  pushDebounceMaxMs?: number;
+  /** Writes not yet flushed, across all streams (MESHGATE_XDS_MAX_CONCURRENT_WRITES, default 128). */
+  maxConcurrentWrites?: number;
   /** Issues workload certificates for SDS; without one, Secret subscriptions are answered with nothing. */
   ca?: CertificateAuthority;
   /** Renew a workload certificate once this fraction of its lifetime has passed (MESHGATE_CERT_RENEW_FRACTION); default 0.5. */
@@ -67,6 +74,8 @@ export class XdsService {
   private readonly server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
   private readonly secureServer = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
   private pushTimer?: NodeJS.Timeout;
+  /** When the first change not yet pushed arrived (the debounce's maximum counts from it). */
+  private firstPendingAt?: number;
   private boundPort = 0;
   private boundSecurePort = 0;
   private ready = false;
@@ -90,14 +99,17 @@ export class XdsService {
       });
       this.certificates.on('changed', (identity) => this.ads.pushSecrets(identity));
     }
-    this.ads = new AdsServer({ compile: options.compile, logger: options.logger, metrics, state: () => this.follower.current, secrets: this.certificates });
+    this.ads = new AdsServer({ compile: options.compile, logger: options.logger, metrics, state: () => this.follower.current, secrets: this.certificates, maxConcurrentWrites: options.maxConcurrentWrites });
     this.ads.register(this.server, 'plaintext');
     if (options.ca && options.securePort !== undefined) {
       this.serverCertificate = new XdsServerCertificate({ ca: options.ca, logger: options.logger.child({ component: 'xds-tls' }), identity: options.serverIdentity, checkIntervalMs: options.renewalCheckIntervalMs, now: options.now });
       this.ads.register(this.secureServer, 'mtls');
     }
-    this.follower.on('advanced', (sequence: number) => {
+    this.follower.on('advanced', (sequence: number, changed?: readonly unknown[]) => {
       metrics.logSequence.set(sequence);
+      // A batch that applied or deleted no object (CA bookkeeping, join tokens) compiles nothing.
+      if (changed !== undefined && changed.length === 0) return;
+      this.ads.cache.invalidate();
       this.schedulePush();
     });
     this.follower.on('error', (error: unknown) => options.logger.error({ err: error }, 'reading the event log failed; will retry'));
@@ -154,12 +166,19 @@ export class XdsService {
     return proxyConfig(this.ads.cache.resourcesFor(this.follower.current, connection.node).byType);
   }
 
+  /** Quiet period and maximum delay: each change restarts the quiet wait, up to the maximum after the first. */
   private schedulePush(): void {
-    if (this.pushTimer) return;
+    const quiet = this.options.pushDebounceMs ?? 10;
+    const max = Math.max(quiet, this.options.pushDebounceMaxMs ?? 100);
+    const now = Date.now();
+    this.firstPendingAt ??= now;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    const wait = Math.max(0, Math.min(quiet, this.firstPendingAt + max - now));
     this.pushTimer = setTimeout(() => {
       this.pushTimer = undefined;
+      this.firstPendingAt = undefined;
       this.ads.pushAll();
-    }, this.options.pushDebounceMs ?? 5);
+    }, wait);
   }
 
   async stop(): Promise<void> {

@@ -30,6 +30,9 @@ const xds = new XdsService({
   securePort: config.xdsSecurePort,
   serverIdentity: config.xdsServerIdentity,
   issuance: config.xdsIssuance,
+  pushDebounceMs: config.xdsDebounce.quietMs,
+  pushDebounceMaxMs: config.xdsDebounce.maxMs,
+  maxConcurrentWrites: config.xdsMaxConcurrentWrites,
   ca,
   certRenewFraction: config.certRenewFraction,
 });

@@ -52,6 +52,20 @@ export interface NodeParseResult {
   warnings: string[];
   /** NAMESPACE and SERVICE_ACCOUNT as the metadata spelt them (absent: not claimed), for the check against the client certificate. */
   claimed: { namespace?: string; serviceAccount?: string };
+  /** `user_agent_name/user_agent_version` (e.g. `envoy/1.31.0`, `grpc-node-js/1.14.7`), when the node names them. */
+  userAgent?: string;
+}
+
+/** Envoy sends its version as `user_agent_build_version.version` (major, minor, patch); gRPC as `user_agent_version`. */
+function userAgentOf(raw: Record<string, unknown>): string | undefined {
+  const name = typeof raw.user_agent_name === 'string' && raw.user_agent_name !== '' ? raw.user_agent_name : undefined;
+  if (name === undefined) return undefined;
+  if (typeof raw.user_agent_version === 'string' && raw.user_agent_version !== '') return `${name}/${raw.user_agent_version}`;
+  const build = isRecord(raw.user_agent_build_version) && isRecord(raw.user_agent_build_version.version) ? raw.user_agent_build_version.version : undefined;
+  if (build && [build.major_number, build.minor_number, build.patch].every((part) => typeof part === 'number')) {
+    return `${name}/${String(build.major_number)}.${String(build.minor_number)}.${String(build.patch)}`;
+  }
+  return name;
 }
 
 const ROLES: ReadonlySet<string> = new Set(['sidecar', 'ingress-gateway', 'egress-gateway']);
@@ -125,5 +139,6 @@ export function parseNode(raw: unknown): NodeParseResult | { error: string } {
     },
     warnings,
     claimed,
+    userAgent: userAgentOf(raw),
   };
 }

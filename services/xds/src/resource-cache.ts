@@ -1,40 +1,116 @@
 /**
- * Compiled and encoded resources per proxy kind, built once per log position, plus each proxy's
- * own identity secrets.
+ * The snapshot cache (go-control-plane's split: the cache builds, the server only serves).
  *
- * Proxies with the same compile inputs (role, client, namespace, service account, labels) share
- * one compile and one encoding. Identity secrets (SDS `default`, `ROOTCA`) are not part of that
- * shared entry: they come from the SecretSource per proxy, so a proxy only ever sees its own
- * identity's key whatever it shares with others. Every resource carries the SHA-256 of its encoded bytes, so a
- * version is a content hash: the same state gives the same versions, in any process, after any
- * restart, and an unchanged resource is never resent.
+ * Compiled resources are held per compile key and type as a `TypeSnapshot`: the resources by
+ * name, each encoded once (its bytes, its content hash and its ready-made response entries), and
+ * a version computed once for the snapshot. Proxies with the same compile inputs share one
+ * snapshot; a resource the compiler hands out as the same object to several kinds (clusters and
+ * endpoints are mesh-wide) is encoded once and its bytes are shared by all of them. A proxy's
+ * view is references to those snapshots, never a copy.
+ *
+ * Versions are content hashes: a resource's is the SHA-256 of its encoded bytes, a snapshot's
+ * the hash of its names and resource hashes — the same state gives the same versions, in any
+ * process, after any restart, and an unchanged resource is never resent.
+ *
+ * The cache is current for a *generation*, advanced by `invalidate()` when the follower reports
+ * a batch that changed objects; a batch that changed none (CA bookkeeping, join tokens)
+ * recompiles nothing. Identity secrets (SDS) are not part of the shared entries: they come from
+ * the SecretSource per proxy, so a proxy only ever sees its own identity's key.
  */
 import { createHash } from 'node:crypto';
-import { buildIndex, compileIndexKey, compileWithIndex, consistencyProblems, TYPE_URL, type CompileIndex, type CompileOptions, type Diagnostic, type ProxyNode, type TypeUrl } from '@meshgate/compiler';
+import {
+  buildIndex,
+  compileIndexKey,
+  compileServerListeners,
+  compileWithIndex,
+  consistencyProblems,
+  TYPE_URL,
+  type CompileIndex,
+  type CompileOptions,
+  type Diagnostic,
+  type ProxyNode,
+  type TypeUrl,
+  type XdsResource,
+} from '@meshgate/compiler';
 import { encodeResource } from '@meshgate/envoy-proto';
 import type { MeshState } from '@meshgate/model';
 import type { SecretSource } from './secret-source.js';
+import { anyBytes, deltaResourceEntry, sotwBody, sotwResourceEntry } from './wire.js';
 
 export interface EncodedResource {
   name: string;
+  /** The resource's version: a hash of its encoded bytes. */
   hash: string;
   any: { type_url: string; value: Buffer };
   /** The object form, for `GET /v1/proxies/:id/config`. */
   object: Record<string, unknown>;
+  /** Its entry of `DiscoveryResponse.resources`, encoded once. */
+  sotwEntry: Buffer;
+  /** Its entry of `DeltaDiscoveryResponse.resources` (name, version, resource), encoded once. */
+  deltaEntry: Buffer;
 }
 
-export type EncodedByType = Map<TypeUrl, Map<string, EncodedResource>>;
+/** What changed between two snapshots of one type: names added or changed, and names removed. */
+export interface SnapshotDiff {
+  changed: readonly string[];
+  removed: readonly string[];
+}
+
+/** The resources of one type for one compile key: immutable once built, shared by reference. */
+export class TypeSnapshot {
+  readonly version: string;
+  private readonly diffs = new WeakMap<TypeSnapshot, SnapshotDiff>();
+  private fullBody?: Buffer;
+
+  constructor(
+    readonly typeUrl: TypeUrl,
+    readonly resources: ReadonlyMap<string, EncodedResource>,
+  ) {
+    this.version = versionOf([...resources.values()]);
+  }
+
+  /** What changed since `previous` (everything when there is none); computed once per pair. */
+  diffFrom(previous: TypeSnapshot | undefined): SnapshotDiff {
+    if (previous === undefined) return { changed: [...this.resources.keys()], removed: [] };
+    if (previous === this) return { changed: [], removed: [] };
+    let diff = this.diffs.get(previous);
+    if (!diff) {
+      const changed: string[] = [];
+      const removed: string[] = [];
+      for (const [name, resource] of this.resources) if (previous.resources.get(name) !== resource) changed.push(name);
+      for (const name of previous.resources.keys()) if (!this.resources.has(name)) removed.push(name);
+      diff = { changed, removed };
+      this.diffs.set(previous, diff);
+    }
+    return diff;
+  }
+
+  /** The whole snapshot as a DiscoveryResponse body (no nonce), built once. */
+  body(): Buffer {
+    this.fullBody ??= sotwBody(this.version, this.typeUrl, sortedByName([...this.resources.values()]).map((r) => r.sotwEntry));
+    return this.fullBody;
+  }
+}
 
 export interface CompiledProxyResources {
-  sequence: number;
-  byType: EncodedByType;
+  generation: number;
+  byType: Map<TypeUrl, TypeSnapshot>;
   diagnostics: Diagnostic[];
 }
 
+/** What `proxyConfig` reads: resources by type. */
+export type EncodedByType = Map<TypeUrl, ReadonlyMap<string, EncodedResource>>;
+
 export const TYPE_URLS_IN_PUSH_ORDER: TypeUrl[] = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route, TYPE_URL.secret];
 
-/** Proxies with the same key get the same resources (the compiler's contract). */
-export const compileKey = compileIndexKey;
+/**
+ * Proxies with the same key share one compile. It is the compiler's key without the proxyless
+ * server's addresses: a server pod's own listeners are compiled apart (`compileServerListeners`),
+ * so that every pod of a server is not a full compile of its own.
+ */
+export function compileKey(node: ProxyNode): string {
+  return compileIndexKey({ ...node, ips: [] });
+}
 
 export interface ResourceCacheHooks {
   onCompiled?(durationSeconds: number, diagnostics: Diagnostic[]): void;
@@ -43,10 +119,28 @@ export interface ResourceCacheHooks {
   onInconsistent?(problems: string[]): void;
 }
 
+interface SharedEntry extends CompiledProxyResources {
+  key: string;
+}
+
+interface ServerEntry {
+  generation: number;
+  /** The shared listener snapshot it extends, and the result. */
+  base: TypeSnapshot | undefined;
+  listeners: TypeSnapshot;
+  diagnostics: Diagnostic[];
+}
+
 export class ResourceCache {
-  private readonly entries = new Map<string, CompiledProxyResources>();
-  /** Lookups built once per log position and shared by every proxy kind. */
-  private index?: { sequence: number; index: CompileIndex };
+  private currentGeneration = 1;
+  private readonly entries = new Map<string, SharedEntry>();
+  private readonly servers = new Map<string, ServerEntry>();
+  /** Lookups built once per generation and shared by every proxy kind. */
+  private index?: { generation: number; index: CompileIndex };
+  /** Each compiled resource object's encoding: an object the compiler hands to several kinds is encoded once. */
+  private encodings = new WeakMap<object, EncodedResource>();
+  /** Encodings by (type, name, content hash): an unchanged resource keeps its identity across generations and kinds. */
+  private byContent = new Map<string, EncodedResource>();
 
   constructor(
     private readonly options: CompileOptions,
@@ -54,76 +148,151 @@ export class ResourceCache {
     private readonly secrets?: SecretSource,
   ) {}
 
-  /** The resources for this proxy at the state's current sequence: the shared compile and its own secrets. */
+  get generation(): number {
+    return this.currentGeneration;
+  }
+
+  /** The mesh changed: everything compiled before is stale (a batch that changed no object must not call this). */
+  invalidate(): void {
+    this.currentGeneration++;
+  }
+
+  /** The resources for this proxy: the shared compile, its own server listeners, its own secrets. */
   resourcesFor(state: MeshState, node: ProxyNode): CompiledProxyResources {
     const shared = this.sharedResourcesFor(state, node);
+    let result = shared;
+    if (node.client === 'grpc' && node.ips.length > 0) {
+      const server = this.serverListenersFor(state, node, shared.byType.get(TYPE_URL.listener));
+      if (server.listeners !== shared.byType.get(TYPE_URL.listener)) {
+        result = { ...shared, byType: new Map(shared.byType).set(TYPE_URL.listener, server.listeners), diagnostics: [...shared.diagnostics, ...server.diagnostics] };
+      }
+    }
     const own = this.secrets?.secretsFor(node);
-    if (!own || own.size === 0) return shared;
-    const secrets = new Map(shared.byType.get(TYPE_URL.secret));
+    if (!own || own.size === 0) return result;
+    const secrets = new Map(result.byType.get(TYPE_URL.secret)?.resources);
     for (const [name, secret] of own) secrets.set(name, secret);
-    return { ...shared, byType: new Map(shared.byType).set(TYPE_URL.secret, secrets) };
+    return { ...result, byType: new Map(result.byType).set(TYPE_URL.secret, new TypeSnapshot(TYPE_URL.secret, secrets)) };
+  }
+
+  private indexFor(state: MeshState): CompileIndex {
+    if (this.index?.generation !== this.currentGeneration) this.index = { generation: this.currentGeneration, index: buildIndex(state, this.options) };
+    return this.index.index;
   }
 
   /** What every proxy with this node's compile key gets. */
   private sharedResourcesFor(state: MeshState, node: ProxyNode): CompiledProxyResources {
     const key = compileKey(node);
     const cached = this.entries.get(key);
-    if (cached && cached.sequence === state.sequence) return cached;
+    if (cached && cached.generation === this.currentGeneration) return cached;
     const started = process.hrtime.bigint();
-    if (this.index?.sequence !== state.sequence) this.index = { sequence: state.sequence, index: buildIndex(state, this.options) };
-    const result = compileWithIndex(this.index.index, node);
+    const result = compileWithIndex(this.indexFor(state), node, { serverListeners: false });
     const problems = consistencyProblems(result.resources);
     if (problems.length > 0) {
       this.hooks.onInconsistent?.(problems);
       // As go-control-plane refuses an inconsistent snapshot: keep what the proxies have (when
       // there is something), marked current so that it is not recompiled for every proxy.
       if (cached) {
-        const kept = { ...cached, sequence: state.sequence };
-        this.entries.set(key, kept);
-        return kept;
+        cached.generation = this.currentGeneration;
+        return cached;
       }
     }
-    const byType: EncodedByType = new Map();
+    const byType = new Map<TypeUrl, TypeSnapshot>();
     for (const typeUrl of TYPE_URLS_IN_PUSH_ORDER) {
+      const encoded = this.encodeAll(typeUrl, result.resources[typeUrl] ?? []);
       const previous = cached?.byType.get(typeUrl);
-      const encoded = new Map<string, EncodedResource>();
-      for (const resource of result.resources[typeUrl] ?? []) {
-        try {
-          const fresh = encodeXdsResource(typeUrl, resource.name, resource.resource);
-          const prior = previous?.get(resource.name);
-          // Keep the previous object identity when nothing changed, so that diffing stays cheap.
-          encoded.set(resource.name, prior && prior.hash === fresh.hash ? prior : fresh);
-        } catch (error) {
-          this.hooks.onEncodeError?.(typeUrl, resource.name, error instanceof Error ? error : new Error(String(error)));
-        }
-      }
-      byType.set(typeUrl, encoded);
+      // An unchanged type keeps its snapshot object: diffs and response bodies stay shared.
+      byType.set(typeUrl, previous && sameResources(previous.resources, encoded) ? previous : new TypeSnapshot(typeUrl, encoded));
     }
-    const entry = { sequence: state.sequence, byType, diagnostics: result.diagnostics };
+    const entry: SharedEntry = { key, generation: this.currentGeneration, byType, diagnostics: result.diagnostics };
     this.entries.set(key, entry);
     this.hooks.onCompiled?.(Number(process.hrtime.bigint() - started) / 1e9, result.diagnostics);
     return entry;
   }
 
+  /** A proxyless server pod's listeners: the shared client listeners plus its own server listeners. */
+  private serverListenersFor(state: MeshState, node: ProxyNode, base: TypeSnapshot | undefined): ServerEntry {
+    const key = compileIndexKey(node);
+    const cached = this.servers.get(key);
+    if (cached && cached.generation === this.currentGeneration && cached.base === base) return cached;
+    const { listeners, diagnostics } = compileServerListeners(this.indexFor(state), node);
+    let snapshot = base ?? new TypeSnapshot(TYPE_URL.listener, new Map());
+    if (listeners.length > 0) {
+      const merged = new Map(base?.resources);
+      for (const [name, resource] of this.encodeAll(TYPE_URL.listener, listeners)) merged.set(name, resource);
+      snapshot = cached && sameResources(cached.listeners.resources, merged) ? cached.listeners : new TypeSnapshot(TYPE_URL.listener, merged);
+    }
+    const entry = { generation: this.currentGeneration, base, listeners: snapshot, diagnostics };
+    this.servers.set(key, entry);
+    return entry;
+  }
+
+  private encodeAll(typeUrl: TypeUrl, resources: readonly XdsResource[]): Map<string, EncodedResource> {
+    const encoded = new Map<string, EncodedResource>();
+    for (const resource of resources) {
+      let found = this.encodings.get(resource.resource);
+      if (!found) {
+        try {
+          const fresh = encodeXdsResource(typeUrl, resource.name, resource.resource);
+          const contentKey = `${typeUrl}\u0000${resource.name}\u0000${fresh.hash}`;
+          // Keep the previous object identity when nothing changed, so that diffing stays cheap.
+          found = this.byContent.get(contentKey) ?? fresh;
+          this.byContent.set(contentKey, found);
+          this.encodings.set(resource.resource, found);
+        } catch (error) {
+          this.hooks.onEncodeError?.(typeUrl, resource.name, error instanceof Error ? error : new Error(String(error)));
+          continue;
+        }
+      }
+      encoded.set(resource.name, found);
+    }
+    return encoded;
+  }
+
   /** Drops entries no connected proxy uses any more. */
-  retainOnly(keys: Set<string>): void {
+  retainOnly(nodes: Iterable<ProxyNode>): void {
+    const keys = new Set<string>();
+    const serverKeys = new Set<string>();
+    for (const node of nodes) {
+      keys.add(compileKey(node));
+      serverKeys.add(compileIndexKey(node));
+    }
     for (const key of this.entries.keys()) if (!keys.has(key)) this.entries.delete(key);
+    for (const key of this.servers.keys()) if (!serverKeys.has(key)) this.servers.delete(key);
+    // Forget encodings nothing holds any more (the content map would otherwise only grow).
+    const live = new Map<string, EncodedResource>();
+    for (const entry of [...this.entries.values(), ...this.servers.values()]) {
+      const snapshots = 'byType' in entry ? [...entry.byType.values()] : [entry.listeners];
+      for (const snapshot of snapshots) for (const [name, r] of snapshot.resources) live.set(`${snapshot.typeUrl}\u0000${name}\u0000${r.hash}`, r);
+    }
+    this.byContent = live;
   }
 }
 
+function sameResources(a: ReadonlyMap<string, EncodedResource>, b: ReadonlyMap<string, EncodedResource>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, resource] of a) if (b.get(name) !== resource) return false;
+  return true;
+}
+
+export function sortedByName<T extends { name: string }>(resources: T[]): T[] {
+  return resources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /**
- * Encodes one resource and hashes its bytes. `object` is what `GET /v1/proxies/:id/config`
- * shows; it defaults to the resource itself (secrets pass a redacted copy).
+ * Encodes one resource, hashes its bytes and builds its response entries. `object` is what
+ * `GET /v1/proxies/:id/config` shows; it defaults to the resource itself (secrets pass a
+ * redacted copy).
  */
 export function encodeXdsResource(typeUrl: TypeUrl, name: string, resource: Record<string, unknown>, object: Record<string, unknown> = resource): EncodedResource {
   const value = encodeResource(typeUrl, resource);
   const hash = createHash('sha256').update(value).digest('hex').slice(0, 16);
-  return { name, hash, any: { type_url: typeUrl, value }, object };
+  const any = anyBytes(typeUrl, value);
+  return { name, hash, any: { type_url: typeUrl, value }, object, sotwEntry: sotwResourceEntry(any), deltaEntry: deltaResourceEntry(name, hash, any) };
 }
 
 /** A version for a set of resources: the hash of their names and content hashes. */
 export function versionOf(resources: EncodedResource[]): string {
   const hash = createHash('sha256');
-  for (const r of [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) hash.update(r.name).update('\0').update(r.hash).update('\n');
+  for (const r of sortedByName([...resources])) hash.update(r.name).update('\0').update(r.hash).update('\n');
   return hash.digest('hex').slice(0, 16);
 }

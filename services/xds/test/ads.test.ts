@@ -157,15 +157,59 @@ test('a second proxy of the same kind gets the same versions (shared compile, co
   two.close();
 });
 
-test('named subscriptions get exactly the names asked for, and a change of names is answered', async () => {
+function routeNames(response: Response): string[] {
+  return response.resources.map((r) => String(decodeResource(TYPE_URL.route, r.value).name)).sort();
+}
+
+test('named subscriptions get exactly the names asked for; a change of names is answered with the names added (partial RDS)', async () => {
   const stream = openStream('raw-4');
   stream.send({ type_url: TYPE_URL.route, resource_names: ['alpha.demo.svc.cluster.local:7070'] });
   const first = await stream.next();
-  assert.equal(first.resources.length, 1);
+  assert.deepEqual(routeNames(first), ['alpha.demo.svc.cluster.local:7070']);
   stream.send({ type_url: TYPE_URL.route, resource_names: ['alpha.demo.svc.cluster.local:7070', 'beta.demo.svc.cluster.local:7071'], version_info: first.version_info, response_nonce: first.nonce });
   const second = await stream.next();
-  assert.equal(second.resources.length, 2);
+  // RDS may be partial in state of the world: alpha is unchanged and the proxy has it.
+  assert.deepEqual(routeNames(second), ['beta.demo.svc.cluster.local:7071']);
   stream.close();
+});
+
+test('state of the world: a change to one route configuration sends only it; LDS and CDS are not resent when unchanged', async () => {
+  const stream = openStream('raw-5');
+  const names = ['alpha.demo.svc.cluster.local:7070', 'beta.demo.svc.cluster.local:7071'];
+  stream.send({ type_url: TYPE_URL.listener, resource_names: [] });
+  const lds = await stream.next();
+  stream.send({ type_url: TYPE_URL.listener, resource_names: [], version_info: lds.version_info, response_nonce: lds.nonce });
+  stream.send({ type_url: TYPE_URL.route, resource_names: names });
+  const rds = await stream.next();
+  assert.deepEqual(routeNames(rds), names);
+  stream.send({ type_url: TYPE_URL.route, resource_names: names, version_info: rds.version_info, response_nonce: rds.nonce });
+  await waitForStatus('raw-5', (s) => s.types.RouteConfiguration?.synced === true);
+
+  // A mesh VirtualService for beta changes beta's route configuration, no listener.
+  await applyYaml(`apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: beta-routes, namespace: demo}
+spec:
+  hosts: [beta]
+  gateways: [mesh]
+  http: [{match: [{uri: {prefix: /x}}], route: [{destination: {host: beta, port: {number: 7071}}}]}]
+`);
+  const next = await stream.next();
+  assert.equal(next.type_url, TYPE_URL.route, 'the listeners were resent although unchanged');
+  assert.deepEqual(routeNames(next), ['beta.demo.svc.cluster.local:7071']);
+  assert.notEqual(next.version_info, rds.version_info);
+  stream.close();
+});
+
+test('a batch that changes no object (a CertificateIssued) recompiles nothing', async () => {
+  const generation = xds.ads.cache.generation;
+  const { written } = await store.append([{ streamId: 'ca/certificates', type: 'CertificateIssued', data: { serial: '01', reason: 'test' } }]);
+  const head = written[written.length - 1].sequence;
+  await bus.ringDoorbell({ head });
+  await xds.follower.waitFor(head);
+  assert.equal(xds.ads.cache.generation, generation);
+  await applyYaml(service('delta', 7073));
+  assert.equal(xds.ads.cache.generation, generation + 1);
 });
 
 async function waitForStatus(id: string, accept: (s: ReturnType<XdsService['proxies']>[number]) => boolean) {

@@ -21,3 +21,15 @@ test('without INSTANCE_IPS a node has no addresses', () => {
   assert.deepEqual(parsed.node.ips, []);
   assert.deepEqual(parsed.warnings, []);
 });
+
+test('the user agent: gRPC names its version as a string, Envoy as a build version; absent when not named', () => {
+  const grpc = parseNode({ ...(nodeWith({ CLIENT: 'grpc' }) as object), user_agent_name: 'grpc-node-js', user_agent_version: '1.14.7' });
+  assert.ok('node' in grpc);
+  assert.equal(grpc.userAgent, 'grpc-node-js/1.14.7');
+  const envoy = parseNode({ ...(nodeWith({}) as object), user_agent_name: 'envoy', user_agent_build_version: { version: { major_number: 1, minor_number: 31, patch: 2 } } });
+  assert.ok('node' in envoy);
+  assert.equal(envoy.userAgent, 'envoy/1.31.2');
+  const bare = parseNode(nodeWith({}));
+  assert.ok('node' in bare);
+  assert.equal(bare.userAgent, undefined);
+});

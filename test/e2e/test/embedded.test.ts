@@ -82,5 +82,6 @@ test('a re-applied VirtualService moves traffic without the client reconnecting'
 test('the client came in over mTLS as the agent\'s identity', async () => {
   const status = withoutAgents(await proxies(meshgate.apiUrl, meshgate.apiToken)).find((p) => p.id === NODE_ID);
   assert.equal(status?.node?.serviceAccount, 'echo-client', JSON.stringify(status));
+  assert.match((status as { version?: string } | undefined)?.version ?? '', /^gRPC Node Pure JS\/\d+\.\d+\.\d+$/, `proxy-status shows the client's own version: ${JSON.stringify(status)}`);
   assert.deepEqual(await agent.sans(), ['DNS:echo-client.echo.cluster.local', 'URI:spiffe://cluster.local/ns/echo/sa/echo-client']);
 });

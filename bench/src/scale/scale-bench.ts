@@ -1,0 +1,311 @@
+/**
+ * The scale scenario (issue 8): 1,000 Services × 5 endpoints and 1,000 VirtualServices on one
+ * ingress Gateway, served by an embedded meshgate (in-memory log) to N simulated proxies in a
+ * separate process (`sim-proxies.ts`, plaintext port). Measured, per scenario (gateways over
+ * state of the world or delta, proxyless clients):
+ *
+ * - initial: connect → every proxy ACKed CDS, EDS, LDS and RDS;
+ * - route change and endpoint change: POST /v1/apply → each affected proxy ACKed the new
+ *   version (server-side ACK events), p50/p90/p99 over proxies and changes, and the bytes each
+ *   proxy received for it (counted off the wire in the simulator);
+ * - RSS per proxy (the server process, after a GC, connected minus before connecting);
+ * - CPU seconds of the server process over the scenario;
+ * - reconnect storm: every stream closed and reopened at once → all ACKed again;
+ * - the push ceiling of the same run: N streams receiving one 10 KB and one 100 KB message from
+ *   this process (`ceiling.ts`), so that each time is also a ratio to what the machine allows.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
+import { compileProxy, TYPE_URL, type ProxyNode } from '@meshgate/compiler';
+import { apply } from '@meshgate/e2e';
+import type { MeshObject } from '@meshgate/model';
+import { progress } from '../measure.js';
+import { meshWorkload, type WorkloadSize } from '../workload.js';
+import { startCeilingServer } from './ceiling.js';
+
+export type ScaleScenario = 'gateway-sotw' | 'gateway-delta' | 'grpc-sotw' | 'grpc-delta';
+
+export interface Percentiles {
+  samples: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface ChangeResult {
+  latency: Percentiles;
+  /** Proxies expected to ACK each change. */
+  affected: number;
+  /** Mean bytes received per affected proxy per change. */
+  bytesPerProxy: number;
+}
+
+export interface ScaleResult {
+  scenario: ScaleScenario;
+  proxies: number;
+  initialMs: number;
+  routeChange: ChangeResult;
+  endpointChange: ChangeResult;
+  rssPerProxyKiB: number;
+  cpuSeconds: number;
+  reconnectStormMs: number;
+  /** The same run's ceiling: N streams receiving one message of 10 KB and of 100 KB. */
+  ceiling: { kb10Ms: number; kb100Ms: number };
+  loadAverage: number[];
+}
+
+export interface ScaleReport {
+  workload: WorkloadSize;
+  changesPerKind: number;
+  compile: { fullGatewayMs: number; fullProxylessMs: number; incrementalMs?: Percentiles };
+  results: ScaleResult[];
+}
+
+const simScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sim-proxies.js');
+
+function gc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+function percentiles(samples: number[]): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+  const r = (n: number) => Math.round(n * 10) / 10;
+  return { samples: sorted.length, p50Ms: r(at(0.5)), p90Ms: r(at(0.9)), p99Ms: r(at(0.99)), maxMs: r(sorted[sorted.length - 1] ?? 0) };
+}
+
+const since = (start: bigint, end: bigint) => Number(end - start) / 1e6;
+
+class Simulator {
+  private readonly child: ChildProcess;
+  private readonly waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+
+  constructor(env: Record<string, string>) {
+    this.child = fork(simScript, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096'] });
+    this.child.on('message', (m: Record<string, unknown>) => {
+      const i = this.waiters.findIndex((w) => w.type === m.type);
+      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(m);
+    });
+  }
+
+  next(type: string): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => this.waiters.push({ type, resolve }));
+  }
+
+  send(message: Record<string, unknown>): void {
+    this.child.send(message);
+  }
+
+  async stats(): Promise<{ bytes: number }> {
+    const reply = this.next('stats');
+    this.send({ cmd: 'stats' });
+    return (await reply) as { bytes: number };
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.send({ cmd: 'close' });
+    await exited;
+  }
+}
+
+function toYaml(objects: MeshObject[]): string {
+  return objects.map((o) => JSON.stringify(o)).join('\n---\n');
+}
+
+async function applyAll(meshgate: RunningMeshgate, objects: MeshObject[]): Promise<number> {
+  let sequence = 0;
+  for (let i = 0; i < objects.length; i += 500) {
+    const response = await apply(meshgate.apiUrl, toYaml(objects.slice(i, i + 500)), meshgate.apiToken);
+    if (response.status !== 200) throw new Error(`apply failed: ${JSON.stringify(response.body).slice(0, 500)}`);
+    sequence = response.body.sequence ?? sequence;
+  }
+  await meshgate.xds.follower.waitFor(sequence);
+  return sequence;
+}
+
+/** How many simulated proxyless clients (target svc-(i mod services)) watch a resource of one of these services. */
+function grpcAffected(proxies: number, services: number, targets: Set<number>): number {
+  let n = 0;
+  for (let i = 0; i < proxies; i++) if (targets.has(i % services)) n++;
+  return n;
+}
+
+async function measureChange(
+  meshgate: RunningMeshgate,
+  sim: Simulator,
+  typeUrl: string,
+  affected: number,
+  change: () => MeshObject,
+): Promise<{ samples: number[]; bytes: number }> {
+  const before = await sim.stats();
+  const acked = new Map<string, number>();
+  let started = 0n;
+  const done = new Promise<void>((resolve) => {
+    const onAck = (proxyId: string, type: string) => {
+      if (type !== typeUrl || acked.has(proxyId) || started === 0n) return;
+      acked.set(proxyId, since(started, process.hrtime.bigint()));
+      if (acked.size >= affected) {
+        meshgate.xds.ads.off('ack', onAck);
+        resolve();
+      }
+    };
+    meshgate.xds.ads.on('ack', onAck);
+  });
+  started = process.hrtime.bigint();
+  const response = await apply(meshgate.apiUrl, toYaml([change()]), meshgate.apiToken);
+  if (response.status !== 200) throw new Error(`apply failed: ${JSON.stringify(response.body)}`);
+  await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${acked.size}/${affected} proxies ACKed ${typeUrl} within 120 s`)), 120_000))]);
+  // Let stragglers (other types, late writes) land before counting bytes.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const after = await sim.stats();
+  return { samples: [...acked.values()], bytes: after.bytes - before.bytes };
+}
+
+async function runScenario(scenario: ScaleScenario, proxies: number, size: WorkloadSize, objects: MeshObject[], changes: number): Promise<ScaleResult> {
+  const [kind, protocol] = scenario.split('-') as ['gateway' | 'grpc', 'sotw' | 'delta'];
+  progress(`scale ${scenario} × ${proxies}: starting meshgate and applying ${objects.length} objects`);
+  const xdsPort = Number(process.env.BENCH_XDS_PORT ?? 0);
+  const meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort, xdsSecurePort: 0 } });
+  const sim = new Simulator({ SIM_PORT: String(meshgate.xdsPort), SIM_COUNT: String(proxies), SIM_KIND: kind, SIM_PROTOCOL: protocol, SIM_SERVICES: String(size.services) });
+  const ceilingServer = await startCeilingServer();
+  try {
+    await sim.next('started');
+    await applyAll(meshgate, objects);
+
+    progress(`scale ${scenario}: push ceiling (${proxies} streams)`);
+    sim.send({ cmd: 'ceiling-open', port: ceilingServer.port });
+    await ceilingServer.streamsOpen(proxies);
+    const ceiling = { kb10Ms: 0, kb100Ms: 0 };
+    for (const [key, bytes] of [['kb10Ms', 10_000], ['kb100Ms', 100_000]] as const) {
+      const received = sim.next('ceiling-received');
+      const start = ceilingServer.pushToAll(bytes);
+      ceiling[key] = Math.round(since(start, BigInt((await received).at as string)));
+    }
+    await ceilingServer.stop();
+
+    gc();
+    const rssBefore = process.memoryUsage().rss;
+    const cpuBefore = process.cpuUsage();
+    progress(`scale ${scenario}: connecting ${proxies} proxies`);
+    const connectStart = process.hrtime.bigint();
+    const ready = sim.next('ready');
+    sim.send({ cmd: 'connect' });
+    const initialMs = Math.round(since(connectStart, BigInt((await ready).at as string)));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    gc();
+    const rssPerProxyKiB = Math.round((process.memoryUsage().rss - rssBefore) / 1024 / proxies);
+
+    const routeSamples: number[] = [];
+    const endpointSamples: number[] = [];
+    let routeBytes = 0;
+    let endpointBytes = 0;
+    let routeAffected = 0;
+    let endpointAffected = 0;
+    for (let c = 0; c < changes; c++) {
+      const v = (c * 37 + 11) % size.virtualServices;
+      routeAffected = kind === 'gateway' ? proxies : grpcAffected(proxies, size.services, new Set([v % size.services]));
+      progress(`scale ${scenario}: route change ${c + 1}/${changes} (vs-${v}, ${routeAffected} proxies affected)`);
+      const route = await measureChange(meshgate, sim, TYPE_URL.route, routeAffected, () => changedVirtualService(objects, v, c));
+      routeSamples.push(...route.samples);
+      routeBytes += route.bytes / Math.max(1, routeAffected);
+
+      const s = (c * 53 + 7) % size.services;
+      endpointAffected = kind === 'gateway' ? proxies : grpcAffected(proxies, size.services, new Set([s, (s - 1 + size.services) % size.services]));
+      progress(`scale ${scenario}: endpoint change ${c + 1}/${changes} (svc-${s}, ${endpointAffected} proxies affected)`);
+      const endpoint = await measureChange(meshgate, sim, TYPE_URL.endpoint, endpointAffected, () => changedEndpoints(objects, s, c));
+      endpointSamples.push(...endpoint.samples);
+      endpointBytes += endpoint.bytes / Math.max(1, endpointAffected);
+    }
+
+    progress(`scale ${scenario}: reconnect storm`);
+    const stormStart = process.hrtime.bigint();
+    const reconnected = sim.next('ready');
+    sim.send({ cmd: 'reconnect' });
+    const reconnectStormMs = Math.round(since(stormStart, BigInt((await reconnected).at as string)));
+    const cpu = process.cpuUsage(cpuBefore);
+
+    const result: ScaleResult = {
+      scenario,
+      proxies,
+      initialMs,
+      routeChange: { latency: percentiles(routeSamples), affected: routeAffected, bytesPerProxy: Math.round(routeBytes / changes) },
+      endpointChange: { latency: percentiles(endpointSamples), affected: endpointAffected, bytesPerProxy: Math.round(endpointBytes / changes) },
+      rssPerProxyKiB,
+      cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+      reconnectStormMs,
+      ceiling,
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    };
+    progress(`scale ${scenario}: done ${JSON.stringify(result)}`);
+    return result;
+  } finally {
+    await sim.close();
+    await meshgate.stop();
+  }
+}
+
+/** vs-v with its weights moved: one route of one virtual host changes. */
+function changedVirtualService(objects: MeshObject[], v: number, run: number): MeshObject {
+  const original = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === `vs-${v}`);
+  if (!original) throw new Error(`vs-${v} not in the workload`);
+  const copy = structuredClone(original) as MeshObject & { spec: { http: { route: { weight?: number }[] }[] } };
+  const weight = 80 - (run % 10);
+  copy.spec.http[0].route[0].weight = weight;
+  copy.spec.http[0].route[1].weight = 100 - weight;
+  return copy;
+}
+
+/** svc-s's Endpoints with one address replaced: one ClusterLoadAssignment changes. */
+function changedEndpoints(objects: MeshObject[], s: number, run: number): MeshObject {
+  const original = objects.find((o) => o.kind === 'Endpoints' && o.metadata.name === `svc-${s}`);
+  if (!original) throw new Error(`Endpoints svc-${s} not in the workload`);
+  const copy = structuredClone(original) as MeshObject & { subsets: { addresses: { ip: string }[] }[] };
+  copy.subsets[0].addresses[0].ip = `10.200.${run % 250}.${(s % 250) + 1}`;
+  return copy;
+}
+
+function fullCompileMs(objects: MeshObject[], meshgateState: () => import('@meshgate/model').MeshState): { fullGatewayMs: number; fullProxylessMs: number } {
+  void objects;
+  const options = { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' };
+  const gateway: ProxyNode = { id: 'gw', role: 'ingress-gateway', client: 'envoy', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, ips: [] };
+  const proxyless: ProxyNode = { id: 'grpc', role: 'sidecar', client: 'grpc', namespace: 'bench', serviceAccount: 'client', labels: {}, ips: [] };
+  const time = (node: ProxyNode) => {
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = process.hrtime.bigint();
+      compileProxy(meshgateState(), node, options);
+      samples.push(since(start, process.hrtime.bigint()));
+    }
+    return percentiles(samples).p50Ms;
+  };
+  return { fullGatewayMs: time(gateway), fullProxylessMs: time(proxyless) };
+}
+
+export async function runScaleBench(options: { proxies: number[]; scenarios: ScaleScenario[]; changes: number; size?: WorkloadSize }): Promise<ScaleReport> {
+  const size = options.size ?? { services: 1000, endpointsPerService: 5, virtualServices: 1000 };
+  const objects = meshWorkload(size);
+  const results: ScaleResult[] = [];
+  let compile = { fullGatewayMs: 0, fullProxylessMs: 0 };
+  for (const proxies of options.proxies) {
+    for (const scenario of options.scenarios) results.push(await runScenario(scenario, proxies, size, objects, options.changes));
+  }
+  {
+    // Compile time on the same workload, outside any push.
+    const meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
+    try {
+      await applyAll(meshgate, objects);
+      compile = fullCompileMs(objects, () => meshgate.xds.follower.current);
+    } finally {
+      await meshgate.stop();
+    }
+  }
+  return { workload: size, changesPerKind: options.changes, compile, results };
+}

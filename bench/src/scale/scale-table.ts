@@ -1,0 +1,37 @@
+/** The scale scenario as the README's performance table: figures, and each time as a ratio to the same run's push ceiling. */
+import { formatGrid } from '../table.js';
+import type { ScaleReport } from './scale-bench.js';
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const ratio = (ms: number, ceilingMs: number) => (ceilingMs > 0 ? `${(ms / ceilingMs).toFixed(1)}×` : 'n/a');
+
+export function scaleTable(report: ScaleReport): string {
+  const header = [
+    'proxies',
+    'initial, all ACKed',
+    'route change p50 / p90 / p99',
+    'endpoint change p50 / p90 / p99',
+    'sent per proxy: route / endpoint',
+    'RSS per proxy',
+    'CPU s',
+    'reconnect storm',
+    'ceiling 10 KB / 100 KB',
+    'load avg',
+  ];
+  const cells = report.results.map((r) => [
+    `${r.proxies} ${r.scenario}`,
+    `${s(r.initialMs)} (${ratio(r.initialMs, r.ceiling.kb100Ms)})`,
+    `${r.routeChange.latency.p50Ms} / ${r.routeChange.latency.p90Ms} / ${r.routeChange.latency.p99Ms} ms (p90 ${ratio(r.routeChange.latency.p90Ms, r.ceiling.kb10Ms)})`,
+    `${r.endpointChange.latency.p50Ms} / ${r.endpointChange.latency.p90Ms} / ${r.endpointChange.latency.p99Ms} ms (p90 ${ratio(r.endpointChange.latency.p90Ms, r.ceiling.kb10Ms)})`,
+    `${kib(r.routeChange.bytesPerProxy)} / ${kib(r.endpointChange.bytesPerProxy)}`,
+    `${r.rssPerProxyKiB} KiB`,
+    String(r.cpuSeconds),
+    `${s(r.reconnectStormMs)} (${ratio(r.reconnectStormMs, r.ceiling.kb100Ms)})`,
+    `${r.ceiling.kb10Ms} / ${r.ceiling.kb100Ms} ms`,
+    r.loadAverage[0].toFixed(2),
+  ]);
+  const compile = `compile, 1,000 svc + 1,000 VS: full gateway ${report.compile.fullGatewayMs} ms, full proxyless ${report.compile.fullProxylessMs} ms` +
+    (report.compile.incrementalMs === undefined ? '' : `; one change, incremental: p50 ${report.compile.incrementalMs.p50Ms} ms, p90 ${report.compile.incrementalMs.p90Ms} ms`);
+  return `${formatGrid(header, cells)}\n${compile}\nratios: initial and storm to the 100 KB ceiling, change p90 to the 10 KB ceiling (the same run, the same N)`;
+}

@@ -1,0 +1,225 @@
+/**
+ * One delta ADS stream's bookkeeping (`DeltaAggregatedResources`), per resource type: the
+ * subscription (wildcard and/or explicit names), what the proxy holds (name → version), the last
+ * nonce sent, ACK and NACK.
+ *
+ * The rules (xDS protocol, incremental variant):
+ * - The first request of a type opens it: `resource_names_subscribe` empty (LDS, CDS) or holding
+ *   `*` is a wildcard subscription; other names are explicit. Later requests add and remove names
+ *   (`resource_names_subscribe` / `_unsubscribe`); `*` in the unsubscribe list ends the wildcard.
+ * - `initial_resource_versions` (first request of a type on a new stream) is what the proxy
+ *   already holds: a resource it holds at the current version is not sent again.
+ * - A response carries only the subscribed resources whose version differs from what the proxy
+ *   holds, and in `removed_resources` the names it holds that no longer exist (or, for a
+ *   wildcard, that left the set). Each resource's version is its content hash; the response's
+ *   `system_version_info` is the snapshot's.
+ * - A request carrying the last nonce sent ACKs it, or with error_detail NACKs it: the resources
+ *   of a NACKed response are not sent again at those versions (no resend loop), and the proxy is
+ *   taken to hold what it held before. A stale nonce is ignored for ACK/NACK; its subscription
+ *   changes still apply.
+ * - The first request of a type is always answered (maybe empty), so that the proxy knows it has
+ *   the current state; later ones only when something is new for it.
+ *
+ * What the proxy holds is kept as a reference to the snapshot last sent (it holds that snapshot,
+ * restricted to its subscription) plus the few names where it differs, never a copy.
+ */
+import type { ProxyNode, TypeUrl } from '@meshgate/compiler';
+import { TYPE_URL } from '@meshgate/compiler';
+import type { Nack, RequestOutcome } from './ads-connection.js';
+import { sortedByName, type EncodedResource, type SnapshotDiff, type TypeSnapshot } from './resource-cache.js';
+import { deltaBody, PrebuiltResponse } from './wire.js';
+
+export interface DeltaRequestLike {
+  type_url: string;
+  resource_names_subscribe?: string[];
+  resource_names_unsubscribe?: string[];
+  initial_resource_versions?: Record<string, string>;
+  response_nonce?: string;
+  error_detail?: { code?: number; message?: string } | null;
+}
+
+export interface DeltaWatch {
+  wildcard: boolean;
+  /** Explicitly subscribed names (with or without the wildcard). `names` is what proxy status shows. */
+  names?: Set<string>;
+  explicit: Set<string>;
+  /** The snapshot the proxy holds (within its subscription), and where it differs: null = not held. */
+  base?: TypeSnapshot;
+  differs: Map<string, string | null>;
+  /** Names newly subscribed: checked in the next response whatever changed. */
+  added: Set<string>;
+  /** Versions a NACKed response carried, by name: not sent again. */
+  rejected: Map<string, string>;
+  /** What the last response sent and what each name held before it (restored on a NACK). */
+  lastSent?: { nonce: string; before: Map<string, string | null> };
+  opened: boolean;
+  answeredOnce: boolean;
+  sentVersion?: string;
+  sentNonce?: string;
+  ackedVersion?: string;
+  nack?: Nack;
+}
+
+const IMPLICIT_WILDCARD = new Set<string>([TYPE_URL.listener, TYPE_URL.cluster]);
+const bodies = new WeakMap<SnapshotDiff, Buffer>();
+
+export class DeltaConnection {
+  readonly protocol = 'delta' as const;
+  readonly watches = new Map<string, DeltaWatch>();
+  private nonceCounter = 0;
+  readonly connectedAt = new Date().toISOString();
+
+  constructor(
+    readonly streamId: number,
+    readonly node: ProxyNode,
+    /** What the node says it runs (`user_agent_name/version`), for proxy-status; absent when it does not say. */
+    readonly userAgent?: string,
+  ) {}
+
+  handleRequest(request: DeltaRequestLike): { outcome: RequestOutcome; respond: boolean } {
+    const typeUrl = request.type_url;
+    let watch = this.watches.get(typeUrl);
+    const opening = !watch;
+    if (!watch) {
+      watch = { wildcard: false, explicit: new Set(), differs: new Map(), added: new Set(), rejected: new Map(), opened: false, answeredOnce: false };
+      this.watches.set(typeUrl, watch);
+    }
+    let outcome: RequestOutcome = { kind: 'subscribe' };
+    const nonce = request.response_nonce ?? '';
+    if (nonce !== '' && nonce === watch.sentNonce) {
+      const errorMessage = request.error_detail?.message;
+      if (request.error_detail && (errorMessage !== undefined || request.error_detail.code)) {
+        watch.nack = { version: watch.sentVersion ?? '', nonce, message: errorMessage ?? `code ${request.error_detail.code}`, at: new Date().toISOString() };
+        // The proxy kept what it had: restore that, and remember what it refused.
+        for (const [name, before] of watch.lastSent?.before ?? []) {
+          const refused = this.heldVersion(watch, name);
+          if (refused) watch.rejected.set(name, refused);
+          watch.differs.set(name, before);
+        }
+        outcome = { kind: 'nack', nack: watch.nack };
+      } else {
+        watch.ackedVersion = watch.sentVersion;
+        watch.nack = undefined;
+        outcome = { kind: 'ack', version: watch.ackedVersion ?? '' };
+      }
+    } else if (nonce !== '') {
+      outcome = { kind: 'stale' };
+    }
+
+    const subscribe = request.resource_names_subscribe ?? [];
+    const unsubscribe = request.resource_names_unsubscribe ?? [];
+    if (opening) {
+      if (subscribe.includes('*') || (subscribe.length === 0 && IMPLICIT_WILDCARD.has(typeUrl))) watch.wildcard = true;
+      for (const [name, version] of Object.entries(request.initial_resource_versions ?? {})) watch.differs.set(name, version);
+    } else if (subscribe.includes('*')) {
+      watch.wildcard = true;
+    }
+    for (const name of subscribe) {
+      if (name === '*' || watch.explicit.has(name)) continue;
+      // Newly subscribed: not held, unless the proxy said so in initial_resource_versions.
+      if (!watch.wildcard && !watch.differs.has(name)) watch.differs.set(name, null);
+      watch.explicit.add(name);
+      watch.added.add(name);
+    }
+    for (const name of unsubscribe) {
+      if (name === '*') watch.wildcard = false;
+      else watch.explicit.delete(name);
+      // The proxy drops what it unsubscribed from: a later subscription gets it again.
+      if (name !== '*' && !watch.wildcard) watch.differs.set(name, null);
+    }
+    watch.names = watch.wildcard ? undefined : watch.explicit;
+    // Unsubscribing needs no answer; a new name does (it may exist, or its absence is news).
+    return { outcome, respond: opening || subscribe.length > 0 };
+  }
+
+  private subscribed(watch: DeltaWatch, name: string): boolean {
+    return watch.wildcard || watch.explicit.has(name);
+  }
+
+  private heldVersion(watch: DeltaWatch, name: string): string | null {
+    if (watch.differs.has(name)) return watch.differs.get(name) ?? null;
+    if (!this.subscribed(watch, name)) return null;
+    return watch.base?.resources.get(name)?.hash ?? null;
+  }
+
+  /** The response for one type if something is new for the proxy (always for the first request), else undefined. */
+  responseFor(typeUrl: TypeUrl, snapshot: TypeSnapshot | undefined, force: boolean): PrebuiltResponse | undefined {
+    const watch = this.watches.get(typeUrl);
+    if (!watch) return undefined;
+    const first = !watch.answeredOnce;
+    if (!snapshot && !first && !force) return undefined;
+    const resources = snapshot?.resources ?? new Map<string, EncodedResource>();
+    const diff = watch.base && snapshot ? snapshot.diffFrom(watch.base) : undefined;
+    // Only what changed between two snapshots, for a proxy in step: the body can be shared.
+    const pure = diff !== undefined && watch.differs.size === 0 && watch.added.size === 0;
+    const candidates = new Set<string>();
+    if (diff) {
+      for (const name of diff.changed) candidates.add(name);
+      for (const name of diff.removed) candidates.add(name);
+    } else {
+      if (watch.wildcard) for (const name of resources.keys()) candidates.add(name);
+      for (const name of watch.explicit) candidates.add(name);
+    }
+    for (const name of watch.differs.keys()) candidates.add(name);
+    for (const name of watch.added) candidates.add(name);
+
+    const send: EncodedResource[] = [];
+    const removed: string[] = [];
+    const before = new Map<string, string | null>();
+    for (const name of candidates) {
+      if (!this.subscribed(watch, name)) continue;
+      const current = resources.get(name);
+      const held = this.heldVersion(watch, name);
+      if (current) {
+        if (current.hash === held || watch.rejected.get(name) === current.hash) continue;
+        send.push(current);
+        before.set(name, held);
+      } else if (held !== null) {
+        removed.push(name);
+        before.set(name, held);
+      }
+    }
+    watch.added.clear();
+    // From here on the proxy holds the snapshot (within its subscription) but for what it refused.
+    const rejectedStill = new Map<string, string | null>();
+    for (const [name, version] of watch.differs) {
+      if (!this.subscribed(watch, name) && version === null) rejectedStill.set(name, null);
+    }
+    if (send.length === 0 && removed.length === 0 && !first && !force) {
+      watch.base = snapshot;
+      watch.differs = this.keepRefused(watch, resources, rejectedStill);
+      return undefined;
+    }
+    const version = snapshot?.version ?? '';
+    const nonce = String(++this.nonceCounter);
+    let body: Buffer;
+    if (pure && diff && send.length === diff.changed.length && removed.length === 0 && diff.removed.length === 0) {
+      let shared = bodies.get(diff);
+      if (!shared) bodies.set(diff, (shared = deltaBody(version, typeUrl, sortedByName(send).map((r) => r.deltaEntry), [])));
+      body = shared;
+    } else {
+      body = deltaBody(version, typeUrl, sortedByName(send).map((r) => r.deltaEntry), removed.sort());
+    }
+    watch.base = snapshot;
+    watch.differs = this.keepRefused(watch, resources, rejectedStill);
+    watch.lastSent = { nonce, before };
+    watch.answeredOnce = true;
+    watch.sentNonce = nonce;
+    watch.sentVersion = version;
+    return new PrebuiltResponse(typeUrl, version, nonce, body, send.length);
+  }
+
+  /** After a response, the proxy differs from the snapshot only where it refused a version (it keeps its old one there). */
+  private keepRefused(watch: DeltaWatch, resources: ReadonlyMap<string, EncodedResource>, kept: Map<string, string | null>): Map<string, string | null> {
+    for (const [name, version] of watch.rejected) {
+      const current = resources.get(name);
+      if (current && current.hash === version) {
+        const held = watch.differs.get(name);
+        kept.set(name, held === undefined ? null : held);
+      } else {
+        watch.rejected.delete(name);
+      }
+    }
+    return kept;
+  }
+}
