@@ -7,7 +7,7 @@ import { openBus } from '@meshgate/bus';
 import { openEventStore, type EventStore } from '@meshgate/eventlog';
 import { StateFollower } from '@meshgate/follower';
 import { Credentials } from '@meshgate/auth';
-import { TEST_API_TOKEN, withToken } from '@meshgate/testkit';
+import { eventually as pollUntil, TEST_API_TOKEN, withToken } from '@meshgate/testkit';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -97,15 +97,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** testkit's `eventually`, with the five-second default these tests were written against. */
+export function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  return pollUntil(what, check, timeoutMs);
 }
 
 /**
