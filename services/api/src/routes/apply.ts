@@ -2,9 +2,9 @@
  * `POST /v1/apply`: multi-document YAML or JSON in, all or nothing.
  */
 import type { FastifyInstance } from 'fastify';
+import { applyDocuments } from '../apply-documents.js';
 import { DOCUMENT_MEDIA_TYPES } from '../body-parsers.js';
 import { apiError } from '../errors.js';
-import { limitExceeded } from '../input-limits.js';
 import type { RouteContext } from '../options.js';
 import { objectResultSchema, problemResponses } from '../schemas.js';
 
@@ -55,38 +55,10 @@ export function registerApplyRoute(app: FastifyInstance, context: RouteContext):
     },
     async (request) => {
       const text = request.body;
-      if (typeof text !== 'string' || text.trim() === '') {
-        throw apiError('MG_ERR_EMPTY_BODY', 'the body is empty; send one or more YAML or JSON documents');
-      }
-      const { limits } = context;
-      const parsed = await context.parser.parse(text, limits);
-      if (!parsed.ok) {
-        const { line, column, message, limit } = parsed.error;
-        if (limit !== undefined) throw limitExceeded(limit, message, { line, column });
-        throw apiError('MG_ERR_MALFORMED', `malformed input at line ${line}, column ${column}: ${message}`, { line, column });
-      }
-      if (parsed.documents.length === 0) throw apiError('MG_ERR_EMPTY_BODY', 'the body holds no documents');
-      if (parsed.documents.length > limits.maxObjects) {
-        throw limitExceeded({ name: 'maxObjects', max: limits.maxObjects }, `the body holds ${parsed.documents.length} objects`);
-      }
-
+      if (typeof text !== 'string') throw apiError('MG_ERR_EMPTY_BODY', 'the body is empty; send one or more YAML or JSON documents');
       const dryRun = request.query.dryRun === true;
-      const outcome = await context.applyService.apply({
-        documents: parsed.documents,
-        source: REST_SOURCE,
-        idempotencyKey: request.headers['idempotency-key'],
-        dryRun,
-      });
-      if (!outcome.valid) {
-        const documents = new Set(outcome.errors.map((error) => error.document)).size;
-        const problems = outcome.errors.length;
-        throw apiError(
-          'MG_ERR_INVALID',
-          `${problems} problem${problems === 1 ? '' : 's'} in ${documents} document${documents === 1 ? '' : 's'}; nothing was written`,
-          { errors: outcome.errors },
-        );
-      }
-      return { sequence: outcome.sequence, ...(dryRun ? { dryRun } : {}), results: outcome.results };
+      const { sequence, results } = await applyDocuments(context, { text, source: REST_SOURCE, idempotencyKey: request.headers['idempotency-key'], dryRun });
+      return { sequence, ...(dryRun ? { dryRun } : {}), results };
     },
   );
 }

@@ -3,14 +3,9 @@
  * proxies connected to it. Without an xds service alongside, both answer 503.
  */
 import type { FastifyInstance } from 'fastify';
-import { apiError } from '../errors.js';
-import type { ProxySource, RouteContext } from '../options.js';
+import type { RouteContext } from '../options.js';
+import { listProxies, proxyConfig } from '../proxy-reads.js';
 import { problemResponses } from '../schemas.js';
-
-function requireProxies(proxies: ProxySource | undefined): ProxySource {
-  if (proxies === undefined) throw apiError('MG_ERR_XDS_UNAVAILABLE', 'no xds service runs with this api, so there are no proxies to report on');
-  return proxies;
-}
 
 export function registerProxyRoutes(app: FastifyInstance, context: RouteContext): void {
   app.get(
@@ -25,7 +20,7 @@ export function registerProxyRoutes(app: FastifyInstance, context: RouteContext)
         },
       },
     },
-    async () => ({ items: await requireProxies(context.proxies).list() }),
+    async () => ({ items: await listProxies(context.proxies) }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -38,10 +33,6 @@ export function registerProxyRoutes(app: FastifyInstance, context: RouteContext)
         response: { 200: { type: 'object', additionalProperties: true }, ...problemResponses(404, 503) },
       },
     },
-    async (request) => {
-      const config: unknown = await requireProxies(context.proxies).config(request.params.id);
-      if (config === undefined) throw apiError('MG_ERR_NOT_FOUND', `no proxy "${request.params.id}" is connected`);
-      return config;
-    },
+    async (request) => proxyConfig(context.proxies, request.params.id),
   );
 }
