@@ -70,7 +70,7 @@ async function untilClosed(port: number, boundMs: number): Promise<void> {
 describe('meshgate version', () => {
   let running: RunningMeshgate;
   before(async () => {
-    running = await startMeshgate({ memory: true, logLevel: 'silent', overrides: { apiPort: 0, xdsPort: 0 } });
+    running = await startMeshgate({ memory: true, logLevel: 'silent', overrides: { apiPort: 0, grpcPort: 0, xdsPort: 0 } });
   });
   after(async () => {
     await running.stop();
@@ -118,7 +118,7 @@ describe('starting meshgate as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
     assert.ok(address !== null && typeof address === 'object');
     try {
       const child = spawn(process.execPath, [cliMain, 'up', '--data-dir', path.join(dataDir, 'taken'), '--xds-port', '0'], {
-        env: { ...process.env, MESHGATE_API_PORT: String(address.port), MESHGATE_LOG_LEVEL: 'silent' },
+        env: { ...process.env, MESHGATE_API_PORT: String(address.port), MESHGATE_GRPC_PORT: '0', MESHGATE_LOG_LEVEL: 'silent' },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
@@ -141,7 +141,7 @@ describe('starting meshgate as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
     it(`npm start's runner ${how} takes the server with it`, async () => {
       const runner = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs'), '--data-dir', path.join(dataDir, signal), '--api-port', '0', '--xds-port', '0'], {
         cwd: repoRoot,
-        env: { ...process.env, MESHGATE_LOG_LEVEL: 'silent' },
+        env: { ...process.env, MESHGATE_GRPC_PORT: '0', MESHGATE_LOG_LEVEL: 'silent' },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       const line = await waitForOutput(runner, /REST API http:\/\/127\.0\.0\.1:(\d+)/);

@@ -158,3 +158,4 @@ export function withToken<T extends object>(options: T, token: string = TEST_API
   return { ...options, headers: { ...headers, ...bearer(token) } };
 }
 export { probeHealth, STALL_BOUND_MS, type StallProbe, type StallReport } from './stall-probe.js';
+export { reflectionServices } from './reflection-client.js';
