@@ -6,6 +6,7 @@
  * metadata and in google.rpc.Status details (what `connectCa` turns back into a CaError): no
  * token is UNAUTHENTICATED, an unknown one or one without the scope PERMISSION_DENIED.
  */
+import type * as grpc from '@grpc/grpc-js';
 import type { Credentials } from '@meshgate/auth';
 import { authorizeCall, GrpcError, unary, type GrpcServer, type IssueRequestMessage, type SignCsrRequestMessage } from '@meshgate/grpc-api';
 import type { Logger } from 'pino';
@@ -39,14 +40,14 @@ function translate(error: unknown): GrpcError | undefined {
 export function registerCaGrpcService(server: Pick<GrpcServer, 'add'>, ca: CertificateAuthority, logger: Logger, credentials: Credentials): void {
   const options = { logger, service: 'ca', translate };
   // The token is checked before the message is looked at.
-  const admit = (metadata: Parameters<typeof authorizeCall>[1], operation: CaOperation) => authorizeCall(credentials, metadata, CA_OPERATION_SCOPES[operation], OPERATION_NAMES[operation]);
+  const admit = (metadata: grpc.Metadata, operation: CaOperation) => authorizeCall(credentials, metadata, CA_OPERATION_SCOPES[operation], OPERATION_NAMES[operation]);
   server.add('certificateAuthority', {
-    SignCsr: unary(options, (call: { request: SignCsrRequestMessage; metadata: Parameters<typeof authorizeCall>[1] }) => {
+    SignCsr: unary(options, (call: grpc.ServerUnaryCall<SignCsrRequestMessage, unknown>) => {
       admit(call.metadata, 'sign');
       const request = call.request;
       return ca.signCsr({ csrPem: request.csrPem, validity: orUndefined(request.validity), reason: checkReason(orUndefined(request.reason) ?? 'csr') });
     }),
-    Issue: unary(options, (call: { request: IssueRequestMessage; metadata: Parameters<typeof authorizeCall>[1] }) => {
+    Issue: unary(options, (call: grpc.ServerUnaryCall<IssueRequestMessage, unknown>) => {
       const principal = admit(call.metadata, 'issue');
       const issueRequest = issueRequestFromMessage(call.request);
       checkIssueEntitlement(principal, issueRequest);
