@@ -15,7 +15,7 @@ export interface AckBenchResult {
 
 export async function runAckBench(runs: number): Promise<AckBenchResult> {
   progress('apply-to-ACK: starting embedded meshgate, two backends and a grpc-js-xds client');
-  const meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
+  const meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, grpcPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
   const a = await startBackend('A', '127.0.0.2');
   const b = await startBackend('B', '127.0.0.3');
   useBootstrap(proxylessBootstrap(`127.0.0.1:${meshgate.xdsPort}`, { id: 'bench-client', namespace: NAMESPACE }));

@@ -4,10 +4,11 @@
  * them, the same services share the real Postgres and NATS.
  */
 import { randomBytes } from 'node:crypto';
-import { buildApiApp } from '@meshgate/api';
+import { buildApiApp, grpcMessageLimit } from '@meshgate/api';
 import { credentialSourcesFromEnv, loadCredentials, type Credentials } from '@meshgate/auth';
 import { registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
 import { StateFollower } from '@meshgate/follower';
+import { GrpcServer } from '@meshgate/grpc-api';
 import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
 import { createWatcher } from '@meshgate/watcher';
 import { XdsService } from '@meshgate/xds';
@@ -31,6 +32,8 @@ export interface StartOptions {
 export interface RunningMeshgate {
   config: MeshgateConfig;
   apiUrl: string;
+  /** The gRPC API (Resources, Events, Proxies, CertificateAuthority, reflection) on apiHost. */
+  grpcPort: number;
   /** The plaintext xDS port (no secrets). */
   xdsPort: number;
   /** The mTLS xDS port (SDS; proxies authenticate with a client certificate). */
@@ -78,6 +81,10 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     await follower.start();
     started.push(() => follower.close());
 
+    // One gRPC server for every service (MESHGATE_GRPC_PORT): the CA and the api register on it,
+    // and it listens once both have.
+    const grpcServer = new GrpcServer({ maxReceiveMessageBytes: grpcMessageLimit(config.applyBodyLimitBytes) });
+
     // The embedded default may generate the CA's encryption key in the data directory; with a shared
     // Postgres the operator must give one (see services/ca/README.md). The CA follows the MeshState
     // for the ingress gateway certificate that the MeshConfig asks for.
@@ -89,6 +96,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       registry,
       allowGeneratedEncryptionKey: !config.databaseUrl,
       listen: false,
+      grpcServer,
       credentials: loaded.credentials,
       meshState: follower,
     });
@@ -130,12 +138,17 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       meshName: config.meshName,
       readyMaxLag: config.readyMaxLag,
       proxies: { list: () => xds.proxies(), config: (id: string) => xds.proxyConfig(id) },
+      grpcServer,
     });
     started.push(() => api.close());
     await registerCaRoutes(api, ca.ca, ca.access);
     const address = await listenOrExplain({ what: 'REST API', host: config.apiHost, port: config.apiPort, variable: 'MESHGATE_API_PORT', flag: '--api-port' }, () =>
       api.listen({ host: config.apiHost, port: config.apiPort }),
     );
+    const grpcPort = await listenOrExplain({ what: 'gRPC API', host: config.apiHost, port: config.grpcPort, variable: 'MESHGATE_GRPC_PORT', flag: '--grpc-port' }, () =>
+      grpcServer.listen(config.apiHost, config.grpcPort),
+    );
+    started.push(() => grpcServer.stop());
 
     const watcher = config.manifestsDir ? createWatcher({ bus: infra.bus, directory: config.manifestsDir, logger: logger.child({ service: 'watcher' }) }) : undefined;
     if (watcher) {
@@ -144,10 +157,11 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     }
 
     const apiUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-    logger.info({ api: apiUrl, xdsPort: xds.port, xdsSecurePort: xds.securePort, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, tokens: loaded.source }, 'meshgate is up');
+    logger.info({ api: apiUrl, grpcPort, xdsPort: xds.port, xdsSecurePort: xds.securePort, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, tokens: loaded.source }, 'meshgate is up');
     return {
       config,
       apiUrl,
+      grpcPort,
       xdsPort: xds.port,
       xdsSecurePort: xds.securePort,
       infra,

@@ -58,7 +58,7 @@ describe('meshgate proxy bootstrap and meshgate agent', { timeout: 90_000 }, () 
 
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'meshgate-cli-agent-'));
-    running = await startMeshgate({ memory: true, apiToken: TOKEN, logLevel: 'silent', overrides: { apiPort: 0, xdsPort: 0, xdsSecurePort: 0, apiHost: '127.0.0.1', xdsHost: '127.0.0.1' } });
+    running = await startMeshgate({ memory: true, apiToken: TOKEN, logLevel: 'silent', overrides: { apiPort: 0, grpcPort: 0, xdsPort: 0, xdsSecurePort: 0, apiHost: '127.0.0.1', xdsHost: '127.0.0.1' } });
   });
 
   after(async () => {

@@ -55,7 +55,7 @@ describe('meshgate cert and ca against a running meshgate', { timeout: 60_000 },
 
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'meshgate-cli-cert-'));
-    running = await startMeshgate({ memory: true, apiToken: TOKEN, logLevel: 'silent', overrides: { apiPort: 0, xdsPort: 0, xdsSecurePort: 0, apiHost: '127.0.0.1', xdsHost: '127.0.0.1' } });
+    running = await startMeshgate({ memory: true, apiToken: TOKEN, logLevel: 'silent', overrides: { apiPort: 0, grpcPort: 0, xdsPort: 0, xdsSecurePort: 0, apiHost: '127.0.0.1', xdsHost: '127.0.0.1' } });
     const controller = running.ca.ingressGateway;
     assert.ok(controller, 'the embedded run follows the MeshConfig');
     const published = once(controller, 'published');

@@ -70,7 +70,7 @@ async function untilClosed(port: number, boundMs: number): Promise<void> {
 describe('meshgate version', () => {
   let running: RunningMeshgate;
   before(async () => {
-    running = await startMeshgate({ memory: true, logLevel: 'silent', overrides: { apiPort: 0, xdsPort: 0 } });
+    running = await startMeshgate({ memory: true, logLevel: 'silent', overrides: { apiPort: 0, grpcPort: 0, xdsPort: 0 } });
   });
   after(async () => {
     await running.stop();
@@ -117,8 +117,8 @@ describe('starting meshgate as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
     const address = holder.address();
     assert.ok(address !== null && typeof address === 'object');
     try {
-      const child = spawn(process.execPath, [cliMain, 'up', '--data-dir', path.join(dataDir, 'taken'), '--xds-port', '0'], {
-        env: { ...process.env, MESHGATE_API_PORT: String(address.port), MESHGATE_LOG_LEVEL: 'silent' },
+      const child = spawn(process.execPath, [cliMain, 'up', '--data-dir', path.join(dataDir, 'taken'), '--xds-port', '0', '--xds-secure-port', '0'], {
+        env: { ...process.env, MESHGATE_API_PORT: String(address.port), MESHGATE_GRPC_PORT: '0', MESHGATE_LOG_LEVEL: 'silent' },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
@@ -149,7 +149,7 @@ describe('starting meshgate as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
         NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
       };
       env[variable] = variable === 'DATABASE_URL' ? `postgres://postgres:secret@127.0.0.1:${address.port}/meshgate` : `nats://127.0.0.1:${address.port}`;
-      const child = spawn(process.execPath, [cliMain, 'up', '--api-port', '0', '--xds-port', '0', '--xds-secure-port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [cliMain, 'up', '--api-port', '0', '--xds-port', '0', '--xds-secure-port', '0', '--grpc-port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       const code = await exited(child);
@@ -166,9 +166,9 @@ describe('starting meshgate as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
     ['killed (SIGKILL)', 'SIGKILL'],
   ] as const) {
     it(`npm start's runner ${how} takes the server with it`, async () => {
-      const runner = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs'), '--data-dir', path.join(dataDir, signal), '--api-port', '0', '--xds-port', '0'], {
+      const runner = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs'), '--data-dir', path.join(dataDir, signal), '--api-port', '0', '--xds-port', '0', '--xds-secure-port', '0', '--grpc-port', '0'], {
         cwd: repoRoot,
-        env: { ...process.env, MESHGATE_LOG_LEVEL: 'silent' },
+        env: { ...process.env, MESHGATE_GRPC_PORT: '0', MESHGATE_LOG_LEVEL: 'silent' },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       const line = await waitForOutput(runner, /REST API http:\/\/127\.0\.0\.1:(\d+)/);

@@ -79,7 +79,7 @@ describe('against a running meshgate with a read-only token', { timeout: 60_000 
     work = await mkdtemp(path.join(tmpdir(), 'meshgate-cli-reader-'));
     const tokensFile = path.join(work, 'tokens.yaml');
     await writeFile(tokensFile, `- name: viewer\n  token: ${READER}\n  scopes: [read]\n`);
-    running = await startMeshgate({ memory: true, apiToken: TOKEN, tokensFile, logLevel: 'silent', overrides: { apiPort: 0, xdsPort: 0, apiHost: '127.0.0.1', xdsHost: '127.0.0.1' } });
+    running = await startMeshgate({ memory: true, apiToken: TOKEN, tokensFile, logLevel: 'silent', overrides: { apiPort: 0, grpcPort: 0, xdsPort: 0, apiHost: '127.0.0.1', xdsHost: '127.0.0.1' } });
   });
   after(async () => {
     await running?.stop();

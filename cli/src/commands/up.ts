@@ -14,6 +14,7 @@ interface UpOptions {
   apiPort?: string;
   xdsPort?: string;
   xdsSecurePort?: string;
+  grpcPort?: string;
 }
 
 function portOption(value: string | undefined, name: string): number | undefined {
@@ -33,6 +34,8 @@ function overridesFrom(options: UpOptions): Partial<MeshgateConfig> {
   if (xdsPort !== undefined) overrides.xdsPort = xdsPort;
   const xdsSecurePort = portOption(options.xdsSecurePort, 'xds-secure-port');
   if (xdsSecurePort !== undefined) overrides.xdsSecurePort = xdsSecurePort;
+  const grpcPort = portOption(options.grpcPort, 'grpc-port');
+  if (grpcPort !== undefined) overrides.grpcPort = grpcPort;
   return overrides;
 }
 
@@ -49,7 +52,7 @@ async function startOrExplain(overrides: Partial<MeshgateConfig>): Promise<Runni
 async function up(options: UpOptions, context: CliContext): Promise<void> {
   const running = await startOrExplain(overridesFrom(options));
   context.stderr(
-    `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, xDS mTLS ${running.config.xdsHost}:${running.xdsSecurePort}, plaintext (no secrets) ${running.config.xdsPlaintextHost}:${running.xdsPort}\n` +
+    `meshgate is up (${running.infra.mode}): REST API ${running.apiUrl}, gRPC ${running.config.apiHost}:${running.grpcPort}, xDS mTLS ${running.config.xdsHost}:${running.xdsSecurePort}, plaintext (no secrets) ${running.config.xdsPlaintextHost}:${running.xdsPort}\n` +
       `tokens (every meshgate command on this machine finds the API token): ${running.apiTokenSource}\n` +
       `try: npx meshgate apply -f examples/httpbin.yaml   (Ctrl-C stops)\n`,
   );
@@ -70,5 +73,6 @@ export function registerUpCommand(program: Command, context: CliContext): void {
     .option('--api-port <port>', 'REST API port (env MESHGATE_API_PORT, default 8080; host MESHGATE_API_HOST, default 127.0.0.1)')
     .option('--xds-port <port>', 'plaintext xDS port, no secrets (env MESHGATE_XDS_PORT, default 15010; host MESHGATE_XDS_PLAINTEXT_HOST, default 127.0.0.1)')
     .option('--xds-secure-port <port>', 'mTLS xDS port (env MESHGATE_XDS_SECURE_PORT, default 15012; host MESHGATE_XDS_HOST, default 127.0.0.1)')
+    .option('--grpc-port <port>', 'gRPC API port, every service and reflection (env MESHGATE_GRPC_PORT, default 9090; host MESHGATE_API_HOST)')
     .action((options: UpOptions) => runAction(context, () => up(options, context)));
 }

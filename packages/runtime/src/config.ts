@@ -19,6 +19,12 @@ export interface MeshgateConfig {
   dataDir: string;
   apiHost: string;
   apiPort: number;
+  /**
+   * MESHGATE_API_GRPC_PORT (default 9091): the api process's own gRPC port (Resources, Events,
+   * Proxies) in the distributed mode, where the ca process holds MESHGATE_GRPC_PORT. The embedded
+   * run serves every service on MESHGATE_GRPC_PORT and ignores it.
+   */
+  apiGrpcPort: number;
   xdsHost: string;
   xdsPort: number;
   /** MESHGATE_XDS_SECURE_PORT (default 15012): the mTLS ADS port, bound on xdsHost; the only one serving SDS. */
@@ -57,7 +63,10 @@ export interface MeshgateConfig {
   readyMaxLag: number;
   /** A workload certificate is renewed once this fraction of its lifetime has passed (0 < f < 1). */
   certRenewFraction: number;
-  /** MESHGATE_GRPC_PORT (default 9090): the gRPC API, where the ca service serves its CertificateAuthority. */
+  /**
+   * MESHGATE_GRPC_PORT (default 9090): the gRPC API. The embedded run serves every service there;
+   * in the distributed mode the ca process serves its CertificateAuthority there.
+   */
   grpcPort: number;
   /** The certificate authority's settings (ca-config.ts). */
   ca: CaSettings;
@@ -75,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig
     dataDir: optional(env, 'MESHGATE_DATA_DIR') ?? './.meshgate',
     apiHost: optional(env, 'MESHGATE_API_HOST') ?? '127.0.0.1',
     apiPort: port(env, 'MESHGATE_API_PORT', 8080),
+    apiGrpcPort: port(env, 'MESHGATE_API_GRPC_PORT', 9091),
     xdsHost: optional(env, 'MESHGATE_XDS_HOST') ?? '127.0.0.1',
     xdsPort: port(env, 'MESHGATE_XDS_PORT', 15010),
     xdsSecurePort: port(env, 'MESHGATE_XDS_SECURE_PORT', 15012),

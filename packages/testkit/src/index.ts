@@ -170,3 +170,4 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+export { reflectionServices } from './reflection-client.js';

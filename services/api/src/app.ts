@@ -12,6 +12,7 @@ import { registerAuthorization } from './auth.js';
 import { registerDocumentParsers } from './body-parsers.js';
 import { DocumentParser } from './document-parser.js';
 import { registerErrorHandling } from './errors.js';
+import { registerApiGrpcServices } from './grpc/register.js';
 import { startChangeIngestion } from './ingest.js';
 import { resolveInputLimits } from './input-limits.js';
 import { createApiMetrics, registerRequestMetrics } from './metrics.js';
@@ -54,6 +55,11 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   app.addHook('onClose', async () => {
     await parser.close();
   });
+  if (options.grpcServer !== undefined) {
+    // The gRPC services share this context: one ApplyService, one parser, the same tokens.
+    const grpc = registerApiGrpcServices(options.grpcServer, context, { credentials: options.credentials, bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES });
+    app.addHook('preClose', async () => grpc.closeWatches());
+  }
 
   // The follower reports read failures as 'error' events, which an EventEmitter throws when nobody
   // listens. Whoever created the follower usually logs them; otherwise the api does.

@@ -2,8 +2,10 @@
 // The api service as its own process (distributed mode). Wiring only.
 import { AuthConfigError, credentialSourcesFromEnv, loadCredentials, loadXdsAdminClientToken, type LoadedCredentials } from '@meshgate/auth';
 import { StateFollower } from '@meshgate/follower';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
+import { GrpcServer } from '@meshgate/grpc-api';
+import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { buildApiApp } from './app.js';
+import { grpcMessageLimit } from './grpc/limits.js';
 import { remoteProxySource } from './xds-admin-client.js';
 
 const config = loadConfig();
@@ -27,6 +29,8 @@ const infra = await startOrExit('meshgate-api', () => openInfrastructure(config,
 const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
 await follower.start();
+// Its own gRPC port: the ca process holds MESHGATE_GRPC_PORT in this mode (docs/decisions.md).
+const grpcServer = new GrpcServer({ maxReceiveMessageBytes: grpcMessageLimit(config.applyBodyLimitBytes) });
 const app = await buildApiApp({
   store: infra.store,
   bus: infra.bus,
@@ -41,11 +45,16 @@ const app = await buildApiApp({
   meshName: config.meshName,
   readyMaxLag: config.readyMaxLag,
   proxies: config.xdsAdminUrl ? remoteProxySource(config.xdsAdminUrl, loadXdsAdminClientToken(process.env).token) : undefined,
+  grpcServer,
 });
 await app.listen({ host: config.apiHost, port: config.apiPort });
-logger.info({ port: config.apiPort, mode: infra.mode }, 'api service started');
+const grpcPort = await listenOrExplain({ what: 'api gRPC', host: config.apiHost, port: config.apiGrpcPort, variable: 'MESHGATE_API_GRPC_PORT' }, () =>
+  grpcServer.listen(config.apiHost, config.apiGrpcPort),
+);
+logger.info({ port: config.apiPort, grpcPort, mode: infra.mode }, 'api service started');
 
 stopOnSignals(logger, async () => {
+  await grpcServer.stop();
   await app.close();
   await follower.close();
   await infra.close();

@@ -3,6 +3,7 @@
  * creates the follower and hands them in; tests do the same with PGlite and the in-process bus.
  */
 import type { Credentials } from '@meshgate/auth';
+import type { GrpcServer } from '@meshgate/grpc-api';
 import type { Bus } from '@meshgate/bus';
 import type { CompileOptions } from '@meshgate/compiler';
 import type { EventStore } from '@meshgate/eventlog';
@@ -46,6 +47,11 @@ export interface ApiAppOptions {
   trustDomain?: string;
   /** The mesh whose monitored namespaces count, for what `GET /v1/compile` shows. Default `osm`. */
   meshName?: string;
+  /**
+   * A gRPC server to add Resources, Events and Proxies to (same context, same tokens). Its owner
+   * binds and stops it: the api's main its own, the embedded run the one it shares with the CA.
+   */
+  grpcServer?: Pick<GrpcServer, 'add' | 'onStop'>;
   /**
    * Consume ResourceChanged messages from the bus (durable `meshgate-api`) while the app runs:
    * started when the app is ready, stopped when it closes. Default true.

@@ -7,6 +7,7 @@ import { openBus } from '@meshgate/bus';
 import { openEventStore, type EventStore } from '@meshgate/eventlog';
 import { StateFollower } from '@meshgate/follower';
 import { Credentials } from '@meshgate/auth';
+import { GrpcServer } from '@meshgate/grpc-api';
 import { eventually as pollUntil, TEST_API_TOKEN, withToken } from '@meshgate/testkit';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
@@ -26,6 +27,8 @@ export interface Harness {
   follower: StateFollower;
   registry: Registry;
   logs: LogRecord[];
+  /** `127.0.0.1:port` of the api's gRPC services, when the harness was asked for them (`grpc: true`). */
+  grpcAddress?: string;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export interface HarnessOptions {
   /** The follower's poll for a lost doorbell (its default otherwise). */
   followerPollIntervalMs?: number;
   readyMaxLag?: number;
+  /** Serve Resources, Events and Proxies on a gRPC server too (loopback, a free port). */
+  grpc?: boolean;
 }
 
 export function capturingLogger(logs: LogRecord[]) {
@@ -67,6 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (options.startFollower !== false) await follower.start();
   const logs: LogRecord[] = [];
   const registry = new Registry();
+  const grpcServer = options.grpc ? new GrpcServer() : undefined;
   const app = await buildApiApp({
     store,
     bus,
@@ -78,8 +84,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     proxies: options.proxies,
     consumeChanges: options.consumeChanges,
     readyMaxLag: options.readyMaxLag,
+    grpcServer,
   });
   await app.ready();
+  const grpcPort = await grpcServer?.listen('127.0.0.1', 0);
   return {
     app,
     inject: (request) => app.inject(withToken(request)),
@@ -88,7 +96,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     follower,
     registry,
     logs,
+    ...(grpcPort === undefined ? {} : { grpcAddress: `127.0.0.1:${grpcPort}` }),
     async close() {
+      await grpcServer?.stop();
       await app.close();
       await follower.close();
       if (ownsBus) await bus.close();

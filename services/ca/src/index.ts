@@ -16,7 +16,6 @@ export { startCaService, type RunningCaService, type StartCaServiceOptions } fro
 export { caOptionsFromConfig, parseKeyAlgorithmSetting, type CaSettingsOptions } from './settings.js';
 export { connectCa, createInProcessCa, type CaClient, type ConnectCaOptions } from './grpc/client.js';
 export { registerCaGrpcService } from './grpc/server.js';
-export { caProtoPath, CA_SERVICE_NAME } from './grpc/definition.js';
 export { buildCaHttpApp, type CaHttpAppOptions } from './http/app.js';
 export { caRoutes, registerCaRoutes, type CaRouteAccess, type CaRoutesOptions } from './http/routes.js';
 export { registerSecretRoutes, type KubernetesSecret } from './http/secret-routes.js';

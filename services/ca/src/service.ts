@@ -3,10 +3,10 @@
  * the published secrets, and — given the MeshState — the ingress gateway certificate that the
  * MeshConfig asks for. `main.ts` (its own process) and the embedded run both start it through here.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { Bus, Subscription } from '@meshgate/bus';
 import type { EventStore } from '@meshgate/eventlog';
 import { Credentials } from '@meshgate/auth';
+import { GrpcServer } from '@meshgate/grpc-api';
 import type { MeshgateConfig } from '@meshgate/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -36,6 +36,11 @@ export interface StartCaServiceOptions {
   allowGeneratedEncryptionKey: boolean;
   /** Serve REST on `config.ca.httpPort` and gRPC on `config.grpcPort` (default true). */
   listen?: boolean;
+  /**
+   * A gRPC server shared with other services (the embedded run's): the CA registers its service
+   * there and its owner binds and stops it. Only with `listen: false`.
+   */
+  grpcServer?: Pick<GrpcServer, 'add'>;
   /**
    * The tokens accepted on REST and gRPC (`loadCredentials` of @meshgate/auth). Without them,
    * every route but the trust bundle refuses every request.
@@ -90,26 +95,30 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
 
   const doorbell = await followBundleChanges(ca, bus, logger);
   let app: FastifyInstance | undefined;
-  let server: grpc.Server | undefined;
+  let server: GrpcServer | undefined;
   let httpUrl: string | undefined;
   let grpcPort: number | undefined;
   const stop = async () => {
     await ingressGateway?.stop();
     await doorbell.unsubscribe();
     await app?.close();
-    if (server) await shutdownGrpc(server);
+    await server?.stop();
     await ca.close();
   };
   try {
+    if (options.grpcServer !== undefined) {
+      if (options.listen !== false) throw new Error('grpcServer is for a CA that does not listen itself (listen: false)');
+      registerCaGrpcService(options.grpcServer, ca, logger, credentials);
+    }
     if (options.listen !== false) {
       const meshState = options.meshState;
       const follower = meshState === undefined ? undefined : { get sequence() { return meshState.current.sequence; } };
       app = await buildCaHttpApp({ ca, store, logger, registry, access, bus: options.bus, follower, maxFollowerLag: config.readyMaxLag });
       const address = await app.listen({ host: config.ca.host, port: config.ca.httpPort });
       httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-      server = new grpc.Server();
+      server = new GrpcServer();
       registerCaGrpcService(server, ca, logger, credentials);
-      grpcPort = await bindGrpc(server, `${config.ca.host}:${config.grpcPort}`);
+      grpcPort = await server.listen(config.ca.host, config.grpcPort);
       logger.info({ http: httpUrl, grpcPort }, 'ca service listening');
     }
     await ingressGateway?.start();
@@ -143,23 +152,5 @@ async function followBundleChanges(ca: MeshCa, bus: Bus, logger: Logger): Promis
   return bus.onDoorbell(() => {
     if (checking) again = true;
     else void check();
-  });
-}
-
-function bindGrpc(server: grpc.Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))));
-}
-
-/** Lets calls in flight finish for a moment, then cuts what is left. */
-function shutdownGrpc(server: grpc.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, 2000);
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
   });
 }

@@ -17,7 +17,7 @@ import { loadCaSettings } from '@meshgate/runtime';
 import { bearer, createTestDatabase, TEST_API_TOKEN, type TestDatabase } from '@meshgate/testkit';
 import { Registry } from 'prom-client';
 import { connectCa } from '../src/grpc/client.js';
-import { caServiceConstructor, ERROR_CODE_KEY } from '../src/grpc/definition.js';
+import { ERROR_CODE_KEY, serviceConstructor } from '@meshgate/grpc-api';
 import { startCaService, type RunningCaService } from '../src/service.js';
 import { CaError } from '../src/types.js';
 import { capturingLogger, opensslOk, tempDir, type TempDir } from './helpers.js';
@@ -150,7 +150,7 @@ describe('REST: every CA write refuses callers without the scope', () => {
 describe('gRPC: every CA write refuses callers without the scope', () => {
   let client: grpc.Client;
   before(() => {
-    const Client = caServiceConstructor();
+    const Client = serviceConstructor('certificateAuthority');
     client = new Client(`127.0.0.1:${service.grpcPort}`, grpc.credentials.createInsecure());
   });
   after(() => client?.close());

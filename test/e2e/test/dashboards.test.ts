@@ -13,7 +13,7 @@ const dashboards = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 let meshgate: RunningMeshgate;
 
 before(async () => {
-  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
+  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, grpcPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
 });
 
 after(() => meshgate.stop());

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
+import { connectMeshgate, MeshgateGrpcError } from '@meshgate/grpc-api';
 import { createTestDatabase, natsUrl, TEST_API_TOKEN, uniqueName, type TestDatabase } from '@meshgate/testkit';
 import { call, callUntil, METHODS, startBackend, type Backend } from '../src/backends.js';
 import { startWorkloadAgent, type WorkloadAgent } from '../src/agent.js';
@@ -31,6 +32,7 @@ let database: TestDatabase;
 let manifests: string;
 let env: Record<string, string>;
 let apiUrl: string;
+let apiGrpcPort: number;
 let xdsAdminUrl: string;
 let xdsPort: number;
 let api: ServiceProcess;
@@ -57,6 +59,7 @@ before(async () => {
   caUrl = `http://127.0.0.1:${caHttpPort}`;
   xdsPort = await freePort();
   const xdsSecurePort = await freePort();
+  apiGrpcPort = await freePort();
   apiUrl = `http://127.0.0.1:${apiPort}`;
   xdsAdminUrl = `http://127.0.0.1:${xdsAdminPort}`;
   manifests = mkdtempSync(path.join(tmpdir(), 'meshgate-manifests-'));
@@ -82,6 +85,7 @@ before(async () => {
     MESHGATE_CA_HOST: '127.0.0.1',
     MESHGATE_CA_HTTP_PORT: String(caHttpPort),
     MESHGATE_GRPC_PORT: String(grpcPort),
+    MESHGATE_API_GRPC_PORT: String(apiGrpcPort),
     MESHGATE_CA_ADDRESS: `127.0.0.1:${grpcPort}`,
     MESHGATE_CA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
@@ -167,6 +171,22 @@ test('the xds process serves proxy status only with a read token; the api forwar
   assert.equal(direct.status, 200);
   const forwarded = await proxies(apiUrl, TEST_API_TOKEN);
   assert.ok(forwarded.length > 0, 'the api reached the xds admin endpoint with its token');
+});
+
+test('the api process serves Resources, Events and Proxies on MESHGATE_API_GRPC_PORT; the ca keeps MESHGATE_GRPC_PORT', async () => {
+  const viaApi = connectMeshgate(`127.0.0.1:${apiGrpcPort}`, { token: TEST_API_TOKEN });
+  const viaCa = connectMeshgate(env.MESHGATE_CA_ADDRESS, { token: TEST_API_TOKEN });
+  try {
+    const { items } = await viaApi.resources.list({ kind: 'VirtualService', namespace: NAMESPACE });
+    assert.ok(items.length > 0, 'the VirtualService applied over REST is listed over gRPC');
+    const { events, head } = await viaApi.events.read({ after: 0, limit: 1000 });
+    assert.ok(events.some((event) => event.type === 'TrustBundleChanged') && head >= events.length);
+    assert.ok((await viaApi.proxies.list()).some((proxy) => proxy.id === NODE_ID), 'the proxies come from the xds process');
+    await assert.rejects(viaCa.resources.list(), (error: MeshgateGrpcError) => error.status === grpc.status.UNIMPLEMENTED);
+  } finally {
+    viaApi.close();
+    viaCa.close();
+  }
 });
 
 test('anonymous writes to the api and ca processes are refused; nothing is written', async () => {

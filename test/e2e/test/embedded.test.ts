@@ -22,7 +22,7 @@ let client: grpc.Client;
 let agent: WorkloadAgent;
 
 before(async () => {
-  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
+  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, grpcPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
   backendA = await startBackend('A', '127.0.0.2');
   backendB = await startBackend('B', '127.0.0.3');
   assert.ok(meshgate.apiToken);

@@ -35,7 +35,7 @@ async function applyOk(yaml: string): Promise<void> {
 }
 
 before(async () => {
-  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
+  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, grpcPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
   assert.ok(meshgate.apiToken);
   const target: AgentTarget = { apiUrl: meshgate.apiUrl, apiToken: meshgate.apiToken, xdsAddress: `127.0.0.1:${meshgate.xdsSecurePort}` };
   serverAgent = await startWorkloadAgent(target, { nodeId: 'echo-server-0.echo', ...SERVER_IDENTITY });

@@ -49,7 +49,7 @@ let database: TestDatabase;
 let work: string;
 let shell: ChildProcess;
 let output = '';
-let ports: Record<'api' | 'grpc' | 'caHttp' | 'xds' | 'xdsSecure' | 'xdsAdmin', number>;
+let ports: Record<'api' | 'apiGrpc' | 'grpc' | 'caHttp' | 'xds' | 'xdsSecure' | 'xdsAdmin', number>;
 let apiToken: string;
 
 async function waitReady(url: string): Promise<void> {
@@ -66,7 +66,7 @@ before(async () => {
   database = await createTestDatabase('mg_readme');
   work = mkdtempSync(path.join(tmpdir(), 'meshgate-readme-'));
   const suffix = uniqueName('readme');
-  ports = { api: await freePort(), grpc: await freePort(), caHttp: await freePort(), xds: await freePort(), xdsSecure: await freePort(), xdsAdmin: await freePort() };
+  ports = { api: await freePort(), apiGrpc: await freePort(), grpc: await freePort(), caHttp: await freePort(), xds: await freePort(), xdsSecure: await freePort(), xdsAdmin: await freePort() };
   const lines = walkthroughBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'));
   for (const service of ['api', 'ca', 'xds', 'watcher']) {
     assert.ok(lines.some((line) => line.startsWith(`node services/${service}/dist/src/main.js &`)), `the block starts ${service}`);
@@ -74,7 +74,7 @@ before(async () => {
   const script = [
     'set -e',
     // Ports and stream names the block leaves at their defaults: this machine's own.
-    `export MESHGATE_API_PORT=${ports.api} MESHGATE_GRPC_PORT=${ports.grpc} MESHGATE_CA_HTTP_PORT=${ports.caHttp}`,
+    `export MESHGATE_API_PORT=${ports.api} MESHGATE_API_GRPC_PORT=${ports.apiGrpc} MESHGATE_GRPC_PORT=${ports.grpc} MESHGATE_CA_HTTP_PORT=${ports.caHttp}`,
     `export MESHGATE_XDS_PORT=${ports.xds} MESHGATE_XDS_SECURE_PORT=${ports.xdsSecure} MESHGATE_XDS_ADMIN_PORT=${ports.xdsAdmin}`,
     `export MESHGATE_NATS_STREAM=${suffix.toUpperCase()} MESHGATE_NATS_SUBJECT_PREFIX=${suffix}.changes MESHGATE_NATS_DOORBELL=${suffix}.events`,
     ...withOverrides(lines, {

@@ -153,7 +153,7 @@ async function assertBackendAcked(): Promise<void> {
 
 before(async () => {
   nginxBinary(); // fails at once, with the apt-get line, when nginx is missing
-  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
+  meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, grpcPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
   directory = await mkdtemp(path.join(tmpdir(), 'meshgate-seed-000-'));
   peers = { nginxIp: NGINX_IP, backend: { ip: BACKEND_IP, port: await freePort() } };
 

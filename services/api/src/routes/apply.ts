@@ -2,13 +2,13 @@
  * `POST /v1/apply`: multi-document YAML or JSON in, all or nothing.
  */
 import type { FastifyInstance } from 'fastify';
+import { applyDocuments } from '../apply-documents.js';
 import { applyWarnings } from '../apply-warnings.js';
 import { DOCUMENT_MEDIA_TYPES } from '../body-parsers.js';
 import { apiError } from '../errors.js';
 import { objectChanges } from '../history/object-diff.js';
 import { connectedNodes } from '../history/proxy-nodes.js';
 import { proxyDiffs } from '../history/xds-diff.js';
-import { limitExceeded } from '../input-limits.js';
 import type { RouteContext } from '../options.js';
 import { objectResultSchema, problemResponses } from '../schemas.js';
 
@@ -75,42 +75,13 @@ export function registerApplyRoute(app: FastifyInstance, context: RouteContext):
     },
     async (request) => {
       const text = request.body;
-      if (typeof text !== 'string' || text.trim() === '') {
-        throw apiError('MG_ERR_EMPTY_BODY', 'the body is empty; send one or more YAML or JSON documents');
-      }
-      const { limits } = context;
-      const parsed = await context.parser.parse(text, limits);
-      if (!parsed.ok) {
-        const { line, column, message, limit } = parsed.error;
-        if (limit !== undefined) throw limitExceeded(limit, message, { line, column });
-        throw apiError('MG_ERR_MALFORMED', `malformed input at line ${line}, column ${column}: ${message}`, { line, column });
-      }
-      if (parsed.documents.length === 0) throw apiError('MG_ERR_EMPTY_BODY', 'the body holds no documents');
-      if (parsed.documents.length > limits.maxObjects) {
-        throw limitExceeded({ name: 'maxObjects', max: limits.maxObjects }, `the body holds ${parsed.documents.length} objects`);
-      }
-
+      if (typeof text !== 'string') throw apiError('MG_ERR_EMPTY_BODY', 'the body is empty; send one or more YAML or JSON documents');
       const dryRun = request.query.dryRun === true;
-      const outcome = await context.applyService.apply({
-        documents: parsed.documents,
-        source: REST_SOURCE,
-        idempotencyKey: request.headers['idempotency-key'],
-        dryRun,
-      });
-      if (!outcome.valid) {
-        const documents = new Set(outcome.errors.map((error) => error.document)).size;
-        const problems = outcome.errors.length;
-        throw apiError(
-          'MG_ERR_INVALID',
-          `${problems} problem${problems === 1 ? '' : 's'} in ${documents} document${documents === 1 ? '' : 's'}; nothing was written`,
-          { errors: outcome.errors },
-        );
-      }
-      const { preview } = outcome;
-      const warnings = applyWarnings(preview?.after ?? context.follower.current, outcome.results);
-      if (preview === undefined) return { sequence: outcome.sequence, results: outcome.results, warnings };
+      const { sequence, results, preview } = await applyDocuments(context, { text, source: REST_SOURCE, idempotencyKey: request.headers['idempotency-key'], dryRun });
+      const warnings = applyWarnings(preview?.after ?? context.follower.current, results);
+      if (preview === undefined) return { sequence, results, warnings };
       const objects = objectChanges(preview.before, preview.after);
-      const dry = { sequence: outcome.sequence, dryRun: true, results: outcome.results, warnings, objects };
+      const dry = { sequence, dryRun: true, results, warnings, objects };
       if (context.proxies === undefined) return dry;
       const nodes = await connectedNodes(context.proxies);
       const proxies = proxyDiffs(preview.before, preview.after, nodes, context.compile).filter((diff) => diff.changes.length > 0);

@@ -3,24 +3,12 @@
  * `GET /v1/events/stream?after=SEQ` follows it as Server-Sent Events.
  */
 import type { FastifyInstance } from 'fastify';
-import { apiError } from '../errors.js';
+import { checkedInteger, DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT, readEvents } from '../event-reads.js';
 import { EventStreamSession } from '../event-stream.js';
 import type { RouteContext } from '../options.js';
 import { problemResponses, storedEventSchema } from '../schemas.js';
 
-export const DEFAULT_EVENTS_LIMIT = 100;
-export const MAX_EVENTS_LIMIT = 1000;
-
 const afterSchema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'Return events with a sequence greater than this.' } as const;
-
-/**
- * The schema's integer check lets `1e400` through as Infinity (the coerced value is not range
- * checked), so each number is checked once more here: anything but a safe integer is a 400.
- */
-function safeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value)) throw apiError('MG_ERR_BAD_REQUEST', `query parameter "${name}" must be a finite integer (got ${String(value)})`);
-  return value;
-}
 
 /** `Last-Event-ID` as an SSE client sends it on reconnect; undefined unless it is a sequence. */
 function lastEventId(header: string | string[] | undefined): number | undefined {
@@ -55,12 +43,8 @@ export function registerEventRoutes(app: FastifyInstance, context: RouteContext)
         },
       },
     },
-    async (request) => {
-      const after = safeInteger(request.query.after, 'after');
-      const limit = safeInteger(request.query.limit, 'limit');
-      const [events, head] = await Promise.all([context.store.readAfter(after, limit), context.store.headSequence()]);
-      return { events, head };
-    },
+    // The schema's integer check lets `1e400` through as Infinity: readEvents checks each number once more.
+    async (request) => readEvents(context.store, { after: request.query.after, limit: request.query.limit, noun: 'query parameter' }),
   );
 
   const sessions = new Set<EventStreamSession>();
@@ -82,7 +66,7 @@ export function registerEventRoutes(app: FastifyInstance, context: RouteContext)
       },
     },
     (request, reply) => {
-      const after = lastEventId(request.headers['last-event-id']) ?? safeInteger(request.query.after, 'after');
+      const after = lastEventId(request.headers['last-event-id']) ?? checkedInteger(request.query.after, 'after', 'query parameter', 0);
       reply.hijack();
       const session = new EventStreamSession({ response: reply.raw, store: context.store, follower: context.follower, logger: context.logger.child({ reqId: request.id }), after });
       sessions.add(session);

@@ -7,13 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { apiError } from '../errors.js';
 import { connectedNode } from '../history/proxy-nodes.js';
 import { resourcesByShortType } from '../history/xds-diff.js';
-import type { ProxySource, RouteContext } from '../options.js';
+import type { RouteContext } from '../options.js';
+import { listProxies, proxyConfig, requireProxies } from '../proxy-reads.js';
 import { problemResponses } from '../schemas.js';
-
-function requireProxies(proxies: ProxySource | undefined): ProxySource {
-  if (proxies === undefined) throw apiError('MG_ERR_XDS_UNAVAILABLE', 'no xds service runs with this api, so there are no proxies to report on');
-  return proxies;
-}
 
 export function registerProxyRoutes(app: FastifyInstance, context: RouteContext): void {
   app.get(
@@ -28,7 +24,7 @@ export function registerProxyRoutes(app: FastifyInstance, context: RouteContext)
         },
       },
     },
-    async () => ({ items: await requireProxies(context.proxies).list() }),
+    async () => ({ items: await listProxies(context.proxies) }),
   );
 
   app.get<{ Params: { id: string }; Querystring: { at?: number } }>(
@@ -55,9 +51,7 @@ export function registerProxyRoutes(app: FastifyInstance, context: RouteContext)
         void reply.header('x-meshgate-sequence', sequence);
         return resourcesByShortType(compileProxy(state, node, context.compile));
       }
-      const config: unknown = await requireProxies(context.proxies).config(request.params.id);
-      if (config === undefined) throw apiError('MG_ERR_NOT_FOUND', `no proxy "${request.params.id}" is connected`);
-      return config;
+      return proxyConfig(context.proxies, request.params.id);
     },
   );
 }

@@ -3,13 +3,10 @@
  * service). Paths: `/v1/resources[/:kind[/:namespace[/:name]]]`; `_` is the namespace of
  * cluster-scoped kinds.
  */
-import { isClusterScoped, KINDS, type Kind } from '@meshgate/model';
 import type { FastifyInstance } from 'fastify';
-import { apiError } from '../errors.js';
-import { namespaceFromSegment, pluralOf, resolveKind } from '../kinds.js';
 import type { RouteContext } from '../options.js';
+import { deleteResource, getResource, listResources } from '../resource-access.js';
 import { meshObjectSchema, objectResultSchema, problemResponses } from '../schemas.js';
-import { findObject, listObjects, viewObject, viewObjects } from '../state-view.js';
 import { REST_SOURCE } from './apply.js';
 
 interface KindParams {
@@ -44,34 +41,20 @@ function paramsSchema(...names: string[]) {
   };
 }
 
-function kindFrom(segment: string): Kind {
-  const kind = resolveKind(segment);
-  if (kind === undefined) {
-    const known = KINDS.map(pluralOf).join(', ');
-    throw apiError('MG_ERR_UNKNOWN_KIND', `unknown kind "${segment}"; known kinds: ${known}`);
-  }
-  return kind;
-}
-
-function describeRef(kind: Kind, namespace: string, name: string): string {
-  return isClusterScoped(kind) ? `${kind} ${name}` : `${kind} ${namespace}/${name}`;
-}
-
 export function registerResourceRoutes(app: FastifyInstance, context: RouteContext): void {
   app.get('/v1/resources', { config: { scope: 'read' }, schema: { summary: 'List every stored object', response: listResponse } }, async (_request, reply) => {
-    const state = context.follower.current;
-    void reply.header(SEQUENCE_HEADER, state.sequence);
-    return { items: viewObjects(state, listObjects(state, {})), sequence: state.sequence };
+    const listed = listResources(context.follower, {});
+    void reply.header(SEQUENCE_HEADER, listed.sequence);
+    return listed;
   });
 
   app.get<{ Params: KindParams }>(
     '/v1/resources/:kind',
     { config: { scope: 'read' }, schema: { summary: 'List the objects of one kind', params: paramsSchema('kind'), response: listResponse } },
     async (request, reply) => {
-      const kind = kindFrom(request.params.kind);
-      const state = context.follower.current;
-      void reply.header(SEQUENCE_HEADER, state.sequence);
-      return { items: viewObjects(state, listObjects(state, { kind })), sequence: state.sequence };
+      const listed = listResources(context.follower, { kind: request.params.kind });
+      void reply.header(SEQUENCE_HEADER, listed.sequence);
+      return listed;
     },
   );
 
@@ -79,10 +62,9 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
     '/v1/resources/:kind/:namespace',
     { config: { scope: 'read' }, schema: { summary: 'List the objects of one kind in one namespace', params: paramsSchema('kind', 'namespace'), response: listResponse } },
     async (request, reply) => {
-      const kind = kindFrom(request.params.kind);
-      const state = context.follower.current;
-      void reply.header(SEQUENCE_HEADER, state.sequence);
-      return { items: viewObjects(state, listObjects(state, { kind, namespace: namespaceFromSegment(request.params.namespace) })), sequence: state.sequence };
+      const listed = listResources(context.follower, { kind: request.params.kind, namespace: request.params.namespace });
+      void reply.header(SEQUENCE_HEADER, listed.sequence);
+      return listed;
     },
   );
 
@@ -98,14 +80,9 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
       },
     },
     async (request, reply) => {
-      const kind = kindFrom(request.params.kind);
-      const namespace = namespaceFromSegment(request.params.namespace);
-      const { name } = request.params;
-      const state = context.follower.current;
-      const object = findObject(state, { kind, namespace, name });
-      if (object === undefined) throw apiError('MG_ERR_NOT_FOUND', `${describeRef(kind, namespace, name)} not found`);
-      void reply.header(SEQUENCE_HEADER, state.sequence);
-      return viewObject(state, object);
+      const { object, sequence } = getResource(context.follower, request.params);
+      void reply.header(SEQUENCE_HEADER, sequence);
+      return object;
     },
   );
 
@@ -128,17 +105,6 @@ export function registerResourceRoutes(app: FastifyInstance, context: RouteConte
         },
       },
     },
-    async (request) => {
-      const kind = kindFrom(request.params.kind);
-      const namespace = namespaceFromSegment(request.params.namespace);
-      const { name } = request.params;
-      const outcome = await context.applyService.delete({
-        ref: { kind, namespace, name },
-        source: REST_SOURCE,
-        idempotencyKey: request.headers['idempotency-key'],
-      });
-      if (!outcome.found) throw apiError('MG_ERR_NOT_FOUND', `${describeRef(kind, namespace, name)} not found`);
-      return { sequence: outcome.sequence, result: outcome.result };
-    },
+    async (request) => deleteResource(context.applyService, { ...request.params, source: REST_SOURCE, idempotencyKey: request.headers['idempotency-key'] }),
   );
 }

@@ -12,15 +12,16 @@ import * as grpc from '@grpc/grpc-js';
 import { isCaErrorCode } from '../errors.js';
 import { CaError, type CertificateAuthority, type CertificateInfo, type IssuedCertificate, type IssueRequest, type SignCsrRequest, type TrustBundle } from '../types.js';
 import {
-  caServiceConstructor,
+  bearerMetadata,
   ERROR_CODE_KEY,
   ERROR_FIELD_KEY,
+  serviceConstructor,
   type CertificateInfoMessage,
   type IssuedCertificateMessage,
   type IssueRequestMessage,
   type SignCsrRequestMessage,
   type TrustBundleMessage,
-} from './definition.js';
+} from '@meshgate/grpc-api';
 
 export interface CaClient extends CertificateAuthority {
   /** Releases the connection (a no-op in process: the CA's owner closes it). */
@@ -88,11 +89,10 @@ function caErrorFrom(error: grpc.ServiceError, address: string): CaError {
 
 /** A CaClient over gRPC to `address` (`host:port`). */
 export function connectCa(address: string, options: ConnectCaOptions = {}): CaClient {
-  const Client = caServiceConstructor();
+  const Client = serviceConstructor('certificateAuthority');
   const client = new Client(address, options.credentials ?? grpc.credentials.createInsecure());
   const deadlineMs = options.deadlineMs ?? 30_000;
-  const metadata = new grpc.Metadata();
-  if (options.token !== undefined) metadata.set('authorization', `Bearer ${options.token}`);
+  const metadata = bearerMetadata(options.token);
 
   function call<Request, Response>(method: string, request: Request): Promise<Response> {
     const rpc: unknown = client[method];
