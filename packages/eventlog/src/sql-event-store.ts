@@ -16,6 +16,7 @@ import {
   type AppendResult,
   type EventStore,
   type NewEvent,
+  type RawEvent,
   type SecretSummary,
   type Snapshot,
   type StoredEvent,
@@ -23,7 +24,12 @@ import {
 } from './types.js';
 
 const DEFAULT_READ_LIMIT = 1000;
-const EVENT_COLUMNS = 'sequence, stream_id, stream_version, type, data, metadata, dedup_key, recorded_at';
+/**
+ * data and metadata as text, recorded_at as ISO-8601 text: the drivers then hand over strings
+ * as they come off the wire, and nothing is parsed (JSON or dates) that a reader does not use.
+ */
+const RAW_EVENT_COLUMNS = `sequence, stream_id, stream_version, type, data::text AS data, metadata::text AS metadata, dedup_key,
+  to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at`;
 
 /**
  * The event store, written once against `SqlDatabase`; `PostgresEventStore` and
@@ -53,21 +59,25 @@ export class SqlEventStore implements EventStore {
   }
 
   async readAfter(after: number, limit = DEFAULT_READ_LIMIT): Promise<StoredEvent[]> {
+    return (await this.readRawAfter(after, limit)).map(parseEvent);
+  }
+
+  async readRawAfter(after: number, limit = DEFAULT_READ_LIMIT): Promise<RawEvent[]> {
     requireInteger('after', after, 0);
     requireInteger('limit', limit, 1);
     const rows = await this.db.query(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
+      `SELECT ${RAW_EVENT_COLUMNS} FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
       [after, limit],
     );
-    return rows.map(toStoredEvent);
+    return rows.map(toRawEvent);
   }
 
   async readStream(streamId: string): Promise<StoredEvent[]> {
     const rows = await this.db.query(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`,
+      `SELECT ${RAW_EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`,
       [streamId],
     );
-    return rows.map(toStoredEvent);
+    return rows.map((row) => parseEvent(toRawEvent(row)));
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -88,17 +98,21 @@ export class SqlEventStore implements EventStore {
   /** Keeps only the latest snapshot (by sequence) of each name; saving an older one is a no-op. */
   async saveSnapshot<S>(snapshot: Snapshot<S>): Promise<void> {
     requireInteger('snapshot.sequence', snapshot.sequence, 0);
-    const state = JSON.stringify(snapshot.state) ?? 'null';
+    await this.saveSnapshotJson(snapshot.name, snapshot.sequence, JSON.stringify(snapshot.state) ?? 'null');
+  }
+
+  async saveSnapshotJson(name: string, sequence: number, stateJson: string): Promise<void> {
+    requireInteger('snapshot.sequence', sequence, 0);
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO snapshots (name, sequence, state) VALUES ($1, $2, $3::jsonb)
          ON CONFLICT (name, sequence) DO UPDATE SET state = EXCLUDED.state, created_at = now()`,
-        [snapshot.name, snapshot.sequence, state],
+        [name, sequence, stateJson],
       );
       await tx.query(
         `DELETE FROM snapshots
           WHERE name = $1 AND sequence < (SELECT max(sequence) FROM snapshots WHERE name = $1)`,
-        [snapshot.name],
+        [name],
       );
     });
   }
@@ -166,17 +180,24 @@ function concurrencyErrorOf(error: unknown): ConcurrencyError | undefined {
   return new ConcurrencyError(detail.streamId, detail.expected, detail.actual);
 }
 
-function toStoredEvent(row: Row): StoredEvent {
+function toRawEvent(row: Row): RawEvent {
   return {
     sequence: integerColumn(row, 'sequence'),
     streamId: textColumn(row, 'stream_id'),
     streamVersion: integerColumn(row, 'stream_version'),
     type: textColumn(row, 'type'),
-    data: column(row, 'data'),
-    metadata: recordColumn(row, 'metadata'),
+    data: textColumn(row, 'data'),
+    metadata: textColumn(row, 'metadata'),
     dedupKey: nullableTextColumn(row, 'dedup_key'),
-    recordedAt: timestampColumn(row, 'recorded_at'),
+    recordedAt: textColumn(row, 'recorded_at'),
   };
+}
+
+/** The parsed form; most events carry no metadata, and '{}' needs no parser. */
+function parseEvent(raw: RawEvent): StoredEvent {
+  const metadata: unknown = raw.metadata === '{}' ? {} : JSON.parse(raw.metadata);
+  if (!isRecord(metadata)) throw new Error('eventlog: column "metadata" is not a JSON object');
+  return { ...raw, data: JSON.parse(raw.data) as unknown, metadata };
 }
 
 function requireInteger(name: string, value: number, min: number): void {

@@ -77,6 +77,12 @@ export function runEventStoreContract(name: string, open: () => Promise<Contract
       assert.ok(!Number.isNaN(Date.parse(written[0].recordedAt)));
 
       assert.deepEqual(await store.readAfter(head), written, 'a read returns exactly what append reported');
+      const raw = await store.readRawAfter(head, 3);
+      assert.ok(raw.every((e) => typeof e.data === 'string' && typeof e.metadata === 'string'), 'a raw read leaves JSON as text');
+      assert.deepEqual(
+        raw.map((e) => ({ ...e, data: JSON.parse(e.data) as unknown, metadata: JSON.parse(e.metadata) as unknown })),
+        written.slice(0, 3),
+      );
       assert.deepEqual(await store.readAfter(head, 2), written.slice(0, 2));
       assert.deepEqual(await store.readAfter(head + 2, 2), written.slice(2, 4));
       assert.deepEqual(await store.readAfter(head + 5), []);
@@ -266,6 +272,9 @@ export function runEventStoreContract(name: string, open: () => Promise<Contract
       await store.saveSnapshot({ name, sequence: 20, state: { services: ['rewritten'] } });
       assert.deepEqual(await store.loadSnapshot(name), { name, sequence: 20, state: { services: ['rewritten'] } });
       assert.equal(await store.loadSnapshot(`${name}-other`), null);
+
+      await store.saveSnapshotJson(name, 30, '{"services": ["as text"]}');
+      assert.deepEqual(await store.loadSnapshot(name), { name, sequence: 30, state: { services: ['as text'] } });
     });
 
     test('secrets can be put, replaced, read, listed by prefix and deleted', async () => {
