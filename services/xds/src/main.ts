@@ -32,6 +32,7 @@ const xds = new XdsService({
   issuance: config.xdsIssuance,
   ca,
   certRenewFraction: config.certRenewFraction,
+  snapshotEvery: config.snapshotEvery,
 });
 await xds.start();
 // The admin endpoint's proxy status needs a token with `read`, checked as the api checks it.
