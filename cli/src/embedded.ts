@@ -125,6 +125,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       clusterDomain: config.clusterDomain,
       trustDomain: config.trustDomain,
       meshName: config.meshName,
+      readyMaxLag: config.readyMaxLag,
       proxies: { list: () => xds.proxies(), config: (id: string) => xds.proxyConfig(id) },
     });
     started.push(() => api.close());

@@ -134,6 +134,33 @@ describe('starting meshgate as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
     }
   });
 
+  for (const variable of ['DATABASE_URL', 'NATS_URL'] as const) {
+    it(`an unreachable ${variable} is one line naming it, exit 1`, async () => {
+      const closed = net.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const address = closed.address();
+      assert.ok(address !== null && typeof address === 'object');
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        MESHGATE_LOG_LEVEL: 'silent',
+        MESHGATE_CA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+        DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+        NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      };
+      env[variable] = variable === 'DATABASE_URL' ? `postgres://postgres:secret@127.0.0.1:${address.port}/meshgate` : `nats://127.0.0.1:${address.port}`;
+      const child = spawn(process.execPath, [cliMain, 'up', '--api-port', '0', '--xds-port', '0', '--xds-secure-port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const code = await exited(child);
+      assert.equal(code, 1, stderr);
+      const lines = stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, stderr);
+      assert.match(lines[0], new RegExp(`^error: .*${variable}.*127\\.0\\.0\\.1:${address.port}`));
+      assert.ok(!stderr.includes('secret'), 'the password is not shown');
+    });
+  }
+
   for (const [how, signal] of [
     ['stopped (SIGTERM)', 'SIGTERM'],
     ['killed (SIGKILL)', 'SIGKILL'],

@@ -17,7 +17,7 @@ import {
 } from './codec.js';
 import { ringHandler } from './handlers.js';
 import { asError, resolveBusOptions, type BusOptions, type ResolvedBusOptions } from './options.js';
-import type { Bus, ConsumeOptions, Doorbell, ResourceChanged, Subscription } from './types.js';
+import type { Bus, BusStatus, ConsumeOptions, Doorbell, ResourceChanged, Subscription } from './types.js';
 
 export interface InProcessBusOptions extends BusOptions {
   /**
@@ -166,6 +166,10 @@ export class InProcessBus implements Bus {
   }
 
   /** Stops delivery; in-flight handlers finish first. */
+  status(): BusStatus {
+    return this.closed ? { connected: false, detail: 'closed' } : { connected: true, detail: 'connected' };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -17,7 +17,8 @@ import { ringHandler } from './handlers.js';
 import { NatsChangeSubscription, type ChangeHandler } from './nats-consumer.js';
 import { ensureChangesStream, ensureDurableConsumer } from './nats-setup.js';
 import { asError, resolveBusOptions, type BusOptions, type ResolvedBusOptions } from './options.js';
-import type { Bus, ConsumeOptions, Doorbell, ResourceChanged, Subscription } from './types.js';
+import { NatsLink } from './nats-link.js';
+import type { Bus, BusStatus, ConsumeOptions, Doorbell, ResourceChanged, Subscription } from './types.js';
 
 export interface NatsBusOptions extends BusOptions {
   /** `nats://host:port`, or several separated by commas. */
@@ -32,6 +33,8 @@ export interface NatsBusOptions extends BusOptions {
 }
 
 export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** How long `close()` lets a drain run before it closes the connection outright. */
+const DRAIN_TIMEOUT_MS = 5_000;
 
 export class NatsBus implements Bus {
   private readonly changeSubscriptions = new Set<NatsChangeSubscription>();
@@ -45,10 +48,12 @@ export class NatsBus implements Bus {
       name: options.name ?? 'meshgate',
       maxReconnectAttempts: -1,
     });
+    // Watched from the first moment, so that no status event is missed.
+    const link = new NatsLink(nc);
     try {
       const jsm = await nc.jetstreamManager();
       await ensureChangesStream(jsm, settings);
-      return new NatsBus(nc, nc.jetstream(), jsm, settings, options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
+      return new NatsBus(nc, nc.jetstream(), jsm, settings, options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS, link);
     } catch (error) {
       await nc.close();
       throw error;
@@ -61,7 +66,12 @@ export class NatsBus implements Bus {
     private readonly jsm: JetStreamManager,
     private readonly settings: ResolvedBusOptions,
     private readonly ackWaitMs: number,
+    private readonly link: NatsLink,
   ) {}
+
+  status(): BusStatus {
+    return this.link.status();
+  }
 
   async publishChange(change: ResourceChanged): Promise<void> {
     this.assertOpen();
@@ -133,7 +143,20 @@ export class NatsBus implements Bus {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.changeSubscriptions].map((subscription) => subscription.unsubscribe()));
-    if (!this.nc.isClosed()) await this.nc.drain();
+    if (this.nc.isClosed()) return;
+    // Draining needs the server: with the link down it would wait for a reconnection that may
+    // never come, and a SIGTERM while NATS is away would never finish. Close instead, and bound
+    // a drain that starts while connected.
+    if (!this.link.status().connected) {
+      await this.nc.close();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.nc.drain().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), DRAIN_TIMEOUT_MS))),
+    ]).finally(() => clearTimeout(timer));
+    if (!drained && !this.nc.isClosed()) await this.nc.close();
   }
 
   private assertOpen(): void {

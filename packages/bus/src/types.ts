@@ -37,6 +37,13 @@ export interface ConsumeOptions {
   durable: string;
 }
 
+/** Whether the bus can carry messages now, for readiness checks. */
+export interface BusStatus {
+  connected: boolean;
+  /** "connected", or what is wrong and since when. */
+  detail: string;
+}
+
 export interface Bus {
   /** Resolves once the message is durably accepted (JetStream PubAck). */
   publishChange(change: ResourceChanged): Promise<void>;
@@ -47,5 +54,7 @@ export interface Bus {
   consumeChanges(handler: (change: ResourceChanged) => Promise<void>, options: ConsumeOptions): Promise<Subscription>;
   ringDoorbell(doorbell: Doorbell): Promise<void>;
   onDoorbell(handler: (doorbell: Doorbell) => void): Promise<Subscription>;
+  /** The link to the broker as last reported (in process: connected until closed). */
+  status(): BusStatus;
   close(): Promise<void>;
 }

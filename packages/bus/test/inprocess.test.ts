@@ -28,6 +28,13 @@ describe('InProcessBus specifics', { timeout: TEST_TIMEOUT_MS }, () => {
     await bus.close();
   });
 
+  it('reports itself connected until it is closed', async () => {
+    const bus = await openBus({});
+    assert.deepEqual(bus.status(), { connected: true, detail: 'connected' });
+    await bus.close();
+    assert.deepEqual(bus.status(), { connected: false, detail: 'closed' });
+  });
+
   it('accepts an id again once the duplicate window has passed', async () => {
     let now = 0;
     const bus = new InProcessBus({ duplicateWindowMs: 1_000, now: () => now });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { NatsError, connect, nanos, type JetStreamManager, type NatsConnection } from 'nats';
-import { natsUrl, uniqueName } from '@meshgate/testkit';
+import { eventually, natsUrl, startPrivateNatsServer, uniqueName } from '@meshgate/testkit';
 import { NatsBus, openBus, type Bus, type BusOptions, type Doorbell, type InvalidMessage, type ResourceChanged } from '../src/index.js';
 import { CONTRACT_OPTIONS, runBusContract, type BusUnderTest } from './contract.js';
 import { Inbox, TEST_TIMEOUT_MS, change, deferred, ids } from './support.js';
@@ -220,3 +220,36 @@ describe('NatsBus specifics', { timeout: TEST_TIMEOUT_MS }, () => {
     await assert.rejects(openBus({ natsUrl: 'nats://127.0.0.1:1', stream: underTest.stream }), /CONNECTION_REFUSED|ECONNREFUSED/);
   });
 });
+
+describe('NatsBus link status (a private nats-server, killed and restarted)', { timeout: 60_000 }, () => {
+  it('reports a lost link with the server it lost, and the reconnection', async () => {
+    const server = await startPrivateNatsServer();
+    const bus = await openBus({ natsUrl: server.url, name: 'meshgate-bus-link-test' });
+    try {
+      assert.deepEqual(bus.status(), { connected: true, detail: 'connected' });
+      await server.kill();
+      const lost = await eventually('the bus to notice the lost link', () => (bus.status().connected ? undefined : bus.status()));
+      assert.match(lost.detail, new RegExp(`disconnected from 127\\.0\\.0\\.1:${server.port} since .*; reconnecting`));
+      await server.restart();
+      await eventually('the bus to reconnect', () => (bus.status().connected ? true : undefined), 20_000);
+    } finally {
+      await bus.close();
+      await server.dispose();
+    }
+    assert.equal(bus.status().connected, false, 'closed');
+  });
+
+  it('closes without waiting for a server that is gone', async () => {
+    const server = await startPrivateNatsServer();
+    const bus = await openBus({ natsUrl: server.url, name: 'meshgate-bus-link-test' });
+    try {
+      await server.kill();
+      await eventually('the bus to notice the lost link', () => (bus.status().connected ? undefined : true));
+    } finally {
+      await bus.close();
+      await server.dispose();
+    }
+    assert.equal(bus.status().connected, false, 'closed');
+  });
+});
+

@@ -49,6 +49,26 @@ describe('PGlite data directory', () => {
       await rm(parent, { recursive: true, force: true });
     }
   });
+
+  test('on disk, fsync is on and a commit reaches the disk before it returns', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'meshgate-eventlog-durable-'));
+    const db = await PgliteDatabase.open(dataDir);
+    try {
+      const [fsync] = await db.query('SHOW fsync');
+      const [method] = await db.query('SHOW wal_sync_method');
+      assert.deepEqual([fsync?.fsync, method?.wal_sync_method], ['on', 'fsync']);
+      await migrate(db);
+      const store = new SqlEventStore(db);
+      const fs = db.fs;
+      assert.ok(fs, 'an on-disk database has its filesystem');
+      const before = fs.fsyncCount;
+      await store.append([{ streamId: 'disk/b', type: 'Persisted', data: { n: 1 } }]);
+      assert.ok(fs.fsyncCount > before, `the append flushed the WAL (fsyncs ${before} → ${fs.fsyncCount})`);
+    } finally {
+      await db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('PGlite in a worker thread', () => {

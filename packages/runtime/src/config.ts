@@ -4,6 +4,7 @@
  */
 import { loadCaSettings, loadGrpcPort, type CaSettings } from './ca-config.js';
 import { fraction, namespacedName, optional, optionalPositiveInt, port, positiveInt } from './env.js';
+import { DEFAULT_READY_MAX_LAG } from './readiness.js';
 
 export interface MeshgateConfig {
   /** Unset → embedded PGlite under dataDir. */
@@ -48,6 +49,8 @@ export interface MeshgateConfig {
   manifestsDir?: string;
   /** The api saves a MeshState snapshot after this many events (0: never). */
   snapshotEvery: number;
+  /** `/readyz` fails when a follower is more than this many events behind the log head. */
+  readyMaxLag: number;
   /** A workload certificate is renewed once this fraction of its lifetime has passed (0 < f < 1). */
   certRenewFraction: number;
   /** MESHGATE_GRPC_PORT (default 9090): the gRPC API, where the ca service serves its CertificateAuthority. */
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig
     },
     manifestsDir: optional(env, 'MESHGATE_MANIFESTS_DIR'),
     snapshotEvery: positiveInt(env, 'MESHGATE_SNAPSHOT_EVERY', 1000),
+    readyMaxLag: positiveInt(env, 'MESHGATE_READY_MAX_LAG', DEFAULT_READY_MAX_LAG),
     certRenewFraction: fraction(env, 'MESHGATE_CERT_RENEW_FRACTION', 0.5),
     grpcPort: loadGrpcPort(env),
     ca: loadCaSettings(env),

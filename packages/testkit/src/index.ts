@@ -158,3 +158,15 @@ export function withToken<T extends object>(options: T, token: string = TEST_API
   return { ...options, headers: { ...headers, ...bearer(token) } };
 }
 export { probeHealth, STALL_BOUND_MS, type StallProbe, type StallReport } from './stall-probe.js';
+export { freeLoopbackPort, startPrivateNatsServer, type PrivateNatsServer } from './nats-server.js';
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

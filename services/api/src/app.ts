@@ -19,6 +19,7 @@ import { registerApplyRoute } from './routes/apply.js';
 import { registerCompileRoute } from './routes/compile.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { ReadinessCheck } from '@meshgate/runtime';
 import { registerProxyRoutes } from './routes/proxies.js';
 import { registerResourceRoutes } from './routes/resources.js';
 import { registerVersionRoute } from './routes/version.js';
@@ -66,7 +67,9 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   // Open: liveness, readiness, metrics, the version (and /docs above).
-  registerHealthRoutes(app, context, { loadedSequence: await store.headSequence() });
+  // Until the follower has folded in the head as it stood now, reads would answer from a partial state.
+  const readiness = new ReadinessCheck({ store, bus, follower, loadedSequence: await store.headSequence(), maxFollowerLag: options.readyMaxLag });
+  registerHealthRoutes(app, context, readiness);
   registerVersionRoute(app);
   // Everything else in its own context, where each route must name its scope (auth.ts).
   const compileOptions = { clusterDomain: options.clusterDomain ?? 'cluster.local', trustDomain: options.trustDomain ?? 'cluster.local', meshName: options.meshName ?? 'osm' };

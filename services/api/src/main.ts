@@ -2,7 +2,7 @@
 // The api service as its own process (distributed mode). Wiring only.
 import { AuthConfigError, credentialSourcesFromEnv, loadCredentials, loadXdsAdminClientToken, type LoadedCredentials } from '@meshgate/auth';
 import { StateFollower } from '@meshgate/follower';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { buildApiApp } from './app.js';
 import { remoteProxySource } from './xds-admin-client.js';
 
@@ -23,7 +23,7 @@ try {
 const { credentials, source } = loaded;
 logger.info({ tokens: source }, 'credentials loaded');
 if (!credentials.configured) logger.warn('no token configured: every request but health, readiness, metrics and /docs is refused');
-const infra = await openInfrastructure(config, 'meshgate-api');
+const infra = await startOrExit('meshgate-api', () => openInfrastructure(config, 'meshgate-api'));
 const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
 await follower.start();
@@ -39,6 +39,7 @@ const app = await buildApiApp({
   clusterDomain: config.clusterDomain,
   trustDomain: config.trustDomain,
   meshName: config.meshName,
+  readyMaxLag: config.readyMaxLag,
   proxies: config.xdsAdminUrl ? remoteProxySource(config.xdsAdminUrl, loadXdsAdminClientToken(process.env).token) : undefined,
 });
 await app.listen({ host: config.apiHost, port: config.apiPort });

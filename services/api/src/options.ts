@@ -30,6 +30,8 @@ export interface ApiAppOptions {
    * delete `write`. `Credentials.none()` refuses every request but health, readiness, metrics and /docs.
    */
   credentials: Credentials;
+  /** `/readyz` fails while the follower is more than this many events behind the log. Default 1000. */
+  readyMaxLag?: number;
   /** Largest accepted request body. Default 1 MiB. */
   bodyLimitBytes?: number;
   /** Bounds on what one apply may parse and write (`input-limits.ts`); each defaults. */

@@ -41,6 +41,9 @@ export interface HarnessOptions {
   startFollower?: boolean;
   /** The tokens the api accepts; default: TEST_API_TOKEN with every scope. */
   credentials?: Credentials;
+  /** The follower's poll for a lost doorbell (its default otherwise). */
+  followerPollIntervalMs?: number;
+  readyMaxLag?: number;
 }
 
 export function capturingLogger(logs: LogRecord[]) {
@@ -60,7 +63,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const bus = options.bus ?? (await openBus({ redeliveryDelayMs: 20 }));
   const ownsStore = options.store === undefined;
   const ownsBus = options.bus === undefined;
-  const follower = new StateFollower({ store, bus });
+  const follower = new StateFollower({ store, bus, pollIntervalMs: options.followerPollIntervalMs });
   if (options.startFollower !== false) await follower.start();
   const logs: LogRecord[] = [];
   const registry = new Registry();
@@ -74,6 +77,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     bodyLimitBytes: options.bodyLimitBytes,
     proxies: options.proxies,
     consumeChanges: options.consumeChanges,
+    readyMaxLag: options.readyMaxLag,
   });
   await app.ready();
   return {

@@ -51,13 +51,14 @@ describe('health, metrics and docs', () => {
     await h.follower.start();
     const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 200, ready.body);
-    assert.deepEqual(ready.json(), { ready: true, store: 'ok', follower: 'ok', head: 1, sequence: 1 });
+    assert.deepEqual(ready.json(), { ready: true, failed: [], store: 'ok', bus: 'ok', follower: 'ok', head: 1, sequence: 1 });
 
     setStoreDown(true);
     try {
       const down = await h.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(down.statusCode, 503);
       assert.match(down.json<{ store: string }>().store, /connection refused/);
+      assert.deepEqual(down.json<{ failed: string[] }>().failed, ['store']);
     } finally {
       setStoreDown(false);
     }

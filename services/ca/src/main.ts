@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The ca service as its own process (distributed mode). Wiring only.
 import { StateFollower } from '@meshgate/follower';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { AuthConfigError, credentialSourcesFromEnv, loadCredentials } from '@meshgate/auth';
 import { startCaService } from './service.js';
 import { CaError } from './types.js';
@@ -9,7 +9,7 @@ import { CaError } from './types.js';
 const config = loadConfig();
 const logger = createLogger('ca', config.logLevel);
 const registry = createRegistry('ca');
-const infra = await openInfrastructure(config, 'meshgate-ca');
+const infra = await startOrExit('meshgate-ca', () => openInfrastructure(config, 'meshgate-ca'));
 // The MeshState, for the certificate the MeshConfig's ingressGateway asks for. Like every
 // long-running reader it keeps a snapshot near the head (off its hot path).
 const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });

@@ -23,7 +23,7 @@ import { JoinTokens } from './join-tokens.js';
 import { caOptionsFromConfig } from './settings.js';
 
 export interface StartCaServiceOptions {
-  config: Pick<MeshgateConfig, 'ca' | 'trustDomain' | 'dataDir' | 'grpcPort'> & Partial<Pick<MeshgateConfig, 'certRenewFraction'>>;
+  config: Pick<MeshgateConfig, 'ca' | 'trustDomain' | 'dataDir' | 'grpcPort'> & Partial<Pick<MeshgateConfig, 'certRenewFraction' | 'readyMaxLag'>>;
   store: EventStore;
   bus: Bus;
   logger: Logger;
@@ -102,7 +102,9 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
   };
   try {
     if (options.listen !== false) {
-      app = await buildCaHttpApp({ ca, store, logger, registry, access });
+      const meshState = options.meshState;
+      const follower = meshState === undefined ? undefined : { get sequence() { return meshState.current.sequence; } };
+      app = await buildCaHttpApp({ ca, store, logger, registry, access, bus: options.bus, follower, maxFollowerLag: config.readyMaxLag });
       const address = await app.listen({ host: config.ca.host, port: config.ca.httpPort });
       httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
       server = new grpc.Server();

@@ -210,7 +210,7 @@ describe('health, metrics and logs', () => {
     assert.deepEqual((await rest('GET', '/healthz')).json, { status: 'ok' });
     const ready = await rest('GET', '/readyz');
     assert.equal(ready.status, 200);
-    assert.equal((ready.json as { ready: boolean }).ready, true);
+    assert.deepEqual(ready.json, { ready: true, failed: [], store: 'ok', bus: 'ok', head: (ready.json as { head: number }).head });
 
     const response = await fetch(`${service.httpUrl}/metrics`);
     const text = await response.text();

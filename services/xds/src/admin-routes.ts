@@ -4,9 +4,19 @@
  * and the open health, readiness and metrics.
  */
 import { authorize, BEARER_CHALLENGE, type Credentials } from '@meshgate/auth';
+import type { Bus } from '@meshgate/bus';
+import type { EventStore } from '@meshgate/eventlog';
+import { ReadinessCheck } from '@meshgate/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { XdsService } from './app.js';
+
+export interface XdsReadinessOptions {
+  store: Pick<EventStore, 'headSequence'>;
+  bus: Pick<Bus, 'status'>;
+  /** MESHGATE_READY_MAX_LAG: proxies are served from a state this far behind the log at most. */
+  maxFollowerLag?: number;
+}
 
 /** 401 without a bearer token, 403 with one that lacks `read`: the same answers as the api's. */
 function requireRead(credentials: Credentials) {
@@ -19,7 +29,8 @@ function requireRead(credentials: Credentials) {
   };
 }
 
-export function registerXdsAdminRoutes(app: FastifyInstance, xds: XdsService, registry: Registry, credentials: Credentials): void {
+export function registerXdsAdminRoutes(app: FastifyInstance, xds: XdsService, registry: Registry, credentials: Credentials, readinessOptions: XdsReadinessOptions): void {
+  const readiness = new ReadinessCheck({ ...readinessOptions, follower: xds.follower });
   const protectedRoute = { onRequest: requireRead(credentials) };
   app.get('/v1/proxies', protectedRoute, async () => ({ items: xds.proxies() }));
   app.get<{ Params: { id: string } }>('/v1/proxies/:id/config', protectedRoute, async (request, reply) => {
@@ -28,9 +39,12 @@ export function registerXdsAdminRoutes(app: FastifyInstance, xds: XdsService, re
     return config;
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    if (!xds.isReady) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ready', sequence: xds.follower.sequence };
+  app.get('/readyz', async (request, reply) => {
+    const result = await readiness.check();
+    // Before start() has loaded the log and bound the port, nothing is served yet.
+    const status = !xds.isReady ? 'starting' : result.ready ? 'ready' : 'not ready';
+    if (status === 'not ready') request.log.warn({ failed: result.failed, store: result.store, bus: result.bus, follower: result.follower }, 'not ready');
+    return reply.code(status === 'ready' ? 200 : 503).send({ status, ...result, ready: status === 'ready' });
   });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', registry.contentType);

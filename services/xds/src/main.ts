@@ -3,14 +3,14 @@
 import Fastify from 'fastify';
 import { AuthConfigError, credentialSourcesFromEnv, loadCaClientToken, loadCredentials, type LoadedCredentials } from '@meshgate/auth';
 import { connectCa } from '@meshgate/ca';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { registerXdsAdminRoutes } from './admin-routes.js';
 import { XdsService } from './app.js';
 
 const config = loadConfig();
 const logger = createLogger('xds', config.logLevel);
 const registry = createRegistry('xds');
-const infra = await openInfrastructure(config, 'meshgate-xds');
+const infra = await startOrExit('meshgate-xds', () => openInfrastructure(config, 'meshgate-xds'));
 // SDS needs the ca service (MESHGATE_CA_ADDRESS) and a token with the ca-issue scope
 // (MESHGATE_CA_TOKEN(_FILE), else MESHGATE_API_TOKEN(_FILE)); without them, Secret requests get nothing.
 const caToken = loadCaClientToken(process.env);
@@ -45,7 +45,7 @@ try {
   process.exit(1);
 }
 const admin = Fastify({ logger: false });
-registerXdsAdminRoutes(admin, xds, registry, loaded.credentials);
+registerXdsAdminRoutes(admin, xds, registry, loaded.credentials, { store: infra.store, bus: infra.bus, maxFollowerLag: config.readyMaxLag });
 await admin.listen({ host: config.apiHost, port: config.xdsAdminPort });
 logger.info({ xdsPort: xds.port, adminPort: config.xdsAdminPort, mode: infra.mode }, 'xds service started');
 

@@ -2,7 +2,9 @@
  * The ca service's HTTP app, built but not listening (`service.ts` listens; tests may `inject()`):
  * the CA routes (with the published secrets), `/healthz`, `/readyz` and `/metrics`.
  */
+import type { Bus } from '@meshgate/bus';
 import type { EventStore } from '@meshgate/eventlog';
+import { ReadinessCheck } from '@meshgate/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -18,6 +20,12 @@ export interface CaHttpAppOptions {
   registry: Registry;
   /** The API token and the published secrets (`GET /v1/secrets/…`). */
   access: CaRouteAccess;
+  /** Readiness also reports a lost NATS link… */
+  bus?: Pick<Bus, 'status'>;
+  /** …and a MeshState follower (the ingress gateway certificate's source) lagging behind the log. */
+  follower?: { readonly sequence: number };
+  /** The lag limit (MESHGATE_READY_MAX_LAG). */
+  maxFollowerLag?: number;
 }
 
 export async function buildCaHttpApp(options: CaHttpAppOptions): Promise<FastifyInstance> {
@@ -28,14 +36,12 @@ export async function buildCaHttpApp(options: CaHttpAppOptions): Promise<Fastify
   await app.register(caRoutes, { ca: options.ca, ...options.access });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // A CA that cannot record issuances cannot issue: the log must answer, and the bus carry on.
+  const readiness = new ReadinessCheck({ store: options.store, bus: options.bus, follower: options.follower, maxFollowerLag: options.maxFollowerLag });
   app.get('/readyz', async (request, reply) => {
-    try {
-      const head = await options.store.headSequence();
-      return { ready: true, store: 'ok', head };
-    } catch (error) {
-      request.log.warn({ err: error }, 'readiness: the event log does not answer');
-      return reply.status(503).send({ ready: false, store: error instanceof Error ? error.message : String(error) });
-    }
+    const result = await readiness.check();
+    if (!result.ready) request.log.warn({ failed: result.failed, store: result.store, bus: result.bus, follower: result.follower }, 'not ready');
+    return reply.status(result.ready ? 200 : 503).send(result);
   });
   app.get('/metrics', async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()));
 
