@@ -99,4 +99,16 @@ describe('PGlite in a worker thread', () => {
       await db.close();
     }
   });
+
+  test('on disk, the worker runs PGlite with fsync on as well', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'meshgate-eventlog-thread-'));
+    const db = await PgliteThreadDatabase.open(path.join(dataDir, 'pgdata'));
+    try {
+      const [fsync] = await db.query('SHOW fsync');
+      assert.equal(fsync?.fsync, 'on');
+    } finally {
+      await db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
