@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: runs the workloads, prints a table and writes JSON under bench/results/.
+// `npm run bench -- scale` runs only the scale scenario (BENCH_SCALE_PROXIES=500,2000 …);
+// `npm run bench -- eventlog` runs only the event-log scenario (BENCH_EVENTLOG=1 adds it to the rest).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,24 +9,53 @@ import { fileURLToPath } from 'node:url';
 import { runAckBench } from './ack-bench.js';
 import { caBenchTable, runCaBench } from './ca-bench.js';
 import { runCompileBench } from './compile-bench.js';
+import { eventLogOptionsFromEnv, eventLogTable, runEventLogBench } from './eventlog/eventlog-bench.js';
 import { runScaleBench, type ScaleScenario } from './scale/scale-bench.js';
 import { scaleTable } from './scale/scale-table.js';
 import { formatTable, type Row } from './table.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../results');
+const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+
+function writeReport(prefix: string, report: { date: string } & Record<string, unknown>): string {
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${prefix}-${report.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(resultsDir, prefix === 'bench' ? 'latest.json' : `latest-${prefix}.json`), JSON.stringify(report, null, 2) + '\n');
+  return file;
+}
+
+function footer(loadAverage: number[], file: string): string {
+  return `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${loadAverage.map((l) => l.toFixed(2)).join(' ')}\nresults: ${path.relative(process.cwd(), file)}\n`;
+}
+
+const scenario = process.argv[2];
+if (scenario !== undefined && scenario !== 'scale' && scenario !== 'eventlog') {
+  process.stderr.write(`unknown bench scenario "${scenario}" (known: scale, eventlog)\n`);
+  process.exit(2);
+}
+
+if (scenario === 'eventlog') {
+  const loadAverage = os.loadavg();
+  const eventlog = await runEventLogBench(eventLogOptionsFromEnv());
+  const file = writeReport('eventlog', { date: new Date().toISOString(), machine, loadAverage, eventlog });
+  process.stdout.write(eventLogTable(eventlog) + '\n' + footer(loadAverage, file));
+  process.exit(0);
+}
+
+const scaleOnly = scenario === 'scale';
 const compileRuns = Number(process.env.BENCH_COMPILE_RUNS ?? 5);
 const ackRuns = Number(process.env.BENCH_ACK_RUNS ?? 20);
-
-// `npm run bench -- scale` runs the scale scenario alone (BENCH_SCALE_PROXIES=500,2000 …).
-const scaleOnly = process.argv[2] === 'scale';
 const scaleProxies = (process.env.BENCH_SCALE_PROXIES ?? '500').split(',').map(Number).filter((n) => n > 0);
 const scaleScenarios = (process.env.BENCH_SCALE_SCENARIOS ?? 'gateway-sotw,gateway-delta').split(',') as ScaleScenario[];
 const scaleChanges = Number(process.env.BENCH_SCALE_CHANGES ?? 3);
 
+const loadAverage = os.loadavg();
 const compile = scaleOnly ? undefined : runCompileBench({ services: 1000, endpointsPerService: 5, virtualServices: 1000 }, compileRuns);
 const ack = scaleOnly ? undefined : await runAckBench(ackRuns);
 const ca = scaleOnly ? undefined : await runCaBench(Number(process.env.BENCH_CA_MS ?? 5000));
 const scale = scaleProxies.length > 0 ? await runScaleBench({ proxies: scaleProxies, scenarios: scaleScenarios, changes: scaleChanges }) : undefined;
+const eventlog = !scaleOnly && process.env.BENCH_EVENTLOG === '1' ? await runEventLogBench(eventLogOptionsFromEnv()) : undefined;
 
 const rows: Row[] = [];
 for (const [proxy, r] of Object.entries(compile?.proxies ?? {})) {
@@ -33,14 +64,10 @@ for (const [proxy, r] of Object.entries(compile?.proxies ?? {})) {
 }
 if (ack) rows.push({ benchmark: 'apply → ACK, 1 grpc-js-xds client', p50: ack.applyToAck.p50Ms, p90: ack.applyToAck.p90Ms, unit: 'ms', runs: ack.applyToAck.runs });
 
-const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
-const report = { date: new Date().toISOString(), machine, loadAverage: os.loadavg(), compile, ack, ca, scale, rows };
-mkdirSync(resultsDir, { recursive: true });
-const prefix = scaleOnly ? 'scale' : 'bench';
-const file = path.join(resultsDir, `${prefix}-${report.date.replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-writeFileSync(path.join(resultsDir, scaleOnly ? 'scale-latest.json' : 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+const report = { date: new Date().toISOString(), machine, loadAverage, compile, ack, ca, scale, rows, ...(eventlog ? { eventlog } : {}) };
+const file = writeReport(scaleOnly ? 'scale' : 'bench', report);
 if (!scaleOnly) process.stdout.write(formatTable(rows) + '\n\n' + (ca ? caBenchTable(ca) : '') + '\n');
 if (scale) process.stdout.write('\n' + scaleTable(scale) + '\n');
-process.stdout.write(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${report.loadAverage.map((l) => l.toFixed(2)).join(' ')}\nresults: ${path.relative(process.cwd(), file)}\n`);
+if (eventlog) process.stdout.write('\n' + eventLogTable(eventlog) + '\n');
+process.stdout.write(footer(loadAverage, file));
 process.exit(0);

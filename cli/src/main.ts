@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `meshgate` binary: wires the program to the process (signals, exit code). */
+import { registerLogCommand } from './commands/log.js';
 import { registerUpCommand } from './commands/up.js';
 import { processContext } from './context.js';
 import { buildProgram, runProgram } from './program.js';
@@ -15,5 +16,5 @@ if (process.channel) {
   process.once('disconnect', () => interrupted.abort());
 }
 
-const program = buildProgram([registerUpCommand], processContext(interrupted.signal));
+const program = buildProgram([registerUpCommand, registerLogCommand], processContext(interrupted.signal));
 process.exitCode = await runProgram(program, process.argv.slice(2));

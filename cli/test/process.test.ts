@@ -22,7 +22,7 @@ describe('meshgate as a process', { timeout: TEST_TIMEOUT_MS }, () => {
     const result = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^Usage: meshgate /);
-    for (const command of ['apply', 'get', 'delete', 'events', 'proxy-status', 'proxy-config', 'cert', 'ca']) {
+    for (const command of ['apply', 'get', 'delete', 'events', 'proxy-status', 'proxy-config', 'cert', 'ca', 'log']) {
       assert.match(result.stdout, new RegExp(`\\n  ${command} `), `--help lists ${command}`);
     }
   });

@@ -1,41 +1,11 @@
 /**
- * The decisions of one append, as a pure function: which events are duplicates, which
- * versions and sequences the rest receive, and whether an expected version is violated.
- * The store gathers the inputs (under the append lock) and writes the rows this returns.
+ * The JavaScript side of one append: validation, the batch as one JSON parameter, and the
+ * result built from the database's answer. The decisions themselves (duplicates, versions,
+ * sequences, expected-version conflicts) are taken in SQL under the append lock
+ * (append-function.ts), so that an append is one statement.
  */
 import { isRecord } from './rows.js';
-import { ConcurrencyError, type AppendResult, type NewEvent, type StoredEvent } from './types.js';
-
-/** One events-table row, ready to be sent as a column of a multi-row insert. */
-export interface EventRow {
-  sequence: number;
-  streamId: string;
-  streamVersion: number;
-  type: string;
-  /** JSON text. */
-  data: string;
-  /** JSON text of an object. */
-  metadata: string;
-  dedupKey: string | null;
-}
-
-export interface AppendContext {
-  /** The highest committed sequence when the lock was taken. */
-  head: number;
-  /** ISO-8601 time stamped on every event of the batch. */
-  recordedAt: string;
-  /** Current versions of the batch's streams; missing = 0. */
-  streamVersions: ReadonlyMap<string, number>;
-  /** The batch's dedupKeys that are already in the log. */
-  existingDedupKeys: ReadonlySet<string>;
-}
-
-export interface AppendPlan {
-  rows: EventRow[];
-  /** New version of every stream the batch writes to. */
-  streamVersions: Map<string, number>;
-  result: AppendResult;
-}
+import type { AppendResult, NewEvent, StoredEvent } from './types.js';
 
 /** Throws a TypeError naming the field (`events[2].streamId`) when an event is malformed. */
 export function validateNewEvents(events: readonly NewEvent[]): void {
@@ -64,57 +34,76 @@ export function validateNewEvents(events: readonly NewEvent[]): void {
   });
 }
 
-export function planAppend(events: readonly NewEvent[], context: AppendContext): AppendPlan {
-  const rows: EventRow[] = [];
+/**
+ * The batch as the one jsonb parameter of `meshgate_append` (see append-function.ts): each
+ * event's data is serialised once, here, and never parsed back on this side.
+ */
+export function encodeBatch(events: readonly NewEvent[]): string {
+  const parts = events.map((event) =>
+    JSON.stringify({
+      s: event.streamId,
+      t: event.type,
+      d: event.data,
+      m: event.metadata,
+      k: event.dedupKey,
+      e: event.expectedVersion === 'any' ? undefined : event.expectedVersion,
+    }),
+  );
+  return `[${parts.join(',')}]`;
+}
+
+/** What `meshgate_append` returns. */
+export interface AppendSummary {
+  head: number;
+  /** ISO-8601, stamped on every event of the batch. */
+  at: string;
+  /** 1-based positions of the events skipped as duplicates. */
+  dup: number[];
+  /** Stream version of each written event, in order. */
+  versions: number[];
+}
+
+/** Throws when the function's answer is not the shape it promises (a schema mismatch). */
+export function parseSummary(value: unknown): AppendSummary {
+  const summary = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  const integers = (list: unknown): list is number[] => Array.isArray(list) && list.every((n) => Number.isSafeInteger(n));
+  if (
+    !isRecord(summary) ||
+    !Number.isSafeInteger(summary.head) ||
+    typeof summary.at !== 'string' ||
+    !integers(summary.dup) ||
+    !integers(summary.versions)
+  ) {
+    throw new Error('eventlog: meshgate_append returned an unexpected value');
+  }
+  return { head: summary.head as number, at: summary.at, dup: summary.dup, versions: summary.versions };
+}
+
+/**
+ * The append's result from the batch and the database's answer. `data` and `metadata` are the
+ * caller's own values (not a copy parsed back from JSON): the log holds their JSON form.
+ */
+export function appendResult(events: readonly NewEvent[], summary: AppendSummary): AppendResult {
+  const skipped = new Set(summary.dup);
   const written: StoredEvent[] = [];
   const deduplicated: string[] = [];
-  const seenDedupKeys = new Set(context.existingDedupKeys);
-  const streamVersions = new Map<string, number>();
-
-  for (const event of events) {
-    const dedupKey = event.dedupKey ?? null;
-    if (dedupKey !== null) {
-      // Also catches a key repeated within this batch: the first occurrence wins.
-      if (seenDedupKeys.has(dedupKey)) {
-        deduplicated.push(dedupKey);
-        continue;
-      }
-      seenDedupKeys.add(dedupKey);
+  events.forEach((event, index) => {
+    if (skipped.has(index + 1)) {
+      deduplicated.push(event.dedupKey ?? '');
+      return;
     }
-
-    const current = streamVersions.get(event.streamId) ?? context.streamVersions.get(event.streamId) ?? 0;
-    const expected = event.expectedVersion ?? 'any';
-    if (expected !== 'any' && expected !== current) {
-      throw new ConcurrencyError(event.streamId, expected, current);
-    }
-
-    const streamVersion = current + 1;
-    streamVersions.set(event.streamId, streamVersion);
-    // Serialise once: the text goes to the database, and its parse is what a reader will get
-    // back (undefined properties dropped), so `written` matches a later read.
-    const data = JSON.stringify(event.data) ?? 'null';
-    const metadata = JSON.stringify(event.metadata ?? {});
-    const row: EventRow = {
-      sequence: context.head + rows.length + 1,
+    const streamVersion = summary.versions[written.length];
+    if (streamVersion === undefined) throw new Error('eventlog: meshgate_append returned fewer versions than events written');
+    written.push({
+      sequence: summary.head + written.length + 1,
       streamId: event.streamId,
       streamVersion,
       type: event.type,
-      data,
-      metadata,
-      dedupKey,
-    };
-    rows.push(row);
-    written.push({
-      sequence: row.sequence,
-      streamId: row.streamId,
-      streamVersion,
-      type: row.type,
-      data: JSON.parse(data),
-      metadata: JSON.parse(metadata),
-      dedupKey,
-      recordedAt: context.recordedAt,
+      data: event.data ?? null,
+      metadata: event.metadata ?? {},
+      dedupKey: event.dedupKey ?? null,
+      recordedAt: summary.at,
     });
-  }
-
-  return { rows, streamVersions, result: { written, deduplicated } };
+  });
+  return { written, deduplicated };
 }

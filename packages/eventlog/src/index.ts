@@ -6,4 +6,5 @@ export { SqlEventStore } from './sql-event-store.js';
 export type { Row, SqlDatabase, SqlExecutor } from './sql-database.js';
 export { PgDatabase, type PgDatabaseOptions } from './pg-database.js';
 export { PgliteDatabase } from './pglite-database.js';
+export { PgliteThreadDatabase } from './pglite-thread-database.js';
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';

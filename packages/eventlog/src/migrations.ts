@@ -1,3 +1,4 @@
+import { APPEND_FUNCTION_SQL } from './append-function.js';
 import { MIGRATION_LOCK_KEY } from './locks.js';
 import { integerColumn } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -52,6 +53,11 @@ export const MIGRATIONS: readonly Migration[] = [
          updated_at timestamptz NOT NULL DEFAULT now()
        )`,
     ],
+  },
+  {
+    id: 3,
+    name: 'append as one statement (meshgate_append)',
+    statements: [APPEND_FUNCTION_SQL],
   },
 ];
 

@@ -1,5 +1,5 @@
 import { migrateOrClose } from './migrations.js';
-import { PgliteDatabase } from './pglite-database.js';
+import { PgliteThreadDatabase } from './pglite-thread-database.js';
 import { SqlEventStore } from './sql-event-store.js';
 
 /**
@@ -13,7 +13,8 @@ import { SqlEventStore } from './sql-event-store.js';
 export class PgliteEventStore extends SqlEventStore {
   /** Opens `dataDir` (created when missing), or an in-memory database when it is omitted. */
   static async open(options: { dataDir?: string } = {}): Promise<PgliteEventStore> {
-    const db = await PgliteDatabase.open(options.dataDir);
+    // In a worker thread: PGlite's WASM then never holds the main event loop.
+    const db = await PgliteThreadDatabase.open(options.dataDir);
     await migrateOrClose(db);
     return new PgliteEventStore(db);
   }

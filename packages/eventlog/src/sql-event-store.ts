@@ -1,26 +1,35 @@
-import { planAppend, validateNewEvents, type EventRow } from './append-plan.js';
+import { CONFLICT_SQLSTATE } from './append-function.js';
+import { appendResult, encodeBatch, parseSummary, validateNewEvents } from './append-plan.js';
 import { APPEND_LOCK_KEY } from './locks.js';
 import {
   column,
   integerColumn,
+  isRecord,
   nullableTextColumn,
   recordColumn,
   textColumn,
   timestampColumn,
 } from './rows.js';
-import type { Row, SqlDatabase, SqlExecutor } from './sql-database.js';
-import type {
-  AppendResult,
-  EventStore,
-  NewEvent,
-  SecretSummary,
-  Snapshot,
-  StoredEvent,
-  StoredSecret,
+import type { Row, SqlDatabase } from './sql-database.js';
+import {
+  ConcurrencyError,
+  type AppendResult,
+  type EventStore,
+  type NewEvent,
+  type RawEvent,
+  type SecretSummary,
+  type Snapshot,
+  type StoredEvent,
+  type StoredSecret,
 } from './types.js';
 
 const DEFAULT_READ_LIMIT = 1000;
-const EVENT_COLUMNS = 'sequence, stream_id, stream_version, type, data, metadata, dedup_key, recorded_at';
+/**
+ * data and metadata as text, recorded_at as ISO-8601 text: the drivers then hand over strings
+ * as they come off the wire, and nothing is parsed (JSON or dates) that a reader does not use.
+ */
+const RAW_EVENT_COLUMNS = `sequence, stream_id, stream_version, type, data::text AS data, metadata::text AS metadata, dedup_key,
+  to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at`;
 
 /**
  * The event store, written once against `SqlDatabase`; `PostgresEventStore` and
@@ -32,68 +41,43 @@ export class SqlEventStore implements EventStore {
   async append(events: NewEvent[]): Promise<AppendResult> {
     validateNewEvents(events);
     if (events.length === 0) return { written: [], deduplicated: [] };
-    return this.db.transaction(async (tx) => {
-      // Appenders run one at a time: this lock is held until COMMIT. Sequence numbers are
-      // therefore handed out in commit order, and a reader that has seen sequence N can rely
-      // on every sequence below N being committed already. Without it, two transactions could
-      // take N and N+1, N+1 could commit first, and a reader asking for `sequence > N-1`
-      // would move its cursor to N+1 and never see N. (Postgres makes a commit visible before
-      // releasing its locks, so the next holder's statements always see the previous batch.)
-      // The cost — one append at a time — is paid per batch, not per event.
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
-
-      const streamIds = [...new Set(events.map((e) => e.streamId))];
-      const dedupKeys = [...new Set(events.flatMap((e) => (e.dedupKey === undefined ? [] : [e.dedupKey])))];
-      const [headRow] = await tx.query(
-        `SELECT coalesce(max(sequence), 0) AS head,
-                date_trunc('milliseconds', clock_timestamp()) AS recorded_at
-           FROM events`,
-      );
-      const versionRows = await tx.query(
-        'SELECT stream_id, version FROM streams WHERE stream_id = ANY($1::text[])',
-        [streamIds],
-      );
-      const existingRows =
-        dedupKeys.length === 0
-          ? []
-          : await tx.query('SELECT dedup_key FROM events WHERE dedup_key = ANY($1::text[])', [dedupKeys]);
-
-      const recordedAt = timestampColumn(headRow, 'recorded_at');
-      const plan = planAppend(events, {
-        head: integerColumn(headRow, 'head'),
-        recordedAt,
-        streamVersions: new Map(versionRows.map((r) => [textColumn(r, 'stream_id'), integerColumn(r, 'version')])),
-        existingDedupKeys: new Set(existingRows.map((r) => textColumn(r, 'dedup_key'))),
-      });
-      if (plan.rows.length > 0) {
-        await insertEvents(tx, plan.rows, recordedAt);
-        await tx.query(
-          `INSERT INTO streams (stream_id, version)
-             SELECT * FROM unnest($1::text[], $2::bigint[])
-           ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version`,
-          [[...plan.streamVersions.keys()], [...plan.streamVersions.values()]],
-        );
-      }
-      return plan.result;
-    });
+    // One statement, its own transaction (see append-function.ts). Appenders run one at a
+    // time: the function takes the append lock and holds it until COMMIT. Sequence numbers are
+    // therefore handed out in commit order, and a reader that has seen sequence N can rely on
+    // every sequence below N being committed already. Without it, two transactions could take
+    // N and N+1, N+1 could commit first, and a reader asking for `sequence > N-1` would move
+    // its cursor to N+1 and never see N. (Postgres makes a commit visible before releasing its
+    // locks, so the next holder sees the previous batch.) Serialising and parsing the batch
+    // happen before the lock; the cost — one append at a time — is paid per batch.
+    let rows: Row[];
+    try {
+      rows = await this.db.query('SELECT meshgate_append($1::jsonb, $2) AS summary', [encodeBatch(events), APPEND_LOCK_KEY]);
+    } catch (error) {
+      throw concurrencyErrorOf(error) ?? error;
+    }
+    return appendResult(events, parseSummary(column(rows[0] ?? {}, 'summary')));
   }
 
   async readAfter(after: number, limit = DEFAULT_READ_LIMIT): Promise<StoredEvent[]> {
+    return (await this.readRawAfter(after, limit)).map(parseEvent);
+  }
+
+  async readRawAfter(after: number, limit = DEFAULT_READ_LIMIT): Promise<RawEvent[]> {
     requireInteger('after', after, 0);
     requireInteger('limit', limit, 1);
     const rows = await this.db.query(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
+      `SELECT ${RAW_EVENT_COLUMNS} FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
       [after, limit],
     );
-    return rows.map(toStoredEvent);
+    return rows.map(toRawEvent);
   }
 
   async readStream(streamId: string): Promise<StoredEvent[]> {
     const rows = await this.db.query(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`,
+      `SELECT ${RAW_EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`,
       [streamId],
     );
-    return rows.map(toStoredEvent);
+    return rows.map((row) => parseEvent(toRawEvent(row)));
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -114,17 +98,21 @@ export class SqlEventStore implements EventStore {
   /** Keeps only the latest snapshot (by sequence) of each name; saving an older one is a no-op. */
   async saveSnapshot<S>(snapshot: Snapshot<S>): Promise<void> {
     requireInteger('snapshot.sequence', snapshot.sequence, 0);
-    const state = JSON.stringify(snapshot.state) ?? 'null';
+    await this.saveSnapshotJson(snapshot.name, snapshot.sequence, JSON.stringify(snapshot.state) ?? 'null');
+  }
+
+  async saveSnapshotJson(name: string, sequence: number, stateJson: string): Promise<void> {
+    requireInteger('snapshot.sequence', sequence, 0);
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO snapshots (name, sequence, state) VALUES ($1, $2, $3::jsonb)
          ON CONFLICT (name, sequence) DO UPDATE SET state = EXCLUDED.state, created_at = now()`,
-        [snapshot.name, snapshot.sequence, state],
+        [name, sequence, stateJson],
       );
       await tx.query(
         `DELETE FROM snapshots
           WHERE name = $1 AND sequence < (SELECT max(sequence) FROM snapshots WHERE name = $1)`,
-        [snapshot.name],
+        [name],
       );
     });
   }
@@ -182,37 +170,34 @@ export class SqlEventStore implements EventStore {
   }
 }
 
-/** One statement for the whole batch: each column travels as one array parameter. */
-async function insertEvents(tx: SqlExecutor, rows: readonly EventRow[], recordedAt: string): Promise<void> {
-  await tx.query(
-    `INSERT INTO events (sequence, stream_id, stream_version, type, data, metadata, dedup_key, recorded_at)
-       SELECT sequence, stream_id, stream_version, type, data::jsonb, metadata::jsonb, dedup_key, $8::timestamptz
-         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
-           AS batch (sequence, stream_id, stream_version, type, data, metadata, dedup_key)`,
-    [
-      rows.map((r) => r.sequence),
-      rows.map((r) => r.streamId),
-      rows.map((r) => r.streamVersion),
-      rows.map((r) => r.type),
-      rows.map((r) => r.data),
-      rows.map((r) => r.metadata),
-      rows.map((r) => r.dedupKey),
-      recordedAt,
-    ],
-  );
+/** The ConcurrencyError that `meshgate_append` raised (SQLSTATE and DETAIL), or undefined. */
+function concurrencyErrorOf(error: unknown): ConcurrencyError | undefined {
+  if (!isRecord(error) || error.code !== CONFLICT_SQLSTATE || typeof error.detail !== 'string') return undefined;
+  const detail: unknown = JSON.parse(error.detail);
+  if (!isRecord(detail) || typeof detail.streamId !== 'string' || typeof detail.expected !== 'number' || typeof detail.actual !== 'number') {
+    return undefined;
+  }
+  return new ConcurrencyError(detail.streamId, detail.expected, detail.actual);
 }
 
-function toStoredEvent(row: Row): StoredEvent {
+function toRawEvent(row: Row): RawEvent {
   return {
     sequence: integerColumn(row, 'sequence'),
     streamId: textColumn(row, 'stream_id'),
     streamVersion: integerColumn(row, 'stream_version'),
     type: textColumn(row, 'type'),
-    data: column(row, 'data'),
-    metadata: recordColumn(row, 'metadata'),
+    data: textColumn(row, 'data'),
+    metadata: textColumn(row, 'metadata'),
     dedupKey: nullableTextColumn(row, 'dedup_key'),
-    recordedAt: timestampColumn(row, 'recorded_at'),
+    recordedAt: textColumn(row, 'recorded_at'),
   };
+}
+
+/** The parsed form; most events carry no metadata, and '{}' needs no parser. */
+function parseEvent(raw: RawEvent): StoredEvent {
+  const metadata: unknown = raw.metadata === '{}' ? {} : JSON.parse(raw.metadata);
+  if (!isRecord(metadata)) throw new Error('eventlog: column "metadata" is not a JSON object');
+  return { ...raw, data: JSON.parse(raw.data) as unknown, metadata };
 }
 
 function requireInteger(name: string, value: number, min: number): void {

@@ -39,6 +39,24 @@ export interface StoredEvent {
   recordedAt: string;
 }
 
+/**
+ * A stored event with `data` and `metadata` left as the JSON text the database holds: for
+ * readers that parse only what they use (`JSON.parse(event.data)` gives `StoredEvent.data`).
+ */
+export interface RawEvent {
+  sequence: number;
+  streamId: string;
+  streamVersion: number;
+  type: string;
+  /** JSON text. */
+  data: string;
+  /** JSON text of an object. */
+  metadata: string;
+  dedupKey: string | null;
+  /** ISO-8601. */
+  recordedAt: string;
+}
+
 export interface AppendResult {
   /** The events written by this call, in order. */
   written: StoredEvent[];
@@ -74,6 +92,8 @@ export interface EventStore {
   append(events: NewEvent[]): Promise<AppendResult>;
   /** Events with sequence > after, in order, at most `limit` (default 1000). */
   readAfter(after: number, limit?: number): Promise<StoredEvent[]>;
+  /** As readAfter, with data and metadata as JSON text: nothing is parsed that the reader does not ask for. */
+  readRawAfter(after: number, limit?: number): Promise<RawEvent[]>;
   readStream(streamId: string): Promise<StoredEvent[]>;
   /** 0 when the stream has no events. */
   streamVersion(streamId: string): Promise<number>;
@@ -81,6 +101,8 @@ export interface EventStore {
   headSequence(): Promise<number>;
   countEvents(): Promise<number>;
   saveSnapshot<S>(snapshot: Snapshot<S>): Promise<void>;
+  /** saveSnapshot with the state already serialised to JSON text (so a caller can serialise off the hot path). */
+  saveSnapshotJson(name: string, sequence: number, stateJson: string): Promise<void>;
   /** The latest snapshot of that name, or null. */
   loadSnapshot<S>(name: string): Promise<Snapshot<S> | null>;
   /** Stores or replaces the secret `name`. Not an event: history records only references. */

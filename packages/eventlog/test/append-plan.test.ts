@@ -1,93 +1,44 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { planAppend, validateNewEvents, type AppendContext } from '../src/append-plan.js';
-import { ConcurrencyError, type NewEvent } from '../src/index.js';
+import { appendResult, encodeBatch, parseSummary, validateNewEvents } from '../src/append-plan.js';
+import type { NewEvent } from '../src/index.js';
 
-const context = (overrides: Partial<AppendContext> = {}): AppendContext => ({
-  head: 41,
-  recordedAt: '2030-01-01T00:00:00.000Z',
-  streamVersions: new Map([['s/existing', 3]]),
-  existingDedupKeys: new Set(['seen']),
-  ...overrides,
-});
-
-describe('planAppend', () => {
-  test('numbers sequences after the head and versions after each stream’s current version', () => {
-    const plan = planAppend(
-      [
-        { streamId: 's/existing', type: 'A', data: 1 },
-        { streamId: 's/new', type: 'B', data: 2 },
-        { streamId: 's/existing', type: 'C', data: 3 },
-      ],
-      context(),
-    );
-    assert.deepEqual(
-      plan.rows.map((r) => [r.sequence, r.streamId, r.streamVersion]),
-      [
-        [42, 's/existing', 4],
-        [43, 's/new', 1],
-        [44, 's/existing', 5],
-      ],
-    );
-    assert.deepEqual(
-      [...plan.streamVersions],
-      [
-        ['s/existing', 5],
-        ['s/new', 1],
-      ],
-    );
-    assert.ok(plan.result.written.every((e) => e.recordedAt === '2030-01-01T00:00:00.000Z'));
+describe('encodeBatch and appendResult', () => {
+  test('the batch is one JSON array with every field of each event, and "any" sends no expected version', () => {
+    const events: NewEvent[] = [
+      { streamId: 's/a', type: 'A', data: { n: 1 }, metadata: { by: 'x' }, dedupKey: 'k', expectedVersion: 0 },
+      { streamId: 's/b', type: 'B', data: null, expectedVersion: 'any' },
+    ];
+    assert.deepEqual(JSON.parse(encodeBatch(events)), [
+      { s: 's/a', t: 'A', d: { n: 1 }, m: { by: 'x' }, k: 'k', e: 0 },
+      { s: 's/b', t: 'B', d: null },
+    ]);
   });
 
-  test('skips keys already in the log and repeated in the batch, without consuming numbers', () => {
-    const plan = planAppend(
-      [
-        { streamId: 's/new', type: 'A', data: 1, dedupKey: 'seen' },
-        { streamId: 's/new', type: 'B', data: 2, dedupKey: 'fresh' },
-        { streamId: 's/new', type: 'C', data: 3, dedupKey: 'fresh' },
-      ],
-      context(),
-    );
-    assert.deepEqual(plan.result.deduplicated, ['seen', 'fresh']);
+  test('numbers written events after the head, skips the positions reported as duplicates, and keeps the caller’s data', () => {
+    const data = { n: 2 };
+    const events: NewEvent[] = [
+      { streamId: 's/a', type: 'A', data: 1, dedupKey: 'seen' },
+      { streamId: 's/a', type: 'B', data, dedupKey: 'fresh' },
+      { streamId: 's/b', type: 'C', data: undefined },
+    ];
+    const result = appendResult(events, parseSummary({ head: 41, at: '2030-01-01T00:00:00.000Z', dup: [1], versions: [4, 1] }));
+    assert.deepEqual(result.deduplicated, ['seen']);
     assert.deepEqual(
-      plan.rows.map((r) => [r.sequence, r.type, r.streamVersion]),
-      [[42, 'B', 1]],
-    );
-  });
-
-  const conflicts: { name: string; events: NewEvent[]; expected: number; actual: number }[] = [
-    { name: 'stale version', events: [{ streamId: 's/existing', type: 'A', data: 1, expectedVersion: 2 }], expected: 2, actual: 3 },
-    { name: 'new stream expected to exist', events: [{ streamId: 's/new', type: 'A', data: 1, expectedVersion: 1 }], expected: 1, actual: 0 },
-    {
-      name: 'second event of a stream expects the version before the batch',
-      events: [
-        { streamId: 's/existing', type: 'A', data: 1, expectedVersion: 3 },
-        { streamId: 's/existing', type: 'B', data: 2, expectedVersion: 3 },
+      result.written.map((e) => [e.sequence, e.streamId, e.streamVersion, e.type, e.dedupKey, e.recordedAt]),
+      [
+        [42, 's/a', 4, 'B', 'fresh', '2030-01-01T00:00:00.000Z'],
+        [43, 's/b', 1, 'C', null, '2030-01-01T00:00:00.000Z'],
       ],
-      expected: 3,
-      actual: 4,
-    },
-  ];
-  for (const { name, events, expected, actual } of conflicts) {
-    test(`throws ConcurrencyError: ${name}`, () => {
-      assert.throws(
-        () => planAppend(events, context()),
-        (error: unknown) => error instanceof ConcurrencyError && error.expected === expected && error.actual === actual,
-      );
-    });
-  }
-
-  test('does not check the expected version of a deduplicated event', () => {
-    const plan = planAppend([{ streamId: 's/existing', type: 'A', data: 1, dedupKey: 'seen', expectedVersion: 0 }], context());
-    assert.deepEqual(plan.result, { written: [], deduplicated: ['seen'] });
+    );
+    assert.equal(result.written[0].data, data, 'no copy parsed back from JSON');
+    assert.equal(result.written[1].data, null);
+    assert.deepEqual(result.written[1].metadata, {});
   });
 
-  test('returns data as a reader will get it back: JSON, with undefined dropped', () => {
-    const plan = planAppend([{ streamId: 's/new', type: 'A', data: { kept: 1, dropped: undefined } }, { streamId: 's/new', type: 'B', data: undefined }], context());
-    assert.deepEqual(plan.result.written[0].data, { kept: 1 });
-    assert.equal(plan.rows[0].data, '{"kept":1}');
-    assert.equal(plan.result.written[1].data, null);
-    assert.equal(plan.rows[1].metadata, '{}');
+  test('refuses an answer of the wrong shape', () => {
+    assert.throws(() => parseSummary({ head: 1, at: 'x', dup: [], versions: ['1'] }), /unexpected value/);
+    assert.throws(() => appendResult([{ streamId: 's', type: 'A', data: 1 }], { head: 0, at: 'x', dup: [], versions: [] }), /fewer versions/);
   });
 });
 

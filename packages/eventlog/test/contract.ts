@@ -77,6 +77,12 @@ export function runEventStoreContract(name: string, open: () => Promise<Contract
       assert.ok(!Number.isNaN(Date.parse(written[0].recordedAt)));
 
       assert.deepEqual(await store.readAfter(head), written, 'a read returns exactly what append reported');
+      const raw = await store.readRawAfter(head, 3);
+      assert.ok(raw.every((e) => typeof e.data === 'string' && typeof e.metadata === 'string'), 'a raw read leaves JSON as text');
+      assert.deepEqual(
+        raw.map((e) => ({ ...e, data: JSON.parse(e.data) as unknown, metadata: JSON.parse(e.metadata) as unknown })),
+        written.slice(0, 3),
+      );
       assert.deepEqual(await store.readAfter(head, 2), written.slice(0, 2));
       assert.deepEqual(await store.readAfter(head + 2, 2), written.slice(2, 4));
       assert.deepEqual(await store.readAfter(head + 5), []);
@@ -165,6 +171,35 @@ export function runEventStoreContract(name: string, open: () => Promise<Contract
       );
     });
 
+    test('the second event of a stream in a batch expecting the version before the batch is a conflict', async () => {
+      const { store } = stores;
+      const target = streamId('running');
+      await store.append(events(target, 3));
+      await assert.rejects(
+        store.append([...events(target, 1, { expectedVersion: 3 }), ...events(target, 1, { expectedVersion: 3 })]),
+        (error: unknown) => error instanceof ConcurrencyError && error.expected === 3 && error.actual === 4,
+      );
+      assert.equal(await store.streamVersion(target), 3);
+      // A deduplicated event is not checked: its expected version may be stale.
+      const key = `once-${target}`;
+      await store.append([{ ...events(target, 1)[0], dedupKey: key }]);
+      assert.deepEqual(await store.append([{ ...events(target, 1)[0], dedupKey: key, expectedVersion: 0 }]), { written: [], deduplicated: [key] });
+    });
+
+    test('the log holds the JSON form of data: undefined properties dropped, undefined data as null', async () => {
+      const { store } = stores;
+      const head = await store.headSequence();
+      const stream = streamId('json-form');
+      await store.append([
+        { streamId: stream, type: 'A', data: { kept: 1, dropped: undefined } },
+        { streamId: stream, type: 'B', data: undefined },
+      ]);
+      const read = await store.readAfter(head);
+      assert.deepEqual(read[0].data, { kept: 1 });
+      assert.equal(read[1].data, null);
+      assert.deepEqual(read[1].metadata, {});
+    });
+
     test('dedupKey makes appends idempotent, across calls and within one batch', async () => {
       const { store } = stores;
       const stream = streamId('dedup');
@@ -237,6 +272,9 @@ export function runEventStoreContract(name: string, open: () => Promise<Contract
       await store.saveSnapshot({ name, sequence: 20, state: { services: ['rewritten'] } });
       assert.deepEqual(await store.loadSnapshot(name), { name, sequence: 20, state: { services: ['rewritten'] } });
       assert.equal(await store.loadSnapshot(`${name}-other`), null);
+
+      await store.saveSnapshotJson(name, 30, '{"services": ["as text"]}');
+      assert.deepEqual(await store.loadSnapshot(name), { name, sequence: 30, state: { services: ['as text'] } });
     });
 
     test('secrets can be put, replaced, read, listed by prefix and deleted', async () => {

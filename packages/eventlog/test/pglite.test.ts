@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { MIGRATIONS, PgliteDatabase, PgliteEventStore, SqlEventStore, migrate, openEventStore } from '../src/index.js';
+import { MIGRATIONS, PgliteDatabase, PgliteEventStore, PgliteThreadDatabase, SqlEventStore, migrate, openEventStore } from '../src/index.js';
 import { runEventStoreContract } from './contract.js';
 
 runEventStoreContract('PGlite (in memory)', async () => {
@@ -64,6 +64,48 @@ describe('PGlite data directory', () => {
       const before = fs.fsyncCount;
       await store.append([{ streamId: 'disk/b', type: 'Persisted', data: { n: 1 } }]);
       assert.ok(fs.fsyncCount > before, `the append flushed the WAL (fsyncs ${before} → ${fs.fsyncCount})`);
+    } finally {
+      await db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('PGlite in a worker thread', () => {
+  test('a transaction whose work throws is rolled back, errors keep their SQLSTATE, and the loop runs while the worker works', async () => {
+    const db = await PgliteThreadDatabase.open();
+    try {
+      await db.query('CREATE TABLE t (n int PRIMARY KEY)');
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query('INSERT INTO t VALUES (1)');
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
+      assert.deepEqual(await db.query('SELECT n FROM t'), []);
+      await db.transaction(async (tx) => {
+        await tx.query('INSERT INTO t VALUES ($1)', [2]);
+      });
+      await assert.rejects(db.query('INSERT INTO t VALUES (2)'), (error: unknown) => (error as { code?: unknown }).code === '23505');
+
+      // A statement that keeps PGlite busy; timers on this thread keep firing meanwhile.
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      await db.query('SELECT count(*) FROM generate_series(1, 3000000)');
+      clearInterval(timer);
+      assert.ok(ticks > 0, 'the main thread ran timers while the worker worked');
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('on disk, the worker runs PGlite with fsync on as well', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'meshgate-eventlog-thread-'));
+    const db = await PgliteThreadDatabase.open(path.join(dataDir, 'pgdata'));
+    try {
+      const [fsync] = await db.query('SHOW fsync');
+      assert.equal(fsync?.fsync, 'on');
     } finally {
       await db.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -7,15 +7,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Bus, Subscription } from '@meshgate/bus';
-import type { EventStore } from '@meshgate/eventlog';
-import { asMeshEvent, deserialiseState, evolve, initialState, isClusterScoped, RESOURCE_APPLIED, RESOURCE_DELETED, serialiseState, type MeshState } from '@meshgate/model';
+import type { EventStore, RawEvent } from '@meshgate/eventlog';
+import { cloneState, deserialiseState, evolve, initialState, type MeshState } from '@meshgate/model';
+import { changedObject, changedObjectKey, type ChangedObject } from './changed-object.js';
+import { LogCompactor } from './log-compactor.js';
+import { serialiseStateJson } from './snapshot-json.js';
 
-/** An object a batch of events applied or deleted. */
-export interface ChangedObject {
-  kind: string;
-  namespace: string;
-  name: string;
-}
+export type { ChangedObject } from './changed-object.js';
 
 export const MESH_STATE_SNAPSHOT = 'mesh-state';
 
@@ -28,10 +26,16 @@ export interface StateFollowerOptions {
   batchSize?: number;
   /**
    * Save a snapshot of the state after this many events since the last one, so that a restart
-   * replays from the snapshot instead of from event 1. One follower per deployment should write
-   * (the api's); 0 or undefined never writes.
+   * replays from the snapshot instead of from event 1. Every long-running reader (api, xds)
+   * writes: all snapshots share one name and the store keeps the newest. 0 or undefined never writes.
    */
   snapshotEvery?: number;
+  /**
+   * At most one snapshot per this many milliseconds (default 10,000): a snapshot costs the
+   * whole state, so a burst of appends must not write one per `snapshotEvery` events. One that
+   * is due but too early is written when the interval has passed.
+   */
+  snapshotMinIntervalMs?: number;
 }
 
 export class StateFollower extends EventEmitter {
@@ -43,6 +47,8 @@ export class StateFollower extends EventEmitter {
   private closed = false;
   private snapshotSequence = 0;
   private snapshotting?: Promise<void>;
+  private lastSnapshotAt = 0;
+  private snapshotTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: StateFollowerOptions) {
     super();
@@ -98,70 +104,96 @@ export class StateFollower extends EventEmitter {
   }
 
   /**
-   * Reads on and emits `advanced(sequence, changed)`: `changed` lists the objects the batch
-   * applied or deleted (once each), empty when the batch held only events about no stored
-   * object (CertificateIssued, join tokens, …) — a consumer compiling from the state has
-   * nothing to redo then.
+   * Reads to the end of the log and emits `advanced(sequence, changed)`: `changed` lists the
+   * objects the batch applied or deleted (once each), empty when the batch held only events
+   * about no stored object (CertificateIssued, join tokens, …) — a consumer compiling from the
+   * state has nothing to redo then. Pages are read one ahead (the next query runs while this one
+   * is folded in), kept as JSON text, and folded at the end parsing only the last event of each
+   * object (LogCompactor); when the log breaks the compactor's assumption, the same range is
+   * folded event by event.
    */
   private async readOn(): Promise<void> {
     const before = this.state.sequence;
     const batchSize = this.options.batchSize ?? 5000;
-    const changed = new Map<string, ChangedObject>();
-    for (;;) {
-      const events = await this.options.store.readAfter(this.state.sequence, batchSize);
-      // evolve ignores event types that are not about stored objects (CertificateIssued, …).
-      for (const event of events) {
-        this.state = evolve(this.state, event.sequence, event);
-        const ref = changedObject(event);
-        if (ref) changed.set(`${ref.kind}/${ref.namespace}/${ref.name}`, ref);
-      }
-      if (events.length < batchSize) break;
+    const compactor = await readCompacted(this.options.store, before, batchSize);
+    let changed: ChangedObject[];
+    if (compactor.applyTo(this.state)) {
+      changed = compactor.changed;
+    } else {
+      const byKey = new Map<string, ChangedObject>();
+      await readEach(this.options.store, before, batchSize, (event) => {
+        const parsed = { type: event.type, data: JSON.parse(event.data) as unknown };
+        this.state = evolve(this.state, event.sequence, parsed);
+        const ref = changedObject(parsed);
+        if (ref) byKey.set(changedObjectKey(ref), ref);
+      });
+      changed = [...byKey.values()];
     }
-    if (this.state.sequence !== before) this.emit('advanced', this.state.sequence, [...changed.values()]);
+    if (this.state.sequence !== before) this.emit('advanced', this.state.sequence, changed);
     this.maybeSnapshot();
   }
 
-  /** Starts a snapshot save when enough events have passed; never two at once. */
+  /** Starts a snapshot save when enough events have passed; never two at once, nor more often than the interval. */
   private maybeSnapshot(): void {
     const every = this.options.snapshotEvery ?? 0;
-    if (every <= 0 || this.snapshotting || this.state.sequence - this.snapshotSequence < every) return;
-    // Serialise now, synchronously: the state object keeps changing as the follower reads on.
-    const sequence = this.state.sequence;
-    const serialised = serialiseState(this.state);
-    this.snapshotting = this.options.store
-      .saveSnapshot({ name: MESH_STATE_SNAPSHOT, sequence, state: serialised })
-      .then(
-        () => {
-          this.snapshotSequence = sequence;
-          this.emit('snapshot', sequence);
-        },
-        (error: unknown) => {
-          this.emit('error', error);
-        },
-      )
+    if (every <= 0 || this.closed || this.snapshotting || this.snapshotTimer || this.state.sequence - this.snapshotSequence < every) return;
+    const wait = this.lastSnapshotAt + (this.options.snapshotMinIntervalMs ?? 10_000) - Date.now();
+    if (wait > 0) {
+      this.snapshotTimer = setTimeout(() => {
+        this.snapshotTimer = undefined;
+        this.maybeSnapshot();
+      }, wait);
+      this.snapshotTimer.unref();
+      return;
+    }
+    this.lastSnapshotAt = Date.now();
+    this.snapshotting = this.writeSnapshot()
+      .catch((error: unknown) => {
+        this.emit('error', error);
+      })
       .finally(() => {
         this.snapshotting = undefined;
       });
   }
 
+  /** Off the hot path: a copy of the maps (cheap: objects are shared), serialised in slices. */
+  private async writeSnapshot(): Promise<void> {
+    const copy = cloneState(this.state);
+    const json = await serialiseStateJson(copy);
+    await this.options.store.saveSnapshotJson(MESH_STATE_SNAPSHOT, copy.sequence, json);
+    this.snapshotSequence = copy.sequence;
+    this.emit('snapshot', copy.sequence);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.poller) clearInterval(this.poller);
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     await this.doorbell?.unsubscribe();
     await this.reading;
     await this.snapshotting;
   }
 }
 
-function changedObject(event: Parameters<typeof asMeshEvent>[0]): ChangedObject | undefined {
-  const meshEvent = asMeshEvent(event);
-  if (meshEvent?.type === RESOURCE_APPLIED) {
-    const { kind, metadata } = meshEvent.data.object;
-    return { kind, namespace: isClusterScoped(kind) ? '' : (metadata as { namespace?: string }).namespace ?? '', name: metadata.name };
+/** Every event after `after`, page by page with the next page read while this one is handled. */
+export async function readEach(store: EventStore, after: number, batchSize: number, handle: (event: RawEvent) => void): Promise<number> {
+  let count = 0;
+  let next: Promise<RawEvent[]> | undefined = store.readRawAfter(after, batchSize);
+  while (next !== undefined) {
+    const events: RawEvent[] = await next;
+    const last = events.at(-1);
+    next = events.length === batchSize && last !== undefined ? store.readRawAfter(last.sequence, batchSize) : undefined;
+    // A failure of the page read ahead is reported when it is awaited, not as an unhandled rejection.
+    next?.catch(() => undefined);
+    for (const event of events) handle(event);
+    count += events.length;
   }
-  if (meshEvent?.type === RESOURCE_DELETED) {
-    const { kind, namespace, name } = meshEvent.data.ref;
-    return { kind, namespace: isClusterScoped(kind) ? '' : namespace, name };
-  }
-  return undefined;
+  return count;
+}
+
+/** Every event after `after`, gathered by a LogCompactor. */
+export async function readCompacted(store: EventStore, after: number, batchSize: number): Promise<LogCompactor> {
+  const compactor = new LogCompactor();
+  await readEach(store, after, batchSize, (event) => compactor.add(event));
+  return compactor;
 }

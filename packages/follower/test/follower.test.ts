@@ -19,14 +19,14 @@ function serviceEvent(name: string): NewEvent {
   return { streamId: objectKey(result.value), type: 'ResourceApplied', data: { object: result.value, digest: digestOf(result.value), source: 'test' } };
 }
 
-/** The store, recording the `after` of every readAfter call. */
+/** The store, recording the `after` of every read. */
 function recordingStore(reads: number[]): EventStore {
   return new Proxy(store, {
     get(target, property, receiver) {
-      if (property === 'readAfter') {
+      if (property === 'readAfter' || property === 'readRawAfter') {
         return (afterSequence: number, limit?: number) => {
           reads.push(afterSequence);
-          return target.readAfter(afterSequence, limit);
+          return property === 'readAfter' ? target.readAfter(afterSequence, limit) : target.readRawAfter(afterSequence, limit);
         };
       }
       const value: unknown = Reflect.get(target, property, receiver);

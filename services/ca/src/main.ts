@@ -10,9 +10,9 @@ const config = loadConfig();
 const logger = createLogger('ca', config.logLevel);
 const registry = createRegistry('ca');
 const infra = await startOrExit('meshgate-ca', () => openInfrastructure(config, 'meshgate-ca'));
-// The MeshState, for the certificate the MeshConfig's ingressGateway asks for. The api's follower
-// writes the snapshots; this one only reads.
-const follower = new StateFollower({ store: infra.store, bus: infra.bus });
+// The MeshState, for the certificate the MeshConfig's ingressGateway asks for. Like every
+// long-running reader it keeps a snapshot near the head (off its hot path).
+const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
 try {
   await follower.start();

@@ -43,6 +43,8 @@ export interface XdsServiceOptions {
   issuance?: IssuanceLimiterOptions;
   /** Shares the embedded process's follower instead of reading the log twice. */
   follower?: StateFollower;
+  /** For a follower of its own: save a MeshState snapshot every this many events (MESHGATE_SNAPSHOT_EVERY), so a restart replays only the tail. */
+  snapshotEvery?: number;
   /**
    * Push debounce (Contour's): a push waits until the log has been quiet this long
    * (MESHGATE_XDS_DEBOUNCE_MS, default 10 ms), so that a burst of changes costs one push…
@@ -84,7 +86,7 @@ export class XdsService {
   constructor(private readonly options: XdsServiceOptions) {
     const metrics = createXdsMetrics(options.registry);
     this.ownsFollower = options.follower === undefined;
-    this.follower = options.follower ?? new StateFollower({ store: options.store, bus: options.bus });
+    this.follower = options.follower ?? new StateFollower({ store: options.store, bus: options.bus, snapshotEvery: options.snapshotEvery });
     if (options.ca) {
       this.certificates = new IdentityCertificates({
         ca: options.ca,

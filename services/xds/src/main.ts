@@ -35,6 +35,7 @@ const xds = new XdsService({
   maxConcurrentWrites: config.xdsMaxConcurrentWrites,
   ca,
   certRenewFraction: config.certRenewFraction,
+  snapshotEvery: config.snapshotEvery,
 });
 await xds.start();
 // The admin endpoint's proxy status needs a token with `read`, checked as the api checks it.
