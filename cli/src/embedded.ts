@@ -8,7 +8,7 @@ import { buildApiApp } from '@meshgate/api';
 import { credentialSourcesFromEnv, loadCredentials, type Credentials } from '@meshgate/auth';
 import { registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
 import { StateFollower } from '@meshgate/follower';
-import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
+import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, registerFollowerMetrics, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
 import { createWatcher } from '@meshgate/watcher';
 import { XdsService } from '@meshgate/xds';
 
@@ -76,6 +76,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
     follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
     await follower.start();
+    registerFollowerMetrics(registry, 'embedded', follower);
     started.push(() => follower.close());
 
     // The embedded default may generate the CA's encryption key in the data directory; with a shared

@@ -36,6 +36,8 @@ export class StateFollower extends EventEmitter {
   private closed = false;
   private snapshotSequence = 0;
   private snapshotting?: Promise<void>;
+  /** The highest sequence the doorbell announced; the log head as this replica knows it. */
+  private announcedHead = 0;
 
   constructor(private readonly options: StateFollowerOptions) {
     super();
@@ -49,6 +51,11 @@ export class StateFollower extends EventEmitter {
     return this.state.sequence;
   }
 
+  /** The log head as far as this follower knows: the doorbell's latest, or what it has read. */
+  get head(): number {
+    return Math.max(this.announcedHead, this.state.sequence);
+  }
+
   async start(): Promise<void> {
     const snapshot = await this.options.store.loadSnapshot<unknown>(MESH_STATE_SNAPSHOT);
     if (snapshot) {
@@ -57,6 +64,7 @@ export class StateFollower extends EventEmitter {
     }
     await this.readOn();
     this.doorbell = await this.options.bus.onDoorbell((bell) => {
+      this.announcedHead = Math.max(this.announcedHead, bell.head);
       if (bell.head > this.state.sequence) void this.catchUp();
     });
     // The doorbell may have rung between the first read and the subscription.
@@ -93,13 +101,16 @@ export class StateFollower extends EventEmitter {
   private async readOn(): Promise<void> {
     const before = this.state.sequence;
     const batchSize = this.options.batchSize ?? 5000;
+    // When the first event of this read was appended: where a change's way to the proxies starts.
+    let firstRecordedAt: number | undefined;
     for (;;) {
       const events = await this.options.store.readAfter(this.state.sequence, batchSize);
+      if (firstRecordedAt === undefined && events.length > 0) firstRecordedAt = Date.parse(events[0].recordedAt);
       // evolve ignores event types that are not about stored objects (CertificateIssued, …).
       for (const event of events) this.state = evolve(this.state, event.sequence, event);
       if (events.length < batchSize) break;
     }
-    if (this.state.sequence !== before) this.emit('advanced', this.state.sequence);
+    if (this.state.sequence !== before) this.emit('advanced', this.state.sequence, firstRecordedAt);
     this.maybeSnapshot();
   }
 

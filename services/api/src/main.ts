@@ -2,7 +2,7 @@
 // The api service as its own process (distributed mode). Wiring only.
 import { AuthConfigError, credentialSourcesFromEnv, loadCredentials, type LoadedCredentials } from '@meshgate/auth';
 import { StateFollower } from '@meshgate/follower';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, registerFollowerMetrics, stopOnSignals } from '@meshgate/runtime';
 import { buildApiApp } from './app.js';
 import { remoteProxySource } from './xds-admin-client.js';
 
@@ -27,6 +27,7 @@ const infra = await openInfrastructure(config, 'meshgate-api');
 const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
 await follower.start();
+registerFollowerMetrics(registry, 'api', follower);
 const app = await buildApiApp({
   store: infra.store,
   bus: infra.bus,

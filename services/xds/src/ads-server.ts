@@ -51,6 +51,11 @@ interface Stream {
   call: grpc.ServerDuplexStream<DiscoveryRequestLike, DiscoveryResponseLike>;
   /** A Secret response is owed but the identity's certificate or bundle is not there yet. */
   secretsPending?: boolean;
+  /**
+   * Per type, the push that carries a log change not yet ACKed: its nonce and when the earliest
+   * change it carries was appended (for the convergence histogram).
+   */
+  converging?: Map<string, { nonce: string; changedAt: number }>;
 }
 
 function isTypeUrl(value: string): value is TypeUrl {
@@ -104,14 +109,17 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     return [...this.streams].flatMap((s) => (s.connection ? [s.connection] : []));
   }
 
-  /** Sends every connected proxy what changed since its last response. */
-  pushAll(): void {
+  /**
+   * Sends every connected proxy what changed since its last response. `changedAt` (epoch ms):
+   * when the earliest log change in this push was appended; its ACK is observed as convergence.
+   */
+  pushAll(changedAt?: number): void {
     const state = this.options.state();
     const keys = new Set<string>();
     for (const stream of this.streams) {
       if (!stream.connection) continue;
       keys.add(compileKey(stream.connection.node));
-      this.sendChanged(stream, state, undefined);
+      this.sendChanged(stream, state, undefined, changedAt);
     }
     this.cache.retainOnly(keys);
   }
@@ -222,6 +230,11 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       return;
     }
     const { outcome, respond: subscriptionChanged } = connection.handleRequest(request);
+    const converging = stream.converging?.get(request.type_url);
+    if (converging && (outcome.kind === 'ack' || outcome.kind === 'nack') && converging.nonce === request.response_nonce) {
+      stream.converging?.delete(request.type_url);
+      if (outcome.kind === 'ack') metrics.convergence.observe({ type: shortType(request.type_url) }, Math.max(0, Date.now() - converging.changedAt) / 1000);
+    }
     if (outcome.kind === 'ack') {
       metrics.acks.inc({ type: shortType(request.type_url) });
       this.emit('ack', connection.node.id, request.type_url, outcome.version);
@@ -258,7 +271,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
   }
 
   /** Sends, in CDS → EDS → LDS → RDS order, each watched type whose content changed; `forced` is re-sent regardless. */
-  private sendChanged(stream: Stream, state: MeshState, forced: TypeUrl | undefined): void {
+  private sendChanged(stream: Stream, state: MeshState, forced: TypeUrl | undefined, changedAt?: number): void {
     const connection = stream.connection;
     if (!connection) return;
     const resources = this.cache.resourcesFor(state, connection.node);
@@ -269,8 +282,18 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       if (!response) continue;
       stream.call.write(response);
       this.options.metrics.pushes.inc({ type: shortType(typeUrl) });
+      trackConvergenceOf(stream, typeUrl, response.nonce, changedAt);
     }
   }
+}
+
+/** A later response for a type carries every earlier change too: it takes over the pending one's start. */
+function trackConvergenceOf(stream: Stream, typeUrl: string, nonce: string, changedAt: number | undefined): void {
+  const pending = stream.converging?.get(typeUrl);
+  const start = pending === undefined ? changedAt : changedAt === undefined ? pending.changedAt : Math.min(pending.changedAt, changedAt);
+  if (start === undefined || Number.isNaN(start)) return;
+  stream.converging ??= new Map();
+  stream.converging.set(typeUrl, { nonce, changedAt: start });
 }
 
 /** The resources with the Secret type narrowed to what `maySendSecret` allows this identity. */

@@ -67,6 +67,8 @@ export class XdsService {
   private readonly server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
   private readonly secureServer = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
   private pushTimer?: NodeJS.Timeout;
+  /** When the earliest change not pushed yet was appended (epoch ms), for the convergence histogram. */
+  private unpushedSince?: number;
   private boundPort = 0;
   private boundSecurePort = 0;
   private ready = false;
@@ -96,8 +98,9 @@ export class XdsService {
       this.serverCertificate = new XdsServerCertificate({ ca: options.ca, logger: options.logger.child({ component: 'xds-tls' }), identity: options.serverIdentity, checkIntervalMs: options.renewalCheckIntervalMs, now: options.now });
       this.ads.register(this.secureServer, 'mtls');
     }
-    this.follower.on('advanced', (sequence: number) => {
+    this.follower.on('advanced', (sequence: number, firstRecordedAt?: number) => {
       metrics.logSequence.set(sequence);
+      if (firstRecordedAt !== undefined) this.unpushedSince = Math.min(this.unpushedSince ?? firstRecordedAt, firstRecordedAt);
       this.schedulePush();
     });
     this.follower.on('error', (error: unknown) => options.logger.error({ err: error }, 'reading the event log failed; will retry'));
@@ -158,7 +161,9 @@ export class XdsService {
     if (this.pushTimer) return;
     this.pushTimer = setTimeout(() => {
       this.pushTimer = undefined;
-      this.ads.pushAll();
+      const changedAt = this.unpushedSince;
+      this.unpushedSince = undefined;
+      this.ads.pushAll(changedAt);
     }, this.options.pushDebounceMs ?? 5);
   }
 

@@ -3,7 +3,7 @@
 import Fastify from 'fastify';
 import { loadCaClientToken } from '@meshgate/auth';
 import { connectCa } from '@meshgate/ca';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, registerFollowerMetrics, stopOnSignals } from '@meshgate/runtime';
 import { registerXdsAdminRoutes } from './admin-routes.js';
 import { XdsService } from './app.js';
 
@@ -34,6 +34,7 @@ const xds = new XdsService({
   certRenewFraction: config.certRenewFraction,
 });
 await xds.start();
+registerFollowerMetrics(registry, 'xds', xds.follower);
 const admin = Fastify({ logger: false });
 registerXdsAdminRoutes(admin, xds, registry);
 await admin.listen({ host: config.apiHost, port: config.xdsAdminPort });
