@@ -7,12 +7,18 @@
  * still pins every version.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 /** The test-only workspaces; everything else is needed at run time. */
 export const TEST_ONLY_WORKSPACES = ['packages/testkit', 'test/e2e', 'bench'];
 
-const file = process.argv[2] ?? 'package.json';
-const manifest = JSON.parse(readFileSync(file, 'utf8'));
-manifest.workspaces = manifest.workspaces.filter((w) => !TEST_ONLY_WORKSPACES.includes(w));
-delete manifest.devDependencies;
-writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+/** The root manifest as the runtime image installs it (no scripts: nothing is built there). */
+export function runtimeManifest(manifest) {
+  const { devDependencies: _dev, scripts: _scripts, ...rest } = manifest;
+  return { ...rest, workspaces: manifest.workspaces.filter((w) => !TEST_ONLY_WORKSPACES.includes(w)) };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const file = process.argv[2] ?? 'package.json';
+  writeFileSync(file, `${JSON.stringify(runtimeManifest(JSON.parse(readFileSync(file, 'utf8'))), null, 2)}\n`);
+}
