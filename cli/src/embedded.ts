@@ -9,7 +9,7 @@ import { credentialSourcesFromEnv, loadCredentials, type Credentials } from '@me
 import { registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
 import { StateFollower } from '@meshgate/follower';
 import { GrpcServer } from '@meshgate/grpc-api';
-import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
+import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, registerFollowerMetrics, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
 import { createWatcher } from '@meshgate/watcher';
 import { XdsService } from '@meshgate/xds';
 
@@ -79,6 +79,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
     follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
     await follower.start();
+    registerFollowerMetrics(registry, 'embedded', follower);
     started.push(() => follower.close());
 
     // One gRPC server for every service (MESHGATE_GRPC_PORT): the CA and the api register on it,

@@ -49,6 +49,8 @@ export class StateFollower extends EventEmitter {
   private snapshotting?: Promise<void>;
   private lastSnapshotAt = 0;
   private snapshotTimer?: NodeJS.Timeout;
+  /** The highest sequence the doorbell announced; the log head as this replica knows it. */
+  private announcedHead = 0;
 
   constructor(private readonly options: StateFollowerOptions) {
     super();
@@ -62,6 +64,11 @@ export class StateFollower extends EventEmitter {
     return this.state.sequence;
   }
 
+  /** The log head as far as this follower knows: the doorbell's latest, or what it has read. */
+  get head(): number {
+    return Math.max(this.announcedHead, this.state.sequence);
+  }
+
   async start(): Promise<void> {
     const snapshot = await this.options.store.loadSnapshot<unknown>(MESH_STATE_SNAPSHOT);
     if (snapshot) {
@@ -70,6 +77,7 @@ export class StateFollower extends EventEmitter {
     }
     await this.readOn();
     this.doorbell = await this.options.bus.onDoorbell((bell) => {
+      this.announcedHead = Math.max(this.announcedHead, bell.head);
       if (bell.head > this.state.sequence) void this.catchUp();
     });
     // The doorbell may have rung between the first read and the subscription.
@@ -115,7 +123,13 @@ export class StateFollower extends EventEmitter {
   private async readOn(): Promise<void> {
     const before = this.state.sequence;
     const batchSize = this.options.batchSize ?? 5000;
-    const compactor = await readCompacted(this.options.store, before, batchSize);
+    // When the first event of this read was appended: where a change's way to the proxies starts.
+    let firstRecordedAt: number | undefined;
+    const compactor = new LogCompactor();
+    await readEach(this.options.store, before, batchSize, (event) => {
+      firstRecordedAt ??= Date.parse(event.recordedAt);
+      compactor.add(event);
+    });
     let changed: ChangedObject[];
     if (compactor.applyTo(this.state)) {
       changed = compactor.changed;
@@ -129,7 +143,7 @@ export class StateFollower extends EventEmitter {
       });
       changed = [...byKey.values()];
     }
-    if (this.state.sequence !== before) this.emit('advanced', this.state.sequence, changed);
+    if (this.state.sequence !== before) this.emit('advanced', this.state.sequence, changed, firstRecordedAt);
     this.maybeSnapshot();
   }
 

@@ -3,7 +3,7 @@
 import { AuthConfigError, credentialSourcesFromEnv, loadCredentials, loadXdsAdminClientToken, type LoadedCredentials } from '@meshgate/auth';
 import { StateFollower } from '@meshgate/follower';
 import { GrpcServer } from '@meshgate/grpc-api';
-import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, registerFollowerMetrics, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { buildApiApp } from './app.js';
 import { grpcMessageLimit } from './grpc/limits.js';
 import { remoteProxySource } from './xds-admin-client.js';
@@ -31,6 +31,7 @@ follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading t
 await follower.start();
 // Its own gRPC port: the ca process holds MESHGATE_GRPC_PORT in this mode (docs/decisions.md).
 const grpcServer = new GrpcServer({ maxReceiveMessageBytes: grpcMessageLimit(config.applyBodyLimitBytes) });
+registerFollowerMetrics(registry, 'api', follower);
 const app = await buildApiApp({
   store: infra.store,
   bus: infra.bus,

@@ -182,6 +182,7 @@ export class MeshCa implements CertificateAuthority {
 
   async rotateRoot(): Promise<TrustBundle> {
     await this.roots.rotate();
+    this.metrics.rootRotations.inc();
     return this.trustBundle();
   }
 

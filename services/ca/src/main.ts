@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The ca service as its own process (distributed mode). Wiring only.
 import { StateFollower } from '@meshgate/follower';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, registerFollowerMetrics, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { AuthConfigError, credentialSourcesFromEnv, loadCredentials } from '@meshgate/auth';
 import { startCaService } from './service.js';
 import { CaError } from './types.js';
@@ -16,6 +16,7 @@ const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapsho
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
 try {
   await follower.start();
+  registerFollowerMetrics(registry, 'ca', follower);
   // A key or token generated into the data directory is fine only when the data is local too
   // (PGlite). With a shared Postgres the operator provides them.
   const local = config.databaseUrl === undefined;

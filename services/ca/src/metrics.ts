@@ -12,6 +12,7 @@ export type ExpirySource = () => number | undefined;
 export interface CaMetrics {
   issued: Counter<'reason'>;
   issuanceDuration: Histogram;
+  rootRotations: Counter;
   expirySources: Set<ExpirySource>;
 }
 
@@ -32,6 +33,11 @@ export function caMetrics(registry: Registry): CaMetrics {
       name: 'meshgate_ca_issuance_duration_seconds',
       help: 'Time to issue a certificate: request checks, key generation when asked, signing and recording the event.',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    rootRotations: new Counter({
+      name: 'meshgate_ca_root_rotations_total',
+      help: 'Root rotations this process performed (a new root joins the trust bundle).',
       registers: [registry],
     }),
     expirySources,

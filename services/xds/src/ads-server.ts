@@ -76,6 +76,13 @@ interface Stream {
   closed?: boolean;
   /** The last secret snapshot built for it, reused while its parts are the same objects. */
   secrets?: { parts: unknown[]; snapshot: TypeSnapshot };
+  /**
+   * Per type, the push that carries a log change not yet ACKed: its nonce and when the earliest
+   * change it carries was appended (for the convergence histogram).
+   */
+  converging?: Map<string, { nonce: string; changedAt: number }>;
+  /** When the earliest log change not yet sent to it was appended (epoch ms), for the convergence histogram. */
+  changedAt?: number;
 }
 
 function isTypeUrl(value: string): value is TypeUrl {
@@ -135,12 +142,16 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     return [...this.streams].flatMap((s) => (s.connection ? [s.connection] : []));
   }
 
-  /** Queues every connected proxy for what changed since its last response. */
-  pushAll(): void {
+  /**
+   * Queues every connected proxy for what changed since its last response. `changedAt` (epoch
+   * ms): when the earliest log change in this push was appended; its ACK is observed as convergence.
+   */
+  pushAll(changedAt?: number): void {
     const nodes = [];
     for (const stream of this.streams) {
       if (!stream.connection) continue;
       nodes.push(stream.connection.node);
+      if (changedAt !== undefined) stream.changedAt = Math.min(stream.changedAt ?? changedAt, changedAt);
       this.queue.add(stream);
     }
     this.cache.retainOnly(nodes);
@@ -315,6 +326,11 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     }
     const { outcome, respond: subscriptionChanged } =
       connection instanceof DeltaConnection ? connection.handleRequest(request as DeltaRequestLike) : connection.handleRequest(request as DiscoveryRequestLike);
+    const converging = stream.converging?.get(request.type_url);
+    if (converging && (outcome.kind === 'ack' || outcome.kind === 'nack') && converging.nonce === request.response_nonce) {
+      stream.converging?.delete(request.type_url);
+      if (outcome.kind === 'ack') metrics.convergence.observe({ type: shortType(request.type_url) }, Math.max(0, Date.now() - converging.changedAt) / 1000);
+    }
     if (outcome.kind === 'ack') {
       metrics.acks.inc({ type: shortType(request.type_url) });
       this.emit('ack', connection.node.id, request.type_url, outcome.version);
@@ -356,14 +372,27 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     if (!connection) return;
     const forced = stream.forced;
     stream.forced = undefined;
+    const changedAt = stream.changedAt;
+    stream.changedAt = undefined;
     const resources = this.cache.resourcesFor(state, connection.node);
     for (const typeUrl of TYPE_URLS_IN_PUSH_ORDER) {
       if (typeUrl === TYPE_URL.secret && (stream.secretsPending || !stream.peer)) continue;
       const snapshot = typeUrl === TYPE_URL.secret ? permittedSecrets(stream, resources.byType.get(TYPE_URL.secret), identityOf(connection.node)) : resources.byType.get(typeUrl);
       const response = connection.responseFor(typeUrl, snapshot, forced?.has(typeUrl) ?? false);
-      if (response) this.write(stream, response);
+      if (!response) continue;
+      this.write(stream, response);
+      trackConvergenceOf(stream, typeUrl, response.nonce, changedAt);
     }
   }
+}
+
+/** A later response for a type carries every earlier change too: it takes over the pending one's start. */
+function trackConvergenceOf(stream: Stream, typeUrl: string, nonce: string, changedAt: number | undefined): void {
+  const pending = stream.converging?.get(typeUrl);
+  const start = pending === undefined ? changedAt : changedAt === undefined ? pending.changedAt : Math.min(pending.changedAt, changedAt);
+  if (start === undefined || Number.isNaN(start)) return;
+  stream.converging ??= new Map();
+  stream.converging.set(typeUrl, { nonce, changedAt: start });
 }
 
 /** The secrets narrowed to what `maySendSecret` allows this identity; the snapshot is kept while its resources are the same. */

@@ -78,6 +78,8 @@ export class XdsService {
   private pushTimer?: NodeJS.Timeout;
   /** When the first change not yet pushed arrived (the debounce's maximum counts from it). */
   private firstPendingAt?: number;
+  /** When the earliest change not pushed yet was appended (epoch ms), for the convergence histogram. */
+  private unpushedSince?: number;
   private boundPort = 0;
   private boundSecurePort = 0;
   private ready = false;
@@ -107,10 +109,11 @@ export class XdsService {
       this.serverCertificate = new XdsServerCertificate({ ca: options.ca, logger: options.logger.child({ component: 'xds-tls' }), identity: options.serverIdentity, checkIntervalMs: options.renewalCheckIntervalMs, now: options.now });
       this.ads.register(this.secureServer, 'mtls');
     }
-    this.follower.on('advanced', (sequence: number, changed?: readonly unknown[]) => {
+    this.follower.on('advanced', (sequence: number, changed?: readonly unknown[], firstRecordedAt?: number) => {
       metrics.logSequence.set(sequence);
       // A batch that applied or deleted no object (CA bookkeeping, join tokens) compiles nothing.
       if (changed !== undefined && changed.length === 0) return;
+      if (firstRecordedAt !== undefined) this.unpushedSince = Math.min(this.unpushedSince ?? firstRecordedAt, firstRecordedAt);
       this.ads.cache.invalidate();
       this.schedulePush();
     });
@@ -179,7 +182,9 @@ export class XdsService {
     this.pushTimer = setTimeout(() => {
       this.pushTimer = undefined;
       this.firstPendingAt = undefined;
-      this.ads.pushAll();
+      const changedAt = this.unpushedSince;
+      this.unpushedSince = undefined;
+      this.ads.pushAll(changedAt);
     }, wait);
   }
 

@@ -3,7 +3,7 @@
 import Fastify from 'fastify';
 import { AuthConfigError, credentialSourcesFromEnv, loadCaClientToken, loadCredentials, type LoadedCredentials } from '@meshgate/auth';
 import { connectCa } from '@meshgate/ca';
-import { createLogger, createRegistry, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
+import { createLogger, createRegistry, loadConfig, openInfrastructure, registerFollowerMetrics, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { registerXdsAdminRoutes } from './admin-routes.js';
 import { XdsService } from './app.js';
 
@@ -47,6 +47,7 @@ try {
   logger.fatal({ code: error.code, variable: error.variable }, error.message);
   process.exit(1);
 }
+registerFollowerMetrics(registry, 'xds', xds.follower);
 const admin = Fastify({ logger: false });
 registerXdsAdminRoutes(admin, xds, registry, loaded.credentials, { store: infra.store, bus: infra.bus, maxFollowerLag: config.readyMaxLag });
 await admin.listen({ host: config.apiHost, port: config.xdsAdminPort });

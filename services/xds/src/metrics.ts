@@ -6,6 +6,7 @@ export interface XdsMetrics {
   pushes: Counter<'type'>;
   acks: Counter<'type'>;
   nacks: Counter<'type'>;
+  convergence: Histogram<'type'>;
   compileDuration: Histogram;
   encodeErrors: Counter;
   inconsistentCompiles: Counter;
@@ -21,6 +22,13 @@ export function createXdsMetrics(registry: Registry): XdsMetrics {
     pushes: new Counter({ name: 'meshgate_xds_pushes_total', help: 'DiscoveryResponses sent, by resource type', labelNames: ['type'], registers }),
     acks: new Counter({ name: 'meshgate_xds_acks_total', help: 'ACKs received, by resource type', labelNames: ['type'], registers }),
     nacks: new Counter({ name: 'meshgate_xds_nacks_total', help: 'NACKs received, by resource type', labelNames: ['type'], registers }),
+    convergence: new Histogram({
+      name: 'meshgate_xds_convergence_seconds',
+      help: 'From the append of a change to the event log to the ACK of the push that carried it, per proxy and resource type',
+      labelNames: ['type'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
     compileDuration: new Histogram({
       name: 'meshgate_compile_duration_seconds',
       help: 'Time to compile and encode the resources of one proxy kind',
