@@ -18,14 +18,20 @@
  * - Errors are `Status` objects with the HTTP code: 401 without the bearer token, 404 for an
  *   unknown collection, 410 on demand (`failNextWatchWithGone()`).
  *
+ * It serves HTTPS with a self-signed certificate for 127.0.0.1 (made by openssl), named in the
+ * kubeconfig it writes, as an apiserver does: client-node refuses bearer tokens over plain HTTP.
+ *
  * resourceVersions are one cluster-wide counter, as etcd's revision; clients must treat them as
  * opaque, and this server never lets them go backwards.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 
 export interface KubeResourceType {
   kind: string;
@@ -84,13 +90,31 @@ function isBuiltIn(resource: KubeResourceType): boolean {
   return !resource.apiVersion.includes('.') || resource.apiVersion.startsWith('networking.k8s.io/') || resource.apiVersion.startsWith('discovery.k8s.io/');
 }
 
+/** A self-signed certificate for 127.0.0.1, valid one day. */
+function selfSignedCertificate(): { key: string; cert: string } {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-kube-tls-'));
+  try {
+    const keyFile = path.join(directory, 'key.pem');
+    const certFile = path.join(directory, 'cert.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=kube-apiserver', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+      { stdio: 'ignore' },
+    );
+    return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8') };
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 export class FakeKubeApiServer {
   readonly token = `kube-test-token-${process.pid}-${Date.now()}`;
-  private readonly server: http.Server;
+  private readonly tls = selfSignedCertificate();
+  private readonly server: https.Server;
   private readonly objects = new Map<string, { resource: KubeResourceType; object: KubeObject }>();
   private readonly history: HistoryEntry[] = [];
   private readonly watches = new Set<ActiveWatch>();
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets = new Set<Duplex>();
   private revision = 1;
   /** Watches from a resourceVersion at or below this are answered with 410 Gone. */
   private compactedRevision = 0;
@@ -100,7 +124,7 @@ export class FakeKubeApiServer {
   readonly requests: { method: string; url: string }[] = [];
 
   constructor(private readonly resources: readonly KubeResourceType[]) {
-    this.server = http.createServer((request, response) => this.handle(request, response));
+    this.server = https.createServer({ key: this.tls.key, cert: this.tls.cert }, (request, response) => this.handle(request, response));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -119,7 +143,7 @@ export class FakeKubeApiServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `https://127.0.0.1:${this.port}`;
   }
 
   /** Writes a kubeconfig for this server (bearer token auth) and returns its path. */
@@ -131,7 +155,7 @@ export class FakeKubeApiServer {
         'apiVersion: v1',
         'kind: Config',
         'clusters:',
-        `- name: test\n  cluster:\n    server: ${this.url}`,
+        `- name: test\n  cluster:\n    server: ${this.url}\n    certificate-authority-data: ${Buffer.from(this.tls.cert).toString('base64')}`,
         'users:',
         `- name: test\n  user:\n    token: ${this.token}`,
         'contexts:',
