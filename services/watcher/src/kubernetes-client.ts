@@ -93,6 +93,8 @@ type WatchCallback = (phase: string, apiObj: unknown, watchObj?: unknown) => voi
  * `onActivity` hears every event, bookmarks included: the connection works.
  */
 export class BookmarkingWatch extends Watch {
+  private closed = false;
+
   constructor(
     config: KubeConfig,
     private readonly onActivity: () => void,
@@ -103,7 +105,15 @@ export class BookmarkingWatch extends Watch {
   override watch(
     collection: string,
     queryParams: Record<string, string | number | boolean | undefined>,
-    callback: WatchCallback, done: (err: unknown) => void): Promise<AbortController> {
+    callback: WatchCallback,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    // ListWatch starts its watch when a list returns, even if it was stopped meanwhile.
+    if (this.closed) {
+      const aborted = new AbortController();
+      aborted.abort();
+      return Promise.resolve(aborted);
+    }
     return super.watch(
       collection,
       { ...queryParams, allowWatchBookmarks: true },
@@ -113,5 +123,10 @@ export class BookmarkingWatch extends Watch {
       },
       done,
     );
+  }
+
+  /** No new connection from now on (the source is stopping). */
+  close(): void {
+    this.closed = true;
   }
 }

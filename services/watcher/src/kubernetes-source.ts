@@ -39,6 +39,7 @@ export interface KubernetesSourceOptions {
 
 interface Follower {
   resource: KubernetesResource;
+  watch: BookmarkingWatch;
   informer: ListWatch<KubernetesObject>;
   attempt: number;
   timer: NodeJS.Timeout | undefined;
@@ -75,11 +76,11 @@ export class KubernetesSource implements Source {
     const { kubeConfig, logger } = this.options;
     for (const resource of this.options.resources ?? KUBERNETES_RESOURCES) {
       const labelSelector = resource.kind === 'Namespace' ? this.namespaceSelector : undefined;
-      const follower: Follower = { resource, attempt: 0, timer: undefined, informer: undefined as unknown as ListWatch<KubernetesObject> };
-      const watch = new BookmarkingWatch(kubeConfig, () => (follower.attempt = 0));
+      const follower = { resource, attempt: 0, timer: undefined } as Follower;
+      follower.watch = new BookmarkingWatch(kubeConfig, () => (follower.attempt = 0));
       follower.informer = new ListWatch(
         collectionPath(resource),
-        watch,
+        follower.watch,
         async () => {
           const list = await listCollection(kubeConfig, resource, labelSelector);
           follower.attempt = 0;
@@ -108,6 +109,7 @@ export class KubernetesSource implements Source {
     this.stopped = true;
     for (const follower of this.followers) {
       clearTimeout(follower.timer);
+      follower.watch.close();
       await follower.informer.stop();
     }
     await this.queue.stop();

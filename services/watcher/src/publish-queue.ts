@@ -51,7 +51,7 @@ export class PublishQueue {
         await this.publish(change);
         this.pending.shift();
         attempt = 0;
-        this.logger.info({ op: change.op, object: `${change.kind}/${change.namespace}/${change.name}`, source: change.source }, 'published change');
+        this.logger.debug({ op: change.op, object: `${change.kind}/${change.namespace}/${change.name}`, source: change.source }, 'published change');
       } catch (error) {
         const delay = backoffDelay(attempt++, this.retry.minMs, this.retry.maxMs);
         this.logger.error({ err: error, retryInMs: delay, object: `${change.kind}/${change.namespace}/${change.name}` }, 'publishing a change failed; retrying');
