@@ -9,8 +9,8 @@ import { credentialSourcesFromEnv, loadCredentials, type Credentials } from '@me
 import { registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
 import { StateFollower } from '@meshgate/follower';
 import { GrpcServer } from '@meshgate/grpc-api';
-import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, registerFollowerMetrics, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
-import { createWatcher } from '@meshgate/watcher';
+import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, registerFollowerMetrics, StartupError, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
+import { createSources } from '@meshgate/watcher';
 import { XdsService } from '@meshgate/xds';
 
 export interface StartOptions {
@@ -151,10 +151,20 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     );
     started.push(() => grpcServer.stop());
 
-    const watcher = config.manifestsDir ? createWatcher({ bus: infra.bus, directory: config.manifestsDir, logger: logger.child({ service: 'watcher' }) }) : undefined;
-    if (watcher) {
-      started.push(() => watcher.stop());
-      await watcher.start();
+    const kubernetes =
+      config.kubeconfig || config.kubernetesInCluster
+        ? { kubeconfig: config.kubeconfig, inCluster: config.kubernetesInCluster, monitoredByLabel: config.monitoredByLabel }
+        : undefined;
+    let sources;
+    try {
+      sources = createSources({ bus: infra.bus, logger: logger.child({ service: 'watcher' }), meshName: config.meshName, directory: config.manifestsDir, kubernetes });
+    } catch (error) {
+      // A kubeconfig that cannot be read is the operator's to fix: one line, not a stack trace.
+      throw new StartupError(error instanceof Error ? error.message : String(error), { cause: error });
+    }
+    for (const source of sources) {
+      started.push(() => source.stop());
+      await source.start();
     }
 
     const apiUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');

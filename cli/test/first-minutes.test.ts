@@ -161,6 +161,29 @@ describe('starting meshgate as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
     });
   }
 
+  it('a kubeconfig that cannot be read is one line naming it, exit 1', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'meshgate-kubeconfig-'));
+    try {
+      const missing = path.join(dataDir, 'no-such-kubeconfig');
+      const env: NodeJS.ProcessEnv = { ...process.env, MESHGATE_LOG_LEVEL: 'silent' };
+      delete env.DATABASE_URL;
+      delete env.NATS_URL;
+      const child = spawn(process.execPath, [cliMain, 'up', '--data-dir', dataDir, '--kubeconfig', missing, '--api-port', '0', '--xds-port', '0', '--xds-secure-port', '0'], {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const code = await exited(child);
+      assert.equal(code, 1, stderr);
+      const lines = stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, stderr);
+      assert.ok(lines[0].startsWith('error: ') && lines[0].includes(missing), stderr);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   for (const [how, signal] of [
     ['stopped (SIGTERM)', 'SIGTERM'],
     ['killed (SIGKILL)', 'SIGKILL'],

@@ -3,7 +3,7 @@
  * DESIGN.md's contract table gives; errors name the variable.
  */
 import { loadCaSettings, loadGrpcPort, type CaSettings } from './ca-config.js';
-import { fraction, namespacedName, optional, optionalPositiveInt, port, positiveInt } from './env.js';
+import { flag, fraction, namespacedName, optional, optionalPositiveInt, port, positiveInt } from './env.js';
 import { DEFAULT_READY_MAX_LAG } from './readiness.js';
 
 export interface MeshgateConfig {
@@ -57,6 +57,16 @@ export interface MeshgateConfig {
     maxObjects?: number;
   };
   manifestsDir?: string;
+  /**
+   * MESHGATE_KUBECONFIG (`meshgate up --kubeconfig`): follow this cluster's objects. The watcher
+   * service also takes `KUBECONFIG`; `meshgate up` does not, so that a shell's usual KUBECONFIG
+   * never makes a local run follow a real cluster unasked.
+   */
+  kubeconfig?: string;
+  /** MESHGATE_KUBERNETES_IN_CLUSTER=true: follow the cluster meshgate runs in (its service account). */
+  kubernetesInCluster: boolean;
+  /** MESHGATE_MONITORED_BY_LABEL: Namespaces are followed when this label equals the mesh name. */
+  monitoredByLabel: string;
   /** The api saves a MeshState snapshot after this many events (0: never). */
   snapshotEvery: number;
   /** `/readyz` fails when a follower is more than this many events behind the log head. */
@@ -108,6 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig
       maxObjects: optionalPositiveInt(env, 'MESHGATE_APPLY_MAX_OBJECTS'),
     },
     manifestsDir: optional(env, 'MESHGATE_MANIFESTS_DIR'),
+    kubeconfig: optional(env, 'MESHGATE_KUBECONFIG'),
+    kubernetesInCluster: flag(env, 'MESHGATE_KUBERNETES_IN_CLUSTER'),
+    monitoredByLabel: optional(env, 'MESHGATE_MONITORED_BY_LABEL') ?? 'openservicemesh.io/monitored-by',
     snapshotEvery: positiveInt(env, 'MESHGATE_SNAPSHOT_EVERY', 1000),
     readyMaxLag: positiveInt(env, 'MESHGATE_READY_MAX_LAG', DEFAULT_READY_MAX_LAG),
     certRenewFraction: fraction(env, 'MESHGATE_CERT_RENEW_FRACTION', 0.5),

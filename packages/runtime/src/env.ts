@@ -46,3 +46,11 @@ export function namespacedName(env: NodeJS.ProcessEnv, name: string, fallback: {
   if (!match) throw new Error(`${name}: expected <namespace>/<service-account>, got "${raw}"`);
   return { namespace: match[1], serviceAccount: match[2] };
 }
+
+/** `true`/`1` or `false`/`0` (unset: false); anything else is refused rather than guessed. */
+export function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new Error(`${name}: expected true or false, got "${raw}"`);
+}

@@ -1,11 +1,15 @@
 /**
  * The watcher service, built but not started: `main.ts` (or `meshgate up`) wires the bus and the
- * logger, calls `start()` and `stop()`. Today it has one source, the manifests directory.
+ * logger, calls `start()` and `stop()` on each source: the manifests directory, the Kubernetes
+ * API, or both.
  */
 import path from 'node:path';
 import type { Bus } from '@meshgate/bus';
 import type { Logger } from 'pino';
+import { loadKubeConfig, type KubernetesConnection } from './kubernetes-client.js';
+import { KubernetesSource } from './kubernetes-source.js';
 import { ManifestsSource, type SyncReport } from './manifests-source.js';
+import type { Source } from './source.js';
 
 export interface WatcherOptions {
   bus: Bus;
@@ -34,4 +38,48 @@ export function createWatcher(options: WatcherOptions): Watcher {
     debounceMs: options.debounceMs,
     resyncIntervalMs: options.resyncIntervalMs,
   });
+}
+
+export interface KubernetesWatcherOptions extends KubernetesConnection {
+  bus: Bus;
+  logger: Logger;
+  /** Only Namespaces labelled `<monitoredByLabel>=<meshName>` are followed. */
+  meshName: string;
+  /** Default `openservicemesh.io/monitored-by`. */
+  monitoredByLabel?: string;
+  /** Retry delays after an error (default 500 ms … 30 s). */
+  retry?: { minMs: number; maxMs: number };
+}
+
+/** The Kubernetes API source. Throws at once when the kubeconfig cannot be loaded. */
+export function createKubernetesWatcher(options: KubernetesWatcherOptions): KubernetesSource {
+  const { bus } = options;
+  return new KubernetesSource({
+    kubeConfig: loadKubeConfig(options),
+    publish: (change) => bus.publishChange(change),
+    logger: options.logger.child({ source: 'kubernetes' }),
+    meshName: options.meshName,
+    monitoredByLabel: options.monitoredByLabel,
+    retry: options.retry,
+  });
+}
+
+export interface SourcesOptions {
+  bus: Bus;
+  logger: Logger;
+  meshName: string;
+  /** The manifests directory, if any. */
+  directory?: string;
+  /** The cluster, if any. */
+  kubernetes?: KubernetesConnection & { monitoredByLabel?: string };
+}
+
+/** Every source the configuration asks for (none when it asks for none). */
+export function createSources(options: SourcesOptions): Source[] {
+  const sources: Source[] = [];
+  if (options.directory) sources.push(createWatcher({ bus: options.bus, directory: options.directory, logger: options.logger }));
+  if (options.kubernetes) {
+    sources.push(createKubernetesWatcher({ ...options.kubernetes, bus: options.bus, logger: options.logger, meshName: options.meshName }));
+  }
+  return sources;
 }

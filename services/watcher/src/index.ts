@@ -1,4 +1,17 @@
-export { createWatcher, type Watcher, type WatcherOptions } from './app.js';
+export {
+  createKubernetesWatcher,
+  createSources,
+  createWatcher,
+  type KubernetesWatcherOptions,
+  type SourcesOptions,
+  type Watcher,
+  type WatcherOptions,
+} from './app.js';
+export type { Source } from './source.js';
+export { KubernetesSource, DEFAULT_MONITORED_BY_LABEL, kubernetesChangeId, type KubernetesSourceOptions } from './kubernetes-source.js';
+export { KUBERNETES_RESOURCES, collectionPath, type KubernetesResource } from './kubernetes-resources.js';
+export { loadKubeConfig, type KubernetesConnection } from './kubernetes-client.js';
+export { backoffDelay } from './backoff.js';
 export {
   ManifestsSource,
   DEFAULT_DEBOUNCE_MS,

@@ -30,6 +30,7 @@ import {
 } from './change-plan.js';
 import { listManifestFiles, readIfPresent, type DirectoryListing } from './manifest-files.js';
 import { describeProblem, readManifest, type ManifestProblem, type ObservedObject } from './parse-manifest.js';
+import type { Source } from './source.js';
 import { SyncScheduler } from './sync-scheduler.js';
 
 export const DEFAULT_DEBOUNCE_MS = 100;
@@ -81,7 +82,8 @@ function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 
-export class ManifestsSource extends EventEmitter<SourceEvents> {
+export class ManifestsSource extends EventEmitter<SourceEvents> implements Source {
+  readonly kind = 'manifests';
   private readonly scheduler: SyncScheduler<SyncReport>;
   private readonly files = new Map<string, FileState>();
   private readonly published = new Map<string, PublishedObject>();

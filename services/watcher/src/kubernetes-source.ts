@@ -1,0 +1,153 @@
+/**
+ * The Kubernetes API source: one informer (client-node's `ListWatch`) per collection in
+ * `KUBERNETES_RESOURCES`. Each lists, then watches from the list's resourceVersion with
+ * bookmarks; a `410 Gone` (an HTTP status or an `ERROR` event) makes it relist, and the relist
+ * reports as deleted every object that vanished meanwhile. Any other failure (the apiserver
+ * down, a dropped stream) restarts the informer after a backoff with jitter, from the last
+ * resourceVersion it saw.
+ *
+ * Every add/update/delete becomes a `ResourceChanged`, published in observed order with an id
+ * derived from (op, kind, namespace, name, resourceVersion): the same observation made twice —
+ * a retried publish, a watcher restarted within the bus's duplicate window — is one message.
+ */
+import { createHash } from 'node:crypto';
+import { ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { ResourceChanged } from '@meshgate/bus';
+import type { Logger } from 'pino';
+import { backoffDelay } from './backoff.js';
+import { BookmarkingWatch, listCollection } from './kubernetes-client.js';
+import { collectionPath, KUBERNETES_RESOURCES, type KubernetesResource } from './kubernetes-resources.js';
+import { PublishQueue } from './publish-queue.js';
+import type { Source } from './source.js';
+
+export const DEFAULT_MONITORED_BY_LABEL = 'openservicemesh.io/monitored-by';
+
+export interface KubernetesSourceOptions {
+  kubeConfig: KubeConfig;
+  /** Resolves once the change is durably accepted (Bus.publishChange). */
+  publish: (change: ResourceChanged) => Promise<void>;
+  logger: Logger;
+  /** The mesh name: only Namespaces labelled `<monitoredByLabel>=<meshName>` are followed. */
+  meshName: string;
+  /** Default `openservicemesh.io/monitored-by`. */
+  monitoredByLabel?: string;
+  /** Retry delays after an error: doubling from `minMs` to `maxMs`, with jitter. Default 500 ms … 30 s. */
+  retry?: { minMs: number; maxMs: number };
+  /** The collections to follow; default every kind meshgate understands. */
+  resources?: readonly KubernetesResource[];
+}
+
+interface Follower {
+  resource: KubernetesResource;
+  watch: BookmarkingWatch;
+  informer: ListWatch<KubernetesObject>;
+  attempt: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** The deduplication id (→ `Nats-Msg-Id`) of one observation. */
+export function kubernetesChangeId(op: ResourceChanged['op'], kind: string, namespace: string, name: string, resourceVersion: string): string {
+  return createHash('sha256').update(`kubernetes\n${op}\n${kind}/${namespace}/${name}\n${resourceVersion}`).digest('hex');
+}
+
+export class KubernetesSource implements Source {
+  readonly kind = 'kubernetes';
+  private readonly queue: PublishQueue;
+  private readonly followers: Follower[] = [];
+  private readonly source: string;
+  private stopped = false;
+
+  constructor(private readonly options: KubernetesSourceOptions) {
+    this.queue = new PublishQueue(options.publish, options.logger);
+    this.source = `kubernetes:${options.kubeConfig.getCurrentCluster()?.server ?? 'unknown'}`;
+  }
+
+  /** The label selector for Namespaces, e.g. `openservicemesh.io/monitored-by=osm`. */
+  get namespaceSelector(): string {
+    return `${this.options.monitoredByLabel ?? DEFAULT_MONITORED_BY_LABEL}=${this.options.meshName}`;
+  }
+
+  /**
+   * Starts every informer and resolves once each has made its first attempt (listed, or failed
+   * and scheduled a retry) and what was listed is published. An unreachable apiserver does not
+   * fail the start: the informers keep retrying, and the log says why.
+   */
+  async start(): Promise<void> {
+    const { kubeConfig, logger } = this.options;
+    for (const resource of this.options.resources ?? KUBERNETES_RESOURCES) {
+      const labelSelector = resource.kind === 'Namespace' ? this.namespaceSelector : undefined;
+      const follower = { resource, attempt: 0, timer: undefined } as Follower;
+      follower.watch = new BookmarkingWatch(kubeConfig, () => (follower.attempt = 0));
+      follower.informer = new ListWatch(
+        collectionPath(resource),
+        follower.watch,
+        async () => {
+          const list = await listCollection(kubeConfig, resource, labelSelector);
+          follower.attempt = 0;
+          return list;
+        },
+        false,
+        labelSelector,
+      );
+      follower.informer.on('add', (object) => this.observe('apply', resource, object));
+      follower.informer.on('update', (object) => this.observe('apply', resource, object));
+      follower.informer.on('delete', (object) => this.observe('delete', resource, object));
+      follower.informer.on('error', (error: unknown) => this.restartLater(follower, error));
+      this.followers.push(follower);
+    }
+    logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespaces: this.namespaceSelector }, 'following the Kubernetes API');
+    await Promise.all(this.followers.map((follower) => follower.informer.start()));
+    await this.queue.idle();
+  }
+
+  /** Resolves once every change observed so far is published. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const follower of this.followers) {
+      clearTimeout(follower.timer);
+      follower.watch.close();
+      await follower.informer.stop();
+    }
+    await this.queue.stop();
+  }
+
+  private observe(op: ResourceChanged['op'], resource: KubernetesResource, object: KubernetesObject): void {
+    if (this.stopped) return;
+    const name = object.metadata?.name;
+    if (!name) {
+      this.options.logger.warn({ kind: resource.kind }, 'ignored an object without metadata.name');
+      return;
+    }
+    const namespace = resource.namespaced ? object.metadata?.namespace || 'default' : '';
+    const resourceVersion = object.metadata?.resourceVersion ?? '';
+    const id = kubernetesChangeId(op, resource.kind, namespace, name, resourceVersion);
+    const base = { id, source: this.source, op, kind: resource.kind, namespace, name };
+    if (op === 'delete') {
+      this.queue.push(base);
+      return;
+    }
+    // managedFields is bookkeeping of the apiserver's, often larger than the object itself.
+    const metadata = { ...object.metadata };
+    delete metadata.managedFields;
+    this.queue.push({ ...base, object: { ...object, apiVersion: object.apiVersion ?? resource.apiVersion, kind: resource.kind, metadata } });
+  }
+
+  /** client-node's informer stops on any error but 410: start it again, later and later. */
+  private restartLater(follower: Follower, error: unknown): void {
+    if (this.stopped) return;
+    const { minMs, maxMs } = this.options.retry ?? { minMs: 500, maxMs: 30_000 };
+    const delay = backoffDelay(follower.attempt++, minMs, maxMs);
+    this.options.logger.warn(
+      { kind: follower.resource.kind, err: error instanceof Error ? error.message : String(error), retryInMs: delay },
+      `watching ${collectionPath(follower.resource)} failed; retrying`,
+    );
+    clearTimeout(follower.timer);
+    follower.timer = setTimeout(() => {
+      if (!this.stopped) void follower.informer.start();
+    }, delay);
+  }
+}

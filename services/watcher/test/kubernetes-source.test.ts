@@ -1,0 +1,114 @@
+/**
+ * The Kubernetes source on its own: the real client-node informers against the list/watch test
+ * server, publishing to the in-process bus. What the messages look like, and that a restarted
+ * source gives the same ids for the same observations (so JetStream drops them as duplicates).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { InProcessBus, type ResourceChanged } from '@meshgate/bus';
+import { FakeKubeApiServer } from '@meshgate/testkit';
+import { backoffDelay, createKubernetesWatcher, KUBERNETES_RESOURCES, kubernetesChangeId, loadKubeConfig, type KubernetesSource } from '../src/index.js';
+import { Inbox, TEST_TIMEOUT_MS, capturingLogger, tempDirectory } from './support.js';
+
+describe('the Kubernetes source', { timeout: TEST_TIMEOUT_MS }, () => {
+  const server = new FakeKubeApiServer(KUBERNETES_RESOURCES);
+  let kubeconfig: string;
+
+  before(async () => {
+    await server.start();
+    kubeconfig = server.writeKubeconfig();
+    server.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'httpbin', labels: { 'openservicemesh.io/monitored-by': 'osm' } } });
+    server.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } });
+    server.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'httpbin', namespace: 'httpbin', managedFields: [{ manager: 'kubectl', operation: 'Apply' }] },
+      spec: { ports: [{ port: 14001 }] },
+    });
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  async function run(meshName = 'osm'): Promise<{ source: KubernetesSource; inbox: Inbox<ResourceChanged>; bus: InProcessBus }> {
+    const bus = new InProcessBus();
+    const inbox = new Inbox<ResourceChanged>();
+    await bus.consumeChanges(async (change) => inbox.push(change), { durable: 'test' });
+    const source = createKubernetesWatcher({ bus, kubeconfig, logger: capturingLogger().logger, meshName });
+    await source.start();
+    return { source, inbox, bus };
+  }
+
+  it('publishes the listed objects as manifests would read: kind and apiVersion restored, managedFields dropped', async () => {
+    const { source, inbox, bus } = await run();
+    const changes = await inbox.waitFor(2);
+    await source.stop();
+    await bus.close();
+    assert.deepEqual(changes.map((change) => `${change.op} ${change.kind}/${change.namespace}/${change.name}`).sort(), ['apply Namespace//httpbin', 'apply Service/httpbin/httpbin']);
+    const service = changes.find((change) => change.kind === 'Service');
+    assert.ok(service);
+    const object = service.object as { apiVersion: string; kind: string; metadata: Record<string, unknown> };
+    assert.equal(object.apiVersion, 'v1');
+    assert.equal(object.kind, 'Service');
+    assert.equal(object.metadata.managedFields, undefined);
+    assert.equal(service.source, `kubernetes:${server.url}`);
+    assert.equal(service.id, kubernetesChangeId('apply', 'Service', 'httpbin', 'httpbin', String(object.metadata.resourceVersion)));
+  });
+
+  it('gives the same ids after a restart, and other ids once the object changes', async () => {
+    const first = await run();
+    const before = await first.inbox.waitFor(2);
+    await first.source.stop();
+    await first.bus.close();
+    const second = await run();
+    const again = await second.inbox.waitFor(2);
+    assert.deepEqual(again.map((change) => change.id).sort(), before.map((change) => change.id).sort());
+    server.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'httpbin' }, spec: { ports: [{ port: 14002 }] } });
+    const [, , changed] = await second.inbox.waitFor(3);
+    await second.source.stop();
+    await second.bus.close();
+    assert.equal(changed.kind, 'Service');
+    assert.ok(!before.some((change) => change.id === changed.id));
+  });
+
+  it('follows only the Namespaces labelled for its mesh', async () => {
+    const { source, inbox, bus } = await run('another-mesh');
+    // The Service is followed whatever the Namespaces; no Namespace carries this mesh's label.
+    const [change] = await inbox.waitFor(1);
+    await source.stop();
+    await bus.close();
+    assert.equal(change.kind, 'Service');
+    assert.equal(inbox.items.length, 1);
+    assert.ok(server.requests.some((request) => decodeURIComponent(request.url).includes('labelSelector=openservicemesh.io/monitored-by=another-mesh')));
+  });
+});
+
+describe('loading a kubeconfig', () => {
+  it('refuses a KUBECONFIG list rather than picking one file of it', () => {
+    assert.throws(() => loadKubeConfig({ kubeconfig: `/a/config${path.delimiter}/b/config` }), /lists several kubeconfig files/);
+  });
+
+  it('refuses a kubeconfig without a current cluster', () => {
+    const temp = tempDirectory();
+    try {
+      const file = path.join(temp.directory, 'config');
+      fs.writeFileSync(file, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+      assert.throws(() => loadKubeConfig({ kubeconfig: file }), /no current context with a cluster/);
+    } finally {
+      temp.remove();
+    }
+  });
+});
+
+describe('backoff with jitter', () => {
+  it('doubles up to the cap and keeps half of each delay fixed', () => {
+    assert.equal(backoffDelay(0, 500, 30_000, () => 0), 250);
+    assert.equal(backoffDelay(0, 500, 30_000, () => 1), 500);
+    assert.equal(backoffDelay(3, 500, 30_000, () => 0), 2_000);
+    assert.equal(backoffDelay(20, 500, 30_000, () => 1), 30_000);
+    assert.equal(backoffDelay(20, 500, 30_000, () => 0), 15_000);
+  });
+});
