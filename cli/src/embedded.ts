@@ -11,7 +11,7 @@ import { StateFollower } from '@meshgate/follower';
 import { GrpcServer } from '@meshgate/grpc-api';
 import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, registerFollowerMetrics, StartupError, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
 import { createSources } from '@meshgate/watcher';
-import { XdsService } from '@meshgate/xds';
+import { XdsService, xdsSettingsFromConfig } from '@meshgate/xds';
 
 export interface StartOptions {
   /** Settings over the environment's (tests pass ports 0 and loopback hosts). */
@@ -105,22 +105,12 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
 
     const xds = new XdsService({
       ca: ca.client,
-      certRenewFraction: config.certRenewFraction,
       store: infra.store,
       bus: infra.bus,
       follower,
       logger: logger.child({ service: 'xds' }),
       registry,
-      compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
-      host: config.xdsHost,
-      port: config.xdsPort,
-      plaintextHost: config.xdsPlaintextHost,
-      securePort: config.xdsSecurePort,
-      serverIdentity: config.xdsServerIdentity,
-      issuance: config.xdsIssuance,
-      pushDebounceMs: config.xdsDebounce.quietMs,
-      pushDebounceMaxMs: config.xdsDebounce.maxMs,
-      maxConcurrentWrites: config.xdsMaxConcurrentWrites,
+      ...xdsSettingsFromConfig(config),
     });
     started.push(() => xds.stop());
     await xds.start();

@@ -21,7 +21,7 @@ import type { Identity } from '@meshgate/ca';
 import { createXdsMetrics } from './metrics.js';
 import { proxyConfig, proxyStatus, type ProxyStatus } from './proxy-status.js';
 import { StateFollower } from '@meshgate/follower';
-import { listenOrExplain } from '@meshgate/runtime';
+import { listenOrExplain, type MeshgateConfig } from '@meshgate/runtime';
 
 export interface XdsServiceOptions {
   store: EventStore;
@@ -217,4 +217,21 @@ function shutDown(server: grpc.Server): Promise<void> {
       resolve();
     });
   });
+}
+
+/** The XdsService settings that come from the configuration, the same for `meshgate up` and the xds process. */
+export function xdsSettingsFromConfig(config: MeshgateConfig) {
+  return {
+    compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
+    host: config.xdsHost,
+    port: config.xdsPort,
+    plaintextHost: config.xdsPlaintextHost,
+    securePort: config.xdsSecurePort,
+    serverIdentity: config.xdsServerIdentity,
+    issuance: config.xdsIssuance,
+    pushDebounceMs: config.xdsDebounce.quietMs,
+    pushDebounceMaxMs: config.xdsDebounce.maxMs,
+    maxConcurrentWrites: config.xdsMaxConcurrentWrites,
+    certRenewFraction: config.certRenewFraction,
+  } satisfies Partial<XdsServiceOptions>;
 }

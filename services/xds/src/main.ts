@@ -5,7 +5,7 @@ import { AuthConfigError, credentialSourcesFromEnv, loadCaClientToken, loadCrede
 import { connectCa } from '@meshgate/ca';
 import { createLogger, createRegistry, loadConfig, openInfrastructure, registerFollowerMetrics, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { registerXdsAdminRoutes } from './admin-routes.js';
-import { XdsService } from './app.js';
+import { XdsService, xdsSettingsFromConfig } from './app.js';
 
 const config = loadConfig();
 const logger = createLogger('xds', config.logLevel);
@@ -23,18 +23,8 @@ const xds = new XdsService({
   bus: infra.bus,
   logger,
   registry,
-  compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
-  host: config.xdsHost,
-  port: config.xdsPort,
-  plaintextHost: config.xdsPlaintextHost,
-  securePort: config.xdsSecurePort,
-  serverIdentity: config.xdsServerIdentity,
-  issuance: config.xdsIssuance,
-  pushDebounceMs: config.xdsDebounce.quietMs,
-  pushDebounceMaxMs: config.xdsDebounce.maxMs,
-  maxConcurrentWrites: config.xdsMaxConcurrentWrites,
+  ...xdsSettingsFromConfig(config),
   ca,
-  certRenewFraction: config.certRenewFraction,
   snapshotEvery: config.snapshotEvery,
 });
 await xds.start();
