@@ -74,3 +74,4 @@ export {
   type IngressSelection,
 } from './ingress-classes.js';
 export { MESH_CONFIG_NAME, findMeshConfig } from './mesh-config.js';
+export { OPAQUE_SECRET_TYPE, SECRET_TYPES, TLS_SECRET_TYPE, digestOfBytes, secretPayloadOf } from './validate/secret.js';

@@ -22,6 +22,7 @@ import { MESH_CONFIG_VERSIONS, readMeshConfigObject } from './mesh-config.js';
 import { readNamespaceObject } from './namespace.js';
 import { readPodObject } from './pod.js';
 import { ErrorSink, ObjectReader, isPlainObject } from './reader.js';
+import { readSecretObject } from './secret.js';
 import { readServiceObject } from './service.js';
 import { reportUnstorableStrings } from './storable.js';
 import { readVirtualServiceObject } from './virtual-service.js';
@@ -67,12 +68,11 @@ const KIND_SPECS: Record<Kind, KindSpec> = {
   ServiceAccount: foreign('ServiceAccount', ['v1']),
   ServiceEntry: foreign('ServiceEntry', ISTIO_VERSIONS),
   TLSCertificateDelegation: foreign('TLSCertificateDelegation', ['projectcontour.io/v1']),
+  Secret: compiled(['v1'], readSecretObject),
 };
 
 /** Kinds refused outright, with the reason (their content must not reach the event log). */
-const REFUSED_KINDS: Readonly<Record<string, string>> = {
-  Secret: 'Secret objects are not stored in the event log; use the secrets API',
-};
+const REFUSED_KINDS: Readonly<Record<string, string>> = {};
 
 /** The apiVersions a kind accepts (for error messages and documentation). */
 export function apiVersionsOf(kind: Kind): readonly string[] {
