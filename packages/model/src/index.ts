@@ -75,3 +75,4 @@ export {
 } from './ingress-classes.js';
 export { MESH_CONFIG_NAME, findMeshConfig } from './mesh-config.js';
 export { OPAQUE_SECRET_TYPE, SECRET_TYPES, TLS_SECRET_TYPE, digestOfBytes, secretPayloadOf } from './validate/secret.js';
+export { checkDns1123Label, checkDns1123Subdomain } from './names.js';

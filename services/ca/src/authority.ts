@@ -14,7 +14,7 @@ import type { EventStore } from '@meshgate/eventlog';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { formatDuration, parseGoDuration, parseValidity } from './duration.js';
-import { SecretCipher } from './encryption.js';
+import { SecretCipher } from '@meshgate/secrets';
 import { EventAppender } from './event-appender.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { identityNames, TrustDomainPolicy, validateIdentity, type LeafNames } from './identity.js';

@@ -6,7 +6,8 @@
  * - `createInProcessCa(ca)` / `connectCa(address)`: the CA for other services, one interface in both modes.
  * - `registerCaRoutes(app, ca, access)`: the REST endpoints on another fastify app.
  * - `IngressGatewayCertificates`: the certificate MeshConfig's ingressGateway asks for, published as a secret.
- * - `SecretStore`: the published secrets (encrypted in the event store; events without key material).
+ * - `SecretStore`: the published secrets (encrypted in the event store; events without key material);
+ *   it and its cipher live in @meshgate/secrets and are re-exported here.
  * - Access: every operation but the trust bundle takes a token with a scope (access.ts; the
  *   credential model is @meshgate/auth's). `requireScope` / `requireOperation` guard more routes.
  */
@@ -51,10 +52,10 @@ export {
   type SecretRef,
   type SecretStoreOptions,
   type SecretSummary,
-} from './secret-store.js';
+} from '@meshgate/secrets';
 export { CA_ERRORS, HTTP_ONLY_ERRORS } from './errors.js';
 export { formatDuration, parseGoDuration, parseValidity } from './duration.js';
-export { loadEncryptionKey, parseEncryptionKey, SecretCipher, GENERATED_KEY_FILE, type EncryptionKeySources } from './encryption.js';
+export { loadEncryptionKey, parseEncryptionKey, SecretCipher, GENERATED_KEY_FILE, type EncryptionKeySources } from '@meshgate/secrets';
 export { materialFromOperatorPem, type SignerMaterial } from './signer.js';
 export { SIGNER_SECRET_PREFIX } from './signer-store.js';
 export { caMetrics } from './metrics.js';

@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import { ConcurrencyError } from '@meshgate/eventlog';
 import { findMeshConfig, type MeshState } from '@meshgate/model';
 import type { Logger } from 'pino';
-import { secretRefText, TLS_SECRET_TYPE, type SecretRef, type SecretStore, type SecretSummary } from './secret-store.js';
+import { secretRefText, TLS_SECRET_TYPE, type SecretRef, type SecretStore, type SecretSummary } from '@meshgate/secrets';
 import { CaError, type CertificateAuthority, type CertificateInfo } from './types.js';
 
 export const INGRESS_GATEWAY_SECRET_OWNER = 'ingress-gateway';

@@ -12,13 +12,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createCa, type MeshCa } from './authority.js';
-import { SecretCipher } from './encryption.js';
+import { SecretCipher } from '@meshgate/secrets';
 import { createInProcessCa, type CaClient } from './grpc/client.js';
 import { registerCaGrpcService } from './grpc/server.js';
 import { buildCaHttpApp } from './http/app.js';
 import type { CaRouteAccess } from './http/routes.js';
 import { IngressGatewayCertificates, type IngressGatewayCertificatesOptions, type MeshStateSource } from './ingress-gateway-certificates.js';
-import { SecretStore } from './secret-store.js';
+import { SecretStore } from '@meshgate/secrets';
 import { JoinTokens } from './join-tokens.js';
 import { caOptionsFromConfig } from './settings.js';
 

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { MeshgateConfig } from '@meshgate/runtime';
 import type { CaOptions } from './authority.js';
 import { parseGoDuration } from './duration.js';
-import { loadEncryptionKey } from './encryption.js';
+import { loadEncryptionKey, type EncryptionKeySources, type LoadedEncryptionKey } from '@meshgate/secrets';
 import { materialFromOperatorPem } from './signer.js';
-import { CaError, isKeyAlgorithm, KEY_ALGORITHMS, type KeyAlgorithm } from './types.js';
+import { asCaError, CaError, isKeyAlgorithm, KEY_ALGORITHMS, type KeyAlgorithm } from './types.js';
 
 /** `ECDSA_P256`, also spelled `ecdsa-p256`; `RSA_2048`/`rsa-2048`; `RSA_4096`/`rsa-4096`. */
 export function parseKeyAlgorithmSetting(value: string, variable: string): KeyAlgorithm {
@@ -65,7 +65,7 @@ export function caOptionsFromConfig(config: Pick<MeshgateConfig, 'ca' | 'trustDo
         )
       : undefined;
 
-  const encryption = loadEncryptionKey({
+  const encryption = loadCaEncryptionKey({
     keyFile: ca.encryptionKeyFile,
     key: ca.encryptionKey,
     allowGenerated: options.allowGeneratedEncryptionKey,
@@ -81,4 +81,13 @@ export function caOptionsFromConfig(config: Pick<MeshgateConfig, 'ca' | 'trustDo
     encryptionKey: encryption.key,
     encryptionKeySource: encryption.source,
   };
+}
+
+/** `loadEncryptionKey`, its errors as the CA's own. */
+function loadCaEncryptionKey(sources: EncryptionKeySources): LoadedEncryptionKey {
+  try {
+    return loadEncryptionKey(sources);
+  } catch (error) {
+    throw asCaError(error);
+  }
 }

@@ -12,8 +12,8 @@
  * the secret it wrote and adopts the winner's bundle.
  */
 import type { EventStore, StoredEvent } from '@meshgate/eventlog';
-import { SecretCipher } from './encryption.js';
-import { CaError, TRUST_BUNDLE_CHANGED, TRUST_BUNDLE_STREAM, type CertificateInfo, type TrustBundleChangedData, type TrustedRoot } from './types.js';
+import { SecretCipher } from '@meshgate/secrets';
+import { asCaError, CaError, TRUST_BUNDLE_CHANGED, TRUST_BUNDLE_STREAM, type CertificateInfo, type TrustBundleChangedData, type TrustedRoot } from './types.js';
 import type { SignerMaterial } from './signer.js';
 
 export const SIGNER_SECRET_PREFIX = 'ca/signer/';
@@ -52,7 +52,13 @@ export class SignerStore {
     const name = SignerStore.secretName(fingerprintSha256);
     const secret = await this.store.getSecret(name);
     if (secret === null) throw new CaError('MG_ERR_CA_CONFIG', `the active CA signer ${fingerprintSha256} has no key in the secret store (${name})`);
-    const material: unknown = JSON.parse(this.cipher.decrypt(secret.ciphertext, name));
+    let plaintext: string;
+    try {
+      plaintext = this.cipher.decrypt(secret.ciphertext, name);
+    } catch (error) {
+      throw asCaError(error);
+    }
+    const material: unknown = JSON.parse(plaintext);
     if (!isSignerMaterial(material)) throw new CaError('MG_ERR_CA_CONFIG', `secret ${name} does not hold CA signer material`);
     return material;
   }

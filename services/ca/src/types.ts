@@ -4,6 +4,7 @@
  * Private keys of the CA never leave the ca service; a leaf's private key is returned only to
  * the caller of `issue` (who asked for it) and never logged or put in the event log.
  */
+import { SecretsError } from '@meshgate/secrets';
 
 export type KeyAlgorithm = 'ECDSA_P256' | 'RSA_2048' | 'RSA_4096';
 
@@ -99,6 +100,11 @@ export class CaError extends Error {
     super(message);
     this.name = 'CaError';
   }
+}
+
+/** The secret store's errors (@meshgate/secrets) carry CA codes: callers see the same CaError as before it moved. */
+export function asCaError(error: unknown): unknown {
+  return error instanceof SecretsError ? new CaError(error.code, error.message, error.field) : error;
 }
 
 // ---------------------------------------------------------------- events (added to the first contract)

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { GENERATED_KEY_FILE, loadEncryptionKey, parseEncryptionKey, SecretCipher } from '../src/encryption.js';
+import { GENERATED_KEY_FILE, loadEncryptionKey, parseEncryptionKey, SecretCipher } from '@meshgate/secrets';
 import { SIGNER_SECRET_PREFIX, SignerStore } from '../src/signer-store.js';
 import { CaError } from '../src/types.js';
 import { capturingLogger, openTestCa, tempDir, type TempDir, type TestCa } from './helpers.js';

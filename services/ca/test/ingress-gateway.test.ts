@@ -13,9 +13,9 @@ import { StateFollower } from '@meshgate/follower';
 import { objectKey, refOf, RESOURCE_APPLIED, RESOURCE_DELETED, validateDocument, type MeshObject } from '@meshgate/model';
 import { pino } from 'pino';
 import { BACKDATE_MS } from '../src/authority.js';
-import { SecretCipher } from '../src/encryption.js';
+import { SecretCipher } from '@meshgate/secrets';
 import { IngressGatewayCertificates, type IngressGatewayPublishReason } from '../src/ingress-gateway-certificates.js';
-import { SECRET_DELETED, SECRET_PUBLISHED, secretDigest, secretStoreName, secretStreamId, SecretStore, type PublishedSecret, type SecretRef } from '../src/secret-store.js';
+import { SECRET_DELETED, SECRET_PUBLISHED, secretDigest, secretStoreName, secretStreamId, SecretStore, type PublishedSecret, type SecretRef } from '@meshgate/secrets';
 import { CERTIFICATE_ISSUED, type CaError, type CertificateInfo } from '../src/types.js';
 import { capturingLogger, openTestCa, tempDir, verifyChain, type TempDir, type TestCa } from './helpers.js';
 

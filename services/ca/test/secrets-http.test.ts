@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { Credentials } from '@meshgate/auth';
 import { ApiTokenVerifier } from '../src/api-token.js';
-import { SecretCipher } from '../src/encryption.js';
+import { SecretCipher } from '@meshgate/secrets';
 import { registerCaRoutes } from '../src/http/routes.js';
-import { SecretStore, TLS_SECRET_TYPE, type SecretRef } from '../src/secret-store.js';
+import { SecretStore, TLS_SECRET_TYPE, type SecretRef } from '@meshgate/secrets';
 import { capturingLogger, opensslOk, openTestCa, tempDir, type TempDir, type TestCa } from './helpers.js';
 
 const TOKEN = randomBytes(32).toString('base64url');

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { loadCaSettings, loadConfig } from '@meshgate/runtime';
-import { GENERATED_KEY_FILE } from '../src/encryption.js';
+import { GENERATED_KEY_FILE } from '@meshgate/secrets';
 import { caOptionsFromConfig, parseKeyAlgorithmSetting } from '../src/settings.js';
 import { tempDir, type TempDir } from './helpers.js';
 

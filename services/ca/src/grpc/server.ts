@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { CA_OPERATION_SCOPES, checkIssueEntitlement, OPERATION_NAMES, type CaOperation } from '../access.js';
 import { CA_ERRORS } from '../errors.js';
 import { checkKeyAlgorithm, checkReason } from '../requests.js';
-import { CaError, type CertificateAuthority, type IssueRequest } from '../types.js';
+import { asCaError, CaError, type CertificateAuthority, type IssueRequest } from '../types.js';
 
 function orUndefined(value: string): string | undefined {
   return value === '' ? undefined : value;
@@ -31,7 +31,8 @@ export function issueRequestFromMessage(message: IssueRequestMessage): IssueRequ
   };
 }
 
-function translate(error: unknown): GrpcError | undefined {
+function translate(thrown: unknown): GrpcError | undefined {
+  const error = asCaError(thrown);
   if (!(error instanceof CaError)) return undefined;
   return new GrpcError(CA_ERRORS[error.code].grpc, error.code, error.message, error.field === undefined ? {} : { field: error.field });
 }

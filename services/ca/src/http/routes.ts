@@ -23,8 +23,8 @@ import type { Credentials } from '@meshgate/auth';
 import { checkIssueEntitlement } from '../access.js';
 import { CA_ERRORS, HTTP_ONLY_ERRORS } from '../errors.js';
 import { issueRequestFromBody, restField, signCsrRequestFromBody } from '../requests.js';
-import type { SecretStore } from '../secret-store.js';
-import { CaError, type CertificateAuthority } from '../types.js';
+import type { SecretStore } from '@meshgate/secrets';
+import { asCaError, CaError, type CertificateAuthority } from '../types.js';
 import { admit, requireOperation } from './auth.js';
 import { registerSecretRoutes } from './secret-routes.js';
 import { registerWorkloadRoutes } from './workload-routes.js';
@@ -55,7 +55,8 @@ function isFastifyError(error: unknown): error is FastifyError {
 }
 
 /** The status and body for anything a CA route throws. */
-export function problemFor(error: unknown): { status: number; body: ProblemBody } {
+export function problemFor(thrown: unknown): { status: number; body: ProblemBody } {
+  const error = asCaError(thrown);
   if (error instanceof CaError) {
     const field = restField(error.field);
     return { status: CA_ERRORS[error.code].http, body: { code: error.code, message: error.message, ...(field === undefined ? {} : { field }) } };

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Credentials } from '@meshgate/auth';
-import { checkSecretRef, secretRefText, type SecretStore } from '../secret-store.js';
+import { checkSecretRef, secretRefText, type SecretStore } from '@meshgate/secrets';
 import { requireOperation } from './auth.js';
 
 export interface KubernetesSecret {

@@ -14,9 +14,9 @@ import { createHash } from 'node:crypto';
 import type { Bus } from '@meshgate/bus';
 import type { EventStore, StoredEvent } from '@meshgate/eventlog';
 import type { Logger } from 'pino';
-import type { SecretCipher } from './encryption.js';
-import { isDnsLabel, isDnsName } from './identity.js';
-import { CaError } from './types.js';
+import type { SecretCipher } from './cipher.js';
+import { checkDns1123Label, checkDns1123Subdomain } from '@meshgate/model';
+import { SecretsError } from './errors.js';
 
 export const SECRET_STORE_PREFIX = 'secret/';
 export const SECRET_PUBLISHED = 'SecretPublished';
@@ -115,8 +115,8 @@ export function secretDigest(data: SecretData): string {
  */
 export function checkSecretRef(ref: SecretRef, prefix?: string): SecretRef {
   const field = (part: string) => (prefix === undefined ? part : `${prefix}.${part}`);
-  if (!isDnsLabel(ref.namespace)) throw new CaError('MG_ERR_CA_BAD_REQUEST', `${field('namespace')} "${ref.namespace}" is not a Kubernetes namespace name (a lower-case DNS label)`, field('namespace'));
-  if (!isDnsName(ref.name)) throw new CaError('MG_ERR_CA_BAD_REQUEST', `${field('name')} "${ref.name}" is not a Kubernetes object name (a lower-case DNS subdomain)`, field('name'));
+  if (checkDns1123Label(ref.namespace) !== undefined) throw new SecretsError('MG_ERR_CA_BAD_REQUEST', `${field('namespace')} "${ref.namespace}" is not a Kubernetes namespace name (a lower-case DNS label)`, field('namespace'));
+  if (checkDns1123Subdomain(ref.name) !== undefined) throw new SecretsError('MG_ERR_CA_BAD_REQUEST', `${field('name')} "${ref.name}" is not a Kubernetes object name (a lower-case DNS subdomain)`, field('name'));
   return ref;
 }
 
@@ -176,7 +176,7 @@ export class SecretStore {
     const meta = parseSecretMeta(stored.meta, name);
     const payload: unknown = JSON.parse(this.options.cipher.decrypt(stored.ciphertext, name));
     if (!isRecord(payload) || !isRecord(payload.data) || !Object.values(payload.data).every((v) => typeof v === 'string')) {
-      throw new CaError('MG_ERR_CA_CONFIG', `secret ${name} does not hold secret data`);
+      throw new SecretsError('MG_ERR_CA_CONFIG', `secret ${name} does not hold secret data`);
     }
     const data: Record<string, string> = {};
     for (const [key, value] of Object.entries(payload.data)) if (typeof value === 'string') data[key] = value;
@@ -226,7 +226,7 @@ function parseSecretMeta(meta: Record<string, unknown>, name: string): SecretMet
     !isRecord(details) ||
     typeof publishedAt !== 'string'
   ) {
-    throw new CaError('MG_ERR_CA_CONFIG', `secret ${name} has malformed metadata`);
+    throw new SecretsError('MG_ERR_CA_CONFIG', `secret ${name} has malformed metadata`);
   }
   return { type, keys, digest, owner, details, publishedAt };
 }

@@ -1,5 +1,5 @@
 /**
- * The CA's keys at rest: AES-256-GCM under the deployment's 32-byte key. Each secret gets a
+ * Secrets at rest (the CA's keys, published and applied Secrets): AES-256-GCM under the deployment's 32-byte key. Each secret gets a
  * fresh 96-bit IV, and its name is the additional authenticated data, so a ciphertext copied
  * under another name does not decrypt.
  */
@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createFileOnce } from '@meshgate/auth';
-import { CaError } from './types.js';
+import { SecretsError } from './errors.js';
 
 const FORMAT = 'aes-256-gcm:v1';
 const KEY_BYTES = 32;
@@ -17,7 +17,7 @@ export class SecretCipher {
   readonly #key: Buffer;
 
   constructor(key: Buffer) {
-    if (key.length !== KEY_BYTES) throw new CaError('MG_ERR_CA_CONFIG', `the CA encryption key must be ${KEY_BYTES} bytes, got ${key.length}`);
+    if (key.length !== KEY_BYTES) throw new SecretsError('MG_ERR_CA_CONFIG', `the CA encryption key must be ${KEY_BYTES} bytes, got ${key.length}`);
     this.#key = Buffer.from(key);
   }
 
@@ -34,7 +34,7 @@ export class SecretCipher {
   decrypt(sealed: string, name: string): string {
     const parts = sealed.split(':');
     if (parts.length !== 5 || `${parts[0]}:${parts[1]}` !== FORMAT) {
-      throw new CaError('MG_ERR_CA_CONFIG', `secret ${name} is not in the ${FORMAT} format`);
+      throw new SecretsError('MG_ERR_CA_CONFIG', `secret ${name} is not in the ${FORMAT} format`);
     }
     const [, , iv, tag, ciphertext] = parts;
     try {
@@ -44,7 +44,7 @@ export class SecretCipher {
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64')), decipher.final()]).toString('utf8');
     } catch {
       // GCM says only "unable to authenticate": for an intact store that means another key.
-      throw new CaError('MG_ERR_CA_CONFIG', `secret ${name} does not decrypt with the configured CA encryption key (is it the key the CA was first started with?)`);
+      throw new SecretsError('MG_ERR_CA_CONFIG', `secret ${name} does not decrypt with the configured CA encryption key (is it the key the CA was first started with?)`);
     }
   }
 }
@@ -57,7 +57,7 @@ export function parseEncryptionKey(text: string, source: string): Buffer {
     const key = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
     if (key.length === KEY_BYTES) return key;
   }
-  throw new CaError('MG_ERR_CA_CONFIG', `${source}: expected a 32-byte key as 64 hex digits or base64 (e.g. \`openssl rand -base64 32\`)`);
+  throw new SecretsError('MG_ERR_CA_CONFIG', `${source}: expected a 32-byte key as 64 hex digits or base64 (e.g. \`openssl rand -base64 32\`)`);
 }
 
 export interface EncryptionKeySources {
@@ -83,12 +83,12 @@ export interface LoadedEncryptionKey {
 
 export function loadEncryptionKey(sources: EncryptionKeySources): LoadedEncryptionKey {
   if (sources.keyFile !== undefined && sources.key !== undefined) {
-    throw new CaError('MG_ERR_CA_CONFIG', 'set MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY, not both');
+    throw new SecretsError('MG_ERR_CA_CONFIG', 'set MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY, not both');
   }
   if (sources.keyFile !== undefined) return { key: readKeyFile(sources.keyFile, 'MESHGATE_CA_ENCRYPTION_KEY_FILE'), source: `file ${sources.keyFile}` };
   if (sources.key !== undefined) return { key: parseEncryptionKey(sources.key, 'MESHGATE_CA_ENCRYPTION_KEY'), source: 'MESHGATE_CA_ENCRYPTION_KEY' };
   if (!sources.allowGenerated) {
-    throw new CaError(
+    throw new SecretsError(
       'MG_ERR_CA_CONFIG',
       'the CA needs an encryption key for its private keys: set MESHGATE_CA_ENCRYPTION_KEY_FILE (a file holding 32 bytes as base64 or hex) or MESHGATE_CA_ENCRYPTION_KEY; generate one with `openssl rand -base64 32`',
     );
@@ -103,7 +103,7 @@ function readKeyFile(file: string, what: string): Buffer {
   try {
     content = readFileSync(file);
   } catch (error) {
-    throw new CaError('MG_ERR_CA_CONFIG', `${what}: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`);
+    throw new SecretsError('MG_ERR_CA_CONFIG', `${what}: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`);
   }
   if (content.length === KEY_BYTES && !/^[\x20-\x7e\s]*$/.test(content.toString('latin1'))) return content;
   return parseEncryptionKey(content.toString('utf8'), what);

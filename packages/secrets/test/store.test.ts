@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ConcurrencyError, openEventStore, type EventStore } from '@meshgate/eventlog';
 import { pino } from 'pino';
-import { SecretCipher } from '../src/encryption.js';
-import { SECRET_DELETED, SECRET_PUBLISHED, secretDigest, secretStreamId, SecretStore, type SecretRef } from '../src/secret-store.js';
+import { SecretCipher } from '../src/cipher.js';
+import { SECRET_DELETED, SECRET_PUBLISHED, secretDigest, secretStreamId, SecretStore, type SecretRef } from '../src/store.js';
 
 const REF: SecretRef = { namespace: 'edge', name: 'client-cert' };
 const DATA = { 'tls.crt': 'certificate text', 'tls.key': `key material ${randomBytes(16).toString('hex')}`, 'ca.crt': 'roots' };
