@@ -47,3 +47,5 @@ export {
   type SecretsByKey,
   type ValidationSource,
 } from './credentials.js';
+export { appliedSecretReader, firstSecretReader } from './readers.js';
+export type { SecretBytes, SecretReader } from './store.js';

@@ -46,6 +46,17 @@ export interface SecretMeta {
   publishedAt: string;
 }
 
+/** A secret's type and its keys' bytes, whoever stored it (the CA, or an applied Secret). */
+export interface SecretBytes {
+  type: string;
+  data: ReadonlyMap<string, Buffer>;
+}
+
+/** Reads a secret's bytes by reference; null when there is none. */
+export interface SecretReader {
+  readBytes(ref: SecretRef): Promise<SecretBytes | null>;
+}
+
 export interface SecretSummary {
   ref: SecretRef;
   meta: SecretMeta;
@@ -181,6 +192,13 @@ export class SecretStore {
     const data: Record<string, string> = {};
     for (const [key, value] of Object.entries(payload.data)) if (typeof value === 'string') data[key] = value;
     return { ref, meta, data };
+  }
+
+  /** The secret as bytes (its keys are text: PEM), for `GET /v1/secrets`. */
+  async readBytes(ref: SecretRef): Promise<SecretBytes | null> {
+    const secret = await this.read(ref);
+    if (secret === null) return null;
+    return { type: secret.meta.type, data: new Map(Object.entries(secret.data).map(([key, value]) => [key, Buffer.from(value, 'utf8')])) };
   }
 
   /** Every stored secret's reference and public facts (nothing is decrypted), sorted by name. */

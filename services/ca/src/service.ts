@@ -18,7 +18,7 @@ import { registerCaGrpcService } from './grpc/server.js';
 import { buildCaHttpApp } from './http/app.js';
 import type { CaRouteAccess } from './http/routes.js';
 import { IngressGatewayCertificates, type IngressGatewayCertificatesOptions, type MeshStateSource } from './ingress-gateway-certificates.js';
-import { SecretStore } from '@meshgate/secrets';
+import { AppliedSecretPayloads, appliedSecretReader, firstSecretReader, SecretStore } from '@meshgate/secrets';
 import { JoinTokens } from './join-tokens.js';
 import { caOptionsFromConfig } from './settings.js';
 
@@ -66,6 +66,8 @@ export interface RunningCaService {
   client: CaClient;
   /** The secrets the CA publishes (encrypted in the event store). */
   secrets: SecretStore;
+  /** The payloads of applied Secrets, under the same deployment key (the embedded api and xds use it). */
+  appliedSecrets: AppliedSecretPayloads;
   /** For `registerCaRoutes(app, service.ca, service.access)` on another app: the token check and the secrets. */
   access: CaRouteAccess;
   /** Running when `meshState` was given. */
@@ -86,8 +88,14 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
   if (!credentials.configured) {
     logger.warn('no token configured (MESHGATE_API_TOKEN, MESHGATE_API_TOKEN_FILE or MESHGATE_API_TOKENS_FILE): every CA operation but the trust bundle is refused');
   }
-  const secrets = new SecretStore({ store, cipher: new SecretCipher(settings.encryptionKey), bus, logger });
-  const access: CaRouteAccess = { auth: credentials, secrets, joinTokens: new JoinTokens({ store, trustDomain: settings.trustDomain, now: options.now }) };
+  const cipher = new SecretCipher(settings.encryptionKey);
+  const secrets = new SecretStore({ store, cipher, bus, logger });
+  // Applied Secrets' payloads share the cipher (the deployment key); with the MeshState, `GET
+  // /v1/secrets` reads them too, at the version the state holds.
+  const appliedSecrets = new AppliedSecretPayloads({ store, cipher });
+  const meshState = options.meshState;
+  const readable = meshState === undefined ? secrets : firstSecretReader(secrets, appliedSecretReader(appliedSecrets, () => meshState.current));
+  const access: CaRouteAccess = { auth: credentials, secrets: readable, joinTokens: new JoinTokens({ store, trustDomain: settings.trustDomain, now: options.now }) };
   const ingressGateway =
     options.meshState === undefined
       ? undefined
@@ -126,7 +134,7 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
     await stop();
     throw error;
   }
-  return { ca, client: createInProcessCa(ca), secrets, access, ingressGateway, httpUrl, grpcPort, stop };
+  return { ca, client: createInProcessCa(ca), secrets, appliedSecrets, access, ingressGateway, httpUrl, grpcPort, stop };
 }
 
 /**

@@ -23,7 +23,7 @@ import type { Credentials } from '@meshgate/auth';
 import { checkIssueEntitlement } from '../access.js';
 import { CA_ERRORS, HTTP_ONLY_ERRORS } from '../errors.js';
 import { issueRequestFromBody, restField, signCsrRequestFromBody } from '../requests.js';
-import type { SecretStore } from '@meshgate/secrets';
+import type { SecretReader } from '@meshgate/secrets';
 import { asCaError, CaError, type CertificateAuthority } from '../types.js';
 import { admit, requireOperation } from './auth.js';
 import { registerSecretRoutes } from './secret-routes.js';
@@ -35,7 +35,7 @@ export interface CaRouteAccess {
   /** The tokens the server accepts (`Credentials.none()`: every authenticated request is refused). */
   auth: Credentials;
   /** Serves `GET /v1/secrets/:namespace/:name` when given. */
-  secrets?: Pick<SecretStore, 'read'>;
+  secrets?: SecretReader;
   /** Serves the join-token routes (workload-routes.ts) when given. */
   joinTokens?: JoinTokens;
 }
