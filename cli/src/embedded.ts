@@ -130,6 +130,8 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
       readyMaxLag: config.readyMaxLag,
       proxies: { list: () => xds.proxies(), config: (id: string) => xds.proxyConfig(id) },
       grpcServer,
+      // Applied Secrets' payloads, under the CA's key (generated into the data directory by default).
+      secretPayloads: ca.appliedSecrets,
     });
     started.push(() => api.close());
     await registerCaRoutes(api, ca.ca, ca.access);

@@ -37,7 +37,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     // Bodies may carry secrets: fastify's request log lines hold method, URL and status only.
   });
   const metrics = createApiMetrics(registry);
-  const applyService = new ApplyService({ store, bus, follower, logger, metrics, clusterDomain: options.clusterDomain });
+  const applyService = new ApplyService({ store, bus, follower, logger, metrics, clusterDomain: options.clusterDomain, secretPayloads: options.secretPayloads });
   const parser = new DocumentParser();
   const compileOptions = { clusterDomain: options.clusterDomain ?? 'cluster.local', trustDomain: options.trustDomain ?? 'cluster.local', meshName: options.meshName ?? 'osm' };
   const context: RouteContext = {

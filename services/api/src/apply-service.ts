@@ -7,11 +7,13 @@
 import type { Bus } from '@meshgate/bus';
 import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '@meshgate/eventlog';
 import type { StateFollower } from '@meshgate/follower';
-import { cloneState, digestOf, evolve, objectKey, refOf, validateDocument, type Kind, type MeshEvent, type MeshObject, type MeshState, type ObjectRef } from '@meshgate/model';
+import { cloneState, digestOf, evolve, objectKey, refOf, secretPayloadOf, validateDocument, type Kind, type MeshEvent, type MeshObject, type MeshState, type ObjectRef } from '@meshgate/model';
+import { tlsProblems, type AppliedSecretPayloads } from '@meshgate/secrets';
 import type { Logger } from 'pino';
 import { apiError } from './errors.js';
 import { isPlainRecord } from './records.js';
 import type { ApiMetrics } from './metrics.js';
+import { SecretPayloadWrites } from './secret-payload-writes.js';
 import { findObject } from './state-view.js';
 
 /** First try plus three retries after a concurrent writer got in between. */
@@ -74,6 +76,13 @@ export interface ApplyServiceOptions {
   clusterDomain?: string;
   /** How long to wait for the follower to fold in a sequence before giving up on it. */
   foldTimeoutMs?: number;
+  /**
+   * Where applied Secrets' payloads go (encrypted under the deployment key). Without it, a
+   * Secret is refused: its bytes must not reach the log and would have nowhere else to go.
+   */
+  secretPayloads?: AppliedSecretPayloads;
+  /** The clock TLS problems (expiry) are judged by; default now. */
+  now?: () => Date;
 }
 
 interface PlannedWrite {
@@ -85,6 +94,10 @@ interface PlannedWrite {
 interface Plan<R> {
   writes: PlannedWrite[];
   report: R;
+  /** Stores what the events will reference (a Secret's payload) before they are appended. */
+  beforeAppend?: () => Promise<void>;
+  /** Runs once the events are committed (removing payloads no event references any more). */
+  afterAppend?: () => Promise<void>;
 }
 
 interface Committed<R> {
@@ -145,11 +158,17 @@ export class ApplyService {
     if (!validated.valid) return validated;
 
     const candidates = validated.objects.map((object) => ({ object, ref: refOf(object), streamId: objectKey(object), digest: digestOf(object) }));
+    const payloads = this.options.secretPayloads;
     const decide = (state: MeshState): Plan<ObjectResult<ApplyAction>[]> => {
       const writes: PlannedWrite[] = [];
+      const secretWrites = payloads === undefined ? undefined : new SecretPayloadWrites(payloads);
       const report = candidates.map(({ object, ref, streamId, digest }) => {
         const current = findObject(state, ref);
         const action: ApplyAction = current === undefined ? 'created' : digestOf(current) === digest ? 'unchanged' : 'configured';
+        if (action !== 'unchanged' && object.kind === 'Secret') {
+          const payload = validated.payloads.get(streamId);
+          if (payload !== undefined) secretWrites?.applying(object, current?.kind === 'Secret' ? current : undefined, payload);
+        }
         if (action !== 'unchanged') {
           writes.push({
             streamId,
@@ -159,7 +178,7 @@ export class ApplyService {
         }
         return { ...ref, action };
       });
-      return { writes, report };
+      return { writes, report, beforeAppend: () => secretWrites?.beforeAppend() ?? Promise.resolve(), afterAppend: () => secretWrites?.afterAppend() ?? Promise.resolve() };
     };
 
     if (input.dryRun === true) {
@@ -186,7 +205,10 @@ export class ApplyService {
       const current = findObject(state, input.ref);
       if (current === undefined) return { writes: [], report: undefined };
       const ref = refOf(current);
+      const payloads = this.options.secretPayloads;
       return {
+        // A deleted Secret's payload goes once the deletion is committed (see SecretPayloadWrites).
+        afterAppend: current.kind === 'Secret' && payloads !== undefined ? () => new SecretPayloadWrites(payloads).deleted(current) : undefined,
         writes: [
           {
             streamId,
@@ -203,22 +225,40 @@ export class ApplyService {
     return { found: true, sequence: committed.sequence, result: { ...committed.report, action: 'deleted' } };
   }
 
-  private validateAll(documents: unknown[]): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[] } {
+  private validateAll(documents: unknown[]): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[]; payloads: Map<string, Map<string, Buffer>> } {
     const errors: DocumentError[] = [];
     // Same object twice in one request: the last one wins, in the position where it last appeared.
     const objects = new Map<string, MeshObject>();
+    const payloads = new Map<string, Map<string, Buffer>>();
     documents.forEach((document, index) => {
       const result = validateDocument(document, { clusterDomain: this.options.clusterDomain });
+      if (result.valid && result.value.kind === 'Secret' && this.options.secretPayloads === undefined) {
+        errors.push({
+          document: index,
+          ...describeDocument(document),
+          path: 'kind',
+          message: 'this api has no encryption key for Secrets (MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY, the CA\'s): a Secret\'s payload is stored only encrypted',
+        });
+        return;
+      }
       if (result.valid) {
-        const key = objectKey(result.value);
+        let object = result.value;
+        const key = objectKey(object);
+        if (object.kind === 'Secret') {
+          // The payload goes to the secret store; the object keeps digests and what is wrong with it
+          // as a TLS credential (accepted anyway, as Kubernetes accepts it).
+          const payload = secretPayloadOf(document);
+          payloads.set(key, payload);
+          object = { ...object, problems: tlsProblems(payload, this.options.now?.() ?? new Date()) };
+        }
         objects.delete(key);
-        objects.set(key, result.value);
+        objects.set(key, object);
         return;
       }
       const identity = describeDocument(document);
       for (const error of result.errors) errors.push({ document: index, ...identity, path: error.path, message: error.message });
     });
-    return errors.length > 0 ? { valid: false, errors } : { valid: true, objects: [...objects.values()] };
+    return errors.length > 0 ? { valid: false, errors } : { valid: true, objects: [...objects.values()], payloads };
   }
 
   /**
@@ -249,6 +289,11 @@ export class ApplyService {
       let written: StoredEvent[];
       let deduplicated: string[];
       try {
+        await plan.beforeAppend?.();
+      } catch (error) {
+        throw apiError('MG_ERR_STORE_UNAVAILABLE', 'storing a Secret\'s payload in the secret store failed; nothing was written', undefined, error);
+      }
+      try {
         ({ written, deduplicated } = await this.options.store.append(events));
       } catch (error) {
         if (error instanceof ConcurrencyError) {
@@ -258,6 +303,12 @@ export class ApplyService {
         throw apiError('MG_ERR_STORE_UNAVAILABLE', 'appending to the event log failed', undefined, error);
       }
       const sequence = written.reduce((max, event) => Math.max(max, event.sequence), state.sequence);
+      try {
+        await plan.afterAppend?.();
+      } catch (error) {
+        // Committed already: an old payload left behind is removed with the Secret's next change.
+        this.options.logger.warn({ err: error }, 'removing a replaced Secret payload failed; it is removed with the next change');
+      }
       await this.announce(written, sequence);
       return { sequence, report: plan.report, written, deduplicated: new Set(deduplicated) };
     }

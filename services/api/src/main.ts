@@ -2,6 +2,7 @@
 // The api service as its own process (distributed mode). Wiring only.
 import { AuthConfigError, credentialSourcesFromEnv, loadCredentials, loadXdsAdminClientToken, type LoadedCredentials } from '@meshgate/auth';
 import { StateFollower } from '@meshgate/follower';
+import { AppliedSecretPayloads, loadEncryptionKey, SecretCipher, SecretsError, type LoadedEncryptionKey } from '@meshgate/secrets';
 import { GrpcServer } from '@meshgate/grpc-api';
 import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, registerFollowerMetrics, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { buildApiApp } from './app.js';
@@ -25,6 +26,22 @@ try {
 const { credentials, source } = loaded;
 logger.info({ tokens: source }, 'credentials loaded');
 if (!credentials.configured) logger.warn('no token configured: every request but health, readiness, metrics and /docs is refused');
+// The deployment key (the CA's) encrypts applied Secrets' payloads. Generated into the data
+// directory only when the data is local (PGlite), as the ca does; without one, Secrets are refused.
+let secretKey: LoadedEncryptionKey | undefined;
+try {
+  const { encryptionKey, encryptionKeyFile } = config.ca;
+  if (encryptionKey !== undefined || encryptionKeyFile !== undefined || config.databaseUrl === undefined) {
+    secretKey = loadEncryptionKey({ key: encryptionKey, keyFile: encryptionKeyFile, allowGenerated: config.databaseUrl === undefined, dataDir: config.dataDir });
+    logger.info({ encryptionKey: secretKey.source }, 'Secrets are stored encrypted under the deployment key');
+  } else {
+    logger.warn('no MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY: applying a Secret is refused');
+  }
+} catch (error) {
+  if (!(error instanceof SecretsError)) throw error;
+  logger.fatal({ code: error.code }, error.message);
+  process.exit(1);
+}
 const infra = await startOrExit('meshgate-api', () => openInfrastructure(config, 'meshgate-api'));
 const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
@@ -47,6 +64,7 @@ const app = await buildApiApp({
   readyMaxLag: config.readyMaxLag,
   proxies: config.xdsAdminUrl ? remoteProxySource(config.xdsAdminUrl, loadXdsAdminClientToken(process.env).token) : undefined,
   grpcServer,
+  secretPayloads: secretKey === undefined ? undefined : new AppliedSecretPayloads({ store: infra.store, cipher: new SecretCipher(secretKey.key) }),
 });
 await app.listen({ host: config.apiHost, port: config.apiPort });
 const grpcPort = await listenOrExplain({ what: 'api gRPC', host: config.apiHost, port: config.apiGrpcPort, variable: 'MESHGATE_API_GRPC_PORT' }, () =>

@@ -8,6 +8,7 @@ import type { Bus } from '@meshgate/bus';
 import type { CompileOptions } from '@meshgate/compiler';
 import type { EventStore } from '@meshgate/eventlog';
 import type { StateFollower } from '@meshgate/follower';
+import type { AppliedSecretPayloads } from '@meshgate/secrets';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ApplyService } from './apply-service.js';
@@ -57,6 +58,11 @@ export interface ApiAppOptions {
    * started when the app is ready, stopped when it closes. Default true.
    */
   consumeChanges?: boolean;
+  /**
+   * Where applied Secrets' payloads are stored, encrypted under the deployment key (the CA's,
+   * MESHGATE_CA_ENCRYPTION_KEY[_FILE]). Without it, applying a Secret is refused.
+   */
+  secretPayloads?: AppliedSecretPayloads;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
