@@ -461,10 +461,34 @@ export const BAD_DOCUMENTS: BadDocument[] = [
 
   // ---------------------------------------------------------------- Secrets and foreign kinds
   {
-    name: 'a Kubernetes Secret',
+    name: 'a kubernetes.io/tls Secret without tls.crt',
     yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: osm-nginx-client-cert\ntype: kubernetes.io/tls\ndata:\n  tls.key: c2VjcmV0\n',
-    path: 'kind',
-    message: 'Secret objects are not stored in the event log; use the secrets API',
+    path: 'data',
+    message: 'needs the keys tls.crt and tls.key (missing: tls.crt)',
+  },
+  {
+    name: 'a Secret value that is not base64',
+    yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\ndata:\n  key: "not base64!"\n',
+    path: 'data.key',
+    message: 'not valid base64 (the value is not shown)',
+  },
+  {
+    name: 'a Secret key name Kubernetes refuses',
+    yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  "a/b": x\n',
+    path: 'stringData["a/b"]',
+    message: 'a key may hold only letters',
+  },
+  {
+    name: 'a Secret of a type meshgate does not store',
+    yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\ntype: kubernetes.io/service-account-token\n',
+    path: 'type',
+    message: 'kubernetes.io/tls or Opaque',
+  },
+  {
+    name: 'an immutable Secret',
+    yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nimmutable: true\n',
+    path: 'immutable',
+    message: 'not supported',
   },
   {
     name: 'Deployment in a version meshgate does not take',

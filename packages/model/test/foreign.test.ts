@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { canonicalJson, describeKind, FOREIGN_KINDS, isForeignKind, KINDS, MAX_JSON_DEPTH, validateDocument } from '../src/index.js';
 import { SEED_004_CONTOUR_CONFIG_MAP } from './fixtures/seed-004.js';
@@ -56,10 +57,28 @@ status:
 });
 
 describe('Secrets', () => {
-  it('are refused at kind, whatever they carry, and the message does not echo their data', () => {
-    const result = validateDocument(parseOne('apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\ntype: kubernetes.io/tls\ndata:\n  tls.key: c3VwZXItc2VjcmV0\n'));
+  it('are validated and digested: the object holds key names, SHA-256 and sizes, never the bytes', () => {
+    const result = validateDocument(parseOne('apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\ntype: kubernetes.io/tls\ndata:\n  tls.key: c3VwZXItc2VjcmV0\n  tls.crt: Y2VydA==\nstringData:\n  tls.crt: other\n'));
+    assert.ok(result.valid);
+    assert.deepEqual(result.value, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'tls', namespace: 'default', labels: {}, annotations: {} },
+      type: 'kubernetes.io/tls',
+      data: {
+        // stringData wins over data for the same key, as the API server merges them.
+        'tls.crt': { sha256: createHash('sha256').update('other').digest('hex'), bytes: 5 },
+        'tls.key': { sha256: createHash('sha256').update('super-secret').digest('hex'), bytes: 12 },
+      },
+      problems: [],
+    });
+    assert.ok(!JSON.stringify(result).includes('c3VwZXItc2VjcmV0') && !JSON.stringify(result).includes('super-secret'));
+  });
+
+  it('refuse a bad value at its path without echoing it', () => {
+    const result = validateDocument(parseOne('apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\ndata:\n  tls.key: "c3VwZXItc2Vj@@@"\n'));
     assert.ok(!result.valid);
-    assert.deepEqual(result.errors, [{ path: 'kind', message: 'Secret objects are not stored in the event log; use the secrets API' }]);
-    assert.ok(!JSON.stringify(result).includes('c3VwZXItc2VjcmV0'));
+    assert.deepEqual(result.errors, [{ path: 'data["tls.key"]', message: 'not valid base64 (the value is not shown)' }]);
+    assert.ok(!JSON.stringify(result).includes('c3VwZXItc2Vj'));
   });
 });

@@ -129,13 +129,13 @@ describe('/v1/resources for the ingress kinds', () => {
     }
   });
 
-  it('refuses a Secret, naming the kind, and writes nothing', async () => {
+  it('refuses a Secret when it has no encryption key for it, naming the kind, and writes nothing', async () => {
     const before = await h.store.countEvents();
     const response = await h.inject(yamlRequest('apiVersion: v1\nkind: Secret\nmetadata: {name: osm-nginx-client-cert, namespace: osm-system}\ndata: {tls.key: c2VjcmV0}\n'));
     assert.equal(response.statusCode, 422);
     assert.deepEqual(
       response.json<{ errors: { path: string; message: string }[] }>().errors.map(({ path, message }) => `${path}: ${message}`),
-      ['kind: Secret objects are not stored in the event log; use the secrets API'],
+      ["kind: this api has no encryption key for Secrets (MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY, the CA's): a Secret's payload is stored only encrypted"],
     );
     assert.ok(!response.body.includes('c2VjcmV0'));
     assert.equal(await h.store.countEvents(), before);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { checkDns1123Subdomain } from '../names.js';
 import type { SecretKeyDigest, SecretObject } from '../types.js';
 import { readMetadata } from './metadata.js';
-import { ErrorSink, isPlainObject, ObjectReader, sortedRecord } from './reader.js';
+import { ErrorSink, fieldPath, isPlainObject, ObjectReader, sortedRecord } from './reader.js';
 
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 export const OPAQUE_SECRET_TYPE = 'Opaque';
@@ -40,11 +40,11 @@ function readPayload(document: ObjectReader): Map<string, Buffer> {
     if (!isPlainObject(data)) document.error('data', 'expected a map of key to base64 value');
     else
       for (const [key, value] of Object.entries(data)) {
-        const path = `data.${key}`;
+        const path = fieldPath(document.pathOf('data'), key);
         const problem = keyProblem(key);
-        if (problem !== undefined) document.sink.add(document.pathOf(path), problem);
-        else if (typeof value !== 'string') document.sink.add(document.pathOf(path), 'expected a base64 string');
-        else if (!BASE64.test(value.replace(/\s+/g, ''))) document.sink.add(document.pathOf(path), 'not valid base64 (the value is not shown)');
+        if (problem !== undefined) document.sink.add(path, problem);
+        else if (typeof value !== 'string') document.sink.add(path, 'expected a base64 string');
+        else if (!BASE64.test(value.replace(/\s+/g, ''))) document.sink.add(path, 'not valid base64 (the value is not shown)');
         else payload.set(key, Buffer.from(value.replace(/\s+/g, ''), 'base64'));
       }
   }
@@ -53,10 +53,10 @@ function readPayload(document: ObjectReader): Map<string, Buffer> {
     if (!isPlainObject(stringData)) document.error('stringData', 'expected a map of key to string value');
     else
       for (const [key, value] of Object.entries(stringData)) {
-        const path = `stringData.${key}`;
+        const path = fieldPath(document.pathOf('stringData'), key);
         const problem = keyProblem(key);
-        if (problem !== undefined) document.sink.add(document.pathOf(path), problem);
-        else if (typeof value !== 'string') document.sink.add(document.pathOf(path), 'expected a string');
+        if (problem !== undefined) document.sink.add(path, problem);
+        else if (typeof value !== 'string') document.sink.add(path, 'expected a string');
         else payload.set(key, Buffer.from(value, 'utf8'));
       }
   }
