@@ -172,3 +172,4 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
 }
 export { reflectionServices } from './reflection-client.js';
+export { opensslCa, opensslLeaf, opensslVerifies, type PemPair } from './tls.js';

@@ -1,0 +1,44 @@
+/** Applied Secrets' payloads on PGlite: encrypted, named by content, removed precisely. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { openEventStore, type EventStore } from '@meshgate/eventlog';
+import { AppliedSecretPayloads, keyDigestsOf, payloadDigestOf, SecretCipher } from '../src/index.js';
+
+const REF = { namespace: 'istio-system', name: 'httpbin-credential' };
+let store: EventStore;
+let payloads: AppliedSecretPayloads;
+
+before(async () => {
+  store = await openEventStore({ memory: true });
+  payloads = new AppliedSecretPayloads({ store, cipher: new SecretCipher(randomBytes(32)) });
+});
+after(async () => {
+  await store?.close();
+});
+
+describe('AppliedSecretPayloads', () => {
+  it('stores bytes encrypted under a content-named row, and reads them back exactly', async () => {
+    const bytes = new Map([['tls.key', Buffer.from('private material')], ['bin', Buffer.from([0, 255, 1])]]);
+    const digest = await payloads.put(REF, 'Opaque', bytes);
+    assert.equal(digest, payloadDigestOf(keyDigestsOf(bytes)));
+    const [row] = await store.listSecrets('kubernetes-secret/');
+    assert.equal(row.name, `kubernetes-secret/istio-system/httpbin-credential/${digest}`);
+    const stored = await store.getSecret(row.name);
+    assert.ok(stored && !stored.ciphertext.includes(Buffer.from('private material').toString('base64')) && !JSON.stringify(stored.meta).includes('private'));
+    assert.deepEqual(await payloads.read(REF, digest), bytes);
+    assert.equal(await payloads.read(REF, 'f'.repeat(64)), null);
+  });
+
+  it('removes one version, or every version of one Secret only', async () => {
+    const first = await payloads.put(REF, 'Opaque', new Map([['a', Buffer.from('1')]]));
+    const second = await payloads.put(REF, 'Opaque', new Map([['a', Buffer.from('2')]]));
+    const neighbour = { namespace: 'istio-system', name: 'httpbin' };
+    const kept = await payloads.put(neighbour, 'Opaque', new Map([['a', Buffer.from('3')]]));
+    assert.equal(await payloads.remove(REF, first), true);
+    assert.equal(await payloads.has(REF, first), false);
+    assert.ok(await payloads.has(REF, second));
+    assert.equal(await payloads.removeAllBut(REF), 2); // `second` and the row of the first test
+    assert.ok(await payloads.has(neighbour, kept), 'a Secret whose name is a prefix of another keeps its rows');
+  });
+});
