@@ -10,6 +10,7 @@ import { Credentials } from '@meshgate/auth';
 import { GrpcServer } from '@meshgate/grpc-api';
 import { eventually as pollUntil, TEST_API_TOKEN, withToken } from '@meshgate/testkit';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { AppliedSecretPayloads } from '@meshgate/secrets';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { buildApiApp } from '../src/app.js';
@@ -49,6 +50,8 @@ export interface HarnessOptions {
   readyMaxLag?: number;
   /** Serve Resources, Events and Proxies on a gRPC server too (loopback, a free port). */
   grpc?: boolean;
+  /** Where applied Secrets' payloads go; without it, Secrets are refused. */
+  secretPayloads?: AppliedSecretPayloads;
 }
 
 export function capturingLogger(logs: LogRecord[]) {
@@ -85,6 +88,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     consumeChanges: options.consumeChanges,
     readyMaxLag: options.readyMaxLag,
     grpcServer,
+    secretPayloads: options.secretPayloads,
   });
   await app.ready();
   const grpcPort = await grpcServer?.listen('127.0.0.1', 0);
