@@ -270,7 +270,11 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       this.queue.delete(stream);
       if (this.inFlight < this.maxConcurrentWrites) this.kick();
       metrics.connectedProxies.set(this.connections().length);
-      if (stream.connection) logger.info({ proxy: stream.connection.node.id, streamId }, 'proxy disconnected');
+      if (stream.connection) {
+        // Another stream of the same proxy id may still be open (a reconnect): it asks again.
+        this.options.secrets?.forget?.(stream.connection.node);
+        logger.info({ proxy: stream.connection.node.id, streamId }, 'proxy disconnected');
+      }
     };
     call.on('data', (request: (DiscoveryRequestLike | DeltaRequestLike) & { node?: unknown }) => {
       try {
@@ -352,7 +356,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       const foreign = [...names].filter((name) => !maySendSecret(identity, name));
       if (foreign.length > 0) this.options.logger.warn({ proxy: connection.node.id, names: foreign }, "secrets of another namespace requested; a proxy gets only its own namespace's credentials, answered as not found");
       const others = [...names].filter((name) => !IDENTITY_SECRET_NAMES.has(name) && maySendSecret(identity, name));
-      if (others.length > 0) this.options.logger.debug({ proxy: connection.node.id, names: others }, 'secrets requested that meshgate does not serve yet; answered as not found');
+      if (others.length > 0) this.options.logger.debug({ proxy: connection.node.id, role: connection.node.role, names: others }, 'gateway credentials requested: served to a gateway proxy when a Secret of its namespace backs them');
     }
     const ready = this.options.secrets?.prepare(connection.node, names) ?? true;
     if (ready) {

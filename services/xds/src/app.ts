@@ -11,10 +11,13 @@ import type { Bus } from '@meshgate/bus';
 import type { CertificateAuthority } from '@meshgate/ca';
 import type { CompileOptions } from '@meshgate/compiler';
 import type { EventStore } from '@meshgate/eventlog';
+import type { AppliedSecretPayloads } from '@meshgate/secrets';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AdsServer } from './ads-server.js';
+import { GatewayCredentials } from './gateway-credentials.js';
 import { IdentityCertificates } from './identity-certificates.js';
+import { combineSecretSources } from './secret-source.js';
 import { IssuanceLimiter, type IssuanceLimiterOptions } from './issuance-limiter.js';
 import { XdsServerCertificate } from './server-credentials.js';
 import type { Identity } from '@meshgate/ca';
@@ -56,6 +59,11 @@ export interface XdsServiceOptions {
   maxConcurrentWrites?: number;
   /** Issues workload certificates for SDS; without one, Secret subscriptions are answered with nothing. */
   ca?: CertificateAuthority;
+  /**
+   * Applied Secrets' payloads (under the deployment key): with it, gateway credentials
+   * (`kubernetes://NAME`, `kubernetes://NAME-cacert`) are served over SDS on the mTLS port.
+   */
+  secretPayloads?: AppliedSecretPayloads;
   /** Renew a workload certificate once this fraction of its lifetime has passed (MESHGATE_CERT_RENEW_FRACTION); default 0.5. */
   certRenewFraction?: number;
   /** Validity asked of the CA for workload certificates (Go duration); the CA's default when unset. */
@@ -71,6 +79,8 @@ export class XdsService {
   readonly ads: AdsServer;
   /** Workload certificates served over SDS; undefined without a CA. */
   readonly certificates?: IdentityCertificates;
+  /** Gateway credentials from applied Secrets served over SDS; undefined without `secretPayloads`. */
+  readonly credentials?: GatewayCredentials;
   /** The mTLS port's own certificate; undefined without a CA or a secure port. */
   readonly serverCertificate?: XdsServerCertificate;
   private readonly server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
@@ -103,7 +113,14 @@ export class XdsService {
       });
       this.certificates.on('changed', (identity) => this.ads.pushSecrets(identity));
     }
-    this.ads = new AdsServer({ compile: options.compile, logger: options.logger, metrics, state: () => this.follower.current, secrets: this.certificates, maxConcurrentWrites: options.maxConcurrentWrites });
+    if (options.secretPayloads) {
+      this.credentials = new GatewayCredentials({ payloads: options.secretPayloads, state: () => this.follower.current, logger: options.logger.child({ component: 'sds-credentials' }) });
+      // A loaded (rotated) payload is a new SDS version for the gateways that use it: nothing else is pushed.
+      this.credentials.on('changed', () => this.ads.pushSecrets());
+    }
+    const sources = [this.certificates, this.credentials].filter((source): source is IdentityCertificates | GatewayCredentials => source !== undefined);
+    const secrets = sources.length > 1 ? combineSecretSources(...sources) : sources[0];
+    this.ads = new AdsServer({ compile: options.compile, logger: options.logger, metrics, state: () => this.follower.current, secrets, maxConcurrentWrites: options.maxConcurrentWrites });
     this.ads.register(this.server, 'plaintext');
     if (options.ca && options.securePort !== undefined) {
       this.serverCertificate = new XdsServerCertificate({ ca: options.ca, logger: options.logger.child({ component: 'xds-tls' }), identity: options.serverIdentity, checkIntervalMs: options.renewalCheckIntervalMs, now: options.now });
@@ -192,6 +209,7 @@ export class XdsService {
     this.ready = false;
     if (this.pushTimer) clearTimeout(this.pushTimer);
     await this.certificates?.stop();
+    this.credentials?.stop();
     await this.serverCertificate?.stop();
     if (this.ownsFollower) await this.follower.close();
     this.ads.closeAll();

@@ -58,6 +58,18 @@ export function trustBundleSecret(bundlePem: string): EncodedResource {
   return encodeXdsResource(TYPE_URL.secret, SDS_TRUST_BUNDLE_SECRET, resource);
 }
 
+/** A gateway credential's certificate chain and key (`kubernetes://NAME`), from an applied Secret. */
+export function credentialCertificateSecret(sdsName: string, chainPem: string, privateKeyPem: string): EncodedResource {
+  const resource = { name: sdsName, tls_certificate: { certificate_chain: { inline_string: chainPem }, private_key: { inline_string: privateKeyPem } } };
+  return encodeXdsResource(TYPE_URL.secret, sdsName, resource, redactSecret(resource));
+}
+
+/** A gateway credential's CA for verifying clients (`kubernetes://NAME-cacert`), from an applied Secret. */
+export function credentialValidationSecret(sdsName: string, caPem: string): EncodedResource {
+  const resource = { name: sdsName, validation_context: { trusted_ca: { inline_string: caPem } } };
+  return encodeXdsResource(TYPE_URL.secret, sdsName, resource);
+}
+
 /**
  * A copy of a Secret resource object with every private key replaced by `"[redacted]"`
  * (`tls_certificate` and the `tls_certificates` list alike), for anything shown to people.
