@@ -105,6 +105,8 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
 
     const xds = new XdsService({
       ca: ca.client,
+      // Gateway credentials from applied Secrets, under the CA's key.
+      secretPayloads: ca.appliedSecrets,
       store: infra.store,
       bus: infra.bus,
       follower,

@@ -108,3 +108,13 @@ function readKeyFile(file: string, what: string): Buffer {
   if (content.length === KEY_BYTES && !/^[\x20-\x7e\s]*$/.test(content.toString('latin1'))) return content;
   return parseEncryptionKey(content.toString('utf8'), what);
 }
+
+/**
+ * The deployment key for a service that can run without it (the api stores applied Secrets, xds
+ * serves them): undefined when none is configured and none may be generated; a configured key
+ * that does not load still throws.
+ */
+export function loadOptionalEncryptionKey(sources: EncryptionKeySources): LoadedEncryptionKey | undefined {
+  if (sources.key === undefined && sources.keyFile === undefined && !sources.allowGenerated) return undefined;
+  return loadEncryptionKey(sources);
+}

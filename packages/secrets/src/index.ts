@@ -9,7 +9,7 @@
  * - `resolveGatewayCredential`, `resolveCredentialSdsName`: Istio's three credential layouts.
  */
 export { SecretsError, type SecretsErrorCode } from './errors.js';
-export { loadEncryptionKey, parseEncryptionKey, SecretCipher, GENERATED_KEY_FILE, type EncryptionKeySources, type LoadedEncryptionKey } from './cipher.js';
+export { loadEncryptionKey, loadOptionalEncryptionKey, parseEncryptionKey, SecretCipher, GENERATED_KEY_FILE, type EncryptionKeySources, type LoadedEncryptionKey } from './cipher.js';
 export {
   SecretStore,
   SECRET_DELETED,

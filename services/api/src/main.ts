@@ -2,7 +2,7 @@
 // The api service as its own process (distributed mode). Wiring only.
 import { AuthConfigError, credentialSourcesFromEnv, loadCredentials, loadXdsAdminClientToken, type LoadedCredentials } from '@meshgate/auth';
 import { StateFollower } from '@meshgate/follower';
-import { AppliedSecretPayloads, loadEncryptionKey, SecretCipher, SecretsError, type LoadedEncryptionKey } from '@meshgate/secrets';
+import { AppliedSecretPayloads, loadOptionalEncryptionKey, SecretCipher, SecretsError, type LoadedEncryptionKey } from '@meshgate/secrets';
 import { GrpcServer } from '@meshgate/grpc-api';
 import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, registerFollowerMetrics, startOrExit, stopOnSignals } from '@meshgate/runtime';
 import { buildApiApp } from './app.js';
@@ -30,18 +30,14 @@ if (!credentials.configured) logger.warn('no token configured: every request but
 // directory only when the data is local (PGlite), as the ca does; without one, Secrets are refused.
 let secretKey: LoadedEncryptionKey | undefined;
 try {
-  const { encryptionKey, encryptionKeyFile } = config.ca;
-  if (encryptionKey !== undefined || encryptionKeyFile !== undefined || config.databaseUrl === undefined) {
-    secretKey = loadEncryptionKey({ key: encryptionKey, keyFile: encryptionKeyFile, allowGenerated: config.databaseUrl === undefined, dataDir: config.dataDir });
-    logger.info({ encryptionKey: secretKey.source }, 'Secrets are stored encrypted under the deployment key');
-  } else {
-    logger.warn('no MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY: applying a Secret is refused');
-  }
+  secretKey = loadOptionalEncryptionKey({ key: config.ca.encryptionKey, keyFile: config.ca.encryptionKeyFile, allowGenerated: config.databaseUrl === undefined, dataDir: config.dataDir });
 } catch (error) {
   if (!(error instanceof SecretsError)) throw error;
   logger.fatal({ code: error.code }, error.message);
   process.exit(1);
 }
+if (secretKey) logger.info({ encryptionKey: secretKey.source }, 'applied Secrets are stored encrypted under the deployment key');
+else logger.warn('no MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY: applying a Secret is refused');
 const infra = await startOrExit('meshgate-api', () => openInfrastructure(config, 'meshgate-api'));
 const follower = new StateFollower({ store: infra.store, bus: infra.bus, snapshotEvery: config.snapshotEvery });
 follower.on('error', (error: unknown) => logger.error({ err: error }, 'reading the event log failed; will retry'));
