@@ -18,6 +18,25 @@ export interface NodeDescription {
   client?: 'envoy' | 'grpc';
   namespace?: string;
   serviceAccount?: string;
+  /** Node metadata ROLE (sidecar when absent) and LABELS. */
+  role?: 'sidecar' | 'ingress-gateway' | 'egress-gateway';
+  labels?: Record<string, string>;
+  /** `delta`: DeltaAggregatedResources (responses are DeltaDiscoveryResponse, see `deltaOf`); default state of the world. */
+  protocol?: 'sotw' | 'delta';
+}
+
+/** A DeltaDiscoveryResponse as grpc-js decodes it. */
+export interface DeltaResponse {
+  type_url: string;
+  nonce: string;
+  system_version_info: string;
+  resources: { name: string; version: string; resource: { type_url: string; value: Buffer } }[];
+  removed_resources: string[];
+}
+
+/** The delta response a delta stream's `next()` resolved with. */
+export function deltaOf(response: Response): DeltaResponse {
+  return response as unknown as DeltaResponse;
 }
 
 /** A client certificate for the mTLS port, and the trust bundle to verify the server with. */
@@ -53,7 +72,7 @@ export function openAdsStream(port: number, description: NodeDescription, tls?: 
     : grpc.credentials.createInsecure();
   const serverName = tls?.serverName ?? XDS_SERVER_NAME;
   const client = new Client(`127.0.0.1:${port}`, credentials, tls ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {});
-  const stream = client.StreamAggregatedResources() as grpc.ClientDuplexStream<Record<string, unknown>, Response>;
+  const stream = (description.protocol === 'delta' ? client.DeltaAggregatedResources() : client.StreamAggregatedResources()) as grpc.ClientDuplexStream<Record<string, unknown>, Response>;
   const status = new Promise<{ code: number; details: string }>((resolve) => stream.on('status', (s: grpc.StatusObject) => resolve({ code: s.code, details: s.details })));
   const queue: Response[] = [];
   const waiters: ((r: Response) => void)[] = [];
@@ -72,7 +91,9 @@ export function openAdsStream(port: number, description: NodeDescription, tls?: 
   const fields: Record<string, { stringValue: string }> = { CLIENT: { stringValue: description.client ?? 'envoy' } };
   if (description.namespace) fields.NAMESPACE = { stringValue: description.namespace };
   if (description.serviceAccount) fields.SERVICE_ACCOUNT = { stringValue: description.serviceAccount };
-  const node = { id: description.id, metadata: { fields } };
+  if (description.role) fields.ROLE = { stringValue: description.role };
+  const labels = description.labels ? { LABELS: { structValue: { fields: Object.fromEntries(Object.entries(description.labels).map(([k, v]) => [k, { stringValue: v }])) } } } : {};
+  const node = { id: description.id, metadata: { fields: { ...fields, ...labels } } };
   let first = true;
   return {
     send(request) {
@@ -129,6 +150,11 @@ export function decodeSecrets(response: Response): Map<string, DecodedSecret> {
     });
   }
   return out;
+}
+
+/** The Secret resources of a delta response, by name (see `decodeSecrets`). */
+export function decodeDeltaSecrets(response: DeltaResponse): Map<string, DecodedSecret> {
+  return decodeSecrets({ version_info: '', nonce: response.nonce, type_url: response.type_url, resources: response.resources.map((r) => r.resource) });
 }
 
 /** Sends the ACK of a response (same names as subscribed). */
