@@ -12,6 +12,7 @@ import { registerCaCommand } from './commands/ca.js';
 import { registerCertCommand } from './commands/cert.js';
 import { registerCompileCommand } from './commands/compile.js';
 import { registerCompletionCommand } from './commands/completion.js';
+import { registerCreateCommand } from './commands/create.js';
 import { registerDeleteCommand } from './commands/delete.js';
 import { registerDescribeCommand } from './commands/describe.js';
 import { registerEventsCommand } from './commands/events.js';
@@ -29,6 +30,7 @@ export type CommandRegistrar = (program: Command, context: CliContext) => void;
 
 const CLIENT_COMMANDS: readonly CommandRegistrar[] = [
   registerApplyCommand,
+  registerCreateCommand,
   registerGetCommand,
   registerDescribeCommand,
   registerDeleteCommand,
@@ -72,10 +74,38 @@ export function buildProgram(extraCommands: readonly CommandRegistrar[] = [], co
   return program;
 }
 
+/**
+ * kubectl takes `-n NS` before the command too (`kubectl -n istio-system delete secret X`, as
+ * the seeds write it): a leading `-n NS` / `--namespace[=]NS` is moved after the command name,
+ * where the command's own `-n` reads it.
+ */
+export function namespaceAfterCommand(argv: readonly string[]): string[] {
+  const [first, second] = argv;
+  let taken: string[];
+  if ((first === '-n' || first === '--namespace') && second !== undefined) taken = [first, second];
+  else if (first?.startsWith('--namespace=')) taken = [first];
+  else return [...argv];
+  const rest = argv.slice(taken.length);
+  if (rest.length === 0 || rest[0].startsWith('-')) return [...argv];
+  return [rest[0], ...taken, ...rest.slice(1)];
+}
+
+/** Boolean flags kubectl also takes as `--flag=true|false` (`delete --ignore-not-found=true` in the seeds). */
+const KUBECTL_BOOLEAN_FLAGS: readonly string[] = ['--ignore-not-found', '--dry-run'];
+
+/** `--ignore-not-found=true` → `--ignore-not-found`; `=false` → left out. */
+export function booleanFlagValues(argv: readonly string[]): string[] {
+  return argv.flatMap((arg) => {
+    const flag = KUBECTL_BOOLEAN_FLAGS.find((name) => arg === `${name}=true` || arg === `${name}=false`);
+    if (flag === undefined) return [arg];
+    return arg.endsWith('=true') ? [flag] : [];
+  });
+}
+
 /** Parses `argv` (the arguments after the program name) and runs the command; resolves with the exit code. */
 export async function runProgram(program: Command, argv: readonly string[]): Promise<number> {
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(booleanFlagValues(namespaceAfterCommand(argv)), { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
