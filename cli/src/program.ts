@@ -80,15 +80,23 @@ export function buildProgram(extraCommands: readonly CommandRegistrar[] = [], co
  * where the command's own `-n` reads it.
  */
 export function namespaceAfterCommand(argv: readonly string[]): string[] {
-  const [first, second] = argv;
-  let taken: string[];
-  if ((first === '-n' || first === '--namespace') && second !== undefined) taken = [first, second];
-  else if (first?.startsWith('--namespace=')) taken = [first];
-  else return [...argv];
-  const rest = argv.slice(taken.length);
-  if (rest.length === 0 || rest[0].startsWith('-')) return [...argv];
-  return [rest[0], ...taken, ...rest.slice(1)];
+  const before: string[] = [];
+  const namespace: string[] = [];
+  let index = 0;
+  while (index < argv.length && argv[index].startsWith('-')) {
+    const arg = argv[index];
+    const takesValue = !arg.includes('=');
+    const isNamespace = arg === '-n' || arg === '--namespace' || arg.startsWith('--namespace=');
+    const width = takesValue && (isNamespace || PROGRAM_VALUE_OPTIONS.includes(arg)) ? 2 : 1;
+    (isNamespace ? namespace : before).push(...argv.slice(index, index + width));
+    index += width;
+  }
+  if (namespace.length === 0 || index >= argv.length) return [...argv];
+  return [...before, argv[index], ...namespace, ...argv.slice(index + 1)];
 }
+
+/** The program's own options that take a value (their value is not the command name). */
+const PROGRAM_VALUE_OPTIONS: readonly string[] = ['-s', '--server', '--token'];
 
 /** Boolean flags kubectl also takes as `--flag=true|false` (`delete --ignore-not-found=true` in the seeds). */
 const KUBECTL_BOOLEAN_FLAGS: readonly string[] = ['--ignore-not-found', '--dry-run'];
