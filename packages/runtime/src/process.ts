@@ -13,8 +13,32 @@ export function logFormat(env: NodeJS.ProcessEnv = process.env, isTty: boolean =
   throw new Error(`MESHGATE_LOG_FORMAT: expected json or pretty, got "${given}"`);
 }
 
+/**
+ * Fields that hold secret material wherever they appear in a log object, one or two levels down:
+ * a Secret document's `stringData`/`data` under `object` or `document`, a PEM private key. No
+ * meshgate code logs them; this is the net under that rule.
+ */
+export const REDACTED_LOG_PATHS: readonly string[] = [
+  'stringData',
+  '*.stringData',
+  '*.*.stringData',
+  'object.data',
+  '*.object.data',
+  'document.data',
+  '*.document.data',
+  'privateKeyPem',
+  '*.privateKeyPem',
+  'private_key',
+  '*.private_key',
+];
+
+/** What every meshgate logger is made with (its name, level and redaction). */
+export function loggerOptions(service: string, level: string) {
+  return { name: `meshgate-${service}`, level, redact: { paths: [...REDACTED_LOG_PATHS], censor: '[redacted]' } };
+}
+
 export function createLogger(service: string, level: string, format: LogFormat = logFormat()): Logger {
-  const options = { name: `meshgate-${service}`, level };
+  const options = loggerOptions(service, level);
   if (format === 'json') return pino(options);
   // Synchronous, in this thread: a person at a terminal reads these as they happen.
   return pino(options, PinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
