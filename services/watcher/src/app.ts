@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { loadKubeConfig, type KubernetesConnection } from './kubernetes-client.js';
 import { KubernetesSource } from './kubernetes-source.js';
 import { ManifestsSource, type SyncReport } from './manifests-source.js';
+import { objectsHeldFrom, type HeldObject, type LogReader } from './held-objects.js';
 import type { Source } from './source.js';
 
 export interface WatcherOptions {
@@ -49,6 +50,8 @@ export interface KubernetesWatcherOptions extends KubernetesConnection {
   monitoredByLabel?: string;
   /** Retry delays after an error (default 500 ms … 30 s). */
   retry?: { minMs: number; maxMs: number };
+  /** What meshgate holds from this source (see `KubernetesSourceOptions.held`). */
+  held?: (source: string) => Promise<HeldObject[]>;
 }
 
 /** The Kubernetes API source. Throws at once when the kubeconfig cannot be loaded. */
@@ -61,6 +64,7 @@ export function createKubernetesWatcher(options: KubernetesWatcherOptions): Kube
     meshName: options.meshName,
     monitoredByLabel: options.monitoredByLabel,
     retry: options.retry,
+    held: options.held,
   });
 }
 
@@ -72,6 +76,8 @@ export interface SourcesOptions {
   directory?: string;
   /** The cluster, if any. */
   kubernetes?: KubernetesConnection & { monitoredByLabel?: string };
+  /** The event log, read once at start for what meshgate holds from the cluster. */
+  log?: LogReader;
 }
 
 /** Every source the configuration asks for (none when it asks for none). */
@@ -79,7 +85,9 @@ export function createSources(options: SourcesOptions): Source[] {
   const sources: Source[] = [];
   if (options.directory) sources.push(createWatcher({ bus: options.bus, directory: options.directory, logger: options.logger }));
   if (options.kubernetes) {
-    sources.push(createKubernetesWatcher({ ...options.kubernetes, bus: options.bus, logger: options.logger, meshName: options.meshName }));
+    const { log } = options;
+    const held = log ? (source: string) => objectsHeldFrom(log, source) : undefined;
+    sources.push(createKubernetesWatcher({ ...options.kubernetes, bus: options.bus, logger: options.logger, meshName: options.meshName, held }));
   }
   return sources;
 }

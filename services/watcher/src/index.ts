@@ -23,3 +23,4 @@ export {
 export { describeProblem, identify, readManifest, type ManifestProblem, type ObservedObject } from './parse-manifest.js';
 export { changeId, desiredObjects, planChanges, type PlannedChange } from './change-plan.js';
 export { isManifestFileName, listManifestFiles, type DirectoryListing } from './manifest-files.js';
+export { objectsHeldFrom, type HeldObject, type LogReader } from './held-objects.js';

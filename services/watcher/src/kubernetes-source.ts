@@ -11,13 +11,14 @@
  * a retried publish, a watcher restarted within the bus's duplicate window — is one message.
  */
 import { createHash } from 'node:crypto';
-import { ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ListWatch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { ResourceChanged } from '@meshgate/bus';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { BookmarkingWatch, listCollection } from './kubernetes-client.js';
 import { collectionPath, KUBERNETES_RESOURCES, type KubernetesResource } from './kubernetes-resources.js';
 import { PublishQueue } from './publish-queue.js';
+import type { HeldObject } from './held-objects.js';
 import type { Source } from './source.js';
 
 export const DEFAULT_MONITORED_BY_LABEL = 'openservicemesh.io/monitored-by';
@@ -35,6 +36,13 @@ export interface KubernetesSourceOptions {
   retry?: { minMs: number; maxMs: number };
   /** The collections to follow; default every kind meshgate understands. */
   resources?: readonly KubernetesResource[];
+  /**
+   * What meshgate holds from this source (its `source` string) when the source starts, e.g.
+   * `objectsHeldFrom(store, source)`. Each collection's first list is compared with it, and
+   * what the cluster no longer has is deleted: deletions made while no watcher ran. Without it,
+   * those objects stay in meshgate until deleted by hand.
+   */
+  held?: (source: string) => Promise<HeldObject[]>;
 }
 
 interface Follower {
@@ -43,6 +51,8 @@ interface Follower {
   informer: ListWatch<KubernetesObject>;
   attempt: number;
   timer: NodeJS.Timeout | undefined;
+  /** Whether the first successful list was compared with what meshgate holds. */
+  reconciled: boolean;
 }
 
 /** The deduplication id (→ `Nats-Msg-Id`) of one observation. */
@@ -54,8 +64,10 @@ export class KubernetesSource implements Source {
   readonly kind = 'kubernetes';
   private readonly queue: PublishQueue;
   private readonly followers: Follower[] = [];
-  private readonly source: string;
+  /** `kubernetes:<server URL>`: the `source` of every change, and what `held` is asked about. */
+  readonly source: string;
   private stopped = false;
+  private held: Promise<HeldObject[]> | undefined;
 
   constructor(private readonly options: KubernetesSourceOptions) {
     this.queue = new PublishQueue(options.publish, options.logger);
@@ -74,15 +86,19 @@ export class KubernetesSource implements Source {
    */
   async start(): Promise<void> {
     const { kubeConfig, logger } = this.options;
+    this.held = this.options.held?.(this.source);
+    // Read before any list: a failure is retried by the first list that needs it.
+    this.held?.catch(() => undefined);
     for (const resource of this.options.resources ?? KUBERNETES_RESOURCES) {
       const labelSelector = resource.kind === 'Namespace' ? this.namespaceSelector : undefined;
-      const follower = { resource, attempt: 0, timer: undefined } as Follower;
+      const follower = { resource, attempt: 0, timer: undefined, reconciled: false } as Follower;
       follower.watch = new BookmarkingWatch(kubeConfig, () => (follower.attempt = 0));
       follower.informer = new ListWatch(
         collectionPath(resource),
         follower.watch,
         async () => {
           const list = await listCollection(kubeConfig, resource, labelSelector);
+          if (!follower.reconciled) await this.deleteVanished(follower, list);
           follower.attempt = 0;
           return list;
         },
@@ -134,6 +150,36 @@ export class KubernetesSource implements Source {
     const metadata = { ...object.metadata };
     delete metadata.managedFields;
     this.queue.push({ ...base, object: { ...object, apiVersion: object.apiVersion ?? resource.apiVersion, kind: resource.kind, metadata } });
+  }
+
+  /**
+   * Deletes what meshgate holds of this collection from this source and the first list lacks.
+   * Pushed before the informer hears of the list, so a later watch event for the same object
+   * (re-created) follows the delete in the queue. A failure to read the log fails the list, and
+   * the informer retries both.
+   */
+  private async deleteVanished(follower: Follower, list: KubernetesListObject<KubernetesObject>): Promise<void> {
+    if (this.held) {
+      let held: HeldObject[];
+      try {
+        held = await this.held;
+      } catch (error) {
+        this.held = this.options.held?.(this.source);
+        this.held?.catch(() => undefined);
+        throw new Error(`reading what meshgate holds from ${this.source}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const { resource } = follower;
+      const listed = new Set(list.items.map((item) => `${resource.namespaced ? item.metadata?.namespace || 'default' : ''}/${item.metadata?.name}`));
+      const vanished = held.filter((object) => object.kind === resource.kind && !listed.has(`${object.namespace}/${object.name}`));
+      for (const object of vanished) {
+        const id = kubernetesChangeId('delete', object.kind, object.namespace, object.name, `list@${list.metadata?.resourceVersion ?? ''}`);
+        this.queue.push({ id, source: this.source, op: 'delete', kind: object.kind, namespace: object.namespace, name: object.name });
+      }
+      if (vanished.length > 0) {
+        this.options.logger.info({ kind: resource.kind, deleted: vanished.map((object) => `${object.namespace}/${object.name}`) }, 'deleted what vanished from the cluster while no watcher ran');
+      }
+    }
+    follower.reconciled = true;
   }
 
   /** client-node's informer stops on any error but 410: start it again, later and later. */

@@ -17,7 +17,7 @@ if (!config.manifestsDir && !kubernetes) {
 const infra = await startOrExit('meshgate-watcher', () => openInfrastructure(config, 'meshgate-watcher'));
 let sources: Source[];
 try {
-  sources = createSources({ bus: infra.bus, logger, meshName: config.meshName, directory: config.manifestsDir, kubernetes });
+  sources = createSources({ bus: infra.bus, log: infra.store, logger, meshName: config.meshName, directory: config.manifestsDir, kubernetes });
   for (const source of sources) await source.start();
 } catch (error) {
   logger.error(error instanceof Error ? error.message : String(error));

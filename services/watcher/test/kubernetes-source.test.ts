@@ -74,6 +74,33 @@ describe('the Kubernetes source', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.ok(!before.some((change) => change.id === changed.id));
   });
 
+  it('deletes what meshgate holds from this source and the first list lacks, and nothing of other sources', async () => {
+    const bus = new InProcessBus();
+    const inbox = new Inbox<ResourceChanged>();
+    await bus.consumeChanges(async (change) => inbox.push(change), { durable: 'test' });
+    const asked: string[] = [];
+    const held = async (source: string) => {
+      asked.push(source);
+      return [
+        { kind: 'Service', namespace: 'httpbin', name: 'httpbin' },
+        { kind: 'Service', namespace: 'httpbin', name: 'deleted-while-down' },
+        { kind: 'Namespace', namespace: '', name: 'left-the-mesh' },
+      ];
+    };
+    const source = createKubernetesWatcher({ bus, kubeconfig, logger: capturingLogger().logger, meshName: 'osm', held });
+    await source.start();
+    const changes = await inbox.waitFor(4);
+    await source.stop();
+    await bus.close();
+    assert.deepEqual(asked, [`kubernetes:${server.url}`]);
+    assert.deepEqual(changes.map((change) => `${change.op} ${change.kind}/${change.namespace}/${change.name}`).sort(), [
+      'apply Namespace//httpbin',
+      'apply Service/httpbin/httpbin',
+      'delete Namespace//left-the-mesh',
+      'delete Service/httpbin/deleted-while-down',
+    ]);
+  });
+
   it('follows only the Namespaces labelled for its mesh', async () => {
     const { source, inbox, bus } = await run('another-mesh');
     // The Service is followed whatever the Namespaces; no Namespace carries this mesh's label.

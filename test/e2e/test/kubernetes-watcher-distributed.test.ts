@@ -11,6 +11,7 @@ import { KUBERNETES_RESOURCES } from '@meshgate/watcher';
 import { startService, waitReady, type ServiceProcess } from '../src/processes.js';
 import { eventually, getJson } from '../src/rest.js';
 import { freePort } from '../src/ports.js';
+import { assertNoDuplicateEvents, expectedFromServer, objectKeyOf, type LoggedEvent } from '../src/kube-log.js';
 
 let server: FakeKubeApiServer;
 let database: TestDatabase;
@@ -23,6 +24,42 @@ async function headSequence(): Promise<number> {
   const { status, body } = await getJson<{ sequence: number }>(`${apiUrl}/v1/resources`, TEST_API_TOKEN);
   assert.equal(status, 200);
   return body.sequence;
+}
+
+async function meshgateObjects(): Promise<Map<string, string>> {
+  const { status, body } = await getJson<{ items: { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } }[] }>(`${apiUrl}/v1/resources`, TEST_API_TOKEN);
+  assert.equal(status, 200);
+  return new Map(body.items.map((object) => [objectKeyOf(object.kind, object.metadata.namespace || undefined, object.metadata.name), JSON.stringify(object.metadata.labels ?? {})]));
+}
+
+async function loggedEvents(): Promise<LoggedEvent[]> {
+  const events: LoggedEvent[] = [];
+  for (;;) {
+    const after = events.at(-1)?.sequence ?? 0;
+    const { status, body } = await getJson<{ events: LoggedEvent[] }>(`${apiUrl}/v1/events?after=${after}&limit=1000`, TEST_API_TOKEN);
+    assert.equal(status, 200);
+    events.push(...body.events);
+    if (body.events.length < 1000) return events;
+  }
+}
+
+/** Waits until the api holds exactly the server's followed objects; then reads the log for duplicates. */
+async function converged(step: string): Promise<void> {
+  let last = new Map<string, string>();
+  try {
+    await eventually(
+      `meshgate to equal the server after ${step}`,
+      async () => {
+        last = await meshgateObjects();
+        const expected = expectedFromServer(server);
+        return last.size === expected.size && [...expected].every(([key, labels]) => last.get(key) === labels) ? true : undefined;
+      },
+      30_000,
+    );
+  } catch (error) {
+    assert.deepEqual(Object.fromEntries([...last].sort()), Object.fromEntries([...expectedFromServer(server)].sort()), `${String(error)}\n${watcher?.output() ?? ''}`);
+  }
+  assertNoDuplicateEvents(await loggedEvents());
 }
 
 before(async () => {
@@ -76,4 +113,31 @@ test('the watcher service follows the cluster of KUBECONFIG; a restart adds no e
   server.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'marker', namespace: 'httpbin' }, spec: { ports: [{ name: 'http', port: 80 }] } });
   await eventually('the marker to arrive', async () => ((await getJson(`${apiUrl}/v1/resources/Service/httpbin/marker`, TEST_API_TOKEN)).status === 200 ? true : undefined), 30_000);
   assert.equal(await headSequence(), sequence + 1, 'only the marker was written: the relisted objects were no-ops');
+});
+
+test('killed with SIGKILL and restarted, the watcher leaves meshgate equal to the cluster: deletions while it was down included, no event twice', async () => {
+  watcher ??= startService('watcher', env);
+  await converged('the watcher running');
+  // Changes the watcher may be in the middle of publishing when it dies.
+  for (let port = 1; port <= 5; port++) {
+    server.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: `burst-${port}`, namespace: 'httpbin' }, spec: { ports: [{ name: 'http', port }] } });
+  }
+  await watcher.kill();
+  // While no watcher runs: a delete, an update, a create, and a Namespace leaving the mesh.
+  server.delete('Service', 'httpbin', 'echo');
+  server.delete('Service', 'httpbin', 'burst-3');
+  server.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'httpbin', labels: { rev: 'after-kill' } }, spec: { ports: [{ name: 'http', port: 14001 }] } });
+  server.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'born-while-down', namespace: 'httpbin' }, spec: { ports: [{ name: 'http', port: 8080 }] } });
+  server.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'httpbin', labels: { 'openservicemesh.io/monitored-by': 'another-mesh' } } });
+  watcher = startService('watcher', env);
+  await converged('a SIGKILL and a restart');
+  assert.match(watcher.output(), /deleted what vanished from the cluster while no watcher ran/);
+
+  // A second kill right after the restart's relist, and nothing changed meanwhile: the relist adds nothing.
+  const sequence = await headSequence();
+  await watcher.kill();
+  watcher = startService('watcher', env);
+  server.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'marker-2', namespace: 'httpbin' }, spec: { ports: [{ name: 'http', port: 81 }] } });
+  await converged('a second SIGKILL');
+  assert.equal(await headSequence(), sequence + 1, 'only the new Service was written');
 });
