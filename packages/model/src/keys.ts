@@ -37,6 +37,7 @@ export const KINDS = [
   'IngressClass',
   'MeshConfig',
   ...FOREIGN_KINDS,
+  'Secret',
 ] as const satisfies readonly Kind[];
 
 /** A compile-time check that `KINDS` lists every `Kind` (a kind left out would be lost by `cloneState`). */

@@ -44,6 +44,7 @@ export function initialState(): MeshState {
       ServiceAccount: new Map(),
       ServiceEntry: new Map(),
       TLSCertificateDelegation: new Map(),
+      Secret: new Map(),
     },
     createdSequence: new Map(),
   };

@@ -99,6 +99,28 @@ export interface PodObject {
   status: { podIP?: string; podIPs: string[]; phase?: string };
 }
 
+/** The digest of one key of a Secret; the value itself lives only in the encrypted secret store. */
+export interface SecretKeyDigest {
+  /** SHA-256 (hex) of the value's bytes. */
+  sha256: string;
+  bytes: number;
+}
+
+export interface SecretObject {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  metadata: ObjectMeta;
+  /** `kubernetes.io/tls`, `Opaque`, … */
+  type: string;
+  /** Key name → digest, sorted by key; never the bytes. */
+  data: Record<string, SecretKeyDigest>;
+  /**
+   * What is wrong with the payload as a TLS credential, found at apply (unparseable PEM, private
+   * key not matching the certificate, expired, …); empty when fine or when it holds no TLS keys.
+   */
+  problems: string[];
+}
+
 // ---------------------------------------------------------------- Istio networking
 
 export type IstioVersion = 'networking.istio.io/v1alpha3' | 'networking.istio.io/v1beta1' | 'networking.istio.io/v1';
@@ -351,7 +373,8 @@ export type MeshObject =
   | IngressObject
   | IngressClassObject
   | MeshConfigObject
-  | ForeignObject;
+  | ForeignObject
+  | SecretObject;
 
 export type Kind = MeshObject['kind'];
 
