@@ -39,6 +39,20 @@ function checkCertificateSource(tls: ObjectReader, value: ServerTls): void {
   }
 }
 
+/** An OpenSSL/BoringSSL cipher name or `[A|B]` equal-preference group, as Envoy takes them. */
+function checkCipherSuite(value: string): string | undefined {
+  return /^[A-Za-z0-9_\-[\]|+!]+$/.test(value) ? undefined : `not a cipher suite name (got ${JSON.stringify(value)})`;
+}
+
+const VERSION_ORDER: Record<string, number> = { TLSV1_0: 0, TLSV1_1: 1, TLSV1_2: 2, TLSV1_3: 3 };
+
+/** Istio's rule: the minimum may not exceed the maximum. */
+function checkProtocolVersions(tls: ObjectReader, value: ServerTls): void {
+  const min = value.minProtocolVersion === undefined ? undefined : VERSION_ORDER[value.minProtocolVersion];
+  const max = value.maxProtocolVersion === undefined ? undefined : VERSION_ORDER[value.maxProtocolVersion];
+  if (min !== undefined && max !== undefined && min > max) tls.error('maxProtocolVersion', `must not be lower than minProtocolVersion (${value.minProtocolVersion})`);
+}
+
 function readTls(server: ObjectReader): ServerTls | undefined {
   const tls = server.object('tls');
   if (!tls) return undefined;
@@ -54,7 +68,9 @@ function readTls(server: ObjectReader): ServerTls | undefined {
     subjectAltNames: tls.has('subjectAltNames') ? tls.stringArray('subjectAltNames') : undefined,
     minProtocolVersion: tls.optionalEnum('minProtocolVersion', TLS_VERSIONS),
     maxProtocolVersion: tls.optionalEnum('maxProtocolVersion', TLS_VERSIONS),
+    cipherSuites: tls.has('cipherSuites') ? [...new Set(tls.stringArray('cipherSuites', checkCipherSuite))] : undefined,
   };
+  checkProtocolVersions(tls, value);
   checkCertificateSource(tls, value);
   return value;
 }
