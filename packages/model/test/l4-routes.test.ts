@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateDocument, type GatewayObject, type VirtualServiceObject } from '../src/index.js';
+import { SEED_002_MANIFESTS } from './fixtures/seed-002.js';
+import { parseAll } from './helpers.js';
 
 function vs(spec: Record<string, unknown>): unknown {
   return { apiVersion: 'networking.istio.io/v1alpha3', kind: 'VirtualService', metadata: { name: 'nginx', namespace: 'default' }, spec };
@@ -120,5 +122,33 @@ describe('Gateway server TLS fields', () => {
   it('refuses a minimum above the maximum, and bad cipher names, by path', () => {
     const errors = errorsOf(gateway({ mode: 'SIMPLE', credentialName: 'c', minProtocolVersion: 'TLSV1_3', maxProtocolVersion: 'TLSV1_2', cipherSuites: ['not a cipher'] }));
     assert.deepEqual(errors.map((e) => e.path).sort(), ['spec.servers[0].tls.cipherSuites[0]', 'spec.servers[0].tls.maxProtocolVersion']);
+  });
+});
+
+describe('seeds 001 and 002: the TLS steps are stored whole', () => {
+  it('seed 002 passthrough VirtualService keeps its tls route (no longer dropped at apply)', () => {
+    const manifest = SEED_002_MANIFESTS.find((m) => m.name.startsWith('TLS passthrough: VirtualService'));
+    assert.ok(manifest);
+    const [document] = parseAll(manifest.yaml);
+    const result = validateDocument(document);
+    assert.ok(result.valid, JSON.stringify(result));
+    const spec = (result.value as VirtualServiceObject).spec;
+    assert.deepEqual(spec.tls?.[0].match[0].sniHosts, ['nginx.example.com']);
+    assert.equal(spec.tls?.[0].match[0].port, 443);
+  });
+
+  it('seed 001 Gateway (MUTUAL, two hosts) and VirtualService validate', () => {
+    const domain = 'mycluster-0001.us-south.containers.appdomain.cloud';
+    const gw = validateDocument({
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'Gateway',
+      metadata: { name: 'default-ingress-gateway', namespace: 'httptools' },
+      spec: {
+        selector: { istio: 'ingressgateway' },
+        servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, tls: { mode: 'MUTUAL', credentialName: 'mycluster-0001' }, hosts: [domain, `httpbin.${domain}`] }],
+      },
+    });
+    assert.ok(gw.valid, JSON.stringify(gw));
+    assert.deepEqual((gw.value as GatewayObject).spec.servers[0].tls, { mode: 'MUTUAL', credentialName: 'mycluster-0001' });
   });
 });
