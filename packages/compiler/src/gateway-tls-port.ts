@@ -183,9 +183,9 @@ function tcpChains(port: number, entry: TlsServerEntry, context: TlsPortContext,
       for (const match of matches) {
         if (complete) return;
         const subnets = match?.destinationSubnets ?? [];
-        const owner = claims.claim(sni, { subnets }, `VirtualService ${objectKey(vs)} spec.tcp[${r}]`);
+        const owner = claims.claim(sni, { subnets }, `${objectKey(vs)} spec.tcp[${r}]`);
         if (owner !== undefined) {
-          context.diagnostics.warn(objectKey(vs), `spec.tcp[${r}]: port ${port} ${sni.length > 0 ? `SNI ${sni.join(', ')}` : ''} is already taken by ${owner}; route not used for ${where}`);
+          context.diagnostics.warn(objectKey(vs), `spec.tcp[${r}]: ${sni.length > 0 ? `SNI ${sni.join(', ')}` : 'every name'} on port ${port} is already taken by ${owner}; route not used for ${where}`);
           continue;
         }
         const filter = tcpProxyFilter(vs, `spec.tcp[${r}]`, route.route, `outbound_${gatewayListenerName(port)}`, scope);
@@ -215,7 +215,7 @@ function passthroughChains(port: number, entry: TlsServerEntry, context: TlsPort
       route.match.forEach((match, m) => {
         if (!l4MatchApplies(match, port, gatewayKey, context.node.labels)) return;
         const sniHosts = [...match.sniHosts].sort();
-        const owner = claims.claim(sniHosts, { subnets: match.destinationSubnets }, `VirtualService ${objectKey(vs)} spec.tls[${r}].match[${m}]`);
+        const owner = claims.claim(sniHosts, { subnets: match.destinationSubnets }, `${objectKey(vs)} spec.tls[${r}].match[${m}]`);
         if (owner !== undefined) {
           context.diagnostics.warn(objectKey(vs), `spec.tls[${r}].match[${m}]: SNI ${sniHosts.join(', ')} on port ${port} is already taken by ${owner}; match not used`);
           return;
