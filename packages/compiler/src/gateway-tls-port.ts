@@ -214,7 +214,8 @@ function passthroughChains(port: number, entry: TlsServerEntry, context: TlsPort
     tlsRoutes.forEach((route, r) => {
       route.match.forEach((match, m) => {
         if (!l4MatchApplies(match, port, gatewayKey, context.node.labels)) return;
-        const sniHosts = [...match.sniHosts].sort();
+        // `*` is every name: the chain without server_names, which Envoy falls back to.
+        const sniHosts = match.sniHosts.includes('*') ? [] : [...match.sniHosts].sort();
         const owner = claims.claim(sniHosts, { subnets: match.destinationSubnets }, `${objectKey(vs)} spec.tls[${r}].match[${m}]`);
         if (owner !== undefined) {
           context.diagnostics.warn(objectKey(vs), `spec.tls[${r}].match[${m}]: SNI ${sniHosts.join(', ')} on port ${port} is already taken by ${owner}; match not used`);
