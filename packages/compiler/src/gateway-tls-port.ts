@@ -56,8 +56,9 @@ export function compileTlsPort(port: number, servers: readonly TlsServerEntry[],
   const claims = new FilterChainClaims();
   const chains: FilterChain[] = [];
   const routes: XdsResource[] = [];
+  const routeNames = new Set<string>();
   for (const entry of servers) {
-    const built = serverChains(port, entry, context, claims);
+    const built = serverChains(port, entry, context, claims, routeNames);
     chains.push(...built.chains);
     if (built.route) routes.push(built.route);
   }
@@ -82,7 +83,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function serverChains(port: number, entry: TlsServerEntry, context: TlsPortContext, claims: FilterChainClaims): { chains: FilterChain[]; route?: XdsResource } {
+function serverChains(port: number, entry: TlsServerEntry, context: TlsPortContext, claims: FilterChainClaims, routeNames: Set<string>): { chains: FilterChain[]; route?: XdsResource } {
   const { gateway, server } = entry;
   const object = objectKey(gateway);
   const where = describeServer(server);
@@ -114,12 +115,18 @@ function serverChains(port: number, entry: TlsServerEntry, context: TlsPortConte
   const socket = gatewayServerTlsSocket(tls, credential);
   const sni = serverSniHosts(server);
   if (server.port.protocol === 'HTTPS') {
+    const routeName = gatewayServerRouteConfigName(port, server.port.name, gateway.metadata.name, gateway.metadata.namespace);
+    // Validation keeps port names unique per Gateway; an object stored before that rule must not yield two route configurations of one name.
+    if (routeNames.has(routeName)) {
+      context.diagnostics.warn(object, `${where}: another server of this Gateway has port name ${JSON.stringify(server.port.name)} on port ${port}; server skipped`);
+      return { chains: [] };
+    }
     const owner = claims.claim(sni, { subnets: [] }, `${where} of Gateway ${gatewayRefOf(gateway)}`);
     if (owner !== undefined) {
       context.diagnostics.warn(object, `${where}: hosts ${sni.join(', ') || '*'} on port ${port} are already served by ${owner}; server skipped`);
       return { chains: [] };
     }
-    const routeName = gatewayServerRouteConfigName(port, server.port.name, gateway.metadata.name, gateway.metadata.namespace);
+    routeNames.add(routeName);
     return {
       route: context.httpsRoutes(routeName, port, entry),
       chains: [

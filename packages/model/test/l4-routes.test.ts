@@ -152,3 +152,22 @@ describe('seeds 001 and 002: the TLS steps are stored whole', () => {
     assert.deepEqual((gw.value as GatewayObject).spec.servers[0].tls, { mode: 'MUTUAL', credentialName: 'mycluster-0001' });
   });
 });
+
+describe('Gateway port names', () => {
+  it('are unique among a Gateway\'s servers (an HTTPS server\'s routes are named after its port name)', () => {
+    const result = validateDocument({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'Gateway',
+      metadata: { name: 'gw', namespace: 'default' },
+      spec: {
+        selector: { istio: 'ingressgateway' },
+        servers: [
+          { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: 'SIMPLE', credentialName: 'a' } },
+          { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['b.example.com'], tls: { mode: 'SIMPLE', credentialName: 'b' } },
+        ],
+      },
+    });
+    assert.equal(result.valid, false);
+    assert.deepEqual(result.valid ? [] : result.errors.map((e) => e.path), ['spec.servers[1].port.name']);
+  });
+});
