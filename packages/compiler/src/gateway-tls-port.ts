@@ -12,13 +12,13 @@
  * the Gateway), never sent half-made: Envoy would keep the listener warming forever waiting for
  * the secret. The other servers of the port keep working.
  */
-import { gatewayRefOf, objectKey, type GatewayObject, type GatewayServer, type VirtualServiceObject } from '@meshgate/model';
+import { compareObjects, gatewayRefOf, objectKey, type GatewayObject, type GatewayServer, type VirtualServiceObject } from '@meshgate/model';
 import type { ClusterRequests } from './clusters.js';
 import { resolveCredential, type ResolvedCredential } from './credentials.js';
 import type { Diagnostics } from './diagnostics.js';
 import { gatewayServerTlsSocket } from './gateway-tls.js';
 import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
-import { parseServerHost } from './hosts.js';
+import { HostTable, parseServerHost } from './hosts.js';
 import type { CompileIndex } from './meshIndex.js';
 import { gatewayListenerName, gatewayServerRouteConfigName, GATEWAY_LISTEN_ADDRESS } from './naming.js';
 import type { RouteScope } from './routes.js';
@@ -39,8 +39,36 @@ export interface TlsPortContext {
   clusters: ClusterRequests;
   /** Records that a VirtualService found a server (so that it is not reported as serving nothing). */
   bound(gatewayKey: string, vs: VirtualServiceObject, vsHost: string): void;
-  /** The RouteConfiguration `routeName` of an HTTPS server that terminates TLS. */
-  httpsRoutes(routeName: string, port: number, entry: TlsServerEntry): XdsResource;
+  /**
+   * The RouteConfiguration `routeName` of an HTTPS server that terminates TLS, from
+   * `candidates`: the VirtualServices bound to its Gateway with a host overlapping one of its own.
+   */
+  httpsRoutes(routeName: string, port: number, entry: TlsServerEntry, candidates: readonly VirtualServiceObject[]): XdsResource;
+}
+
+/**
+ * The VirtualServices of a Gateway by host, built once per Gateway: with one HTTPS server per
+ * host (the usual shape), finding a server's VirtualServices stays a lookup per server host
+ * rather than a scan of every VirtualService of the Gateway per server.
+ */
+class VirtualServicesByHost {
+  private readonly tables = new Map<string, HostTable<VirtualServiceObject>>();
+
+  constructor(private readonly index: CompileIndex) {}
+
+  /** Bound to `gateway`, some host overlapping one of `server`'s, by namespace then name. */
+  candidates(gateway: GatewayObject, server: GatewayServer): VirtualServiceObject[] {
+    const gatewayKey = gatewayRefOf(gateway);
+    let table = this.tables.get(gatewayKey);
+    if (!table) {
+      table = new HostTable<VirtualServiceObject>();
+      for (const vs of this.index.virtualServicesByGateway.get(gatewayKey) ?? []) for (const host of new Set(vs.spec.hosts)) table.add(host, vs);
+      this.tables.set(gatewayKey, table);
+    }
+    const found = new Set<VirtualServiceObject>();
+    for (const written of server.hosts) for (const { value } of table.overlapping(parseServerHost(written, gateway.metadata.namespace).host)) found.add(value);
+    return [...found].sort(compareObjects);
+  }
 }
 
 type FilterChain = Record<string, unknown>;
@@ -57,8 +85,9 @@ export function compileTlsPort(port: number, servers: readonly TlsServerEntry[],
   const chains: FilterChain[] = [];
   const routes: XdsResource[] = [];
   const routeNames = new Set<string>();
+  const byHost = new VirtualServicesByHost(context.index);
   for (const entry of servers) {
-    const built = serverChains(port, entry, context, claims, routeNames);
+    const built = serverChains(port, entry, { ...context, byHost }, claims, routeNames);
     chains.push(...built.chains);
     if (built.route) routes.push(built.route);
   }
@@ -83,7 +112,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function serverChains(port: number, entry: TlsServerEntry, context: TlsPortContext, claims: FilterChainClaims, routeNames: Set<string>): { chains: FilterChain[]; route?: XdsResource } {
+/** What the chain builders share for one port. */
+interface PortContext extends TlsPortContext {
+  byHost: VirtualServicesByHost;
+}
+
+function serverChains(port: number, entry: TlsServerEntry, context: PortContext, claims: FilterChainClaims, routeNames: Set<string>): { chains: FilterChain[]; route?: XdsResource } {
   const { gateway, server } = entry;
   const object = objectKey(gateway);
   const where = describeServer(server);
@@ -128,7 +162,7 @@ function serverChains(port: number, entry: TlsServerEntry, context: TlsPortConte
     }
     routeNames.add(routeName);
     return {
-      route: context.httpsRoutes(routeName, port, entry),
+      route: context.httpsRoutes(routeName, port, entry, context.byHost.candidates(gateway, server)),
       chains: [
         {
           ...(sni.length > 0 ? { filter_chain_match: { server_names: sni } } : {}),
@@ -160,11 +194,10 @@ function chainMatch(serverNames: readonly string[], subnets: readonly string[]):
 }
 
 /** The VirtualServices bound to the server's Gateway whose hosts meet the server's, with the host that did. */
-function boundVirtualServices(entry: TlsServerEntry, context: TlsPortContext): { vs: VirtualServiceObject; vsHost: string }[] {
-  const gatewayKey = gatewayRefOf(entry.gateway);
+function boundVirtualServices(entry: TlsServerEntry, context: PortContext): { vs: VirtualServiceObject; vsHost: string }[] {
   const serverHosts = entry.server.hosts.map((written) => parseServerHost(written, entry.gateway.metadata.namespace));
   const found: { vs: VirtualServiceObject; vsHost: string }[] = [];
-  for (const vs of context.index.virtualServicesByGateway.get(gatewayKey) ?? []) {
+  for (const vs of context.byHost.candidates(entry.gateway, entry.server)) {
     const vsHost = virtualServiceHostsMeet(vs, serverHosts);
     if (vsHost !== undefined) found.push({ vs, vsHost });
   }
@@ -176,7 +209,7 @@ function boundVirtualServices(entry: TlsServerEntry, context: TlsPortContext): {
  * the server; a match with `destinationSubnets` takes only those addresses and lets later routes
  * take the rest.
  */
-function tcpChains(port: number, entry: TlsServerEntry, context: TlsPortContext, claims: FilterChainClaims, socket: Record<string, unknown> | undefined, sni: readonly string[]): FilterChain[] {
+function tcpChains(port: number, entry: TlsServerEntry, context: PortContext, claims: FilterChainClaims, socket: Record<string, unknown> | undefined, sni: readonly string[]): FilterChain[] {
   const gatewayKey = gatewayRefOf(entry.gateway);
   const where = describeServer(entry.server);
   const scope = routeScope(port, gatewayKey, context);
@@ -208,7 +241,7 @@ function tcpChains(port: number, entry: TlsServerEntry, context: TlsPortContext,
 }
 
 /** PASSTHROUGH: a chain per `tls` match by its SNI hosts; the TLS stream goes through untouched. */
-function passthroughChains(port: number, entry: TlsServerEntry, context: TlsPortContext, claims: FilterChainClaims): FilterChain[] {
+function passthroughChains(port: number, entry: TlsServerEntry, context: PortContext, claims: FilterChainClaims): FilterChain[] {
   const gatewayKey = gatewayRefOf(entry.gateway);
   const where = describeServer(entry.server);
   const scope = routeScope(port, gatewayKey, context);

@@ -98,9 +98,9 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
       diagnostics,
       clusters,
       bound: (gatewayKey, vs, vsHost) => bindings.bound(gatewayKey, vs, vsHost),
-      httpsRoutes: (routeName, routePort, entry) => {
+      httpsRoutes: (routeName, routePort, entry, candidates) => {
         const virtualHosts = new Map<string, VirtualHost>();
-        for (const [host, binding] of bindHosts(index, [entry], bindings)) virtualHosts.set(host, buildVirtualHost(host, routePort, binding, { index, node, diagnostics, clusters }));
+        for (const [host, binding] of bindHosts(index, [entry], bindings, candidates)) virtualHosts.set(host, buildVirtualHost(host, routePort, binding, { index, node, diagnostics, clusters }));
         return { name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, routePort) } };
       },
     });
@@ -238,7 +238,7 @@ function isPlainHttpServer(gateway: GatewayObject, server: GatewayServer, diagno
 }
 
 /** Effective host → the VirtualServices serving it on one port. */
-function bindHosts(index: CompileIndex, servers: readonly BoundServer[], bindings: BindingReport): Map<string, HostBinding> {
+function bindHosts(index: CompileIndex, servers: readonly BoundServer[], bindings: BindingReport, candidates?: readonly VirtualServiceObject[]): Map<string, HostBinding> {
   const hosts = new Map<string, HostBinding>();
   for (const { gateway, server } of servers) {
     const gatewayKey = gatewayRefOf(gateway);
@@ -247,7 +247,8 @@ function bindHosts(index: CompileIndex, servers: readonly BoundServer[], binding
       const serverHost = parseServerHost(written, gateway.metadata.namespace);
       table.add(serverHost.host, { serverHost, written });
     }
-    for (const vs of index.virtualServicesByGateway.get(gatewayKey) ?? []) {
+    // `candidates`: the caller already narrowed the Gateway's VirtualServices to those meeting these servers' hosts.
+    for (const vs of candidates ?? index.virtualServicesByGateway.get(gatewayKey) ?? []) {
       const vsKey = stateKey(vs.metadata.namespace, vs.metadata.name);
       for (const vsHost of new Set(vs.spec.hosts)) {
         for (const { host: serverHostName, value: { serverHost, written } } of table.overlapping(vsHost)) {
