@@ -146,6 +146,9 @@ function serverChains(port: number, entry: TlsServerEntry, context: PortContext,
     }
     credential = resolved.credential;
   }
+  if (tls.mode === 'SIMPLE' && tls.subjectAltNames && tls.subjectAltNames.length > 0) {
+    context.diagnostics.warn(object, `${where}: subjectAltNames check client certificates, which SIMPLE does not ask for (use MUTUAL); ignored`);
+  }
   const socket = gatewayServerTlsSocket(tls, credential);
   const sni = serverSniHosts(server);
   if (server.port.protocol === 'HTTPS') {

@@ -5,6 +5,7 @@
  * - MUTUAL: plus a combined validation context whose CA comes over SDS (`kubernetes://NAME-cacert`)
  *   and whose default part checks `subjectAltNames`; a client certificate is required;
  * - ISTIO_MUTUAL: the gateway's mesh identity (`default`) and the mesh roots (`ROOTCA`).
+ * `subjectAltNames` check client certificates under MUTUAL and ISTIO_MUTUAL only.
  * `minProtocolVersion`, `maxProtocolVersion` and `cipherSuites` become `tls_params` for SIMPLE
  * and MUTUAL (Istio ignores them for ISTIO_MUTUAL, whose parameters are the mesh's).
  */
@@ -70,10 +71,10 @@ export function gatewayServerTlsSocket(tls: ServerTls, credential: ResolvedCrede
         default_validation_context: exactSans(tls.subjectAltNames),
         validation_context_sds_secret_config: sdsSecret(credential.validation),
       };
-    } else if (tls.subjectAltNames && tls.subjectAltNames.length > 0) {
-      // Istio keeps SANs on SIMPLE as a plain validation context (checked only if a client sends a certificate).
-      common.validation_context = exactSans(tls.subjectAltNames);
     }
+    // SIMPLE with subjectAltNames: Istio writes a validation context of SANs alone, which Envoy
+    // refuses ("SAN-based verification … without trusted CA is insecure"); the compiler reports
+    // the field instead (see gateway-tls-port.ts) and leaves it out.
   }
   return {
     name: TLS_TRANSPORT_SOCKET_NAME,

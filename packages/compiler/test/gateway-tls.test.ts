@@ -260,3 +260,11 @@ test('modes and sources not supported are reported by server, not half-served', 
   assert.match(text, /server https-files .*certificates from files \(serverCertificate\/privateKey\) are not supported/);
   assert.match(text, /server https-opt .*TLS mode OPTIONAL_MUTUAL is not supported yet/);
 });
+
+test('subjectAltNames under SIMPLE are reported, not written as a CA-less validation context Envoy would refuse', () => {
+  const result = compile([web, webVs, gateway('default', 'gw', [https('https', ['a.example.com'], { mode: 'SIMPLE', credentialName: 'a-cert', subjectAltNames: ['client.example.com'] })]), secret('istio-system', 'a-cert', tlsPair)]);
+  const [chain] = listener(result, 443).filter_chains;
+  const common = chain.transport_socket?.typed_config.common_tls_context ?? {};
+  assert.equal('validation_context' in common || 'combined_validation_context' in common, false);
+  assert.match(result.diagnostics.map((d) => d.message).join('\n'), /subjectAltNames check client certificates, which SIMPLE does not ask for/);
+});
