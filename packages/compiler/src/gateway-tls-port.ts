@@ -122,6 +122,9 @@ function serverChains(port: number, entry: TlsServerEntry, context: PortContext,
   const object = objectKey(gateway);
   const where = describeServer(server);
   const tls = server.tls;
+  if (server.bind !== undefined && server.bind !== GATEWAY_LISTEN_ADDRESS) {
+    context.diagnostics.warn(object, `${where}: bind ${server.bind} is not supported yet; listening on ${GATEWAY_LISTEN_ADDRESS}`);
+  }
   if (!tls) {
     if (server.port.protocol !== 'TCP') return { chains: [] }; // refused at validation: HTTPS and TLS need tls
     return { chains: tcpChains(port, entry, context, claims, undefined, []) };
