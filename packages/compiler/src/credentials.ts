@@ -63,8 +63,28 @@ function resolveCa(index: CompileIndex, namespace: string, name: string, own: Se
   return undefined;
 }
 
-/** Resolves credential `name` in `namespace` (the gateway workload's); `mutual` also needs the client CA. */
-export function resolveCredential(index: CompileIndex, namespace: string, name: string, mutual: boolean): CredentialResolution {
+const KUBERNETES_PREFIX = credentialSecretName('');
+
+/**
+ * `credentialName` as Istio reads it: `NAME`, `kubernetes://NAME`, or `[kubernetes://]NS/NAME`
+ * where NS must be the gateway's own namespace (a gateway is never sent another namespace's
+ * credential). The name alone, or why it cannot be used.
+ */
+function credentialNameIn(written: string, namespace: string): { name: string } | { reason: string } {
+  const rest = written.startsWith(KUBERNETES_PREFIX) ? written.slice(KUBERNETES_PREFIX.length) : written;
+  const parts = rest.split('/');
+  if (parts.some((part) => part === '') || parts.length > 2) return { reason: `credentialName ${JSON.stringify(written)} is not NAME or NAMESPACE/NAME` };
+  if (parts.length === 2 && parts[0] !== namespace) {
+    return { reason: `credentialName ${written} names namespace ${parts[0]}; a gateway reads credentials of its own namespace (${namespace}) only` };
+  }
+  return { name: parts[parts.length - 1] };
+}
+
+/** Resolves credential `written` in `namespace` (the gateway workload's); `mutual` also needs the client CA. */
+export function resolveCredential(index: CompileIndex, namespace: string, written: string, mutual: boolean): CredentialResolution {
+  const parsed = credentialNameIn(written, namespace);
+  if ('reason' in parsed) return { ok: false, reason: parsed.reason };
+  const { name } = parsed;
   const secret = secretIn(index, namespace, name);
   if (!secret) return { ok: false, reason: `Secret ${namespace}/${name} does not exist (credentials are looked up in the gateway workload's namespace)` };
   const problem = unusable(secret);
@@ -76,8 +96,6 @@ export function resolveCredential(index: CompileIndex, namespace: string, name: 
   if (caProblem !== undefined) return { ok: false, reason: caProblem.startsWith('CA ') ? caProblem : `Secret ${namespace}/${name} ${caProblem}` };
   return { ok: true, credential: { certificate, validation: credentialSecretName(`${name}${CA_CREDENTIAL_SUFFIX}`) } };
 }
-
-const KUBERNETES_PREFIX = credentialSecretName('');
 
 /**
  * Whether SDS can answer `sdsName` for a proxy in `namespace`: what the consistency check asks of

@@ -268,3 +268,18 @@ test('subjectAltNames under SIMPLE are reported, not written as a CA-less valida
   assert.equal('validation_context' in common || 'combined_validation_context' in common, false);
   assert.match(result.diagnostics.map((d) => d.message).join('\n'), /subjectAltNames check client certificates, which SIMPLE does not ask for/);
 });
+
+test('credentialName as Istio reads it: NAME, kubernetes://NAME, or the gateway\'s own NAMESPACE/NAME — never another namespace', () => {
+  const servers = [
+    https('https-a', ['a.example.com'], { mode: 'SIMPLE', credentialName: 'kubernetes://a-cert' }),
+    https('https-b', ['b.example.com'], { mode: 'SIMPLE', credentialName: 'istio-system/a-cert' }),
+    https('https-c', ['c.example.com'], { mode: 'SIMPLE', credentialName: 'default/a-cert' }),
+  ];
+  const result = compile([web, webVs, gateway('default', 'gw', servers), secret('istio-system', 'a-cert', tlsPair), secret('default', 'a-cert', tlsPair)]);
+  const chains = listener(result, 443).filter_chains;
+  assert.deepEqual(chains.map((c) => [c.filter_chain_match?.server_names, sdsNames(c)[1]]), [
+    [['a.example.com'], 'kubernetes://a-cert'],
+    [['b.example.com'], 'kubernetes://a-cert'],
+  ]);
+  assert.match(result.diagnostics.map((d) => d.message).join('\n'), /server https-c .*credentialName default\/a-cert names namespace default; a gateway reads credentials of its own namespace \(istio-system\) only/);
+});
