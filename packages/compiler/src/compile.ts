@@ -104,21 +104,19 @@ function sortByName(resources: XdsResource[]): XdsResource[] {
 /**
  * A key naming everything of the node the compile reads: proxies with equal keys (and the same
  * index) get equal results, so a server compiles once per key. It holds the client, whether the
- * node is a gateway, and the labels (gateway selection, `sourceLabels`, Service selection). A
- * sidecar's result also depends on its namespace (IngressBackends, sidecar injection) and a
- * proxyless node's on its addresses (server listener names); gateways read neither, so that
- * gateway replicas in different namespaces still share one compile. The service account is not
- * read today; add it here the day the compiler reads it.
+ * node is a gateway, the labels (gateway selection, `sourceLabels`, Service selection) and the
+ * namespace: a sidecar's result depends on it (IngressBackends, sidecar injection), a gateway's
+ * too (its TLS credentials resolve in its own namespace, as in Istio), and a proxyless node's
+ * result on its addresses as well (server listener names). The service account is not read
+ * today; add it here the day the compiler reads it.
  */
 export function compileIndexKey(node: ProxyNode): string {
   const kind = node.client === 'grpc' ? 'grpc' : node.role === 'sidecar' ? 'envoy-sidecar' : 'envoy-gateway';
   const labels = Object.keys(node.labels)
     .sort(compare)
     .map((key) => [key, node.labels[key]]);
-  const readsNamespace = node.client === 'grpc' || node.role === 'sidecar';
-  const namespace = readsNamespace ? node.namespace : '';
   const ips = node.client === 'grpc' ? [...new Set(node.ips)].sort(compare) : [];
   // The role matters beyond sidecar/gateway only through sidecar injection; keep it for sidecars.
-  const role = readsNamespace ? node.role : '';
-  return JSON.stringify([kind, labels, namespace, ips, role]);
+  const role = node.client === 'grpc' || node.role === 'sidecar' ? node.role : '';
+  return JSON.stringify([kind, labels, node.namespace, ips, role]);
 }

@@ -13,6 +13,9 @@ import type { ClusterRequests } from './clusters.js';
 import { compare, type Diagnostics } from './diagnostics.js';
 import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
 import { HostTable, hostsOverlap, moreSpecificHost, parseServerHost, serverHostAdmits, type ServerHost } from './hosts.js';
+import { resolveCredential } from './credentials.js';
+import { compileTlsPort, TLS_PORT_PROTOCOLS, type TlsServerEntry } from './gateway-tls-port.js';
+import { gatewayServerTlsSocket } from './gateway-tls.js';
 import { compileIngresses, INGRESS_HTTP_PORT, INGRESS_HTTPS_PORT, servesIngresses, type IngressOutput } from './kube-ingress.js';
 import { isCatchAll } from './match.js';
 import type { CompileIndex } from './meshIndex.js';
@@ -25,7 +28,7 @@ import {
   GATEWAY_LISTEN_ADDRESS,
 } from './naming.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
-import { envoyCredentialTlsSocket, tlsInspector } from './tls.js';
+import { tlsInspector } from './tls.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 /** Server protocols served by the HTTP connection manager (HTTP/2 and gRPC negotiate on the same listener). */
@@ -51,8 +54,14 @@ export interface GatewayOutput {
 
 export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics: Diagnostics, clusters: ClusterRequests): GatewayOutput {
   const serversByPort = new Map<number, BoundServer[]>();
+  // HTTPS, TLS and TCP servers: one SNI-chosen listener per port (gateway-tls-port.ts).
+  const tlsServersByPort = new Map<number, TlsServerEntry[]>();
   for (const gateway of gatewaysSelecting(index.state, node.labels)) {
     for (const server of gateway.spec.servers) {
+      if (TLS_PORT_PROTOCOLS.has(server.port.protocol.toUpperCase())) {
+        pushTo(tlsServersByPort, server.port.number, { gateway, server });
+        continue;
+      }
       if (!isPlainHttpServer(gateway, server, diagnostics)) continue;
       const list = serversByPort.get(server.port.number);
       if (list) list.push({ gateway, server });
@@ -81,19 +90,44 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
     routes.push({ name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, port) } });
     listeners.push(buildListener(port, routeName));
   }
+  const tlsPorts = tlsPortsBesidePlainHttp(tlsServersByPort, ports, diagnostics);
+  for (const [port, servers] of tlsPorts) {
+    const output = compileTlsPort(port, servers, {
+      index,
+      node,
+      diagnostics,
+      clusters,
+      bound: (gatewayKey, vs, vsHost) => bindings.bound(gatewayKey, vs, vsHost),
+      httpsRoutes: (routeName, routePort, entry, candidates) => {
+        const virtualHosts = new Map<string, VirtualHost>();
+        for (const [host, binding] of bindHosts(index, [entry], bindings, candidates)) virtualHosts.set(host, buildVirtualHost(host, routePort, binding, { index, node, diagnostics, clusters }));
+        return { name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, routePort) } };
+      },
+    });
+    routes.push(...output.routes);
+    if (output.listener) listeners.push(output.listener);
+  }
   if (ingress && ingress.tls.length > 0) {
-    if (ports.has(INGRESS_HTTPS_PORT)) {
+    if (tlsPorts.has(INGRESS_HTTPS_PORT)) {
+      for (const chain of ingress.tls) {
+        diagnostics.warn(chain.object, `port ${INGRESS_HTTPS_PORT} of this gateway already serves TLS for a Gateway; this Ingress's TLS is not served`);
+      }
+    } else if (ports.has(INGRESS_HTTPS_PORT)) {
       for (const chain of ingress.tls) {
         diagnostics.warn(chain.object, `port ${INGRESS_HTTPS_PORT} of this gateway already serves plain HTTP for a Gateway; this Ingress's TLS is not served`);
       }
     } else {
-      const tlsOutput = ingressTls(ingress, ingressHostsOn80);
-      routes.push(tlsOutput.route);
-      listeners.push(tlsOutput.listener);
+      const tlsOutput = ingressTls(ingress, ingressHostsOn80, index, node, diagnostics);
+      if (tlsOutput) {
+        routes.push(tlsOutput.route);
+        listeners.push(tlsOutput.listener);
+      }
     }
   }
 
-  bindings.report(index, serversByPort, diagnostics);
+  const reported = new Map(serversByPort);
+  for (const [port, servers] of tlsPorts) reported.set(port, [...(reported.get(port) ?? []), ...servers]);
+  bindings.report(index, reported, diagnostics);
   return { listeners, routes };
 }
 
@@ -122,20 +156,28 @@ function domainsOf(host: string, port: number): string[] {
  * The HTTPS port of Kubernetes Ingresses: one filter chain per TLS entry chosen by SNI, all
  * sharing route configuration `https.443`, which serves the Ingress hosts its TLS names cover.
  */
-function ingressTls(ingress: IngressOutput, hosts: readonly string[]): { listener: XdsResource; route: XdsResource } {
+function ingressTls(ingress: IngressOutput, hosts: readonly string[], index: CompileIndex, node: ProxyNode, diagnostics: Diagnostics): { listener: XdsResource; route: XdsResource } | undefined {
   const port = INGRESS_HTTPS_PORT;
   const routeName = gatewayTlsRouteConfigName(port);
-  const anySni = ingress.tls.some((chain) => chain.serverNames.length === 0);
+  // A TLS entry whose Secret does not resolve is left out (its hosts then get no certificate), never sent waiting for it.
+  const served = ingress.tls.flatMap((chain) => {
+    const resolved = resolveCredential(index, node.namespace, chain.credentialName, false);
+    if (resolved.ok) return [{ chain, socket: gatewayServerTlsSocket({ mode: 'SIMPLE' }, resolved.credential) }];
+    diagnostics.error(chain.object, `TLS for ${chain.serverNames.join(', ') || 'any host'}: ${resolved.reason}; not served`);
+    return [];
+  });
+  if (served.length === 0) return undefined;
+  const anySni = served.some(({ chain }) => chain.serverNames.length === 0);
   const virtualHosts = new Map<string, VirtualHost>();
   for (const host of hosts) {
-    if (!anySni && !ingress.tls.some((chain) => chain.serverNames.some((name) => hostsOverlap(name, host)))) continue;
+    if (!anySni && !served.some(({ chain }) => chain.serverNames.some((name) => hostsOverlap(name, host)))) continue;
     virtualHosts.set(host, { name: gatewayVirtualHostName(host, port), domains: domainsOf(host, port), routes: (ingress.hosts.get(host) ?? []).map((route) => structuredClone(route)) });
   }
   const name = gatewayListenerName(port);
-  const filterChains = ingress.tls.map((chain) => ({
+  const filterChains = served.map(({ chain, socket }) => ({
     ...(chain.serverNames.length > 0 ? { filter_chain_match: { server_names: chain.serverNames } } : {}),
     filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_${name}`, routeName) }],
-    transport_socket: envoyCredentialTlsSocket(chain.secretName),
+    transport_socket: socket,
   }));
   return {
     route: { name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, port) } },
@@ -151,7 +193,32 @@ function ingressTls(ingress: IngressOutput, hosts: readonly string[]): { listene
   };
 }
 
-/** Plain HTTP servers are compiled; the rest is reported (TLS termination and TCP are later work). */
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * TLS/TCP ports, in port order, leaving out those a plain HTTP server already takes: one port is
+ * one listener, and Istio does not mix plain text and TLS servers on it either.
+ */
+function tlsPortsBesidePlainHttp(tlsServersByPort: ReadonlyMap<number, TlsServerEntry[]>, httpPorts: ReadonlySet<number>, diagnostics: Diagnostics): Map<number, TlsServerEntry[]> {
+  const result = new Map<number, TlsServerEntry[]>();
+  for (const port of [...tlsServersByPort.keys()].sort((a, b) => a - b)) {
+    const servers = tlsServersByPort.get(port) ?? [];
+    if (httpPorts.has(port)) {
+      for (const { gateway, server } of servers) {
+        diagnostics.warn(objectKey(gateway), `server ${server.port.name || port} (port ${port}, ${server.port.protocol}): port ${port} already serves plain HTTP on this gateway; server skipped`);
+      }
+      continue;
+    }
+    result.set(port, servers);
+  }
+  return result;
+}
+
+/** Plain HTTP servers are compiled here (HTTPS, TLS and TCP in gateway-tls-port.ts); the rest is reported. */
 function isPlainHttpServer(gateway: GatewayObject, server: GatewayServer, diagnostics: Diagnostics): boolean {
   const object = objectKey(gateway);
   const protocol = server.port.protocol.toUpperCase();
@@ -171,7 +238,7 @@ function isPlainHttpServer(gateway: GatewayObject, server: GatewayServer, diagno
 }
 
 /** Effective host → the VirtualServices serving it on one port. */
-function bindHosts(index: CompileIndex, servers: readonly BoundServer[], bindings: BindingReport): Map<string, HostBinding> {
+function bindHosts(index: CompileIndex, servers: readonly BoundServer[], bindings: BindingReport, candidates?: readonly VirtualServiceObject[]): Map<string, HostBinding> {
   const hosts = new Map<string, HostBinding>();
   for (const { gateway, server } of servers) {
     const gatewayKey = gatewayRefOf(gateway);
@@ -180,7 +247,8 @@ function bindHosts(index: CompileIndex, servers: readonly BoundServer[], binding
       const serverHost = parseServerHost(written, gateway.metadata.namespace);
       table.add(serverHost.host, { serverHost, written });
     }
-    for (const vs of index.virtualServicesByGateway.get(gatewayKey) ?? []) {
+    // `candidates`: the caller already narrowed the Gateway's VirtualServices to those meeting these servers' hosts.
+    for (const vs of candidates ?? index.virtualServicesByGateway.get(gatewayKey) ?? []) {
       const vsKey = stateKey(vs.metadata.namespace, vs.metadata.name);
       for (const vsHost of new Set(vs.spec.hosts)) {
         for (const { host: serverHostName, value: { serverHost, written } } of table.overlapping(vsHost)) {

@@ -24,4 +24,6 @@ export {
 export { INGRESS_GATEWAY_LABELS } from './kube-ingress.js';
 export { hostsOverlap, moreSpecificHost, parseServerHost } from './hosts.js';
 export { parseGoDuration } from './duration.js';
-export { consistencyProblems } from './consistency.js';
+export { consistencyProblems, sdsAvailability, type SdsAvailability } from './consistency.js';
+export { credentialAvailable, resolveCredential, type CredentialResolution, type ResolvedCredential } from './credentials.js';
+export { gatewayServerRouteConfigName } from './naming.js';

@@ -40,6 +40,8 @@ export interface IngressTlsChain {
   /** `Ingress/ns/name` the entry comes from. */
   object: string;
   secretName: string;
+  /** The Secret's name as written (`tls.secretName`), resolved in the gateway workload's namespace. */
+  credentialName: string;
   serverNames: string[];
 }
 
@@ -114,8 +116,7 @@ export function compileIngresses(index: CompileIndex, diagnostics: Diagnostics, 
       }
       const secret = credentialSecretName(entry.secretName);
       claimedServerNames.set(key, `${object} (${secret})`);
-      tls.push({ object, secretName: secret, serverNames });
-      diagnostics.warn(object, `${where}: the certificate comes from SDS secret ${secret}, which meshgate's secret store does not serve yet; provide it to the gateway, or its TLS handshakes fail`);
+      tls.push({ object, secretName: secret, credentialName: entry.secretName, serverNames });
     });
   }
 

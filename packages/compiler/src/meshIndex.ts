@@ -21,6 +21,7 @@ import {
   type IngressObject,
   type MeshState,
   type PodObject,
+  type SecretObject,
   type ServiceObject,
   type VirtualServiceObject,
 } from '@meshgate/model';
@@ -62,6 +63,8 @@ export interface CompileIndex {
    * server compiling many proxy kinds builds each once and hands out the same object.
    */
   readonly meshWide: Map<string, { resource: Record<string, unknown>; diagnostics: readonly Diagnostic[] }>;
+  /** Secrets (digests and problems, never bytes) by `namespace/name`: how gateway credentials resolve. */
+  readonly secretsByKey: ReadonlyMap<string, SecretObject>;
 }
 
 /** Objects by namespace then name, so that iteration never depends on insertion order. */
@@ -108,6 +111,7 @@ export function buildIndex(state: MeshState, options: CompileOptions): CompileIn
     istioIngresses: ingressesForController(state, ISTIO_INGRESS_CONTROLLER, { legacyClassNames: [ISTIO_LEGACY_INGRESS_CLASS] }),
     podsByIp: podsByIp(state),
     meshWide: new Map(),
+    secretsByKey: state.byKind.Secret,
   };
 }
 

@@ -11,6 +11,7 @@
  * | gateway Listener                  | `0.0.0.0_<port>`                        | `0.0.0.0_80`                                    |
  * | gateway RouteConfiguration        | `http.<port>`                           | `http.80`                                       |
  * | gateway HTTPS RouteConfiguration  | `https.<port>` (Kubernetes Ingress TLS)  | `https.443`                                     |
+ * | gateway HTTPS server RouteConfig  | `https.<port>.<portName>.<gw>.<gwNs>`   | `https.443.https.mygateway.istio-system`        |
  * | gateway virtual host              | `<host>:<port>`                         | `httpbin.example.com:80`                        |
  * | gateway 404 virtual host          | `blackhole:<port>`                      | `blackhole:80`                                  |
  * | proxyless Listener, RouteConfig   | `<svc>.<ns>.svc.<domain>:<port>`        | `echo.demo.svc.cluster.local:7070`              |
@@ -42,6 +43,11 @@ export function gatewayRouteConfigName(port: number): string {
 /** The route configuration of a TLS-terminating gateway port (Kubernetes Ingress `tls`). */
 export function gatewayTlsRouteConfigName(port: number): string {
   return `https.${port}`;
+}
+
+/** The route configuration of one TLS-terminating HTTPS Gateway server (Istio's `gatewayRDSRouteName`). */
+export function gatewayServerRouteConfigName(port: number, portName: string, gatewayName: string, gatewayNamespace: string): string {
+  return `https.${port}.${portName}.${gatewayName}.${gatewayNamespace}`;
 }
 
 export function gatewayVirtualHostName(host: string, port: number): string {

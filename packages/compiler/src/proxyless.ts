@@ -40,6 +40,9 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
   for (const service of index.services) {
     const fqdn = hostOfService(service, index.options.clusterDomain);
     const virtualServices = meshVirtualServicesFor(index, fqdn);
+    for (const vs of virtualServices) {
+      if (vs.spec.tcp || vs.spec.tls) diagnostics.warn(objectKey(vs), 'tcp and tls routes are compiled at gateways only; proxyless gRPC clients use the http routes');
+    }
     for (const { port } of grpcPorts(service)) {
       const name = proxylessListenerName(fqdn, port);
       const scope: RouteScope = { port, gateways: MESH_ONLY, proxyLabels: node.labels, client: 'grpc', index, diagnostics, clusters };

@@ -157,7 +157,7 @@ function duration(text: string, what: string, object: string, scope: RouteScope)
  * Unknown hosts, missing ports and subsets still get a cluster — empty, so requests fail with
  * 503 as they do in Istio — and a warning; only a port that cannot be decided skips the route.
  */
-function resolveCluster(destination: Destination, object: string, where: string, scope: RouteScope): string | undefined {
+export function resolveCluster(destination: Destination, object: string, where: string, scope: RouteScope): string | undefined {
   const { host, subset } = destination;
   const service = findServiceByHost(scope.index.state, host, scope.index.options.clusterDomain);
   let port = destination.port?.number;

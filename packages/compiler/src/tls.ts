@@ -2,7 +2,7 @@
  * Downstream TLS (`envoy.transport_sockets.tls` with a `DownstreamTlsContext`), in the two ways
  * meshgate's peers take certificates:
  * - Envoy over SDS on its ADS stream: its own certificate as secret `default`, the trust bundle
- *   as `ROOTCA` (docs/sds.md), or a gateway credential `kubernetes://<secretName>`;
+ *   as `ROOTCA` (docs/sds.md); gateway credentials are gateway-tls.ts's;
  * - proxyless gRPC through the bootstrap's certificate provider instance `default` (the
  *   `file_watcher` provider `bootstrapCertificateProviders` writes).
  *
@@ -40,13 +40,6 @@ export function envoyMeshTlsSocket(requireClientCertificate: boolean): Record<st
       ...(requireClientCertificate ? { validation_context_sds_secret_config: sdsSecret(ROOT_CA_SECRET_NAME) } : {}),
     },
     ...(requireClientCertificate ? { require_client_certificate: { value: true } } : {}),
-  });
-}
-
-/** Envoy gateway terminating TLS with a credential secret (`kubernetes://<secretName>`); no client certificate. */
-export function envoyCredentialTlsSocket(secretName: string): Record<string, unknown> {
-  return transportSocket({
-    common_tls_context: { alpn_protocols: ENVOY_ALPN, tls_certificate_sds_secret_configs: [sdsSecret(secretName)] },
   });
 }
 

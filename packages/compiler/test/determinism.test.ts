@@ -49,7 +49,7 @@ test('a shared index gives what compileProxy gives, for every golden proxy', () 
 test('proxies with the same compile key get the same result', () => {
   const golden = loadCase('seed-002-httpbin');
   const index = buildIndex(stateOf(golden.objects), OPTIONS);
-  const twin: ProxyNode = { ...golden.node, id: 'another-replica', namespace: 'elsewhere', serviceAccount: 'other', labels: { ...golden.node.labels } };
+  const twin: ProxyNode = { ...golden.node, id: 'another-replica', serviceAccount: 'other', labels: { ...golden.node.labels } };
   assert.equal(compileIndexKey(twin), compileIndexKey(golden.node));
   assert.deepStrictEqual(compileWithIndex(index, twin), compileWithIndex(index, golden.node));
 });
@@ -61,5 +61,6 @@ test('the compile key tells apart what the compiler reads', () => {
   assert.notEqual(compileIndexKey({ ...base, client: 'grpc' }), key);
   assert.notEqual(compileIndexKey({ ...base, role: 'sidecar' }), key);
   assert.equal(compileIndexKey({ ...base, role: 'egress-gateway' }), key, 'ingress and egress gateways compile alike');
+  assert.notEqual(compileIndexKey({ ...base, namespace: 'other' }), key, "a gateway's credentials resolve in its namespace");
   assert.equal(compileIndexKey({ ...base, labels: { b: '2', a: '1' } }), compileIndexKey({ ...base, labels: { a: '1', b: '2' } }));
 });

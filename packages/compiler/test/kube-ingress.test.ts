@@ -5,7 +5,7 @@ import { checkResource } from '@meshgate/envoy-proto';
 import type { IngressPath } from '@meshgate/model';
 import { compileProxy, TYPE_URL, type CompileResult, type ProxyNode } from '../src/index.js';
 import { pathMatch } from '../src/kube-ingress.js';
-import { gateway, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, service, stateOf } from './support.js';
+import { gateway, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, secret, service, stateOf } from './support.js';
 
 const backend = { service: { name: 'web', port: { number: 80 } } };
 
@@ -110,7 +110,8 @@ test('the first defaultBackend takes `*`; a later one is reported', () => {
 
 test('TLS: one chain per SNI set, the first secret wins a set; a Gateway holding 443 keeps it', () => {
   const tls = (secretName: string) => ({ tls: [{ hosts: ['web.example.com'], secretName }], rules: [rule('web.example.com', [{ path: '/', pathType: 'Prefix', backend }])] });
-  const result = compile([istioClass, web, ingress('a', tls('a-cert')), ingress('b', tls('b-cert'))]);
+  const secrets = [secret('istio-system', 'a-cert', ['tls.crt', 'tls.key']), secret('istio-system', 'b-cert', ['tls.crt', 'tls.key'])];
+  const result = compile([istioClass, web, ingress('a', tls('a-cert')), ingress('b', tls('b-cert')), ...secrets]);
   const https = result.resources[TYPE_URL.listener].find((l) => l.name === '0.0.0.0_443');
   assert.ok(https);
   const chains = https.resource.filter_chains as Record<string, unknown>[];
@@ -119,7 +120,33 @@ test('TLS: one chain per SNI set, the first secret wins a set; a Gateway holding
   assert.match(messages(result), /Ingress\/shop\/b: spec\.tls\[0\]: hosts web\.example\.com already take their certificate from Ingress\/shop\/a \(kubernetes:\/\/a-cert\); entry skipped/);
   assert.deepEqual(virtualHosts(result, 'https.443').map((vh) => vh.name), ['web.example.com:443', 'blackhole:443']);
 
-  const held = compile([istioClass, web, ingress('a', tls('a-cert')), gateway('shop', 'odd', [httpServer(443, ['*'])])]);
+  const held = compile([istioClass, web, ingress('a', tls('a-cert')), gateway('shop', 'odd', [httpServer(443, ['*'])]), ...secrets]);
   assert.deepEqual(held.resources[TYPE_URL.route].map((r) => r.name), ['http.443', 'http.80']);
   assert.match(messages(held), /port 443 of this gateway already serves plain HTTP for a Gateway/);
+});
+
+test('TLS whose Secret is missing or malformed is not served, and says why; the other entries keep working', () => {
+  const entry = (host: string, secretName: string) => ({ hosts: [host], secretName });
+  const spec = {
+    tls: [entry('a.example.com', 'a-cert'), entry('b.example.com', 'b-cert'), entry('c.example.com', 'c-cert')],
+    rules: ['a', 'b', 'c'].map((h) => rule(`${h}.example.com`, [{ path: '/', pathType: 'Prefix', backend }])),
+  };
+  const result = compile([
+    istioClass,
+    web,
+    ingress('abc', spec),
+    secret('istio-system', 'a-cert', ['tls.crt', 'tls.key']),
+    secret('istio-system', 'c-cert', ['tls.crt', 'tls.key'], { problems: ['private key does not match the certificate'] }),
+    // in the Ingress's namespace, not the gateway's: not found, as in Istio
+    secret('shop', 'b-cert', ['tls.crt', 'tls.key']),
+  ]);
+  const https = result.resources[TYPE_URL.listener].find((l) => l.name === '0.0.0.0_443');
+  assert.ok(https);
+  const chains = https.resource.filter_chains as { filter_chain_match?: { server_names: string[] } }[];
+  assert.deepEqual(chains.map((c) => c.filter_chain_match?.server_names), [['a.example.com']]);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.match(errors.join('\n'), /b\.example\.com: Secret istio-system\/b-cert does not exist/);
+  assert.match(errors.join('\n'), /c\.example\.com: Secret istio-system\/c-cert is not a usable credential: private key does not match the certificate/);
+  assert.deepEqual(virtualHosts(result, 'https.443').map((vh) => vh.name), ['a.example.com:443', 'blackhole:443']);
 });

@@ -141,6 +141,8 @@ export interface GatewayServer {
     subjectAltNames?: string[];
     minProtocolVersion?: string;
     maxProtocolVersion?: string;
+    /** OpenSSL-style cipher names (`ECDHE-RSA-AES256-GCM-SHA384`), deduplicated, order kept. */
+    cipherSuites?: string[];
   };
 }
 
@@ -195,6 +197,37 @@ export interface HTTPRoute {
   headers?: unknown;
 }
 
+/**
+ * What an L4 route (`tcp`) entry matches. On a gateway only `port` and `gateways` choose the
+ * server (as in Istio); `destinationSubnets` narrows by the address the client dialled.
+ */
+export interface L4MatchAttributes {
+  /** CIDRs in canonical form; a plain IP is stored as `/32` or `/128`. */
+  destinationSubnets: string[];
+  port?: number;
+  sourceLabels: Record<string, string>;
+  /** Normalised like VirtualService.gateways; empty means "the VirtualService's gateways". */
+  gateways: string[];
+}
+
+/** A `tls` entry's match: the SNI the client sent (exact or `*.domain`), plus the L4 fields. */
+export interface TLSMatchAttributes extends L4MatchAttributes {
+  /** Lower-cased; each within one of the VirtualService's hosts. */
+  sniHosts: string[];
+}
+
+/** A `tcp` route: matches (OR; [] matches every connection) and weighted destinations. */
+export interface TCPRoute {
+  match: L4MatchAttributes[];
+  route: HTTPRouteDestination[];
+}
+
+/** A `tls` route (TLS passthrough by SNI): at least one match. */
+export interface TLSRoute {
+  match: TLSMatchAttributes[];
+  route: HTTPRouteDestination[];
+}
+
 export interface VirtualServiceObject {
   apiVersion: IstioVersion;
   kind: 'VirtualService';
@@ -209,6 +242,9 @@ export interface VirtualServiceObject {
     gateways: string[];
     http: HTTPRoute[];
     exportTo: string[];
+    /** Present only when written non-empty, so that a VirtualService of `http` alone stores as before. */
+    tls?: TLSRoute[];
+    tcp?: TCPRoute[];
   };
 }
 

@@ -503,4 +503,49 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     message: 'finite number',
   },
   { name: 'ConfigMap without a name', yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: osm-system\ndata:\n  a: b\n', path: 'metadata.name', message: 'required' },
+  // ---------------------------------------------------------------- gateway TLS, tls and tcp routes (issue 9)
+  {
+    name: 'Gateway with two servers of one port name',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: SIMPLE, credentialName: a}\n    hosts: [a.example.com]\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: SIMPLE, credentialName: b}\n    hosts: [b.example.com]\n'),
+    path: 'spec.servers[1].port.name',
+    message: 'duplicate port name',
+  },
+  {
+    name: 'Gateway TLS maximum version below the minimum',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: SIMPLE, credentialName: a, minProtocolVersion: TLSV1_3, maxProtocolVersion: TLSV1_2}\n    hosts: [a.example.com]\n'),
+    path: 'spec.servers[0].tls.maxProtocolVersion',
+  },
+  {
+    name: 'VirtualService tls match without sniHosts',
+    yaml: vs('', '\n  tls:\n  - match: [{port: 443}]\n    route: [{destination: {host: nginx, port: {number: 443}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tls[0].match[0].sniHosts',
+  },
+  {
+    name: 'VirtualService tls sniHost outside its hosts',
+    yaml: vs('', '\n  tls:\n  - match: [{sniHosts: [other.example.org]}]\n    route: [{destination: {host: nginx, port: {number: 443}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tls[0].match[0].sniHosts[0]',
+    message: 'not within',
+  },
+  {
+    name: 'VirtualService tls route without a match',
+    yaml: vs('', '\n  tls:\n  - route: [{destination: {host: nginx, port: {number: 443}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tls[0].match',
+  },
+  {
+    name: 'VirtualService tcp destinationSubnets not a CIDR',
+    yaml: vs('', '\n  tcp:\n  - match: [{destinationSubnets: [10.0.0.0/33]}]\n    route: [{destination: {host: db, port: {number: 5432}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tcp[0].match[0].destinationSubnets[0]',
+  },
+  {
+    name: 'VirtualService tcp weights not adding up to 100',
+    yaml: vs('', '\n  tcp:\n  - route: [{destination: {host: a, port: {number: 1}}, weight: 50}, {destination: {host: b, port: {number: 1}}, weight: 20}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tcp[0].route',
+    message: 'add up to 100',
+  },
+  {
+    name: 'VirtualService tcp match on sourceNamespace (not supported)',
+    yaml: vs('', '\n  tcp:\n  - match: [{sourceNamespace: other}]\n    route: [{destination: {host: db, port: {number: 5432}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tcp[0].match[0].sourceNamespace',
+    message: 'not supported',
+  },
 ];

@@ -24,6 +24,7 @@ import {
   compileServerListeners,
   compileWithIndex,
   consistencyProblems,
+  sdsAvailability,
   TYPE_URL,
   type CompileIndex,
   type CompileOptions,
@@ -185,8 +186,9 @@ export class ResourceCache {
     const cached = this.entries.get(key);
     if (cached && cached.generation === this.currentGeneration) return cached;
     const started = process.hrtime.bigint();
-    const result = compileWithIndex(this.indexFor(state), node, { serverListeners: false });
-    const problems = consistencyProblems(result.resources);
+    const index = this.indexFor(state);
+    const result = compileWithIndex(index, node, { serverListeners: false });
+    const problems = consistencyProblems(result.resources, sdsAvailability(index, node));
     if (problems.length > 0) {
       this.hooks.onInconsistent?.(problems);
       // As go-control-plane refuses an inconsistent snapshot: keep what the proxies have (when

@@ -3,7 +3,7 @@ import { checkDns1123Subdomain } from '../names.js';
 import type { GatewayObject, GatewayServer } from '../types.js';
 import { istioVersion } from './istio.js';
 import { readLabels, readMetadata } from './metadata.js';
-import { PORT_RANGE, type ObjectReader } from './reader.js';
+import { indexPath, PORT_RANGE, type ObjectReader } from './reader.js';
 
 /** Server protocols meshgate serves on a gateway (Istio also has MYSQL, REDIS…, which we do not). */
 export const GATEWAY_PROTOCOLS = ['HTTP', 'HTTPS', 'GRPC', 'HTTP2', 'MONGO', 'TCP', 'TLS'] as const;
@@ -39,6 +39,20 @@ function checkCertificateSource(tls: ObjectReader, value: ServerTls): void {
   }
 }
 
+/** An OpenSSL/BoringSSL cipher name or `[A|B]` equal-preference group, as Envoy takes them. */
+function checkCipherSuite(value: string): string | undefined {
+  return /^[A-Za-z0-9_\-[\]|+!]+$/.test(value) ? undefined : `not a cipher suite name (got ${JSON.stringify(value)})`;
+}
+
+const VERSION_ORDER: Record<string, number> = { TLSV1_0: 0, TLSV1_1: 1, TLSV1_2: 2, TLSV1_3: 3 };
+
+/** Istio's rule: the minimum may not exceed the maximum. */
+function checkProtocolVersions(tls: ObjectReader, value: ServerTls): void {
+  const min = value.minProtocolVersion === undefined ? undefined : VERSION_ORDER[value.minProtocolVersion];
+  const max = value.maxProtocolVersion === undefined ? undefined : VERSION_ORDER[value.maxProtocolVersion];
+  if (min !== undefined && max !== undefined && min > max) tls.error('maxProtocolVersion', `must not be lower than minProtocolVersion (${value.minProtocolVersion})`);
+}
+
 function readTls(server: ObjectReader): ServerTls | undefined {
   const tls = server.object('tls');
   if (!tls) return undefined;
@@ -54,7 +68,9 @@ function readTls(server: ObjectReader): ServerTls | undefined {
     subjectAltNames: tls.has('subjectAltNames') ? tls.stringArray('subjectAltNames') : undefined,
     minProtocolVersion: tls.optionalEnum('minProtocolVersion', TLS_VERSIONS),
     maxProtocolVersion: tls.optionalEnum('maxProtocolVersion', TLS_VERSIONS),
+    cipherSuites: tls.has('cipherSuites') ? [...new Set(tls.stringArray('cipherSuites', checkCipherSuite))] : undefined,
   };
+  checkProtocolVersions(tls, value);
   checkCertificateSource(tls, value);
   return value;
 }
@@ -71,16 +87,33 @@ function readServer(server: ObjectReader): GatewayServer {
   return { port, hosts, name: server.optionalString('name'), bind: server.optionalString('bind'), tls };
 }
 
+/**
+ * Istio's rule: port names are unique among a Gateway's servers — an HTTPS server's route
+ * configuration is named after its port name (`https.<port>.<portName>.<gateway>.<namespace>`).
+ */
+function checkUniquePortNames(spec: ObjectReader, servers: readonly { index: number; server: GatewayServer }[]): void {
+  const seen = new Set<string>();
+  for (const { index, server } of servers) {
+    const name = server.port.name;
+    if (name === '') continue;
+    if (seen.has(name)) spec.sink.add(`${indexPath(spec.pathOf('servers'), index)}.port.name`, `duplicate port name ${JSON.stringify(name)}: port names must be unique among a Gateway's servers`);
+    seen.add(name);
+  }
+}
+
 export function readGatewayObject(document: ObjectReader, apiVersion: string): GatewayObject {
   const metadata = readMetadata(document, { name: checkDns1123Subdomain, clusterScoped: false });
   const spec = document.object('spec', { required: true });
+  const read = spec?.objects('servers', (server, index) => ({ index, server: readServer(server) }), { required: true, message: 'a Gateway needs at least one server' }) ?? [];
+  if (spec) checkUniquePortNames(spec, read);
+  const servers = read.map(({ server }) => server);
   return {
     apiVersion: istioVersion(apiVersion),
     kind: 'Gateway',
     metadata,
     spec: {
       selector: spec ? readLabels(spec, 'selector') : {},
-      servers: spec?.objects('servers', readServer, { required: true, message: 'a Gateway needs at least one server' }) ?? [],
+      servers,
     },
   };
 }

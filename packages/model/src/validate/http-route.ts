@@ -59,7 +59,7 @@ function readDestination(entry: ObjectReader, context: RouteContext): Destinatio
 }
 
 /** Destinations with their weights: one destination takes all traffic (100); several must add up to 100. */
-function readRouteDestinations(http: ObjectReader, context: RouteContext): HTTPRouteDestination[] {
+export function readRouteDestinations(http: ObjectReader, context: RouteContext): HTTPRouteDestination[] {
   const entries = http.objects('route', (entry) => {
     const weight = entry.optionalInt('weight', PERCENT_RANGE);
     return { destination: readDestination(entry, context), weight, weightIsValid: !entry.has('weight') || weight !== undefined };
