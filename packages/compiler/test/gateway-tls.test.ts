@@ -283,3 +283,10 @@ test('credentialName as Istio reads it: NAME, kubernetes://NAME, or the gateway\
   ]);
   assert.match(result.diagnostics.map((d) => d.message).join('\n'), /server https-c .*credentialName default\/a-cert names namespace default; a gateway reads credentials of its own namespace \(istio-system\) only/);
 });
+
+test('a rotated credential (new bytes, same keys) compiles to the very same resources: no listener change, no drain', () => {
+  const gw = gateway('default', 'gw', [https('https', ['a.example.com'], { mode: 'MUTUAL', credentialName: 'a-cert' })]);
+  const before = secret('istio-system', 'a-cert', ['ca.crt', 'tls.crt', 'tls.key']);
+  const rotated = { ...before, data: Object.fromEntries(Object.keys(before.data).map((key) => [key, { sha256: 'f'.repeat(64), bytes: 2048 }])) };
+  assert.deepStrictEqual(compile([web, webVs, gw, rotated]).resources, compile([web, webVs, gw, before]).resources);
+});
