@@ -371,7 +371,13 @@ class BindingReport {
         const pair = `${gatewayKey}\u0000${stateKey(vs.metadata.namespace, vs.metadata.name)}`;
         if (this.boundPairs.has(pair)) continue;
         if (vs.spec.hosts.some((host) => this.refusals.has(`${pair}\u0000${host}`))) continue; // already said why
-        diagnostics.warn(objectKey(vs), `hosts ${vs.spec.hosts.join(', ')} match no HTTP server host of Gateway ${gatewayKey}`);
+        const l4 = vs.spec.tls !== undefined || vs.spec.tcp !== undefined;
+        diagnostics.warn(
+          objectKey(vs),
+          l4
+            ? `hosts ${vs.spec.hosts.join(', ')}: no route of this VirtualService reaches a server of Gateway ${gatewayKey} (server hosts, protocol and TLS mode, match port and sniHosts decide)`
+            : `hosts ${vs.spec.hosts.join(', ')} match no HTTP server host of Gateway ${gatewayKey}`,
+        );
       }
     }
   }

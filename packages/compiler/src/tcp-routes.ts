@@ -8,7 +8,7 @@
  * destinations become `weighted_clusters` (destinations of weight 0 are left out, as Envoy
  * takes weights from 1).
  */
-import { objectKey, selectorMatches, stateKey, type HTTPRouteDestination, type L4MatchAttributes, type VirtualServiceObject } from '@meshgate/model';
+import { objectKey, selectorMatches, type HTTPRouteDestination, type L4MatchAttributes, type VirtualServiceObject } from '@meshgate/model';
 import { hostsOverlap } from './hosts.js';
 import { resolveCluster, type RouteScope } from './routes.js';
 
@@ -53,7 +53,3 @@ export function tcpProxyFilter(vs: VirtualServiceObject, where: string, destinat
   return { name: TCP_PROXY_FILTER_NAME, typed_config: config };
 }
 
-/** `namespace/name` of a VirtualService, for ordering and messages. */
-export function vsKey(vs: VirtualServiceObject): string {
-  return stateKey(vs.metadata.namespace, vs.metadata.name);
-}

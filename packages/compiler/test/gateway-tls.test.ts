@@ -283,3 +283,20 @@ test('credentialName as Istio reads it: NAME, kubernetes://NAME, or the gateway\
   ]);
   assert.match(result.diagnostics.map((d) => d.message).join('\n'), /server https-c .*credentialName default\/a-cert names namespace default; a gateway reads credentials of its own namespace \(istio-system\) only/);
 });
+
+test('a rotated credential (new bytes, same keys) compiles to the very same resources: no listener change, no drain', () => {
+  const gw = gateway('default', 'gw', [https('https', ['a.example.com'], { mode: 'MUTUAL', credentialName: 'a-cert' })]);
+  const before = secret('istio-system', 'a-cert', ['ca.crt', 'tls.crt', 'tls.key']);
+  const rotated = { ...before, data: Object.fromEntries(Object.keys(before.data).map((key) => [key, { sha256: 'f'.repeat(64), bytes: 2048 }])) };
+  assert.deepStrictEqual(compile([web, webVs, gw, rotated]).resources, compile([web, webVs, gw, before]).resources);
+});
+
+test('a VirtualService whose tls routes reach no server of its Gateway is told so', () => {
+  const result = compile([
+    db,
+    gateway('default', 'gw', [{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['pg.example.com'], tls: { mode: 'PASSTHROUGH' } }]),
+    virtualService('default', 'pg', { hosts: ['pg.example.com'], gateways: ['gw'], tls: [{ match: [{ sniHosts: ['pg.example.com'], port: 8443 }], route: [{ destination: { host: 'db', port: { number: 5432 } } }] }] }),
+  ]);
+  assert.deepEqual(result.resources[TYPE_URL.listener], []);
+  assert.match(result.diagnostics.map((d) => `${d.object}: ${d.message}`).join('\n'), /VirtualService\/default\/pg: hosts pg\.example\.com: no route of this VirtualService reaches a server of Gateway default\/gw/);
+});

@@ -153,9 +153,15 @@ test('a server is sent exactly while its credential resolves in the gateway name
   assert.deepEqual(chainsOf(second).get('0.0.0.0_443'), [['httpbin.example.com'], ['helloworld-v1.example.com']]);
   stream.send({ type_url: TYPE_URL.listener, resource_names: [], version_info: second.version_info, response_nonce: second.nonce });
 
+  // Rotation (new bytes, same keys): SDS's business alone — no listener is pushed. The next
+  // listener response on this ordered stream is the next real listener change.
+  const rotated = tlsSecret('helloworld-credential');
+  rotated.data = { 'tls.crt': { sha256: 'a'.repeat(64), bytes: 1300 }, 'tls.key': { sha256: 'b'.repeat(64), bytes: 1700 } };
+  await append([rotated]);
   await append([tlsSecret('httpbin-credential', ['tls.key does not match tls.crt'])]);
   const third = await stream.next();
-  assert.deepEqual(chainsOf(third).get('0.0.0.0_443'), [['helloworld-v1.example.com']], 'a malformed credential drops its server only');
+  assert.equal(third.type_url, TYPE_URL.listener);
+  assert.deepEqual(chainsOf(third).get('0.0.0.0_443'), [['helloworld-v1.example.com']], 'a malformed credential drops its server only (and the rotation pushed nothing before it)');
   stream.close();
 });
 
