@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initialState, stateKey, type SecretObject } from '@meshgate/model';
 import { opensslCa, opensslLeaf, type PemPair } from '@meshgate/testkit';
-import { keyDigestsOf, resolveCredentialSdsName, resolveGatewayCredential, tlsProblems } from '../src/index.js';
+import { keyDigestsOf } from '../src/index.js';
+import { resolveCredentialSdsName, resolveGatewayCredential, tlsProblems } from '@meshgate/secrets/credentials';
 
 function payload(entries: Record<string, string>): Map<string, Buffer> {
   return new Map(Object.entries(entries).map(([key, value]) => [key, Buffer.from(value)]));
