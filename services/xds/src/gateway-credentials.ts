@@ -18,7 +18,7 @@
 import { EventEmitter } from 'node:events';
 import type { ProxyNode } from '@meshgate/compiler';
 import type { MeshState } from '@meshgate/model';
-import { payloadDigestOf, resolveCredentialSdsName, SecretsError, type AppliedSecretPayloads, type CredentialSource } from '@meshgate/secrets';
+import { CREDENTIAL_ROLES, payloadDigestOf, resolveCredentialSdsName, SecretsError, type AppliedSecretPayloads, type CredentialSource } from '@meshgate/secrets';
 import type { Logger } from 'pino';
 import type { EncodedResource } from './resource-cache.js';
 import type { SecretSource } from './secret-source.js';
@@ -57,7 +57,8 @@ interface PayloadEntry {
 /** How long after a failed read of the secret store the next one is tried. */
 const RETRY_AFTER_MS = 5000;
 
-const GATEWAY_ROLES: ReadonlySet<ProxyNode['role']> = new Set(['ingress-gateway', 'egress-gateway']);
+/** The same roles `credentialServable` names, so that the compiler's check and what is served agree. */
+const GATEWAY_ROLES: ReadonlySet<string> = new Set(CREDENTIAL_ROLES);
 const NOTHING: ReadonlyMap<string, EncodedResource> = new Map();
 
 export class GatewayCredentials extends EventEmitter<GatewayCredentialsEvents> implements SecretSource {
