@@ -97,6 +97,10 @@ describe('meshgate create secret / delete secret (the seeds’ kubectl lines)', 
     assert.equal(mismatched.code, 0, mismatched.stderr);
     assert.equal(mismatched.stdout, 'secret/nginx-server-certs created\n');
     assert.equal(mismatched.stderr, 'Warning: secret/nginx-server-certs: tls.key does not match the certificate in tls.crt\n');
+    const listed = await cli(['get', 'secrets']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /NAME\s+TYPE\s+DATA\s+PROBLEMS\n/);
+    assert.match(listed.stdout, /nginx-server-certs\s+kubernetes\.io\/tls\s+2\s+tls\.key does not match the certificate in tls\.crt/);
   });
 
   it('kubectl delete --ignore-not-found=true -n istio-system secret A B, and delete secrets NAME -n NS', async () => {

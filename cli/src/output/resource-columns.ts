@@ -110,6 +110,14 @@ const COLUMNS: Readonly<Record<string, KindColumns>> = {
     headers: ['CONTROLLER'],
     cells: (object) => [text(stringAt(object, 'spec', 'controller'))],
   },
+  // As kubectl: the type and how many keys; the values are never in the object.
+  Secret: {
+    headers: ['TYPE', 'DATA', 'PROBLEMS'],
+    cells: (object) => {
+      const data = at(object, 'data');
+      return [text(stringAt(object, 'type')), String(typeof data === 'object' && data !== null ? Object.keys(data).length : 0), listCell(stringsAt(object, 'problems'), 1)];
+    },
+  },
 };
 
 /** `-o wide`: more of each kind, after the default columns (as kubectl's wide adds IP and NODE to pods). */

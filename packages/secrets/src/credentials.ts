@@ -131,3 +131,16 @@ export function resolveCredentialSdsName(secrets: SecretsByKey, proxyNamespace: 
   const found = certificateFrom(secrets, { namespace: proxyNamespace, name: rest }, sdsName);
   return typeof found === 'string' ? { problem: found } : found;
 }
+
+/** The proxy roles xds serves gateway credentials to (node metadata `ROLE`); a sidecar gets none. */
+export const CREDENTIAL_ROLES: readonly string[] = ['ingress-gateway', 'egress-gateway'];
+
+/**
+ * Whether xds will answer `sdsName` for a proxy of `role` in `namespace` from these Secrets:
+ * what a consistency check asks of every credential name a listener carries, so that the
+ * compiler never sends a listener that waits for a secret xds will not serve. (xds also needs
+ * the payload row, which the api writes before the event.)
+ */
+export function credentialServable(secrets: SecretsByKey, role: string, namespace: string, sdsName: string): boolean {
+  return CREDENTIAL_ROLES.includes(role) && !('problem' in resolveCredentialSdsName(secrets, namespace, sdsName));
+}

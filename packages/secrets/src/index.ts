@@ -35,8 +35,10 @@ export { APPLIED_SECRET_PREFIX, AppliedSecretPayloads, keyDigestsOf, payloadDige
 export { CA_KEYS, CERTIFICATE_KEY_PAIRS, parseCertificates, tlsProblems } from './tls-problems.js';
 export {
   CA_CERT_SUFFIX,
+  CREDENTIAL_ROLES,
   CREDENTIAL_SDS_PREFIX,
   caCertificateSdsName,
+  credentialServable,
   credentialSdsName,
   resolveCredentialSdsName,
   resolveGatewayCredential,

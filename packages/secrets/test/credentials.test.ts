@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initialState, stateKey, type SecretObject } from '@meshgate/model';
 import { opensslCa, opensslLeaf, type PemPair } from '@meshgate/testkit';
-import { keyDigestsOf, resolveCredentialSdsName, resolveGatewayCredential, tlsProblems } from '../src/index.js';
+import { keyDigestsOf } from '../src/index.js';
+import { credentialServable, resolveCredentialSdsName, resolveGatewayCredential, tlsProblems } from '@meshgate/secrets/credentials';
 
 function payload(entries: Record<string, string>): Map<string, Buffer> {
   return new Map(Object.entries(entries).map(([key, value]) => [key, Buffer.from(value)]));
@@ -91,6 +92,9 @@ describe('resolveGatewayCredential: the three layouts, in the gateway workloadâ€
     assert.deepEqual(resolved.problems, []);
     assert.deepEqual(resolveCredentialSdsName(secrets, 'istio-system', 'kubernetes://gw-secret-cacert'), resolved.validation);
     assert.deepEqual(resolveCredentialSdsName(secrets, 'istio-system', 'gw-secret'), { ...resolved.certificate, sdsName: 'gw-secret' });
+    assert.equal(credentialServable(secrets, 'ingress-gateway', 'istio-system', 'kubernetes://gw-secret-cacert'), true);
+    assert.equal(credentialServable(secrets, 'sidecar', 'istio-system', 'kubernetes://gw-secret'), false, 'never to a sidecar');
+    assert.equal(credentialServable(secrets, 'ingress-gateway', 'httptools', 'kubernetes://gw-secret'), false, 'never from another namespace');
   });
 
   it('says why when it cannot be served: missing, wrong namespace, no usable keys, malformed, no CA', () => {

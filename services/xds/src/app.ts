@@ -63,7 +63,7 @@ export interface XdsServiceOptions {
    * Applied Secrets' payloads (under the deployment key): with it, gateway credentials
    * (`kubernetes://NAME`, `kubernetes://NAME-cacert`) are served over SDS on the mTLS port.
    */
-  secretPayloads?: AppliedSecretPayloads;
+  secretPayloads?: Pick<AppliedSecretPayloads, 'read'>;
   /** Renew a workload certificate once this fraction of its lifetime has passed (MESHGATE_CERT_RENEW_FRACTION); default 0.5. */
   certRenewFraction?: number;
   /** Validity asked of the CA for workload certificates (Go duration); the CA's default when unset. */

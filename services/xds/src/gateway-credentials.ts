@@ -18,7 +18,7 @@
 import { EventEmitter } from 'node:events';
 import type { ProxyNode } from '@meshgate/compiler';
 import type { MeshState } from '@meshgate/model';
-import { payloadDigestOf, resolveCredentialSdsName, type AppliedSecretPayloads, type CredentialSource } from '@meshgate/secrets';
+import { CREDENTIAL_ROLES, payloadDigestOf, resolveCredentialSdsName, SecretsError, type AppliedSecretPayloads, type CredentialSource } from '@meshgate/secrets';
 import type { Logger } from 'pino';
 import type { EncodedResource } from './resource-cache.js';
 import type { SecretSource } from './secret-source.js';
@@ -48,11 +48,17 @@ interface PayloadEntry {
   current?: LoadedPayload;
   /** The digest being loaded, and the load. */
   loading?: { digest: string; promise: Promise<void> };
-  /** A digest whose payload could not be read (missing row, wrong key): not retried until it changes. */
+  /** A digest whose payload is not in the store (or does not decrypt): not retried until it changes. */
   failed?: string;
+  /** After a read error (the store did not answer): no new read before this time (epoch ms). */
+  retryAfter?: number;
 }
 
-const GATEWAY_ROLES: ReadonlySet<ProxyNode['role']> = new Set(['ingress-gateway', 'egress-gateway']);
+/** How long after a failed read of the secret store the next one is tried. */
+const RETRY_AFTER_MS = 5000;
+
+/** The same roles `credentialServable` names, so that the compiler's check and what is served agree. */
+const GATEWAY_ROLES: ReadonlySet<string> = new Set(CREDENTIAL_ROLES);
 const NOTHING: ReadonlyMap<string, EncodedResource> = new Map();
 
 export class GatewayCredentials extends EventEmitter<GatewayCredentialsEvents> implements SecretSource {
@@ -104,13 +110,11 @@ export class GatewayCredentials extends EventEmitter<GatewayCredentialsEvents> i
         this.options.logger.debug({ proxy: node.id, name, problem: source.problem }, 'credential requested that no Secret backs; answered without it');
         continue;
       }
+      this.payloadFor(state, source);
       const entry = this.payloads.get(keyOf(source));
-      const digest = this.digestOf(state, source);
-      // Wait only for a first load: a rotation keeps serving the previous version meanwhile.
-      if (digest !== undefined && entry?.current === undefined && entry?.failed !== digest) {
-        this.payloadFor(state, source);
-        ready = false;
-      }
+      // Wait only for a first load under way: a rotation keeps serving the previous version
+      // meanwhile, and a payload that cannot be read is answered without (and said in the log).
+      if (entry?.current === undefined && entry?.loading !== undefined) ready = false;
     }
     return ready;
   }
@@ -134,7 +138,8 @@ export class GatewayCredentials extends EventEmitter<GatewayCredentialsEvents> i
     }
     let entry = this.payloads.get(key);
     if (!entry) this.payloads.set(key, (entry = {}));
-    if (entry.current?.digest !== digest && entry.loading?.digest !== digest && entry.failed !== digest) this.load(key, entry, source, digest);
+    const waiting = entry.retryAfter !== undefined && Date.now() < entry.retryAfter;
+    if (entry.current?.digest !== digest && entry.loading?.digest !== digest && entry.failed !== digest && !waiting) this.load(key, entry, source, digest);
     return entry.current;
   }
 
@@ -144,6 +149,7 @@ export class GatewayCredentials extends EventEmitter<GatewayCredentialsEvents> i
       .read(ref, digest)
       .then((data) => {
         if (this.stopped || this.payloads.get(key) !== entry) return;
+        entry.retryAfter = undefined;
         if (data === null) {
           entry.failed = digest;
           this.options.logger.warn({ secret: key }, 'the Secret payload the event log references is not in the secret store; its credential is not served');
@@ -154,8 +160,16 @@ export class GatewayCredentials extends EventEmitter<GatewayCredentialsEvents> i
         }
       })
       .catch((error: unknown) => {
-        entry.failed = digest;
-        this.options.logger.error({ secret: key, err: error }, 'reading a Secret payload from the secret store failed; its credential is not served');
+        if (error instanceof SecretsError) {
+          entry.failed = digest; // the key does not decrypt it: trying again will not help
+        } else {
+          entry.retryAfter = Date.now() + RETRY_AFTER_MS;
+          // Tried again then: the push that follows reads it.
+          setTimeout(() => {
+            if (!this.stopped) this.emit('changed');
+          }, RETRY_AFTER_MS).unref();
+        }
+        this.options.logger.error({ secret: key, err: error }, 'reading a Secret payload from the secret store failed; its credential is not served until it is read');
       })
       .finally(() => {
         if (entry.loading?.digest === digest) entry.loading = undefined;

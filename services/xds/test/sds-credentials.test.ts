@@ -27,6 +27,8 @@ let bus: InProcessBus;
 let ca: MeshCa;
 let xds: XdsService;
 let payloads: AppliedSecretPayloads;
+/** While set, xds's reads of the secret store fail as an unreachable database would. */
+let storeDown = false;
 const logLines: string[] = [];
 const streams: AdsTestStream[] = [];
 let exampleCa: PemPair;
@@ -55,7 +57,9 @@ before(async () => {
       done();
     },
   });
-  xds = new XdsService({ store, bus, logger: pino({ level: 'debug' }, sink), registry: new Registry(), compile: { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' }, host: '127.0.0.1', port: 0, securePort: 0, ca, secretPayloads: payloads });
+  xds = new XdsService({ store, bus, logger: pino({ level: 'debug' }, sink), registry: new Registry(), compile: { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' }, host: '127.0.0.1', port: 0, securePort: 0, ca, secretPayloads: {
+      read: (ref, digest) => (storeDown ? Promise.reject(new Error('connection refused')) : payloads.read(ref, digest)),
+    } });
   await xds.start();
 });
 
@@ -215,6 +219,30 @@ function httpbinIngress(moreRules: Record<string, unknown>[]): Record<string, un
     },
   };
 }
+
+test('a gateway subscribed before the Secret exists gets it when it is applied, on the same stream', async () => {
+  const stream = await open({ id: 'gw-early', ...GATEWAY });
+  const empty = await subscribeSecrets(stream, ['kubernetes://late-credential']);
+  assert.equal(empty.resources.length, 0);
+  ack(stream, empty, ['kubernetes://late-credential']);
+  await apply(tlsSecret('late-credential', helloworld));
+  const pushed = await stream.next();
+  assert.equal(pushed.type_url, TYPE_URL.secret);
+  assert.equal(decodeSecrets(pushed).get('kubernetes://late-credential')?.certificateChain, helloworld.certPem);
+});
+
+test('a secret store that does not answer: the gateway is answered without the credential, then gets it once the store answers', async () => {
+  await apply(tlsSecret('flaky-credential', httpbin));
+  storeDown = true;
+  const stream = await open({ id: 'gw-flaky', ...GATEWAY });
+  const first = await subscribeSecrets(stream, ['kubernetes://flaky-credential']);
+  assert.equal(first.resources.length, 0, 'answered, not left waiting');
+  ack(stream, first, ['kubernetes://flaky-credential']);
+  storeDown = false;
+  const pushed = await stream.next(); // the retry (5 s later) reads it and pushes it
+  assert.equal(decodeSecrets(pushed).get('kubernetes://flaky-credential')?.certificateChain, httpbin.certPem);
+  assert.ok(logLines.some((line) => line.includes('reading a Secret payload from the secret store failed')));
+});
 
 async function subscribeAndAck(stream: AdsTestStream, typeUrl: string, names: string[]): Promise<Response> {
   stream.send({ type_url: typeUrl, resource_names: names });
