@@ -29,6 +29,8 @@ export interface ApplyDocumentsResult {
   results: ObjectResult<ApplyAction>[];
   /** A dry run's states before and after, for the object and xDS diffs it reports. */
   preview?: ApplyPreview;
+  /** Accepted, but not applied as written: `Kind ns/name: field.path: why` (an Istio field meshgate does not implement). */
+  warnings: string[];
 }
 
 export async function applyDocuments(context: ApplyDocumentsContext, request: ApplyDocumentsRequest): Promise<ApplyDocumentsResult> {
@@ -54,5 +56,11 @@ export async function applyDocuments(context: ApplyDocumentsContext, request: Ap
       errors: outcome.errors,
     });
   }
-  return { sequence: outcome.sequence, dryRun: request.dryRun, results: outcome.results, ...(outcome.preview === undefined ? {} : { preview: outcome.preview }) };
+  return {
+    sequence: outcome.sequence,
+    dryRun: request.dryRun,
+    results: outcome.results,
+    warnings: outcome.warnings,
+    ...(outcome.preview === undefined ? {} : { preview: outcome.preview }),
+  };
 }

@@ -55,7 +55,7 @@ export interface ApplyPreview {
 
 export type ApplyOutcome =
   | { valid: false; errors: DocumentError[] }
-  | { valid: true; sequence: number; results: ObjectResult<ApplyAction>[]; preview?: ApplyPreview };
+  | { valid: true; sequence: number; results: ObjectResult<ApplyAction>[]; preview?: ApplyPreview; warnings: string[] };
 
 export interface DeleteInput {
   ref: ObjectRef;
@@ -166,7 +166,7 @@ export class ApplyService {
       const state = await this.freshState();
       // Synchronously, before the follower folds in anything else: it mutates its state in place.
       const plan = decide(state);
-      return { valid: true, sequence: state.sequence, results: plan.report, preview: previewOf(state, plan.writes) };
+      return { valid: true, sequence: state.sequence, results: plan.report, preview: previewOf(state, plan.writes), warnings: validated.warnings };
     }
 
     const committed = await this.commit(decide);
@@ -176,7 +176,7 @@ export class ApplyService {
       return dedupKey !== undefined && committed.deduplicated.has(dedupKey) ? { ...result, action: 'unchanged' as const } : result;
     });
     for (const result of results) this.options.metrics.applyObjects.inc({ action: result.action });
-    return { valid: true, sequence: committed.sequence, results };
+    return { valid: true, sequence: committed.sequence, results, warnings: validated.warnings };
   }
 
   /** Deletes one object; `found: false` when it is not in the log's current state. */
@@ -203,22 +203,26 @@ export class ApplyService {
     return { found: true, sequence: committed.sequence, result: { ...committed.report, action: 'deleted' } };
   }
 
-  private validateAll(documents: unknown[]): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[] } {
+  private validateAll(documents: unknown[]): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[]; warnings: string[] } {
     const errors: DocumentError[] = [];
     // Same object twice in one request: the last one wins, in the position where it last appeared.
     const objects = new Map<string, MeshObject>();
+    const warnings = new Map<string, string[]>();
     documents.forEach((document, index) => {
       const result = validateDocument(document, { clusterDomain: this.options.clusterDomain });
       if (result.valid) {
         const key = objectKey(result.value);
         objects.delete(key);
         objects.set(key, result.value);
+        const { kind, metadata } = result.value;
+        const where = `${kind} ${metadata.namespace ? `${metadata.namespace}/` : ''}${metadata.name}`;
+        warnings.set(key, (result.warnings ?? []).map((warning) => `${where}: ${warning.path}: ${warning.message}`));
         return;
       }
       const identity = describeDocument(document);
       for (const error of result.errors) errors.push({ document: index, ...identity, path: error.path, message: error.message });
     });
-    return errors.length > 0 ? { valid: false, errors } : { valid: true, objects: [...objects.values()] };
+    return errors.length > 0 ? { valid: false, errors } : { valid: true, objects: [...objects.values()], warnings: [...objects.keys()].flatMap((key) => warnings.get(key) ?? []) };
   }
 
   /**
