@@ -17,7 +17,7 @@
 import protobuf from 'protobufjs';
 import { messageTypeForUrl } from '../root.js';
 import { isPlainObject } from '../values.js';
-import { ANY_TYPE, isWrappedInsideAny, jsonKindOf } from '../well-known.js';
+import { ANY_TYPE, jsonKindOf } from '../well-known.js';
 import { comparisonViolations, FLOAT_ORDER, INTEGER_ORDER, SECONDS_NANOS_ORDER } from './ranges.js';
 import { messageRulesDisabled, oneofRequired, rulesOf, type FieldRules } from './rules-of.js';
 import { boolViolations, bytesViolations, stringViolations } from './string-rules.js';
@@ -45,18 +45,51 @@ export function messageRuleViolations(type: protobuf.Type, value: unknown, path:
   return out;
 }
 
-function checkMessage(type: protobuf.Type, value: unknown, path: string, out: string[]): void {
-  if (type.fullName === ANY_TYPE) return checkAnyPayload(value, path, out);
-  if (jsonKindOf(type) || !isPlainObject(value) || messageRulesDisabled(type)) return;
-  for (const field of type.fieldsArray) {
-    const present = isSet(value[field.name]);
-    if (field.partOf && !present) continue;
-    const rules = rulesOf(field);
-    if (!present && rules === undefined) continue;
-    checkField(field, present ? value[field.name] : undefined, rules, `${path}.${field.name}`, out);
+/** The few message types checked in their own way (protobufjs computes `fullName` on every read: look it up once). */
+type Special = 'any' | 'json' | 'duration' | 'timestamp' | { wrapper: string } | undefined;
+
+/** What the walk needs of a message type, worked out once: most fields have no rules and are skipped unless set. */
+interface TypePlan {
+  special: Special;
+  disabled: boolean;
+  /** Fields whose rules apply even when absent (not oneof members), in declaration order. */
+  checkedWhenAbsent: { field: protobuf.Field; rules: FieldRules }[];
+  requiredOneofs: protobuf.OneOf[];
+}
+
+const plans = new WeakMap<protobuf.Type, TypePlan>();
+
+function planOf(type: protobuf.Type): TypePlan {
+  let plan = plans.get(type);
+  if (!plan) {
+    const checkedWhenAbsent: TypePlan['checkedWhenAbsent'] = [];
+    for (const field of type.fieldsArray) {
+      const rules = rulesOf(field);
+      if (rules && !field.partOf) checkedWhenAbsent.push({ field, rules });
+    }
+    const name = type.fullName;
+    const special: Special =
+      name === ANY_TYPE ? 'any' : jsonKindOf(type) ? 'json' : name === DURATION ? 'duration' : name === TIMESTAMP ? 'timestamp' : WRAPPERS[name] ? { wrapper: WRAPPERS[name] } : undefined;
+    plan = { special, disabled: messageRulesDisabled(type), checkedWhenAbsent, requiredOneofs: type.oneofsArray.filter(oneofRequired) };
+    plans.set(type, plan);
   }
-  for (const oneof of type.oneofsArray) {
-    if (!oneofRequired(oneof)) continue;
+  return plan;
+}
+
+function checkMessage(type: protobuf.Type, value: unknown, path: string, out: string[]): void {
+  const plan = planOf(type);
+  if (plan.special === 'any') return checkAnyPayload(value, path, out);
+  if (plan.special === 'json' || plan.disabled || !isPlainObject(value)) return;
+  // The set fields (in the object's order), then the rules of the absent ones.
+  for (const key of Object.keys(value)) {
+    const field = Object.hasOwn(type.fields, key) ? type.fields[key] : undefined;
+    const item = value[key];
+    if (field && isSet(item)) checkField(field, item, rulesOf(field), `${path}.${key}`, out);
+  }
+  for (const { field, rules } of plan.checkedWhenAbsent) {
+    if (!isSet(value[field.name])) checkField(field, undefined, rules, `${path}.${field.name}`, out);
+  }
+  for (const oneof of plan.requiredOneofs) {
     if (!oneof.oneof.some((member) => isSet(value[member]))) {
       out.push(`${path}: one of ${oneof.oneof.join(', ')} is required ((validate.required) on oneof ${oneof.name})`);
     }
@@ -68,6 +101,8 @@ function isSet(value: unknown): boolean {
 }
 
 function checkField(field: protobuf.Field, value: unknown, rules: FieldRules | undefined, path: string, out: string[]): void {
+  // A scalar or enum with no rules has nothing to check, however many values it holds.
+  if (rules === undefined && !(field.resolvedType instanceof protobuf.Type)) return;
   if (field instanceof protobuf.MapField) return checkMap(field, value, rules, path, out);
   if (field.repeated) return checkRepeated(field, value, rules, path, out);
   checkSingle(field, value, rules, path, out);
@@ -185,16 +220,17 @@ function checkMessageField(type: protobuf.Type, value: unknown, rules: FieldRule
   const messageRules = isPlainObject(rules?.message) ? rules.message : undefined;
   if (messageRules?.required === true && !present) out.push(`${path}: is required ((validate.rules).message.required)`);
 
-  if (type.fullName === DURATION || type.fullName === TIMESTAMP) {
-    const family = type.fullName === DURATION ? 'duration' : 'timestamp';
+  const { special } = planOf(type);
+  if (special === 'duration' || special === 'timestamp') {
+    const family = special;
     const own = isPlainObject(rules?.[family]) ? rules[family] : undefined;
     if (own?.required === true && !present) out.push(`${path}: is required ((validate.rules).${family}.required)`);
     if (own && present) out.push(...timeViolations(value, own, family).map((m) => `${path}: ${m}`));
     if (family === 'duration' && present) out.push(...envoyDurationViolations(value).map((m) => `${path}: ${m}`));
     return;
   }
-  const wrapped = WRAPPERS[type.fullName];
-  if (wrapped !== undefined) {
+  if (typeof special === 'object') {
+    const wrapped = special.wrapper;
     if (rules && present && isPlainObject(value)) {
       out.push(...scalarViolations(wrapped, value.value ?? defaultOf(wrapped), rules).map((m) => `${path}.value: ${m}`));
     }
@@ -203,7 +239,7 @@ function checkMessageField(type: protobuf.Type, value: unknown, rules: FieldRule
   const anyRules = isPlainObject(rules?.any) ? rules.any : undefined;
   // Envoy's protos also put `any.required` on a plain message field; PGV reads it as required there too.
   if (anyRules?.required === true && !present) out.push(`${path}: is required ((validate.rules).any.required)`);
-  if (type.fullName === ANY_TYPE && anyRules && present && isPlainObject(value)) out.push(...anyViolations(value['@type'], anyRules).map((m) => `${path}: ${m}`));
+  if (special === 'any' && anyRules && present && isPlainObject(value)) out.push(...anyViolations(value['@type'], anyRules).map((m) => `${path}: ${m}`));
   if (present && messageRules?.skip !== true) checkMessage(type, value, path, out);
 }
 
@@ -256,7 +292,8 @@ function checkAnyPayload(value: unknown, path: string, out: string[]): void {
   if (!isPlainObject(value) || typeof value['@type'] !== 'string') return;
   const inner = messageTypeForUrl(value['@type']);
   if (!inner) return;
-  if (isWrappedInsideAny(inner)) return checkMessage(inner, value.value, `${path}.value`, out);
+  const { special } = planOf(inner);
+  if (special === 'any' || special === 'json') return checkMessage(inner, value.value, `${path}.value`, out);
   const { '@type': _typeUrl, ...fields } = value;
   checkMessage(inner, fields, path, out);
 }
