@@ -94,3 +94,30 @@ test('an empty header or query prefix (Istio: any value) is sent as present_matc
   });
   assert.deepEqual(checkResource('type.googleapis.com/envoy.config.route.v3.RouteConfiguration', routes.resource), []);
 });
+
+const ingressPath = fc.record({
+  path: fc.string({ unit: fc.constantFrom('/', 'a', 'b', '.', '*', '?', '#', '%', '-', ' '), minLength: 0, maxLength: 6 }).map((p) => `/${p}`),
+  pathType: fc.constantFrom('Exact', 'Prefix', 'ImplementationSpecific'),
+});
+
+test('property: every resource compiled from a Kubernetes Ingress the model accepts passes the Envoy protos and their validate rules', () => {
+  let compiled = 0;
+  fc.assert(
+    fc.property(fc.array(ingressPath, { minLength: 1, maxLength: 4 }), fc.constantFrom('httpbin.example.com', '*.example.com', undefined), (paths, host) => {
+      const document = {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'ing', namespace: 'default', annotations: { 'kubernetes.io/ingress.class': 'istio' } },
+        spec: { rules: [{ ...(host ? { host } : {}), http: { paths: paths.map((p) => ({ ...p, backend: { service: { name: 'web', port: { number: 80 } } } })) } }] },
+      };
+      if (!validateDocument(document).valid) return;
+      compiled += 1;
+      const result = compileProxy(stateOf(objectsFrom([...BASE, document])), INGRESS_NODE, OPTIONS);
+      for (const [typeUrl, resources] of Object.entries(result.resources)) {
+        for (const { name, resource } of resources) assert.deepEqual(checkResource(typeUrl, resource), [], `${typeUrl} ${name} from ${JSON.stringify(paths)}`);
+      }
+    }),
+    { numRuns: 300, seed: 20261204 },
+  );
+  assert.ok(compiled > 100, `${compiled} generated Ingresses were valid`);
+});

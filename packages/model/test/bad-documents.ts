@@ -409,6 +409,12 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     message: 'must start with "/"',
   },
   {
+    name: 'Ingress Prefix path with a query (Envoy: path_separated_prefix pattern)',
+    yaml: ingress('      - path: /status?x=1\n        pathType: Prefix\n        backend: {service: {name: httpbin, port: {number: 8000}}}\n'),
+    path: 'spec.rules[0].http.paths[0].path',
+    message: 'must not contain "?" or "#"',
+  },
+  {
     name: 'Ingress Exact path with an empty segment',
     yaml: ingress('      - path: /status//200\n        pathType: Exact\n        backend: {service: {name: httpbin, port: {number: 8000}}}\n'),
     path: 'spec.rules[0].http.paths[0].path',
