@@ -42,7 +42,8 @@ describe('meshgate analyze', { timeout: TEST_TIMEOUT_MS }, () => {
     await fs.writeFile(path.join(dir, 'typo', 'vs.yaml'), VIRTUAL_SERVICE('httpbin-gateway'));
     await fs.writeFile(path.join(dir, 'fixed.yaml'), `${GATEWAY}---\n${VIRTUAL_SERVICE('mygateway')}`);
     const message = { code: 'IST0132', name: 'VirtualServiceHostNotFoundInGateway', level: 'Warning', object: { kind: 'VirtualService', namespace: 'default', name: 'vs' }, path: 'spec.hosts', message: 'one or more host [b] defined in VirtualService default/vs not found in Gateway default/gw.' };
-    server = await CannedServer.start({ 'GET /v1/analyze': { json: { sequence: 12, messages: [message] } } });
+    const posted = { ...message, code: 'IST0101', name: 'ReferencedResourceNotFound', level: 'Error', object: { kind: 'VirtualService', namespace: 'default', name: 'httpbin' }, origin: 'document 2', message: 'Referenced gateway not found: "default/x"' };
+    server = await CannedServer.start({ 'GET /v1/analyze': { json: { sequence: 12, messages: [message] } }, 'POST /v1/analyze': { json: { sequence: 12, messages: [posted] } } });
   });
   after(async () => {
     server.close();
@@ -75,5 +76,15 @@ describe('meshgate analyze', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.equal(strict.code, 79);
     const quiet = await runCli(['analyze', '--output-threshold', 'Error'], { server: server.url });
     assert.equal(quiet.stdout, '');
+  });
+
+  it('-f with --use-server: the files go to POST /v1/analyze, and messages name their file again', async () => {
+    const result = await runCli(['analyze', '-f', 'fixed.yaml', '--use-server'], { cwd: dir, server: server.url });
+    assert.equal(result.code, 79, result.stderr);
+    assert.equal(result.stdout, 'Error [IST0101] (VirtualService default/httpbin fixed.yaml (document 2)) Referenced gateway not found: "default/x"\n');
+    const request = server.requests.at(-1);
+    assert.equal(request?.method, 'POST');
+    assert.equal((JSON.parse(request?.body ?? '[]') as unknown[]).length, 3, 'every document of the files, as one JSON array');
+    assert.equal((await runCli(['analyze', '--use-server'], { server: server.url })).code, 1, '--use-server needs -f');
   });
 });

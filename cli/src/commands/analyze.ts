@@ -1,11 +1,13 @@
 /**
  * `meshgate analyze`: what `istioctl analyze` does, with Istio's codes. `-f FILE|DIR|-` analyzes
- * files offline (no server: they are validated and folded into a state of their own);
+ * files offline (no server: they are validated and folded into a state of their own); with
+ * `--use-server` too, on top of the server's stored state (`POST /v1/analyze`, nothing written);
  * without `-f` it asks the server about its stored state (`GET /v1/analyze`). Exits 79, as
  * istioctl does, when a message reaches `--failure-threshold` (Error by default).
  */
 import { analyzeDocuments, formatMessage, LEVELS, reachesThreshold, type AnalysisMessage, type Level } from '@meshgate/analysis';
 import { Option, type Command } from 'commander';
+import { problemMessage } from '../api-client.js';
 import { clientFor, runAction, type CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { arrayAt, isRecord, numberAt } from '../json.js';
@@ -19,6 +21,7 @@ const OUTPUTS = ['log', 'json', 'yaml'] as const;
 
 interface AnalyzeOptions {
   filename?: string[];
+  useServer?: boolean;
   namespace?: string;
   output: (typeof OUTPUTS)[number];
   failureThreshold: Level;
@@ -39,6 +42,23 @@ async function offline(paths: string[], context: CliContext): Promise<{ messages
   return { messages: analyzeDocuments(documents), what: sources.map((source) => source.label).join(', ') };
 }
 
+/** The files' documents analyzed by the server over its state; `document N` origins are mapped back to their files. */
+async function withServer(paths: string[], command: Command, context: CliContext): Promise<{ messages: AnalysisMessage[]; what: string }> {
+  const sources = await readSources(paths, context);
+  const parsed = parseSources(sources);
+  const client = clientFor(command, context);
+  const response = await client.request('POST', '/v1/analyze', { body: JSON.stringify(parsed.map((entry) => entry.document)), contentType: 'application/json' });
+  if (response.status !== 200) throw new CliError(problemMessage(response));
+  const messages = arrayAt(response.body, 'messages')
+    .filter(isMessage)
+    .map((message) => {
+      const index = /^document (\d+)$/.exec(message.origin ?? '');
+      const origin = index ? parsed[Number(index[1]) - 1]?.origin : undefined;
+      return origin ? { ...message, origin: `${origin.label} (document ${origin.index + 1})` } : message;
+    });
+  return { messages, what: `${sources.map((source) => source.label).join(', ')} with the state of ${client.server}` };
+}
+
 async function fromServer(command: Command, context: CliContext, namespace: string | undefined): Promise<{ messages: AnalysisMessage[]; what: string }> {
   const client = clientFor(command, context);
   const body = await client.getJson('/v1/analyze', { namespace });
@@ -51,14 +71,18 @@ export function registerAnalyzeCommand(program: Command, context: CliContext): v
     .command('analyze')
     .description('Find problems in configuration as istioctl analyze does (Istio codes: IST0101, IST0132, IST0145, …): files offline with -f, else the server\'s stored state')
     .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable): analyzed offline, without the server', collect)
+    .option('--use-server', 'with -f: analyze the files on top of the server\'s stored state (nothing is written)')
     .option('-n, --namespace <ns>', 'only messages about objects of this namespace')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUTS).default('log'))
     .addOption(new Option('--failure-threshold <level>', 'exit 79 when a message is at this level or above').choices(LEVELS).default('Error'))
     .addOption(new Option('--output-threshold <level>', 'show messages at this level or above').choices(LEVELS).default('Info'))
-    .addHelpText('after', '\nExamples:\n  meshgate analyze -f manifests/\n  meshgate analyze -n default\n  meshgate analyze -f vs.yaml -o json')
+    .addHelpText('after', '\nExamples:\n  meshgate analyze -f manifests/\n  meshgate analyze -f vs.yaml --use-server\n  meshgate analyze -n default\n  meshgate analyze -f vs.yaml -o json')
     .action(async (options: AnalyzeOptions, command: Command) =>
       runAction(context, async () => {
-        const { messages: all, what } = options.filename?.length ? await offline(options.filename, context) : await fromServer(command, context, options.namespace);
+        const files = options.filename ?? [];
+        if (options.useServer === true && files.length === 0) throw new CliError('error: --use-server goes with -f FILE (without -f, analyze already reads the server\'s state)');
+        const { messages: all, what } =
+          files.length === 0 ? await fromServer(command, context, options.namespace) : options.useServer === true ? await withServer(files, command, context) : await offline(files, context);
         const inNamespace = all.filter((message) => options.namespace === undefined || message.object.namespace === options.namespace);
         const shown = inNamespace.filter((message) => LEVELS.indexOf(message.level) <= LEVELS.indexOf(options.outputThreshold));
         if (options.output === 'log') {

@@ -33,8 +33,8 @@ export interface ApplyDocumentsResult {
   warnings: string[];
 }
 
-export async function applyDocuments(context: ApplyDocumentsContext, request: ApplyDocumentsRequest): Promise<ApplyDocumentsResult> {
-  const { text } = request;
+/** The documents of a request body, parsed under the input limits; refused with the apply's MG_ERR_* codes. */
+export async function parseRequestDocuments(context: Pick<ApplyDocumentsContext, 'parser' | 'limits'>, text: string): Promise<unknown[]> {
   if (text.trim() === '') throw apiError('MG_ERR_EMPTY_BODY', 'the body is empty; send one or more YAML or JSON documents');
   const { limits } = context;
   const parsed = await context.parser.parse(text, limits);
@@ -47,8 +47,12 @@ export async function applyDocuments(context: ApplyDocumentsContext, request: Ap
   if (parsed.documents.length > limits.maxObjects) {
     throw limitExceeded({ name: 'maxObjects', max: limits.maxObjects }, `the body holds ${parsed.documents.length} objects`);
   }
+  return parsed.documents;
+}
 
-  const outcome = await context.applyService.apply({ documents: parsed.documents, source: request.source, idempotencyKey: request.idempotencyKey, dryRun: request.dryRun });
+export async function applyDocuments(context: ApplyDocumentsContext, request: ApplyDocumentsRequest): Promise<ApplyDocumentsResult> {
+  const documents = await parseRequestDocuments(context, request.text);
+  const outcome = await context.applyService.apply({ documents, source: request.source, idempotencyKey: request.idempotencyKey, dryRun: request.dryRun });
   if (!outcome.valid) {
     const documents = new Set(outcome.errors.map((error) => error.document)).size;
     const problems = outcome.errors.length;

@@ -61,4 +61,19 @@ describe('analysis over REST', () => {
     assert.deepEqual(fixed.json<{ warnings: string[] }>().warnings, []);
     assert.deepEqual((await h.inject({ method: 'GET', url: '/v1/analyze' })).json<{ messages: unknown[] }>().messages, []);
   });
+
+  it('POST /v1/analyze: documents analyzed on top of the stored state, nothing written', async () => {
+    const events = await h.store.countEvents();
+    const analyzed = await h.inject({ ...yamlRequest(VIRTUAL_SERVICE('nowhere-gateway')), url: '/v1/analyze' });
+    assert.equal(analyzed.statusCode, 200, analyzed.body);
+    const { messages } = analyzed.json<{ messages: { code: string; origin?: string; message: string }[] }>();
+    assert.deepEqual(
+      messages.map((m) => [m.code, m.origin, m.message]),
+      [['IST0101', 'document 1', 'Referenced gateway not found: "default/nowhere-gateway"']],
+      'the stored Service and Gateway count: only the gateway reference is missing',
+    );
+    assert.equal(await h.store.countEvents(), events);
+    const malformed = await h.inject({ ...yamlRequest('a: ['), url: '/v1/analyze' });
+    assert.equal(malformed.statusCode, 400);
+  });
 });
