@@ -171,7 +171,7 @@ function closestHint(schema: Schema, key: string): string {
     const distance = name.toLowerCase() === lower ? 0 : editDistance(lower, name.toLowerCase());
     if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
   }
-  return best ? ` (did you mean ${best.name}?)` : `; ${Object.keys(schema).join(', ')} are known here`;
+  return best ? ` (did you mean ${best.name}?)` : ` (the fields here: ${Object.keys(schema).join(', ')})`;
 }
 
 function editDistance(a: string, b: string): number {
