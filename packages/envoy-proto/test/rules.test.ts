@@ -244,6 +244,36 @@ describe('checkRules on test/rules.proto (rules no loaded Envoy message carries)
   });
 });
 
+describe('checkRules: message options, skip, oneofs, bytes and bool (test/rules.proto)', () => {
+  it('(validate.disabled) turns every rule of the message off', () => {
+    assert.deepEqual(testViolations('Disabled', {}), []);
+  });
+
+  it('message skip and required; a required oneof; a oneof member checked only when set', () => {
+    assert.deepEqual(testViolations('Skipping', { skipped: { max_len: 'too long' }, checked: { header_value: 'ok' }, a: 'x', flag: true }), [], 'skipped is not walked');
+    assert.deepEqual(testViolations('Skipping', { a: 'x', flag: true }), ['Skipping.checked: is required ((validate.rules).message.required)']);
+    assert.deepEqual(testViolations('Skipping', { checked: { header_value: 'ok', max_len: 'long' }, flag: true }), [
+      'Skipping.checked.max_len: must be at most 3 characters long ((validate.rules).string.max_len)',
+      'Skipping: one of a, b is required ((validate.required) on oneof choice)',
+    ]);
+    assert.deepEqual(testViolations('Skipping', { checked: { header_value: 'ok' }, b: 0, flag: true }), ['Skipping.b: must be greater than 0 ((validate.rules).uint32.gt)']);
+  });
+
+  it('bytes max_len and prefix (base64 or a Buffer); bool const', () => {
+    const base = { checked: { header_value: 'ok' }, a: 'x', flag: true };
+    assert.deepEqual(testViolations('Skipping', { ...base, raw: Buffer.from('abc').toString('base64') }), ['Skipping.raw: must be at most 2 bytes long ((validate.rules).bytes.max_len)']);
+    assert.deepEqual(testViolations('Skipping', { ...base, raw: Buffer.from('b') }), ['Skipping.raw: must start with the given bytes ((validate.rules).bytes.prefix)']);
+    assert.deepEqual(testViolations('Skipping', { ...base, flag: false }), ['Skipping.flag: must equal true ((validate.rules).bool.const)']);
+  });
+
+  it('bytes max_len on a real Envoy message: HeaderValue.raw_value over 16 KiB', () => {
+    const header = envoyType('envoy.config.core.v3.HeaderValue');
+    assert.deepEqual(messageRuleViolations(header, { key: 'x-a', raw_value: Buffer.alloc(16385, 97).toString('base64') }, 'header'), [
+      'header.raw_value: must be at most 16384 bytes long ((validate.rules).bytes.max_len)',
+    ]);
+  });
+});
+
 describe('coverage of the loaded protos', () => {
   it('every rule the loaded Envoy protos declare is one the checker evaluates', () => {
     const unsupported = new Set<string>();
