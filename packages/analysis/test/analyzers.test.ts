@@ -177,4 +177,32 @@ spec:
     assert.ok(!reachesThreshold(messages.slice(1), 'Error'));
     assert.ok(reachesThreshold(messages.slice(1), 'Warning'));
   });
+
+  it('IST0101: an Ingress backend or an IngressBackend naming a Service that does not exist', () => {
+    const yaml = `${HTTPBIN}---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ing, namespace: default, annotations: {kubernetes.io/ingress.class: istio}}
+spec:
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: httpbin, port: {number: 8000}}}}
+      - {path: /b, pathType: Prefix, backend: {service: {name: missing, port: {number: 80}}}}
+---
+apiVersion: policy.openservicemesh.io/v1alpha1
+kind: IngressBackend
+metadata: {name: backend, namespace: default}
+spec:
+  backends: [{name: httpbin, port: {number: 80, protocol: http}}]
+  sources: [{kind: Service, name: ingress-nginx-controller, namespace: ingress-nginx}]
+`;
+    const messages = analyzeYaml(yaml);
+    assert.deepEqual(lines(messages), [
+      'Error [IST0101] (Ingress default/ing) Referenced service not found: "default/missing"',
+      'Error [IST0101] (IngressBackend default/backend) Referenced service not found: "ingress-nginx/ingress-nginx-controller"',
+    ]);
+    assert.deepEqual(messages.map((m) => m.path), ['spec.rules[0].http.paths[1].backend.service.name', 'spec.sources[0].name']);
+  });
 });

@@ -19,7 +19,7 @@ export function applyWarnings(state: MeshState, results: readonly AppliedRef[], 
 }
 
 function analysisWarnings(state: MeshState, results: readonly AppliedRef[], clusterDomain: string | undefined): string[] {
-  if (!results.some((result) => result.kind === 'Gateway' || result.kind === 'VirtualService')) return [];
+  if (!results.some((result) => result.kind === 'Gateway' || result.kind === 'VirtualService' || result.kind === 'Ingress')) return [];
   const applied = new Set(results.map((result) => `${result.kind}/${result.namespace}/${result.name}`));
   return analyzeState(state, { clusterDomain })
     .filter((message) => applied.has(`${message.object.kind}/${message.object.namespace}/${message.object.name}`))

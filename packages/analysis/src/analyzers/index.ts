@@ -5,6 +5,7 @@
  * gateway workload's namespace, and report a missing one or one without the keys its mode needs.
  */
 import type { Analyzer } from '../types.js';
+import { backendServices } from './backend-services.js';
 import { conflictingGateways } from './conflicting-gateways.js';
 import { conflictingMeshGatewayHosts } from './conflicting-mesh-gateway-hosts.js';
 import { referencedResourceNotFound } from './referenced-resource-not-found.js';
@@ -17,4 +18,5 @@ export const ANALYZERS: readonly Analyzer[] = [
   conflictingGateways,
   conflictingMeshGatewayHosts,
   unreachableRules,
+  backendServices,
 ];
