@@ -86,6 +86,8 @@ test('Gateway: defaultEndpoint and bind are warned about; tls is left to its own
   const { value, warnings } = accepted(gateway);
   assert.deepEqual(warnings.map((w) => w.path), ['spec.servers[0].bind', 'spec.servers[0].defaultEndpoint']);
   assert.equal((value.spec as { servers: Record<string, unknown>[] }).servers[0].defaultEndpoint, '127.0.0.1:8080');
+  const quiet = { ...gateway, spec: { ...gateway.spec, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], bind: '0.0.0.0' }] } };
+  assert.deepEqual(accepted(quiet).warnings, [], 'bind 0.0.0.0 is what meshgate does anyway');
   const typo = validateDocument({ ...gateway, spec: { ...gateway.spec, selectr: {} } });
   assert.ok(!typo.valid && typo.errors.some((e) => e.path === 'spec.selectr' && /did you mean selector/.test(e.message)));
 });
