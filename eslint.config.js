@@ -15,8 +15,8 @@ export default tseslint.config(
     },
   },
   {
-    // The compiler and the model stay pure: no network, database or gRPC libraries.
-    files: ['packages/compiler/src/**/*.ts', 'packages/model/src/**/*.ts'],
+    // The compiler, the model and the analyzers stay pure: no network, database or gRPC libraries.
+    files: ['packages/compiler/src/**/*.ts', 'packages/model/src/**/*.ts', 'packages/analysis/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { TOKEN_OPTION_HELP } from './api-token.js';
 import { registerAgentCommand } from './commands/agent.js';
+import { registerAnalyzeCommand } from './commands/analyze.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerCertCommand } from './commands/cert.js';
@@ -43,6 +44,7 @@ const CLIENT_COMMANDS: readonly CommandRegistrar[] = [
   registerCaCommand,
   registerProxyBootstrapCommand,
   registerAgentCommand,
+  registerAnalyzeCommand,
 ];
 
 function packageVersion(): string {

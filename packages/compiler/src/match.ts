@@ -6,7 +6,10 @@ import { selectorMatches, type HTTPMatchRequest, type StringMatch } from '@meshg
 
 export type EnvoyStringMatcher = { exact: string } | { prefix: string } | { safe_regex: { regex: string } };
 
-export type EnvoyHeaderMatcher = { name: string; string_match: EnvoyStringMatcher; invert_match?: boolean };
+/** A header or query parameter test: a string match, or mere presence (what Istio's `prefix: ""` means). */
+export type EnvoyPresenceOrMatch = { string_match: EnvoyStringMatcher } | { present_match: true };
+
+export type EnvoyHeaderMatcher = { name: string; invert_match?: boolean } & EnvoyPresenceOrMatch;
 
 export type EnvoyRouteMatch = {
   prefix?: string;
@@ -16,7 +19,7 @@ export type EnvoyRouteMatch = {
   safe_regex?: { regex: string };
   case_sensitive?: { value: boolean };
   headers?: EnvoyHeaderMatcher[];
-  query_parameters?: { name: string; string_match: EnvoyStringMatcher }[];
+  query_parameters?: ({ name: string } & EnvoyPresenceOrMatch)[];
 };
 
 /** Where the routes being translated will serve. */
@@ -42,10 +45,19 @@ export function stringMatcher(match: StringMatch): EnvoyStringMatcher {
   return { safe_regex: { regex: match.regex } };
 }
 
+/**
+ * Istio reads an empty prefix as "any value" and matches on presence (its IsCatchAllStringMatch);
+ * Envoy refuses an empty `string_match.prefix` (`min_len: 1`), so presence is what is sent.
+ */
+function presenceOrMatch(match: StringMatch): EnvoyPresenceOrMatch {
+  if ('prefix' in match && match.prefix === '') return { present_match: true };
+  return { string_match: stringMatcher(match) };
+}
+
 function headerMatchers(matches: Readonly<Record<string, StringMatch>>, invert: boolean): EnvoyHeaderMatcher[] {
   return Object.keys(matches)
     .sort()
-    .map((name) => ({ name, string_match: stringMatcher(matches[name]), ...(invert ? { invert_match: true } : {}) }));
+    .map((name) => ({ name, ...presenceOrMatch(matches[name]), ...(invert ? { invert_match: true } : {}) }));
 }
 
 /** The Envoy match for one Istio match entry; `undefined` (no entry) matches every request. */
@@ -61,15 +73,15 @@ export function translateMatch(match: HTTPMatchRequest | undefined): EnvoyRouteM
 
   // Istio matches authority, method and scheme as the HTTP/2 pseudo-headers Envoy sees.
   const headers = headerMatchers(match.headers, false);
-  if (match.authority) headers.push({ name: ':authority', string_match: stringMatcher(match.authority) });
-  if (match.method) headers.push({ name: ':method', string_match: stringMatcher(match.method) });
-  if (match.scheme) headers.push({ name: ':scheme', string_match: stringMatcher(match.scheme) });
+  if (match.authority) headers.push({ name: ':authority', ...presenceOrMatch(match.authority) });
+  if (match.method) headers.push({ name: ':method', ...presenceOrMatch(match.method) });
+  if (match.scheme) headers.push({ name: ':scheme', ...presenceOrMatch(match.scheme) });
   headers.push(...headerMatchers(match.withoutHeaders, true));
   if (headers.length > 0) result.headers = headers;
 
   const query = Object.keys(match.queryParams)
     .sort()
-    .map((name) => ({ name, string_match: stringMatcher(match.queryParams[name]) }));
+    .map((name) => ({ name, ...presenceOrMatch(match.queryParams[name]) }));
   if (query.length > 0) result.query_parameters = query;
   return result;
 }

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildIndex, compileWithIndex, TYPE_URL } from '../src/index.js';
+import { checkResource } from '@meshgate/envoy-proto';
+import { buildIndex, compileWithIndex, TYPE_URL, type CompileResult } from '../src/index.js';
 import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, service, stateOf, virtualService } from './support.js';
 
 const COUNT = 1000;
@@ -53,4 +54,10 @@ test(`${COUNT} Services and ${COUNT} VirtualServices compile for a gateway and a
   assert.ok(route);
   const [virtualHost] = route.resource.virtual_hosts as { routes: { match: unknown }[] }[];
   assert.deepEqual(virtualHost.routes.map((r) => r.match), [{ prefix: '/svc-0999.Api/' }]);
+
+  // What Envoy would check: the shape and the protos' validate rules, on every resource.
+  const problems = (result: CompileResult) =>
+    Object.entries(result.resources).flatMap(([typeUrl, resources]) => resources.flatMap(({ name, resource }) => checkResource(typeUrl, resource).map((p) => `${name}: ${p}`)));
+  assert.deepEqual(problems(gatewayResult), []);
+  assert.deepEqual(problems(grpcResult), []);
 });

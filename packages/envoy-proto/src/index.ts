@@ -6,7 +6,8 @@
  * `{seconds, nanos}`, wrappers as `{value}`, Struct as plain JSON, bytes as base64 or Buffer.
  * This package checks such objects strictly against the descriptors, encodes and decodes them.
  */
-export { checkResource, encodeResource, InvalidResourceError, toAny } from './codec.js';
+export { checkResource, checkRules, checkShape, encodeResource, InvalidResourceError, toAny } from './codec.js';
+export { messageRuleViolations } from './rules/check-rules.js';
 export { decodeResource } from './decode.js';
 export { adsPackageDefinition, sdsPackageDefinition } from './package-definition.js';
 export { DISCOVERY_SERVICE_FILES, ENVOY_PROTO_FILES, includeDirs } from './proto-files.js';

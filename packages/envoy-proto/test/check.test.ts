@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkResource, encodeResource, InvalidResourceError, TYPE_URLS } from '../src/index.js';
+import { checkResource, checkShape, encodeResource, InvalidResourceError, TYPE_URLS } from '../src/index.js';
 import { edsCluster, grpcServerListener, routeConfiguration, sidecarListener } from './fixtures.js';
 import { withValue } from './mutate.js';
 
@@ -58,7 +58,8 @@ describe('checkResource', () => {
   });
 
   it('accepts 64-bit integers as safe numbers or decimal strings', () => {
-    assert.deepEqual(listenerProblems(withValue(sidecarListener(), ['listener_filters_timeout'], { seconds: '9007199254740993' })), []);
+    // The shape only: Envoy itself would refuse a Duration this long (checkRules says so).
+    assert.deepEqual(checkShape(TYPE_URLS.listener, withValue(sidecarListener(), ['listener_filters_timeout'], { seconds: '9007199254740993' })), []);
     assert.equal(listenerProblems(withValue(sidecarListener(), ['listener_filters_timeout'], { seconds: '5s' })).length, 1);
   });
 

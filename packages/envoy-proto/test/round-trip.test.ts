@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkResource, decodeResource, encodeResource, TYPE_URLS } from '../src/index.js';
+import { checkShape, decodeResource, encodeResource, TYPE_URLS } from '../src/index.js';
 import {
   clusterLoadAssignment,
   edsCluster,
@@ -13,7 +13,7 @@ import {
 import { valueAt, withValue } from './mutate.js';
 
 function roundTrip(typeUrl: string, resource: Record<string, unknown>): Record<string, unknown> {
-  assert.deepEqual(checkResource(typeUrl, resource), []);
+  assert.deepEqual(checkShape(typeUrl, resource), []);
   return decodeResource(typeUrl, encodeResource(typeUrl, resource));
 }
 
@@ -67,7 +67,7 @@ describe('encodeResource → decodeResource', () => {
     });
     assert.deepEqual(roundTrip(TYPE_URLS.listener, typedStruct), typedStruct);
     const stray = withValue(listener, ['metadata', 'typed_filter_metadata', 'meshgate', 'owner'], 'x');
-    assert.match(checkResource(TYPE_URLS.listener, stray)[0], /^unknown field listener\.metadata\.typed_filter_metadata\["meshgate"\]\.owner/);
+    assert.match(checkShape(TYPE_URLS.listener, stray)[0], /^unknown field listener\.metadata\.typed_filter_metadata\["meshgate"\]\.owner/);
   });
 
   it('encodes maps in key order, so insertion order does not change the bytes', () => {

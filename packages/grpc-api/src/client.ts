@@ -67,6 +67,8 @@ export interface ApplyResult {
   sequence: number;
   dryRun: boolean;
   results: ObjectResultMessage[];
+  /** Accepted but not applied as written (`Kind ns/name: field.path: why`). */
+  warnings: string[];
 }
 
 export interface EventWatch extends AsyncIterable<EventRecord> {
@@ -144,7 +146,7 @@ export function connectMeshgate(address: string, options: MeshgateClientOptions 
       async apply(request) {
         const message: ApplyRequestMessage = { documents: request.documents, dryRun: request.dryRun ?? false, idempotencyKey: request.idempotencyKey ?? '' };
         const response = await call<ApplyResponseMessage>('resources', 'Apply', message);
-        return { sequence: response.sequence, dryRun: response.dryRun, results: response.results };
+        return { sequence: response.sequence, dryRun: response.dryRun, results: response.results, warnings: response.warnings ?? [] };
       },
       async get(ref) {
         const message: GetResourceRequestMessage = { kind: ref.kind, namespace: ref.namespace, name: ref.name };

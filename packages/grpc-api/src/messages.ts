@@ -22,6 +22,8 @@ export interface ApplyResponseMessage {
   sequence: number;
   dryRun: boolean;
   results: ObjectResultMessage[];
+  /** Accepted but not applied as written (an Istio field meshgate does not implement yet). */
+  warnings: string[];
 }
 
 export interface GetResourceRequestMessage {

@@ -24,7 +24,8 @@ export interface FieldError {
   document?: number;
 }
 
-export type Validated<T> = { valid: true; value: T } | { valid: false; errors: FieldError[] };
+/** `warnings`: accepted, but something in it is not applied (an Istio field meshgate does not implement yet). */
+export type Validated<T> = { valid: true; value: T; warnings?: FieldError[] } | { valid: false; errors: FieldError[] };
 
 // ---------------------------------------------------------------- core Kubernetes kinds
 

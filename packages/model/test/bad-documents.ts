@@ -277,6 +277,38 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     path: 'spec.http[0].match[0].uri.regex',
     message: 'invalid regular expression',
   },
+  // Found by the Envoy-rules property test (packages/compiler/test/envoy-rules-property.test.ts):
+  // each was accepted and compiled into a resource Envoy refuses.
+  {
+    name: 'empty uri regex (Envoy: RegexMatcher.regex min_len 1)',
+    yaml: vs('  - match:\n    - uri:\n        regex: ""\n    route:\n    - destination: {host: httpbin}\n'),
+    path: 'spec.http[0].match[0].uri.regex',
+    message: 'must not be empty',
+  },
+  {
+    name: 'header name that is no HTTP token',
+    yaml: vs('  - match:\n    - headers:\n        "x user": {exact: a}\n    route:\n    - destination: {host: httpbin}\n'),
+    path: 'spec.http[0].match[0].headers["x user"]',
+    message: 'not a valid HTTP header name',
+  },
+  {
+    name: 'rewrite uri with a line feed (Envoy: HTTP_HEADER_VALUE)',
+    yaml: vs('  - rewrite: {uri: "/a\\nb"}\n    route:\n    - destination: {host: httpbin}\n'),
+    path: 'spec.http[0].rewrite.uri',
+    message: 'must not contain NUL, CR or LF',
+  },
+  {
+    name: 'redirect authority with a carriage return',
+    yaml: vs('  - redirect: {authority: "a\\rb"}\n'),
+    path: 'spec.http[0].redirect.authority',
+    message: 'must not contain NUL, CR or LF',
+  },
+  {
+    name: 'timeout beyond the longest Go duration',
+    yaml: vs('  - timeout: 100000000h\n    route:\n    - destination: {host: httpbin}\n'),
+    path: 'spec.http[0].timeout',
+    message: 'longer than the longest duration',
+  },
   {
     name: 'StringMatch with both prefix and exact',
     yaml: vs('  - match:\n    - uri:\n        prefix: /status\n        exact: /status/200\n    route:\n    - destination: {host: httpbin}\n'),
@@ -375,6 +407,12 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     yaml: ingress('      - path: status\n        pathType: Prefix\n        backend: {service: {name: httpbin, port: {number: 8000}}}\n'),
     path: 'spec.rules[0].http.paths[0].path',
     message: 'must start with "/"',
+  },
+  {
+    name: 'Ingress Prefix path with a query (Envoy: path_separated_prefix pattern)',
+    yaml: ingress('      - path: /status?x=1\n        pathType: Prefix\n        backend: {service: {name: httpbin, port: {number: 8000}}}\n'),
+    path: 'spec.rules[0].http.paths[0].path',
+    message: 'must not contain "?" or "#"',
   },
   {
     name: 'Ingress Exact path with an empty segment',

@@ -17,6 +17,7 @@ import { startChangeIngestion } from './ingest.js';
 import { resolveInputLimits } from './input-limits.js';
 import { createApiMetrics, registerRequestMetrics } from './metrics.js';
 import { DEFAULT_BODY_LIMIT_BYTES, type ApiAppOptions, type RouteContext } from './options.js';
+import { registerAnalyzeRoute } from './routes/analyze.js';
 import { registerApplyRoute } from './routes/apply.js';
 import { registerCompileRoute } from './routes/compile.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -100,6 +101,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     registerProxyRoutes(guarded, context);
     registerCompileRoute(guarded, context, compileOptions);
     registerHistoryRoutes(guarded, context);
+    registerAnalyzeRoute(guarded, context);
   });
 
   if (options.consumeChanges !== false) {

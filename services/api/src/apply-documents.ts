@@ -29,10 +29,12 @@ export interface ApplyDocumentsResult {
   results: ObjectResult<ApplyAction>[];
   /** A dry run's states before and after, for the object and xDS diffs it reports. */
   preview?: ApplyPreview;
+  /** Accepted, but not applied as written: `Kind ns/name: field.path: why` (an Istio field meshgate does not implement). */
+  warnings: string[];
 }
 
-export async function applyDocuments(context: ApplyDocumentsContext, request: ApplyDocumentsRequest): Promise<ApplyDocumentsResult> {
-  const { text } = request;
+/** The documents of a request body, parsed under the input limits; refused with the apply's MG_ERR_* codes. */
+export async function parseRequestDocuments(context: Pick<ApplyDocumentsContext, 'parser' | 'limits'>, text: string): Promise<unknown[]> {
   if (text.trim() === '') throw apiError('MG_ERR_EMPTY_BODY', 'the body is empty; send one or more YAML or JSON documents');
   const { limits } = context;
   const parsed = await context.parser.parse(text, limits);
@@ -45,8 +47,12 @@ export async function applyDocuments(context: ApplyDocumentsContext, request: Ap
   if (parsed.documents.length > limits.maxObjects) {
     throw limitExceeded({ name: 'maxObjects', max: limits.maxObjects }, `the body holds ${parsed.documents.length} objects`);
   }
+  return parsed.documents;
+}
 
-  const outcome = await context.applyService.apply({ documents: parsed.documents, source: request.source, idempotencyKey: request.idempotencyKey, dryRun: request.dryRun });
+export async function applyDocuments(context: ApplyDocumentsContext, request: ApplyDocumentsRequest): Promise<ApplyDocumentsResult> {
+  const documents = await parseRequestDocuments(context, request.text);
+  const outcome = await context.applyService.apply({ documents, source: request.source, idempotencyKey: request.idempotencyKey, dryRun: request.dryRun });
   if (!outcome.valid) {
     const documents = new Set(outcome.errors.map((error) => error.document)).size;
     const problems = outcome.errors.length;
@@ -54,5 +60,11 @@ export async function applyDocuments(context: ApplyDocumentsContext, request: Ap
       errors: outcome.errors,
     });
   }
-  return { sequence: outcome.sequence, dryRun: request.dryRun, results: outcome.results, ...(outcome.preview === undefined ? {} : { preview: outcome.preview }) };
+  return {
+    sequence: outcome.sequence,
+    dryRun: request.dryRun,
+    results: outcome.results,
+    warnings: outcome.warnings,
+    ...(outcome.preview === undefined ? {} : { preview: outcome.preview }),
+  };
 }

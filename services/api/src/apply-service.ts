@@ -57,7 +57,7 @@ export interface ApplyPreview {
 
 export type ApplyOutcome =
   | { valid: false; errors: DocumentError[] }
-  | { valid: true; sequence: number; results: ObjectResult<ApplyAction>[]; preview?: ApplyPreview };
+  | { valid: true; sequence: number; results: ObjectResult<ApplyAction>[]; preview?: ApplyPreview; warnings: string[] };
 
 export interface DeleteInput {
   ref: ObjectRef;
@@ -185,7 +185,7 @@ export class ApplyService {
       const state = await this.freshState();
       // Synchronously, before the follower folds in anything else: it mutates its state in place.
       const plan = decide(state);
-      return { valid: true, sequence: state.sequence, results: plan.report, preview: previewOf(state, plan.writes) };
+      return { valid: true, sequence: state.sequence, results: plan.report, preview: previewOf(state, plan.writes), warnings: validated.warnings };
     }
 
     const committed = await this.commit(decide);
@@ -195,7 +195,7 @@ export class ApplyService {
       return dedupKey !== undefined && committed.deduplicated.has(dedupKey) ? { ...result, action: 'unchanged' as const } : result;
     });
     for (const result of results) this.options.metrics.applyObjects.inc({ action: result.action });
-    return { valid: true, sequence: committed.sequence, results };
+    return { valid: true, sequence: committed.sequence, results, warnings: validated.warnings };
   }
 
   /** Deletes one object; `found: false` when it is not in the log's current state. */
@@ -225,11 +225,12 @@ export class ApplyService {
     return { found: true, sequence: committed.sequence, result: { ...committed.report, action: 'deleted' } };
   }
 
-  private validateAll(documents: unknown[]): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[]; payloads: Map<string, Map<string, Buffer>> } {
+  private validateAll(documents: unknown[]): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[]; payloads: Map<string, Map<string, Buffer>>; warnings: string[] } {
     const errors: DocumentError[] = [];
     // Same object twice in one request: the last one wins, in the position where it last appeared.
     const objects = new Map<string, MeshObject>();
     const payloads = new Map<string, Map<string, Buffer>>();
+    const warnings = new Map<string, string[]>();
     documents.forEach((document, index) => {
       const result = validateDocument(document, { clusterDomain: this.options.clusterDomain });
       if (result.valid && result.value.kind === 'Secret' && this.options.secretPayloads === undefined) {
@@ -253,12 +254,15 @@ export class ApplyService {
         }
         objects.delete(key);
         objects.set(key, object);
+        const { kind, metadata } = object;
+        const where = `${kind} ${metadata.namespace ? `${metadata.namespace}/` : ''}${metadata.name}`;
+        warnings.set(key, (result.warnings ?? []).map((warning) => `${where}: ${warning.path}: ${warning.message}`));
         return;
       }
       const identity = describeDocument(document);
       for (const error of result.errors) errors.push({ document: index, ...identity, path: error.path, message: error.message });
     });
-    return errors.length > 0 ? { valid: false, errors } : { valid: true, objects: [...objects.values()], payloads };
+    return errors.length > 0 ? { valid: false, errors } : { valid: true, objects: [...objects.values()], payloads, warnings: [...objects.keys()].flatMap((key) => warnings.get(key) ?? []) };
   }
 
   /**

@@ -20,7 +20,7 @@ export interface ChangeIngestionOptions {
   metrics: ApiMetrics;
 }
 
-type IngestOutcome = { applied: true; sequence: number; actions: string[] } | { applied: false; errors: Omit<DocumentError, 'document'>[] };
+type IngestOutcome = { applied: true; sequence: number; actions: string[]; warnings?: string[] } | { applied: false; errors: Omit<DocumentError, 'document'>[] };
 
 /** Sends one change through the apply path; resolves once it is handled (applied or refused). */
 export async function ingestChange(change: ResourceChanged, applyService: ApplyService): Promise<IngestOutcome> {
@@ -35,7 +35,7 @@ export async function ingestChange(change: ResourceChanged, applyService: ApplyS
   if (change.object === undefined) return { applied: false, errors: [{ path: 'object', message: 'an apply change must carry the object' }] };
   const outcome = await applyService.apply({ documents: [change.object], source: change.source });
   if (!outcome.valid) return { applied: false, errors: outcome.errors.map(({ document: _document, ...error }) => error) };
-  return { applied: true, sequence: outcome.sequence, actions: outcome.results.map((result) => result.action) };
+  return { applied: true, sequence: outcome.sequence, actions: outcome.results.map((result) => result.action), warnings: outcome.warnings };
 }
 
 /** Starts consuming; `unsubscribe()` on the result stops it. */
@@ -55,6 +55,8 @@ export async function startChangeIngestion(options: ChangeIngestionOptions): Pro
       if (outcome.applied) {
         metrics.changesIngested.inc({ outcome: 'applied' });
         logger.debug({ ...about, sequence: outcome.sequence, actions: outcome.actions }, 'change applied');
+        // What `apply` would print as `Warning:` lines: fields accepted but not applied.
+        if (outcome.warnings?.length) logger.warn({ ...about, warnings: outcome.warnings }, 'change applied with fields meshgate does not apply');
       } else {
         metrics.changesIngested.inc({ outcome: 'refused' });
         logger.warn({ ...about, errors: outcome.errors }, 'refused an invalid change; acknowledged so that it is not retried');

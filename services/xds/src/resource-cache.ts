@@ -33,7 +33,7 @@ import {
   type TypeUrl,
   type XdsResource,
 } from '@meshgate/compiler';
-import { encodeResource } from '@meshgate/envoy-proto';
+import { checkRules, encodeResource, InvalidResourceError } from '@meshgate/envoy-proto';
 import type { MeshState } from '@meshgate/model';
 import type { SecretSource } from './secret-source.js';
 import { anyBytes, deltaResourceEntry, sotwBody, sotwResourceEntry } from './wire.js';
@@ -287,6 +287,9 @@ export function sortedByName<T extends { name: string }>(resources: T[]): T[] {
  */
 export function encodeXdsResource(typeUrl: TypeUrl, name: string, resource: Record<string, unknown>, object: Record<string, unknown> = resource): EncodedResource {
   const value = encodeResource(typeUrl, resource);
+  // What Envoy would NACK is not published: encoding checks the shape, this the protos' validate rules.
+  const violations = checkRules(typeUrl, resource);
+  if (violations.length > 0) throw new InvalidResourceError(typeUrl, violations);
   const hash = createHash('sha256').update(value).digest('hex').slice(0, 16);
   const any = anyBytes(typeUrl, value);
   return { name, hash, any: { type_url: typeUrl, value }, object, sotwEntry: sotwResourceEntry(any), deltaEntry: deltaResourceEntry(name, hash, any) };

@@ -1,4 +1,5 @@
 /** Field readers shared by several kinds: protocols, IPs, endpoint ports, object references, durations. */
+import { parseGoDuration } from '../duration.js';
 import { canonicalIP } from '../ip.js';
 import { checkDns1123Label } from '../names.js';
 import type { EndpointPort } from '../types.js';
@@ -50,8 +51,14 @@ const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /** Durations as Istio takes them in YAML: Go syntax such as `5s`, `1.5s`, `1m30s`, `250ms`. */
 export function checkDuration(value: string): string | undefined {
-  return GO_DURATION.test(value) ? undefined : `must be a duration such as "5s", "250ms" or "1m30s" (got ${JSON.stringify(value)})`;
+  if (!GO_DURATION.test(value)) return `must be a duration such as "5s", "250ms" or "1m30s" (got ${JSON.stringify(value)})`;
+  // Go's time.ParseDuration (what Istio uses) refuses more than 2^63-1 ns; Envoy a Duration beyond 10,000 years.
+  const milliseconds = parseGoDuration(value);
+  if (milliseconds !== undefined && milliseconds > MAX_GO_DURATION_MS) return `is longer than the longest duration, 2562047h47m16.854775807s (got ${JSON.stringify(value)})`;
+  return undefined;
 }
+
+const MAX_GO_DURATION_MS = 9_223_372_036_854.775;
 
 /** Reports duplicates of a key among items, at each repeated item's field. */
 export function reportDuplicates<T>(items: { item: T; reader: ObjectReader }[], keyOf: (item: T) => string | undefined, field: string, what: string): void {

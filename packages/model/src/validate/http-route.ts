@@ -9,7 +9,7 @@ import type { Destination, HTTPMatchRequest, HTTPRoute, HTTPRouteDestination } f
 import { checkDuration } from './common.js';
 import { readLabels } from './metadata.js';
 import { PERCENT_RANGE, PORT_RANGE, type IntRange, type ObjectReader } from './reader.js';
-import { readStringMatch, readStringMatchMap } from './string-match.js';
+import { checkHeaderName, checkQueryParameterName, readStringMatch, readStringMatchMap } from './string-match.js';
 
 /** What a route needs to resolve names: the VirtualService's namespace and the cluster's DNS domain. */
 export interface RouteContext {
@@ -20,6 +20,11 @@ export interface RouteContext {
 const HTTP_STATUS: IntRange = { min: 200, max: 599 };
 const REDIRECT_STATUS: IntRange = { min: 300, max: 399 };
 const RETRY_ATTEMPTS: IntRange = { min: 0, max: 2 ** 31 - 1 };
+
+/** Paths and authorities end up in HTTP headers; Envoy refuses NUL, CR and LF there (HTTP_HEADER_VALUE). */
+function checkHeaderSafe(value: string): string | undefined {
+  return /[\0\r\n]/.test(value) ? 'must not contain NUL, CR or LF (it goes into an HTTP header)' : undefined;
+}
 
 /** Gateway references of a VirtualService or a match, as sorted `namespace/name` (or `mesh`). */
 export function readGatewayRefs(reader: ObjectReader, namespace: string): string[] {
@@ -34,9 +39,9 @@ function readMatchRequest(match: ObjectReader, context: RouteContext): HTTPMatch
     scheme: readStringMatch(match, 'scheme'),
     method: readStringMatch(match, 'method'),
     authority: readStringMatch(match, 'authority'),
-    headers: readStringMatchMap(match, 'headers', { caseInsensitiveKeys: true }),
-    queryParams: readStringMatchMap(match, 'queryParams', { caseInsensitiveKeys: false }),
-    withoutHeaders: readStringMatchMap(match, 'withoutHeaders', { caseInsensitiveKeys: true }),
+    headers: readStringMatchMap(match, 'headers', { caseInsensitiveKeys: true, checkName: checkHeaderName }),
+    queryParams: readStringMatchMap(match, 'queryParams', { caseInsensitiveKeys: false, checkName: checkQueryParameterName }),
+    withoutHeaders: readStringMatchMap(match, 'withoutHeaders', { caseInsensitiveKeys: true, checkName: checkHeaderName }),
     ignoreUriCase: match.optionalBool('ignoreUriCase') ?? false,
     port: match.optionalInt('port', PORT_RANGE),
     sourceLabels: readLabels(match, 'sourceLabels'),
@@ -77,8 +82,8 @@ function readRedirect(http: ObjectReader): HTTPRoute['redirect'] {
   const redirect = http.object('redirect');
   if (!redirect) return undefined;
   const value = {
-    uri: redirect.optionalString('uri'),
-    authority: redirect.optionalString('authority'),
+    uri: redirect.optionalString('uri', checkHeaderSafe),
+    authority: redirect.optionalString('authority', checkHeaderSafe),
     redirectCode: redirect.optionalInt('redirectCode', REDIRECT_STATUS),
     port: redirect.optionalInt('port', PORT_RANGE),
     scheme: redirect.optionalString('scheme'),
@@ -92,7 +97,7 @@ function readRedirect(http: ObjectReader): HTTPRoute['redirect'] {
 function readRewrite(http: ObjectReader): HTTPRoute['rewrite'] {
   const rewrite = http.object('rewrite');
   if (!rewrite) return undefined;
-  const value = { uri: rewrite.optionalString('uri'), authority: rewrite.optionalString('authority') };
+  const value = { uri: rewrite.optionalString('uri', checkHeaderSafe), authority: rewrite.optionalString('authority', checkHeaderSafe) };
   if (value.uri === undefined && value.authority === undefined) rewrite.errorHere('must set uri or authority');
   return value;
 }

@@ -9,12 +9,13 @@
 import { sortKeysDeep } from '../canonical.js';
 import { DEFAULT_CLUSTER_DOMAIN } from '../hosts.js';
 import { KINDS, isClusterScoped, isKind } from '../keys.js';
-import type { ForeignKind, Kind, MeshObject, Validated } from '../types.js';
+import type { FieldError, ForeignKind, Kind, MeshObject, Validated } from '../types.js';
 import { readEndpointSliceObject } from './endpoint-slice.js';
 import { readEndpointsObject } from './endpoints.js';
 import { readForeignObject } from './foreign.js';
 import { readGatewayObject } from './gateway.js';
 import { readIngressBackendObject } from './ingress-backend.js';
+import { reviewIstioFields } from './istio-fields.js';
 import { INGRESS_CLASS_VERSIONS, readIngressClassObject } from './ingress-class.js';
 import { INGRESS_VERSIONS, readIngressObject } from './ingress.js';
 import { ISTIO_VERSIONS } from './istio.js';
@@ -109,6 +110,9 @@ export function validateDocument(document: unknown, options: ValidateOptions = {
     reader.error('apiVersion', `${kind} expects apiVersion ${spec.apiVersions.join(' or ')} (got ${JSON.stringify(apiVersion)})`);
   }
   const object = spec.read(reader, apiVersion ?? '', { clusterDomain: options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN });
+  // Nothing dropped in silence: Istio fields meshgate does not apply are warned about (and kept), unknown ones refused.
+  const warnings: FieldError[] = [];
+  reviewIstioFields(kind, document, object as unknown as Record<string, unknown>, sink, warnings);
   if (sink.count > 0) return { valid: false, errors: sink.errors };
-  return { valid: true, value: sortKeysDeep(object) };
+  return { valid: true, value: sortKeysDeep(object), ...(warnings.length > 0 ? { warnings } : {}) };
 }

@@ -94,6 +94,8 @@ function checkPath(path: string | undefined, pathType: IngressPathType): string 
   if (!path.startsWith('/')) return `must start with "/" for pathType ${pathType} (got ${JSON.stringify(path)})`;
   const sequence = INVALID_PATH_SEQUENCES.find((invalid) => path.includes(invalid));
   if (sequence !== undefined) return `must not contain ${JSON.stringify(sequence)} for pathType ${pathType}`;
+  // Envoy matches the path without query or fragment, and refuses them in a path-separated prefix.
+  if (pathType === 'Prefix' && /[?#]/.test(path)) return `must not contain "?" or "#" for pathType Prefix (the query and fragment are not part of the path matched)`;
   const suffix = INVALID_PATH_SUFFIXES.find((invalid) => path.endsWith(invalid));
   if (suffix !== undefined) return `must not end with ${JSON.stringify(suffix)} for pathType ${pathType}`;
   return undefined;

@@ -13,6 +13,8 @@ const MATCH_TYPES = ['exact', 'prefix', 'regex'] as const;
 const NOT_IN_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
 
 export function checkRegex(pattern: string): string | undefined {
+  // Istio refuses it too; Envoy's RegexMatcher needs at least one character.
+  if (pattern === '') return 'must not be empty (a regex that matches anything is ".*")';
   if (NOT_IN_RE2.test(pattern)) return 'invalid regular expression: lookaround and backreferences are not supported (RE2 syntax)';
   // RE2 spells named groups `(?P<name>…)`; JavaScript spells them `(?<name>…)`.
   const asJavaScript = pattern.replace(/\(\?P</g, '(?<');
@@ -51,13 +53,30 @@ export function readStringMatch(reader: ObjectReader, key: string): StringMatch 
  * A map of name → StringMatch. Header names are case-insensitive in HTTP, so for headers the
  * names are lower-cased (and two spellings of one name are reported); query parameters keep case.
  */
-export function readStringMatchMap(reader: ObjectReader, key: string, options: { caseInsensitiveKeys: boolean }): Record<string, StringMatch> {
+/** Istio's header-name check (RFC 7230 token characters); Envoy refuses NUL, CR and LF in one. */
+const HEADER_NAME = /^[a-zA-Z0-9!#$%&'*+.^_`|~-]+$/;
+
+export function checkHeaderName(name: string): string | undefined {
+  return HEADER_NAME.test(name) ? undefined : 'is not a valid HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)';
+}
+
+/** Envoy's QueryParameterMatcher takes names of at most 1024 bytes. */
+export function checkQueryParameterName(name: string): string | undefined {
+  return Buffer.byteLength(name, 'utf8') > 1024 ? 'is longer than 1024 bytes' : undefined;
+}
+
+export function readStringMatchMap(reader: ObjectReader, key: string, options: { caseInsensitiveKeys: boolean; checkName?: (name: string) => string | undefined }): Record<string, StringMatch> {
   const map = reader.object(key);
   if (!map) return {};
   const entries = new Map<string, StringMatch>();
   for (const name of Object.keys(map.value)) {
     if (name === '') {
       map.error(name, 'name must not be empty');
+      continue;
+    }
+    const nameProblem = options.checkName?.(name);
+    if (nameProblem !== undefined) {
+      map.error(name, `name ${nameProblem}`);
       continue;
     }
     const normalised = options.caseInsensitiveKeys ? name.toLowerCase() : name;

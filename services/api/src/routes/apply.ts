@@ -54,7 +54,8 @@ export function registerApplyRoute(app: FastifyInstance, context: RouteContext):
               warnings: {
                 type: 'array',
                 items: { type: 'string' },
-                description: 'Things worth knowing about the result, as kubectl prints `Warning:` lines: each IngressBackend of the request whose derived status is rejected, with the reason.',
+                description:
+                  'Things worth knowing about the result, as kubectl prints `Warning:` lines: each field of a Gateway or VirtualService that meshgate accepts but does not apply (`Kind ns/name: field.path: why`), what `meshgate analyze` reports about the request\'s objects (`Error [IST0101] (VirtualService default/httpbin) Referenced gateway not found: …`), and each IngressBackend of the request whose derived status is rejected, with the reason.',
               },
               objects: {
                 type: 'array',
@@ -77,8 +78,8 @@ export function registerApplyRoute(app: FastifyInstance, context: RouteContext):
       const text = request.body;
       if (typeof text !== 'string') throw apiError('MG_ERR_EMPTY_BODY', 'the body is empty; send one or more YAML or JSON documents');
       const dryRun = request.query.dryRun === true;
-      const { sequence, results, preview } = await applyDocuments(context, { text, source: REST_SOURCE, idempotencyKey: request.headers['idempotency-key'], dryRun });
-      const warnings = applyWarnings(preview?.after ?? context.follower.current, results);
+      const { sequence, results, preview, warnings: documentWarnings } = await applyDocuments(context, { text, source: REST_SOURCE, idempotencyKey: request.headers['idempotency-key'], dryRun });
+      const warnings = [...documentWarnings, ...applyWarnings(preview?.after ?? context.follower.current, results, context.compile.clusterDomain)];
       if (preview === undefined) return { sequence, results, warnings };
       const objects = objectChanges(preview.before, preview.after);
       const dry = { sequence, dryRun: true, results, warnings, objects };
