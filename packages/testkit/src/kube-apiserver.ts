@@ -282,7 +282,9 @@ export class FakeKubeApiServer {
 
   /**
    * Creates or replaces an object, as `kubectl create` / `replace` would (an Update by the
-   * manager `kubectl`, status included, as a test sets it).
+   * manager `kubectl`). For a kind with a status subresource, a body without `status` keeps the
+   * object's status, as a write to the main resource does; a body with one sets it (tests set
+   * a Pod's status this way, standing in for the kubelet's write to the subresource).
    */
   apply(input: KubeObject, manager = 'kubectl'): KubeObject {
     const resource = this.resourceOf(input);
@@ -290,6 +292,7 @@ export class FakeKubeApiServer {
     const existing = this.objects.get(key);
     const body = structuredClone(input);
     delete body.metadata.managedFields;
+    if (body.status === undefined && existing?.object.status !== undefined && !NO_STATUS_SUBRESOURCE.has(resource.kind)) body.status = structuredClone(existing.object.status);
     const managers = recordUpdate(existing?.object, existing?.managers ?? [], body, { manager, apiVersion: resource.apiVersion, now: now() });
     return this.store(resource, key, body, managers, existing);
   }
