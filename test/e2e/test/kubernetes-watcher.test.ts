@@ -88,7 +88,7 @@ describe('the Kubernetes watcher, from a list/watch server to the event log', { 
     meshgate = await startMeshgate({
       memory: true,
       logLevel: 'warn',
-      overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0, manifestsDir: undefined, kubeconfig: server.writeKubeconfig() },
+      overrides: { apiHost: '127.0.0.1', apiPort: 0, grpcPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0, manifestsDir: undefined, kubeconfig: server.writeKubeconfig() },
     });
   });
 
