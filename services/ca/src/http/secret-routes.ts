@@ -1,7 +1,7 @@
 /**
  * `GET /v1/secrets/:namespace/:name`: a published secret as Kubernetes shows one (`data` values
  * base64), for the ingress controller's deployment or `meshgate cert get`. It returns a private
- * key, so it takes a `ca-admin` token; the answer says `Cache-Control: no-store`.
+ * key, so it takes a `ca-secrets` token (`ca-admin` includes it); the answer says `Cache-Control: no-store`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Credentials } from '@meshgate/auth';
