@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { buildApiApp, grpcMessageLimit } from '@meshgate/api';
-import { credentialSourcesFromEnv, loadCredentials, type Credentials } from '@meshgate/auth';
+import { credentialSourcesFromEnv, generateToken, loadCredentials, tokenDigest, type Credentials } from '@meshgate/auth';
 import { registerCaRoutes, startCaService, type RunningCaService } from '@meshgate/ca';
 import { StateFollower } from '@meshgate/follower';
 import { GrpcServer } from '@meshgate/grpc-api';
 import { createLogger, createRegistry, listenOrExplain, loadConfig, openInfrastructure, registerFollowerMetrics, StartupError, type Infrastructure, type MeshgateConfig } from '@meshgate/runtime';
-import { createSources } from '@meshgate/watcher';
+import { createKubernetesWriteBack, createSources } from '@meshgate/watcher';
 import { XdsService, xdsSettingsFromConfig } from '@meshgate/xds';
 
 export interface StartOptions {
@@ -56,8 +56,13 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     // Nothing outlives an in-memory run, so its CA key needs no file either.
     config = { ...config, ca: { ...config.ca, encryptionKey: randomBytes(32).toString('base64') } };
   }
+  const followsCluster = Boolean(config.kubeconfig || config.kubernetesInCluster);
+  // The write-back reads the CA's published secrets like any client: with a token of its own,
+  // made for this run, that holds only `ca-secrets`.
+  const writeBackToken = followsCluster && config.kubernetesWriteBack ? generateToken() : undefined;
   // The token file lives next to the embedded data, where the CLI on this machine finds it.
   const loaded = loadCredentials({
+    extra: writeBackToken === undefined ? [] : [{ name: 'kubernetes-write-back', digest: tokenDigest(writeBackToken), scopes: ['ca-secrets'] }],
     ...credentialSourcesFromEnv(process.env),
     ...(options.apiToken === undefined ? {} : { token: options.apiToken, tokenFile: undefined }),
     ...(options.tokensFile === undefined ? {} : { tokensFile: options.tokensFile }),
@@ -162,6 +167,19 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
     }
 
     const apiUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+    if (kubernetes && writeBackToken !== undefined) {
+      // The CA's REST routes are on the api's listener in this mode.
+      const writeBack = createKubernetesWriteBack({
+        ...kubernetes,
+        state: follower,
+        caUrl: apiUrl,
+        caToken: writeBackToken,
+        compile: { clusterDomain: config.clusterDomain, trustDomain: config.trustDomain, meshName: config.meshName },
+        logger: logger.child({ service: 'watcher' }),
+      });
+      started.push(() => writeBack.stop());
+      await writeBack.start();
+    }
     logger.info({ api: apiUrl, grpcPort, xdsPort: xds.port, xdsSecurePort: xds.securePort, mode: infra.mode, dataDir: options.memory ? 'memory' : config.dataDir, tokens: loaded.source }, 'meshgate is up');
     return {
       config,

@@ -168,7 +168,7 @@ describe('starting meshgate as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
       const env: NodeJS.ProcessEnv = { ...process.env, MESHGATE_LOG_LEVEL: 'silent' };
       delete env.DATABASE_URL;
       delete env.NATS_URL;
-      const child = spawn(process.execPath, [cliMain, 'up', '--data-dir', dataDir, '--kubeconfig', missing, '--api-port', '0', '--xds-port', '0', '--xds-secure-port', '0'], {
+      const child = spawn(process.execPath, [cliMain, 'up', '--data-dir', dataDir, '--kubeconfig', missing, '--api-port', '0', '--xds-port', '0', '--xds-secure-port', '0', '--grpc-port', '0'], {
         env,
         stdio: ['ignore', 'ignore', 'pipe'],
       });

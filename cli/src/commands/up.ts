@@ -12,6 +12,8 @@ interface UpOptions {
   dataDir?: string;
   manifests?: string;
   kubeconfig?: string;
+  /** false with --no-write-back. */
+  writeBack?: boolean;
   apiPort?: string;
   xdsPort?: string;
   xdsSecurePort?: string;
@@ -30,6 +32,7 @@ function overridesFrom(options: UpOptions): Partial<MeshgateConfig> {
   if (options.dataDir) overrides.dataDir = options.dataDir;
   if (options.manifests) overrides.manifestsDir = options.manifests;
   if (options.kubeconfig) overrides.kubeconfig = options.kubeconfig;
+  if (options.writeBack === false) overrides.kubernetesWriteBack = false;
   const apiPort = portOption(options.apiPort, 'api-port');
   const xdsPort = portOption(options.xdsPort, 'xds-port');
   if (apiPort !== undefined) overrides.apiPort = apiPort;
@@ -73,6 +76,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
     .option('--data-dir <dir>', 'where embedded PGlite keeps the log (env MESHGATE_DATA_DIR, default ./.meshgate)')
     .option('--manifests <dir>', 'watch this directory of YAML/JSON manifests (env MESHGATE_MANIFESTS_DIR)')
     .option('--kubeconfig <file>', "follow the objects of this kubeconfig's cluster (env MESHGATE_KUBECONFIG; KUBECONFIG is not read here)")
+    .option('--no-write-back', 'with --kubeconfig: write nothing to the cluster (env MESHGATE_KUBERNETES_WRITE_BACK=false)')
     .option('--api-port <port>', 'REST API port (env MESHGATE_API_PORT, default 8080; host MESHGATE_API_HOST, default 127.0.0.1)')
     .option('--xds-port <port>', 'plaintext xDS port, no secrets (env MESHGATE_XDS_PORT, default 15010; host MESHGATE_XDS_PLAINTEXT_HOST, default 127.0.0.1)')
     .option('--xds-secure-port <port>', 'mTLS xDS port (env MESHGATE_XDS_SECURE_PORT, default 15012; host MESHGATE_XDS_HOST, default 127.0.0.1)')

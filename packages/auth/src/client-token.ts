@@ -32,3 +32,12 @@ export function loadCaClientToken(env: NodeJS.ProcessEnv): ClientToken {
 export function loadXdsAdminClientToken(env: NodeJS.ProcessEnv): ClientToken {
   return pick(env, 'MESHGATE_XDS_ADMIN_TOKEN') ?? pick(env, 'MESHGATE_API_TOKEN') ?? { source: 'none (MESHGATE_XDS_ADMIN_TOKEN, MESHGATE_API_TOKEN unset)' };
 }
+
+/**
+ * The token the watcher presents to the CA's `GET /v1/secrets/…` to write the published secrets
+ * back to Kubernetes; it needs the `ca-secrets` scope: MESHGATE_WRITE_BACK_TOKEN(_FILE), else
+ * the single API token.
+ */
+export function loadWriteBackClientToken(env: NodeJS.ProcessEnv): ClientToken {
+  return pick(env, 'MESHGATE_WRITE_BACK_TOKEN') ?? pick(env, 'MESHGATE_API_TOKEN') ?? { source: 'none (MESHGATE_WRITE_BACK_TOKEN, MESHGATE_API_TOKEN unset)' };
+}

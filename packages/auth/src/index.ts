@@ -1,7 +1,7 @@
 /**
  * @meshgate/auth: the credential model the api and the ca share (neither imports the other).
  *
- * - Scopes (`read`, `write`, `ca-issue`, `ca-admin`) and what each grants: scopes.ts.
+ * - Scopes (`read`, `write`, `ca-issue`, `ca-admin`, `ca-secrets`) and what each grants: scopes.ts.
  * - `Credentials`: named tokens with scopes, checked in constant time; `loadCredentials` builds
  *   them from MESHGATE_API_TOKEN(_FILE) (every scope) and MESHGATE_API_TOKENS_FILE (narrower).
  * - `authorize(credentials, authorizationHeader, scope)`: the transport-free decision that the
@@ -14,7 +14,7 @@ export { authorize, bearerToken, requireScope, BEARER_CHALLENGE, type AuthDecisi
 export { API_TOKEN_FILE, apiTokenSourcesFromEnv, loadApiToken, type ApiTokenSources, type LoadedApiToken } from './api-token.js';
 export { credentialSourcesFromEnv, loadCredentials, type CredentialSources, type LoadedCredentials } from './load.js';
 export { loadTokensFile, parseTokensFile } from './tokens-file.js';
-export { loadCaClientToken, loadXdsAdminClientToken, type ClientToken } from './client-token.js';
+export { loadCaClientToken, loadXdsAdminClientToken, loadWriteBackClientToken, type ClientToken } from './client-token.js';
 export { MIN_TOKEN_LENGTH, generateToken, tokenDigest } from './token-text.js';
 export { AuthConfigError } from './errors.js';
 export { createFileOnce } from './secret-file.js';

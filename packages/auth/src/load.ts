@@ -4,12 +4,14 @@
  * them once here and hand the same `Credentials` to every front door.
  */
 import { apiTokenSourcesFromEnv, loadApiToken, type ApiTokenSources } from './api-token.js';
-import { Credentials } from './credentials.js';
+import { Credentials, type CredentialEntry } from './credentials.js';
 import { loadTokensFile } from './tokens-file.js';
 
 export interface CredentialSources extends ApiTokenSources {
   /** MESHGATE_API_TOKENS_FILE */
   tokensFile?: string;
+  /** Tokens the process makes for its own parts (the embedded run's write-back token). */
+  extra?: readonly CredentialEntry[];
 }
 
 export interface LoadedCredentials {
@@ -28,8 +30,8 @@ export function credentialSourcesFromEnv(env: NodeJS.ProcessEnv): Pick<Credentia
 
 export function loadCredentials(sources: CredentialSources): LoadedCredentials {
   const apiToken = loadApiToken(sources);
-  const entries = sources.tokensFile === undefined ? [] : loadTokensFile(sources.tokensFile);
+  const entries = [...(sources.tokensFile === undefined ? [] : loadTokensFile(sources.tokensFile)), ...(sources.extra ?? [])];
   const credentials = Credentials.adminToken(apiToken.token, entries);
-  const named = entries.length === 0 ? '' : `; ${entries.length} more from ${sources.tokensFile} (${entries.map((e) => `${e.name}: ${e.scopes.join('+')}`).join(', ')})`;
+  const named = entries.length === 0 ? '' : `; ${entries.length} more from ${sources.tokensFile ?? 'this process'} (${entries.map((e) => `${e.name}: ${e.scopes.join('+')}`).join(', ')})`;
   return { credentials, apiToken: apiToken.token, source: `API token: ${apiToken.source}${named}` };
 }

@@ -3,7 +3,7 @@
  * methods name the scope they need; this module is the one place that says which scopes exist
  * and which scope includes another.
  */
-export const SCOPES = ['read', 'write', 'ca-issue', 'ca-admin'] as const;
+export const SCOPES = ['read', 'write', 'ca-issue', 'ca-admin', 'ca-secrets'] as const;
 
 export type Scope = (typeof SCOPES)[number];
 
@@ -13,7 +13,8 @@ export const SCOPE_DESCRIPTIONS: Readonly<Record<Scope, string>> = {
   write: 'apply and delete objects',
   'ca-issue': 'issue the certificate of a mesh identity (what the xds service does for SDS)',
   'ca-admin':
-    'everything of ca-issue, plus: issue for DNS names, sign CSRs for any name in the trust domain, rotate and drop roots, read published secrets, create join tokens',
+    'everything of ca-issue and ca-secrets, plus: issue for DNS names, sign CSRs for any name in the trust domain, rotate and drop roots, create join tokens',
+  'ca-secrets': 'read published secrets (what the watcher writes back to Kubernetes as Secrets)',
 };
 
 export function isScope(value: unknown): value is Scope {
@@ -22,9 +23,10 @@ export function isScope(value: unknown): value is Scope {
 
 /**
  * Whether holding `held` lets a caller use what needs `needed`. `ca-admin` includes `ca-issue`
- * (an administrator may issue what the xds service issues); no other scope includes another, so
+ * (an administrator may issue what the xds service issues) and `ca-secrets` (read the published
+ * secrets, the watcher's write-back); no other scope includes another, so
  * a `write` token that should also read says `read` too.
  */
 export function scopeCovers(held: ReadonlySet<Scope>, needed: Scope): boolean {
-  return held.has(needed) || (needed === 'ca-issue' && held.has('ca-admin'));
+  return held.has(needed) || ((needed === 'ca-issue' || needed === 'ca-secrets') && held.has('ca-admin'));
 }

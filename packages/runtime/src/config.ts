@@ -67,6 +67,13 @@ export interface MeshgateConfig {
   kubernetesInCluster: boolean;
   /** MESHGATE_MONITORED_BY_LABEL: Namespaces are followed when this label equals the mesh name. */
   monitoredByLabel: string;
+  /**
+   * MESHGATE_KUBERNETES_WRITE_BACK (default true; `false` turns it off): with a cluster, write back
+   * the issued secrets, IngressBackend status and Istio status conditions (server-side apply).
+   */
+  kubernetesWriteBack: boolean;
+  /** MESHGATE_CA_URL: the CA's REST base URL (e.g. http://ca:8081), where the watcher's write-back reads published secrets. */
+  caUrl?: string;
   /** The api saves a MeshState snapshot after this many events (0: never). */
   snapshotEvery: number;
   /** `/readyz` fails when a follower is more than this many events behind the log head. */
@@ -121,6 +128,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig
     kubeconfig: optional(env, 'MESHGATE_KUBECONFIG'),
     kubernetesInCluster: flag(env, 'MESHGATE_KUBERNETES_IN_CLUSTER'),
     monitoredByLabel: optional(env, 'MESHGATE_MONITORED_BY_LABEL') ?? 'openservicemesh.io/monitored-by',
+    // On unless said otherwise: a cluster user looks for meshgate's results in the cluster.
+    caUrl: optional(env, 'MESHGATE_CA_URL'),
+    kubernetesWriteBack: env.MESHGATE_KUBERNETES_WRITE_BACK === undefined || env.MESHGATE_KUBERNETES_WRITE_BACK === '' ? true : flag(env, 'MESHGATE_KUBERNETES_WRITE_BACK'),
     snapshotEvery: positiveInt(env, 'MESHGATE_SNAPSHOT_EVERY', 1000),
     readyMaxLag: positiveInt(env, 'MESHGATE_READY_MAX_LAG', DEFAULT_READY_MAX_LAG),
     certRenewFraction: fraction(env, 'MESHGATE_CERT_RENEW_FRACTION', 0.5),

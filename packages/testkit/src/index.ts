@@ -159,7 +159,7 @@ export function withToken<T extends object>(options: T, token: string = TEST_API
 }
 export { probeHealth, STALL_BOUND_MS, type StallProbe, type StallReport } from './stall-probe.js';
 export { freeLoopbackPort, startPrivateNatsServer, type PrivateNatsServer } from './nats-server.js';
-export { FakeKubeApiServer, type KubeObject, type KubeResourceType } from './kube-apiserver.js';
+export { FakeKubeApiServer, APPLY_PATCH_CONTENT_TYPE, type KubeObject, type KubeResourceType, type RecordedPatch } from './kube-apiserver.js';
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {

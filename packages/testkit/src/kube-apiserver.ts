@@ -15,6 +15,19 @@
  *   for watches). `allowWatchBookmarks=true` lets `bookmark()` send `BOOKMARK` events (an object
  *   of the kind with only `metadata.resourceVersion`). With a label selector, an object that
  *   stops matching is sent as `DELETED`, one that starts matching as `ADDED`.
+ * - `GET …/{plural}/{name}` reads one object.
+ * - `PATCH …/{plural}/{name}` and `…/{name}/status` with `Content-Type: application/apply-patch+yaml`
+ *   are server-side apply (https://kubernetes.io/docs/reference/using-api/server-side-apply/,
+ *   rules in kube-apply.ts): `fieldManager` is required (400 without), `force=true` takes
+ *   conflicting fields (409 `Conflict` with a `FieldManagerConflict` cause per field without
+ *   it), the main resource creates the object when absent (201) and ignores `status` for kinds
+ *   with a status subresource, the status subresource changes `status` only and needs the
+ *   object to exist (404). `metadata.managedFields` records each manager's fields. A change
+ *   takes a new resourceVersion and is sent to the watches (`MODIFIED`/`ADDED`); an apply that
+ *   changes nothing keeps the resourceVersion and sends nothing, as the apiserver skips no-op
+ *   writes. A `metadata.resourceVersion` in the body is a precondition (409 when stale). Other
+ *   patch types are refused (415): this server implements only apply. Bodies are read as JSON
+ *   (the YAML subset every client library sends).
  * - Errors are `Status` objects with the HTTP code: 401 without the bearer token, 404 for an
  *   unknown collection, 410 on demand (`failNextWatchWithGone()`).
  *
@@ -32,6 +45,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { describeField, recordUpdate, renderManagedFields, serverSideApply, type FieldManager } from './kube-apply.js';
 
 export interface KubeResourceType {
   kind: string;
@@ -82,8 +96,44 @@ function parseSelector(text: string | null): LabelSelector {
   return (labels) => terms.every((term) => term(labels));
 }
 
-function status(code: number, reason: string, message: string): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+function status(code: number, reason: string, message: string, details?: Record<string, unknown>): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+}
+
+/** Kinds without a status subresource (their `status`, if any, is written like any field). */
+const NO_STATUS_SUBRESOURCE = new Set(['Secret', 'ConfigMap', 'Endpoints', 'EndpointSlice', 'IngressClass']);
+
+export const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml';
+
+/** What `patches` records of each PATCH: enough to assert how a client wrote. */
+export interface RecordedPatch {
+  path: string;
+  contentType: string;
+  fieldManager: string | null;
+  force: string | null;
+  /** The HTTP status answered. */
+  code: number;
+}
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** Equal but for what the server sets (resourceVersion, managedFields, uid, creationTimestamp). */
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const strip = ({ apiVersion: _a, kind: _k, metadata, ...rest }: KubeObject) => {
+    const { resourceVersion: _rv, managedFields: _mf, uid: _uid, creationTimestamp: _ct, ...meta } = metadata;
+    return canonical({ ...rest, metadata: meta });
+  };
+  return strip(a) === strip(b);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function isBuiltIn(resource: KubeResourceType): boolean {
@@ -111,7 +161,7 @@ export class FakeKubeApiServer {
   readonly token = `kube-test-token-${process.pid}-${Date.now()}`;
   private readonly tls = selfSignedCertificate();
   private readonly server: https.Server;
-  private readonly objects = new Map<string, { resource: KubeResourceType; object: KubeObject }>();
+  private readonly objects = new Map<string, { resource: KubeResourceType; object: KubeObject; managers: FieldManager[] }>();
   private readonly history: HistoryEntry[] = [];
   private readonly watches = new Set<ActiveWatch>();
   private readonly sockets = new Set<Duplex>();
@@ -122,6 +172,8 @@ export class FakeKubeApiServer {
   private port = 0;
   /** Requests served, for assertions on what the client did. */
   readonly requests: { method: string; url: string }[] = [];
+  /** Every PATCH, in order. */
+  readonly patches: RecordedPatch[] = [];
 
   constructor(private readonly resources: readonly KubeResourceType[]) {
     this.server = https.createServer({ key: this.tls.key, cert: this.tls.cert }, (request, response) => this.handle(request, response));
@@ -220,19 +272,48 @@ export class FakeKubeApiServer {
     return [...this.objects.values()].map((entry) => structuredClone(entry.object));
   }
 
-  /** Creates or replaces an object (given without status fields, as a client would send it). */
-  apply(input: KubeObject): KubeObject {
+  /** One object, or undefined. */
+  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const resource = this.resources.find((candidate) => candidate.kind === kind);
+    if (!resource) throw new Error(`unknown kind ${kind}`);
+    const entry = this.objects.get(this.keyOf(resource, { metadata: { name, namespace } }));
+    return entry ? structuredClone(entry.object) : undefined;
+  }
+
+  /**
+   * Creates or replaces an object, as `kubectl create` / `replace` would (an Update by the
+   * manager `kubectl`). For a kind with a status subresource, a body without `status` keeps the
+   * object's status, as a write to the main resource does; a body with one sets it (tests set
+   * a Pod's status this way, standing in for the kubelet's write to the subresource).
+   */
+  apply(input: KubeObject, manager = 'kubectl'): KubeObject {
     const resource = this.resourceOf(input);
     const key = this.keyOf(resource, input);
     const existing = this.objects.get(key);
+    const body = structuredClone(input);
+    delete body.metadata.managedFields;
+    if (body.status === undefined && existing?.object.status !== undefined && !NO_STATUS_SUBRESOURCE.has(resource.kind)) body.status = structuredClone(existing.object.status);
+    const managers = recordUpdate(existing?.object, existing?.managers ?? [], body, { manager, apiVersion: resource.apiVersion, now: now() });
+    return this.store(resource, key, body, managers, existing);
+  }
+
+  /** Stores a new state of an object at a new resourceVersion and tells the watches. */
+  private store(
+    resource: KubeResourceType,
+    key: string,
+    input: KubeObject,
+    managers: FieldManager[],
+    existing: { object: KubeObject } | undefined,
+  ): KubeObject {
     const rv = ++this.revision;
     const metadata: KubeObject['metadata'] = { ...input.metadata, resourceVersion: String(rv) };
     if (resource.namespaced) metadata.namespace ??= 'default';
     else delete metadata.namespace;
     metadata.uid = (existing?.object.metadata.uid as string | undefined) ?? `uid-${rv}`;
-    metadata.creationTimestamp = (existing?.object.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    metadata.creationTimestamp = (existing?.object.metadata.creationTimestamp as string | undefined) ?? now();
+    metadata.managedFields = renderManagedFields(managers);
     const object: KubeObject = { ...structuredClone(input), apiVersion: resource.apiVersion, kind: resource.kind, metadata };
-    this.objects.set(key, { resource, object });
+    this.objects.set(key, { resource, object, managers });
     this.record({ rv, type: existing ? 'MODIFIED' : 'ADDED', resource, object, previous: existing?.object });
     return structuredClone(object);
   }
@@ -293,14 +374,36 @@ export class FakeKubeApiServer {
       return;
     }
     const url = new URL(request.url ?? '/', this.url);
-    const match = /^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)$/.exec(url.pathname);
+    const match = /^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?$/.exec(url.pathname);
     const apiVersion = match ? (match[1] ?? match[2]) : undefined;
     const resource = match ? this.resources.find((candidate) => candidate.apiVersion === apiVersion && candidate.plural === match[4]) : undefined;
-    if (!match || !resource || request.method !== 'GET' || (match[3] !== undefined && !resource.namespaced)) {
+    const subresource = match?.[6];
+    const known = subresource === undefined || (subresource === 'status' && resource !== undefined && !NO_STATUS_SUBRESOURCE.has(resource.kind));
+    const misplaced = match !== null && resource !== undefined && ((match[3] !== undefined && !resource.namespaced) || (match[5] !== undefined && resource.namespaced && match[3] === undefined));
+    if (!match || !resource || !known || misplaced) {
       reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
       return;
     }
     const namespace = match[3];
+    const name = match[5];
+    if (name !== undefined) {
+      if (request.method === 'GET' && subresource === undefined) {
+        const entry = this.objects.get(this.keyOf(resource, { metadata: { name, namespace } }));
+        if (entry) reply(200, entry.object);
+        else reply(404, status(404, 'NotFound', `${resource.plural} "${name}" not found`, { name, kind: resource.plural }));
+        return;
+      }
+      if (request.method === 'PATCH') {
+        this.patch(request, url, resource, namespace, name, subresource ?? '', reply);
+        return;
+      }
+      reply(405, status(405, 'MethodNotAllowed', `the test apiserver does not implement ${request.method} on an object`));
+      return;
+    }
+    if (request.method !== 'GET') {
+      reply(405, status(405, 'MethodNotAllowed', `the test apiserver does not implement ${request.method} on a collection`));
+      return;
+    }
     const selector = parseSelector(url.searchParams.get('labelSelector'));
     const watchParam = url.searchParams.get('watch');
     if (watchParam === '1' || watchParam === 'true') {
@@ -319,6 +422,95 @@ export class FakeKubeApiServer {
         return rest;
       });
     reply(200, { kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata: { resourceVersion: String(this.revision) }, items });
+  }
+
+  /** Server-side apply on an object or its status subresource (see the module comment). */
+  private patch(
+    request: http.IncomingMessage,
+    url: URL,
+    resource: KubeResourceType,
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    reply: (code: number, body: unknown) => void,
+  ): void {
+    const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim();
+    const fieldManager = url.searchParams.get('fieldManager');
+    const force = url.searchParams.get('force');
+    const answer = (code: number, body: unknown) => {
+      this.patches.push({ path: url.pathname, contentType, fieldManager, force, code });
+      reply(code, body);
+    };
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (contentType !== APPLY_PATCH_CONTENT_TYPE) {
+        answer(415, status(415, 'UnsupportedMediaType', `the test apiserver implements only server-side apply (${APPLY_PATCH_CONTENT_TYPE}), not ${contentType || 'no content type'}`));
+        return;
+      }
+      if (!fieldManager) {
+        answer(400, status(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'));
+        return;
+      }
+      if (force !== null && force !== 'true' && force !== 'false') {
+        answer(400, status(400, 'BadRequest', `force: Invalid value: "${force}"`));
+        return;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        answer(400, status(400, 'BadRequest', 'the test apiserver reads apply bodies as JSON (a subset of YAML)'));
+        return;
+      }
+      const config = body as KubeObject;
+      if (typeof body !== 'object' || body === null || typeof config.metadata !== 'object' || config.metadata === null) {
+        answer(400, status(400, 'BadRequest', 'the body is not an object with metadata'));
+        return;
+      }
+      if (config.apiVersion !== resource.apiVersion || config.kind !== resource.kind) {
+        answer(400, status(400, 'BadRequest', `the body's ${config.apiVersion}/${config.kind} does not match ${resource.apiVersion}/${resource.kind} of the URL`));
+        return;
+      }
+      if (config.metadata.name !== name || (resource.namespaced && (config.metadata.namespace ?? namespace) !== namespace)) {
+        answer(400, status(400, 'BadRequest', 'the name (or namespace) of the object does not match the name on the URL'));
+        return;
+      }
+      const key = this.keyOf(resource, { metadata: { name, namespace } });
+      const existing = this.objects.get(key);
+      if (subresource === 'status' && !existing) {
+        answer(404, status(404, 'NotFound', `${resource.plural} "${name}" not found`, { name, kind: resource.plural }));
+        return;
+      }
+      if (existing && config.metadata.resourceVersion !== undefined && config.metadata.resourceVersion !== existing.object.metadata.resourceVersion) {
+        answer(409, status(409, 'Conflict', `Operation cannot be fulfilled on ${resource.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`));
+        return;
+      }
+      // What this endpoint may change: the status subresource only status, the main resource
+      // everything but status when the kind has a status subresource.
+      const statusSubresource = !NO_STATUS_SUBRESOURCE.has(resource.kind);
+      const { metadata: _metadata, status: appliedStatus, ...rest } = config;
+      const { managedFields: _managed, resourceVersion: _rv, name: _name, namespace: _namespace, ...appliedMetadata } = config.metadata;
+      const reduced: Record<string, unknown> =
+        subresource === 'status'
+          ? appliedStatus === undefined ? {} : { status: appliedStatus }
+          : { ...rest, ...(Object.keys(appliedMetadata).length > 0 ? { metadata: appliedMetadata } : {}), ...(statusSubresource || appliedStatus === undefined ? {} : { status: appliedStatus }) };
+      const live = existing ? (({ apiVersion: _a, kind: _k, ...object }) => object)(existing.object) : undefined;
+      const outcome = serverSideApply(live, existing?.managers ?? [], reduced, { manager: fieldManager, subresource, apiVersion: resource.apiVersion, force: force === 'true', now: now() });
+      if (!outcome.ok) {
+        const causes = outcome.conflicts.map((conflict) => ({ type: 'FieldManagerConflict', message: `conflict with "${conflict.manager}"`, field: describeField(conflict.field) }));
+        const list = outcome.conflicts.map((conflict) => `conflict with "${conflict.manager}": ${describeField(conflict.field)}`).join('\n- ');
+        answer(409, status(409, 'Conflict', `Apply failed with ${outcome.conflicts.length} conflict${outcome.conflicts.length === 1 ? '' : 's'}: ${list}`, { name, kind: resource.plural, causes }));
+        return;
+      }
+      const next = { ...outcome.object, metadata: { ...(outcome.object.metadata as KubeObject['metadata']), name, ...(namespace ? { namespace } : {}) } } as KubeObject;
+      if (existing && sameContent(existing.object, next)) {
+        // A no-op apply is not written: same resourceVersion, no watch event.
+        answer(200, existing.object);
+        return;
+      }
+      answer(existing ? 200 : 201, this.store(resource, key, next, outcome.managers, existing));
+    });
   }
 
   private watch(resource: KubeResourceType, namespace: string | undefined, selector: LabelSelector, query: URLSearchParams, response: http.ServerResponse): void {

@@ -7,7 +7,7 @@
  *   sign a CSR                           ca-admin  (any name in the trust domain; a workload gets its
  *                                                   own identity signed through a join token instead)
  *   rotate, drop-inactive-roots          ca-admin
- *   published secrets (private keys)     ca-admin
+ *   published secrets (private keys)     ca-secrets (the watcher's write-back; ca-admin includes it)
  *
  * A refusal is a CaError (MG_ERR_UNAUTHENTICATED or MG_ERR_FORBIDDEN), which each front door
  * renders as it renders any CA error: 401/403 over REST, UNAUTHENTICATED/PERMISSION_DENIED over gRPC.
@@ -21,7 +21,7 @@ export const CA_OPERATION_SCOPES = {
   issueDnsNames: 'ca-admin',
   rotate: 'ca-admin',
   dropInactiveRoots: 'ca-admin',
-  secrets: 'ca-admin',
+  secrets: 'ca-secrets',
 } as const satisfies Record<string, Scope>;
 
 export type CaOperation = keyof typeof CA_OPERATION_SCOPES;

@@ -98,7 +98,7 @@ async function rest(method: 'GET' | 'POST', path: string, headers: Record<string
   return { status: response.status, headers: response.headers, body: JSON.parse(text) as { code?: string; message?: string } & Record<string, unknown> };
 }
 
-type Scope = 'ca-issue' | 'ca-admin';
+type Scope = 'ca-issue' | 'ca-admin' | 'ca-secrets';
 
 /**
  * The scope a refusal names: issue admits `ca-issue` before it reads what is asked, so a caller
@@ -115,14 +115,14 @@ describe('REST: every CA write refuses callers without the scope', () => {
     { name: 'issue (DNS names)', method: 'POST', path: '/v1/ca/issue', body: () => ({ dnsNames: ['gateway.istio-system.cluster.local'] }), scope: 'ca-admin', gate: 'ca-issue' },
     { name: 'rotate', method: 'POST', path: '/v1/ca/rotate', scope: 'ca-admin' },
     { name: 'drop-inactive-roots', method: 'POST', path: '/v1/ca/drop-inactive-roots', scope: 'ca-admin' },
-    { name: 'read a secret', method: 'GET', path: '/v1/secrets/osm-system/osm-nginx-client-cert', scope: 'ca-admin' },
+    { name: 'read a secret', method: 'GET', path: '/v1/secrets/osm-system/osm-nginx-client-cert', scope: 'ca-secrets' },
   ];
   const intruders: { name: string; headers: Record<string, string>; status: number; code: string; refusedFor: Scope[] }[] = [
-    { name: 'anonymous', headers: {}, status: 401, code: 'MG_ERR_UNAUTHENTICATED', refusedFor: ['ca-issue', 'ca-admin'] },
-    { name: 'a Basic header', headers: { authorization: `Basic ${Buffer.from(`a:${TEST_API_TOKEN}`).toString('base64')}` }, status: 401, code: 'MG_ERR_UNAUTHENTICATED', refusedFor: ['ca-issue', 'ca-admin'] },
-    { name: 'an unknown token', headers: bearer(UNKNOWN), status: 403, code: 'MG_ERR_FORBIDDEN', refusedFor: ['ca-issue', 'ca-admin'] },
-    { name: 'a read+write token', headers: bearer(READ_WRITE), status: 403, code: 'MG_ERR_FORBIDDEN', refusedFor: ['ca-issue', 'ca-admin'] },
-    { name: "the xds service's ca-issue token", headers: bearer(XDS), status: 403, code: 'MG_ERR_FORBIDDEN', refusedFor: ['ca-admin'] },
+    { name: 'anonymous', headers: {}, status: 401, code: 'MG_ERR_UNAUTHENTICATED', refusedFor: ['ca-issue', 'ca-admin', 'ca-secrets'] },
+    { name: 'a Basic header', headers: { authorization: `Basic ${Buffer.from(`a:${TEST_API_TOKEN}`).toString('base64')}` }, status: 401, code: 'MG_ERR_UNAUTHENTICATED', refusedFor: ['ca-issue', 'ca-admin', 'ca-secrets'] },
+    { name: 'an unknown token', headers: bearer(UNKNOWN), status: 403, code: 'MG_ERR_FORBIDDEN', refusedFor: ['ca-issue', 'ca-admin', 'ca-secrets'] },
+    { name: 'a read+write token', headers: bearer(READ_WRITE), status: 403, code: 'MG_ERR_FORBIDDEN', refusedFor: ['ca-issue', 'ca-admin', 'ca-secrets'] },
+    { name: "the xds service's ca-issue token", headers: bearer(XDS), status: 403, code: 'MG_ERR_FORBIDDEN', refusedFor: ['ca-admin', 'ca-secrets'] },
   ];
   for (const operation of operations) {
     for (const intruder of intruders.filter((i) => i.refusedFor.includes(operation.scope))) {

@@ -11,6 +11,9 @@ import { KubernetesSource } from './kubernetes-source.js';
 import { ManifestsSource, type SyncReport } from './manifests-source.js';
 import { objectsHeldFrom, type HeldObject, type LogReader } from './held-objects.js';
 import type { Source } from './source.js';
+import type { CompileOptions } from '@meshgate/compiler';
+import { CaHttpSecrets } from './write-back/ca-secrets.js';
+import { KubernetesWriteBack, type FollowedState } from './write-back/write-back.js';
 
 export interface WatcherOptions {
   bus: Bus;
@@ -90,4 +93,28 @@ export function createSources(options: SourcesOptions): Source[] {
     sources.push(createKubernetesWatcher({ ...options.kubernetes, bus: options.bus, logger: options.logger, meshName: options.meshName, held }));
   }
   return sources;
+}
+
+export interface KubernetesWriteBackOptions extends KubernetesConnection {
+  /** The MeshState to write back from (a StateFollower). */
+  state: FollowedState;
+  /** The CA's REST base URL (`GET /v1/secrets/…`, `/v1/ca/bundle`); without it, statuses only. */
+  caUrl: string | undefined;
+  /** A token with the `ca-secrets` scope. */
+  caToken: string | undefined;
+  compile: CompileOptions;
+  logger: Logger;
+  retry?: { minMs: number; maxMs: number };
+}
+
+/** The write-back to the cluster (see write-back/write-back.ts). Throws when the kubeconfig cannot be loaded. */
+export function createKubernetesWriteBack(options: KubernetesWriteBackOptions): KubernetesWriteBack {
+  return new KubernetesWriteBack({
+    kubeConfig: loadKubeConfig(options),
+    state: options.state,
+    secrets: options.caUrl === undefined ? undefined : new CaHttpSecrets(options.caUrl, options.caToken),
+    compile: options.compile,
+    logger: options.logger.child({ part: 'kubernetes-write-back' }),
+    retry: options.retry,
+  });
 }

@@ -1,6 +1,8 @@
 export {
   createKubernetesWatcher,
+  createKubernetesWriteBack,
   createSources,
+  type KubernetesWriteBackOptions,
   createWatcher,
   type KubernetesWatcherOptions,
   type SourcesOptions,
@@ -24,3 +26,7 @@ export { describeProblem, identify, readManifest, type ManifestProblem, type Obs
 export { changeId, desiredObjects, planChanges, type PlannedChange } from './change-plan.js';
 export { isManifestFileName, listManifestFiles, type DirectoryListing } from './manifest-files.js';
 export { objectsHeldFrom, type HeldObject, type LogReader } from './held-objects.js';
+export { KubernetesWriteBack, SECRET_RESOURCE, MANAGED_BY_LABELS, type FollowedState, type WriteBackOptions, type WriteBackReport } from './write-back/write-back.js';
+export { planWriteBack, reconciledCondition, CA_BUNDLE_SECRET_NAME, type WriteBackPlan, type StatusWrite } from './write-back/plan.js';
+export { CaHttpSecrets, type IssuedSecret, type IssuedSecretSource } from './write-back/ca-secrets.js';
+export { applyObject, objectPath, FIELD_MANAGER, APPLY_PATCH_CONTENT_TYPE } from './kubernetes-apply.js';

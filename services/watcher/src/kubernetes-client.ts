@@ -75,7 +75,7 @@ export async function listCollection(
   return { apiVersion: resource.apiVersion, kind: `${resource.kind}List`, metadata: { resourceVersion }, items };
 }
 
-function statusMessage(body: string): string {
+export function statusMessage(body: string): string {
   try {
     const status = JSON.parse(body) as { message?: unknown };
     return typeof status.message === 'string' ? status.message : '';

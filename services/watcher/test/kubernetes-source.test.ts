@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InProcessBus, type ResourceChanged } from '@meshgate/bus';
 import { FakeKubeApiServer } from '@meshgate/testkit';
-import { backoffDelay, createKubernetesWatcher, KUBERNETES_RESOURCES, kubernetesChangeId, loadKubeConfig, type KubernetesSource } from '../src/index.js';
+import { backoffDelay, createKubernetesWatcher, KUBERNETES_RESOURCES, kubernetesChangeId, loadKubeConfig, objectsHeldFrom, type KubernetesSource } from '../src/index.js';
 import { Inbox, TEST_TIMEOUT_MS, capturingLogger, tempDirectory } from './support.js';
 
 describe('the Kubernetes source', { timeout: TEST_TIMEOUT_MS }, () => {
@@ -127,6 +127,39 @@ describe('loading a kubeconfig', () => {
     } finally {
       temp.remove();
     }
+  });
+});
+
+describe('what meshgate holds from a source', () => {
+  const CLUSTER = 'kubernetes:https://127.0.0.1:6443';
+  const service = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop', labels: {}, annotations: {} }, spec: { ports: [{ port: 80 }] } });
+  const applied = (sequence: number, name: string, source: string) => ({ sequence, type: 'ResourceApplied', data: { object: service(name), digest: `d${sequence}`, source }, metadata: {} });
+  const deleted = (sequence: number, name: string, source: string) => ({ sequence, type: 'ResourceDeleted', data: { ref: { kind: 'Service', namespace: 'shop', name }, source }, metadata: {} });
+
+  it("is every object whose latest event is this source's apply, read page by page", async () => {
+    const events = [
+      applied(1, 'kept', CLUSTER),
+      applied(2, 'taken-over', CLUSTER),
+      applied(3, 'taken-over', 'api'),
+      applied(4, 'gone', CLUSTER),
+      deleted(5, 'gone', CLUSTER),
+      applied(6, 'from-api', 'api'),
+      applied(7, 'back', 'api'),
+      applied(8, 'back', CLUSTER),
+      { sequence: 9, type: 'CertificateIssued', data: {}, metadata: {} },
+    ];
+    // A page of 1,000 is full when exactly that many come back: 1,200 filler events make two pages.
+    for (let sequence = 10; sequence < 1_210; sequence++) events.push({ sequence, type: 'TrustBundleChanged', data: {}, metadata: {} });
+    const reads: number[] = [];
+    const log = {
+      readAfter: async (after: number, limit = 1_000) => {
+        reads.push(after);
+        return events.filter((event) => event.sequence > after).slice(0, limit);
+      },
+    };
+    const held = await objectsHeldFrom(log, CLUSTER);
+    assert.deepEqual(held.map((object) => `${object.kind}/${object.namespace}/${object.name}`).sort(), ['Service/shop/back', 'Service/shop/kept']);
+    assert.deepEqual(reads, [0, 1_000]);
   });
 });
 

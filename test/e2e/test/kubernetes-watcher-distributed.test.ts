@@ -1,13 +1,18 @@
 /**
  * The watcher service with `KUBECONFIG` (distributed mode: its own process, NATS JetStream, the
- * api process on PostgreSQL), no manifests directory. The cluster's objects reach the api; a
- * restarted watcher lists everything again and the log gains no event.
+ * api and ca processes on PostgreSQL), no manifests directory. The cluster's objects reach the
+ * api; a restarted watcher lists everything again and the log gains no event; killed with -9,
+ * deletions made while it was down are caught up; its write-back copies the CA's issued secret
+ * into the cluster with a token that may only read secrets.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, FakeKubeApiServer, natsUrl, TEST_API_TOKEN, uniqueName, type TestDatabase } from '@meshgate/testkit';
-import { KUBERNETES_RESOURCES } from '@meshgate/watcher';
+import { KUBERNETES_RESOURCES, SECRET_RESOURCE } from '@meshgate/watcher';
 import { startService, waitReady, type ServiceProcess } from '../src/processes.js';
 import { eventually, getJson } from '../src/rest.js';
 import { freePort } from '../src/ports.js';
@@ -18,6 +23,9 @@ let database: TestDatabase;
 let env: Record<string, string>;
 let apiUrl: string;
 let api: ServiceProcess;
+let ca: ServiceProcess;
+/** The watcher's token for the CA: the `ca-secrets` scope only. */
+const WRITE_BACK_TOKEN = `write-back-${randomBytes(24).toString('hex')}`;
 let watcher: ServiceProcess | undefined;
 
 async function headSequence(): Promise<number> {
@@ -63,7 +71,7 @@ async function converged(step: string): Promise<void> {
 }
 
 before(async () => {
-  server = new FakeKubeApiServer(KUBERNETES_RESOURCES);
+  server = new FakeKubeApiServer([...KUBERNETES_RESOURCES, SECRET_RESOURCE]);
   await server.start();
   server.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'httpbin', labels: { 'openservicemesh.io/monitored-by': 'osm' } } });
   server.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'httpbin' }, spec: { ports: [{ name: 'http', port: 14001 }] } });
@@ -71,8 +79,18 @@ before(async () => {
   const suffix = uniqueName('e2ekube');
   const apiPort = await freePort();
   apiUrl = `http://127.0.0.1:${apiPort}`;
+  const caHttpPort = await freePort();
+  const tokensFile = path.join(mkdtempSync(path.join(tmpdir(), 'meshgate-tokens-')), 'tokens.yaml');
+  writeFileSync(tokensFile, `- name: write-back\n  sha256: ${createHash('sha256').update(WRITE_BACK_TOKEN).digest('hex')}\n  scopes: [ca-secrets]\n`);
   env = {
     MESHGATE_API_TOKEN: TEST_API_TOKEN,
+    MESHGATE_API_TOKENS_FILE: tokensFile,
+    MESHGATE_CA_HOST: '127.0.0.1',
+    MESHGATE_CA_HTTP_PORT: String(caHttpPort),
+    MESHGATE_GRPC_PORT: String(await freePort()),
+    MESHGATE_API_GRPC_PORT: String(await freePort()),
+    MESHGATE_CA_URL: `http://127.0.0.1:${caHttpPort}`,
+    MESHGATE_WRITE_BACK_TOKEN: WRITE_BACK_TOKEN,
     DATABASE_URL: database.url,
     NATS_URL: await natsUrl(),
     MESHGATE_NATS_STREAM: suffix.toUpperCase(),
@@ -87,10 +105,13 @@ before(async () => {
   };
   api = startService('api', env);
   await waitReady(api, `${apiUrl}/readyz`);
+  ca = startService('ca', env);
+  await waitReady(ca, `http://127.0.0.1:${caHttpPort}/readyz`);
 });
 
 after(async () => {
   await watcher?.stop();
+  await ca?.stop();
   await api?.stop();
   await database?.drop();
   await server?.close();
@@ -140,4 +161,24 @@ test('killed with SIGKILL and restarted, the watcher leaves meshgate equal to th
   server.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'marker-2', namespace: 'httpbin' }, spec: { ports: [{ name: 'http', port: 81 }] } });
   await converged('a second SIGKILL');
   assert.equal(await headSequence(), sequence + 1, 'only the new Service was written');
+});
+
+test("the watcher's write-back copies the issued client certificate into the cluster, with a token that may only read secrets", async () => {
+  server.apply({
+    apiVersion: 'config.openservicemesh.io/v1alpha2',
+    kind: 'MeshConfig',
+    metadata: { name: 'osm-mesh-config', namespace: 'osm-system' },
+    spec: { certificate: { ingressGateway: { secret: { name: 'osm-nginx-client-cert', namespace: 'osm-system' }, subjectAltNames: ['ingress-nginx.ingress-nginx.cluster.local'], validityDuration: '24h' } } },
+  });
+  const secret = await eventually('the issued Secret in the cluster', async () => server.get('Secret', 'osm-system', 'osm-nginx-client-cert'), 30_000);
+  assert.equal(secret.type, 'kubernetes.io/tls');
+  const published = await getJson<{ data: Record<string, string> }>(`${env.MESHGATE_CA_URL}/v1/secrets/osm-system/osm-nginx-client-cert`, WRITE_BACK_TOKEN);
+  assert.deepEqual(secret.data, published.body.data, 'the CA answers the write-back token');
+  assert.ok(server.get('Secret', 'osm-system', 'osm-ca-bundle'), 'and the trust bundle');
+  // The same token reads nothing else: it is scoped to the published secrets.
+  assert.equal((await getJson(`${apiUrl}/v1/resources`, WRITE_BACK_TOKEN)).status, 403);
+  const issued = await fetch(`${env.MESHGATE_CA_URL}/v1/ca/issue`, { method: 'POST', headers: { authorization: `Bearer ${WRITE_BACK_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ serviceAccount: 'x', namespace: 'y' }) });
+  assert.equal(issued.status, 403);
+  assert.doesNotMatch(`${watcher?.output() ?? ''}${ca.output()}`, /PRIVATE KEY|LS0tLS1CRUdJTi/, 'no key material in the logs');
+  await converged('the MeshConfig');
 });

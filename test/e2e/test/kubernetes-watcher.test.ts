@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
 import { FakeKubeApiServer, type KubeObject } from '@meshgate/testkit';
-import { KUBERNETES_RESOURCES } from '@meshgate/watcher';
+import { KUBERNETES_RESOURCES, SECRET_RESOURCE } from '@meshgate/watcher';
 import { CLUSTER_OBJECTS } from '../src/kube-objects.js';
 import { eventually, getJson } from '../src/rest.js';
 
@@ -82,13 +82,13 @@ describe('the Kubernetes watcher, from a list/watch server to the event log', { 
   }
 
   before(async () => {
-    server = new FakeKubeApiServer(KUBERNETES_RESOURCES);
+    server = new FakeKubeApiServer([...KUBERNETES_RESOURCES, SECRET_RESOURCE]);
     await server.start();
     for (const object of CLUSTER_OBJECTS) server.apply(object);
     meshgate = await startMeshgate({
       memory: true,
       logLevel: 'warn',
-      overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0, manifestsDir: undefined, kubeconfig: server.writeKubeconfig() },
+      overrides: { apiHost: '127.0.0.1', apiPort: 0, grpcPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0, manifestsDir: undefined, kubeconfig: server.writeKubeconfig() },
     });
   });
 

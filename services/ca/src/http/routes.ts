@@ -12,7 +12,7 @@
  *   POST /v1/ca/join-tokens, POST /v1/ca/workload-certificates              → first certificates (workload-routes.ts)
  *
  * Every route but `bundle` (public) takes a token (`Authorization: Bearer …`) with the scope
- * access.ts gives it: `issue` for a mesh identity needs `ca-issue`, everything else `ca-admin`.
+ * access.ts gives it: `issue` for a mesh identity needs `ca-issue`, the published secrets `ca-secrets`, everything else `ca-admin`.
  * The token is checked before the body is read, so an anonymous request learns nothing else.
  *
  * Errors: `{code, message, field}` (400 for a malformed request, 422 for one the CA refuses,

@@ -2,7 +2,7 @@
  * `GET /v1/secrets/:namespace/:name`: a secret as Kubernetes shows one (`data` values base64) —
  * one the CA published, or an applied Secret's payload — for the ingress controller's deployment,
  * `meshgate cert get`, or whoever must read an applied Secret back. It returns a private key, so
- * it takes a `ca-admin` token (the `secrets` operation); the answer says `Cache-Control: no-store`.
+ * it takes a `ca-secrets` token (`ca-admin` includes it); the answer says `Cache-Control: no-store`.
  * It is the only route that returns a Secret's bytes: `GET /v1/resources/.../secrets/NAME` shows
  * key names and digests.
  */

@@ -1,0 +1,107 @@
+/**
+ * What meshgate writes back to the cluster for one MeshState (pure, so the rules are testable
+ * without an apiserver):
+ *
+ * - the Secret each MeshConfig's `spec.certificate.ingressGateway.secret` names (the client
+ *   certificate the CA issued, copied as published), and the trust bundle as `osm-ca-bundle`
+ *   (`ca.crt` only: the CA's key stays in the CA) in the MeshConfig's namespace, where OSM keeps it;
+ * - each IngressBackend's `status` as OSM writes it: `{currentStatus: committed|rejected, reason}`;
+ * - each Istio Gateway's and VirtualService's `status.conditions`: one `Reconciled` condition
+ *   carrying the diagnostics meshgate's compiler reports about the object when it compiles the
+ *   gateway proxies each Gateway's selector picks (False with the errors, True otherwise, the
+ *   warnings in the message).
+ */
+import { buildIndex, compileWithIndex, type CompileOptions, type Diagnostic } from '@meshgate/compiler';
+import { ingressBackendStatuses, objectKey, type MeshState } from '@meshgate/model';
+
+export const CA_BUNDLE_SECRET_NAME = 'osm-ca-bundle';
+
+export interface SecretRef {
+  namespace: string;
+  name: string;
+}
+
+export interface StatusWrite {
+  kind: 'IngressBackend' | 'Gateway' | 'VirtualService';
+  namespace: string;
+  name: string;
+  status: Record<string, unknown>;
+}
+
+export interface WriteBackPlan {
+  /** Published by the CA, copied as they are. */
+  issuedSecrets: SecretRef[];
+  /** Trust bundles (`ca.crt`) to write. */
+  bundleSecrets: SecretRef[];
+  statuses: StatusWrite[];
+}
+
+/** The IngressBackend status exactly as OSM's controller writes it. */
+function ingressBackendWrites(state: MeshState): StatusWrite[] {
+  const statuses = ingressBackendStatuses(state);
+  return [...state.byKind.IngressBackend.entries()].map(([key, ingressBackend]) => {
+    const status = statuses.get(key) ?? { status: 'rejected' as const, reason: 'no status computed' };
+    return {
+      kind: 'IngressBackend',
+      namespace: ingressBackend.metadata.namespace,
+      name: ingressBackend.metadata.name,
+      status: { currentStatus: status.status, reason: status.reason },
+    };
+  });
+}
+
+/** Every diagnostic about a Gateway or VirtualService, from compiling each Gateway's proxies. */
+function gatewayDiagnostics(state: MeshState, options: CompileOptions): Map<string, Diagnostic[]> {
+  const byObject = new Map<string, Diagnostic[]>();
+  if (state.byKind.Gateway.size === 0) return byObject;
+  const index = buildIndex(state, options);
+  const seen = new Set<string>();
+  for (const gateway of state.byKind.Gateway.values()) {
+    const labels = gateway.spec.selector;
+    const selector = JSON.stringify(Object.entries(labels).sort());
+    // Gateways with one selector pick the same proxies: one compile serves them all.
+    if (seen.has(selector)) continue;
+    seen.add(selector);
+    const node = { id: `write-back~${selector}`, role: 'ingress-gateway' as const, namespace: gateway.metadata.namespace, serviceAccount: '', labels, client: 'envoy' as const, ips: [] };
+    for (const diagnostic of compileWithIndex(index, node).diagnostics) {
+      const list = byObject.get(diagnostic.object) ?? [];
+      if (!list.some((known) => known.message === diagnostic.message && known.severity === diagnostic.severity)) list.push(diagnostic);
+      byObject.set(diagnostic.object, list);
+    }
+  }
+  return byObject;
+}
+
+/** Istio's `Reconciled` condition, False with the errors, True otherwise (warnings in the message). */
+export function reconciledCondition(diagnostics: readonly Diagnostic[]): Record<string, unknown> {
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  const warnings = diagnostics.filter((diagnostic) => diagnostic.severity === 'warning');
+  const message = [...errors, ...warnings].map((diagnostic) => `${diagnostic.severity}: ${diagnostic.message}`).join('; ');
+  if (errors.length > 0) return { type: 'Reconciled', status: 'False', reason: 'CompileError', message };
+  if (warnings.length > 0) return { type: 'Reconciled', status: 'True', reason: 'CompiledWithWarnings', message };
+  return { type: 'Reconciled', status: 'True', reason: 'Compiled', message: 'compiled by meshgate' };
+}
+
+export function planWriteBack(state: MeshState, options: CompileOptions): WriteBackPlan {
+  const issuedSecrets: SecretRef[] = [];
+  const bundleNamespaces = new Set<string>();
+  for (const meshConfig of state.byKind.MeshConfig.values()) {
+    bundleNamespaces.add(meshConfig.metadata.namespace);
+    const ingressGateway = meshConfig.spec.certificate.ingressGateway;
+    if (ingressGateway) issuedSecrets.push({ namespace: ingressGateway.secret.namespace, name: ingressGateway.secret.name });
+  }
+  const diagnostics = gatewayDiagnostics(state, options);
+  const istio: StatusWrite[] = [];
+  for (const kind of ['Gateway', 'VirtualService'] as const) {
+    for (const object of state.byKind[kind].values()) {
+      const { namespace, name } = object.metadata;
+      const about = diagnostics.get(objectKey({ kind, namespace, name })) ?? [];
+      istio.push({ kind, namespace, name, status: { conditions: [reconciledCondition(about)] } });
+    }
+  }
+  return {
+    issuedSecrets,
+    bundleSecrets: [...bundleNamespaces].sort().map((namespace) => ({ namespace, name: CA_BUNDLE_SECRET_NAME })),
+    statuses: [...ingressBackendWrites(state), ...istio],
+  };
+}
