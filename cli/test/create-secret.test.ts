@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -84,6 +85,18 @@ describe('meshgate create secret / delete secret (the seeds’ kubectl lines)', 
     const bytes = await secretBytes('istio-system', 'httpbin-credential');
     assert.equal(bytes.body.type, 'Opaque');
     assert.deepEqual(Object.keys(bytes.body.data ?? {}), ['ca.crt', 'tls.crt', 'tls.key']);
+
+    // The embedded xds serves what the embedded api stored (one deployment key): a gateway of
+    // istio-system gets the pair and the CA, a sidecar nothing.
+    const credentials = running.xds.credentials;
+    assert.ok(credentials, 'the embedded xds serves gateway credentials');
+    const gateway = { id: 'embedded-gw', role: 'ingress-gateway' as const, namespace: 'istio-system', serviceAccount: 'gw', labels: {}, client: 'envoy' as const, ips: [] };
+    const names = new Set(['kubernetes://httpbin-credential', 'kubernetes://httpbin-credential-cacert']);
+    if (!credentials.prepare(gateway, names)) await once(credentials, 'changed');
+    assert.deepEqual([...credentials.secretsFor(gateway).keys()].sort(), [...names].sort());
+    const sidecar = { ...gateway, id: 'embedded-sidecar', role: 'sidecar' as const };
+    credentials.prepare(sidecar, names);
+    assert.equal(credentials.secretsFor(sidecar).size, 0);
   });
 
   it('seed 001: --from-file=PATH (key = base name) and the NAME-cacert Secret; a mismatched pair is created with a warning', async () => {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { AppliedSecretPayloads, payloadDigestOf, SecretCipher } from '@meshgate/secrets';
 import { opensslCa, opensslLeaf, type PemPair } from '@meshgate/testkit';
 import { yamlRequest } from './fixtures.js';
-import { startHarness, storeWithOverrides, type Harness } from './harness.js';
+import { startHarness, storeWithOverrides, storeWithRoundTrips, type Harness } from './harness.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -137,6 +137,34 @@ describe('applying Secrets', () => {
   it('no log line holds a value', () => {
     const logs = JSON.stringify(h.logs);
     assert.ok(!logs.includes('PRIVATE KEY') && !logs.includes(b64(leaf.keyPem).slice(0, 40)) && !logs.includes('c3VwZXItc2VjcmV0'));
+  });
+});
+
+describe('concurrent applies of one Secret', () => {
+  it('whichever wins, the log references a stored payload and no other version is left behind', async () => {
+    const { openEventStore } = await import('@meshgate/eventlog');
+    const raw = await openEventStore({ memory: true });
+    // Every store call yields as a network round trip would, so that the two requests interleave.
+    const store = storeWithRoundTrips(raw);
+    const payloads = new AppliedSecretPayloads({ store, cipher: new SecretCipher(randomBytes(32)) });
+    const r = await startHarness({ store, consumeChanges: false, secretPayloads: payloads });
+    try {
+      const ca = opensslCa();
+      const versions = [opensslLeaf(ca, 'a.example.com', 1), opensslLeaf(ca, 'b.example.com', 2), opensslLeaf(ca, 'c.example.com', 3)];
+      const responses = await Promise.all(versions.map((pair) => r.inject(yamlRequest(tlsSecret('contended', pair)))));
+      for (const response of responses) assert.equal(response.statusCode, 200, response.body);
+      const current = (await r.inject({ method: 'GET', url: '/v1/resources/secrets/istio-system/contended' })).json<SecretBody>();
+      const rows = await raw.listSecrets('kubernetes-secret/istio-system/contended/');
+      assert.deepEqual(
+        rows.map((row) => row.name),
+        [`kubernetes-secret/istio-system/contended/${payloadDigestOf(current.data)}`],
+      );
+      const stored = await payloads.read({ namespace: 'istio-system', name: 'contended' }, payloadDigestOf(current.data));
+      assert.equal(sha256(stored?.get('tls.crt')?.toString() ?? ''), current.data['tls.crt'].sha256);
+    } finally {
+      await r.close();
+      await raw.close();
+    }
   });
 });
 

@@ -17,7 +17,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ProxyNode } from '@meshgate/compiler';
-import type { MeshState } from '@meshgate/model';
+import { createdSequenceOf, type MeshState } from '@meshgate/model';
 import { CREDENTIAL_ROLES, payloadDigestOf, resolveCredentialSdsName, SecretsError, type AppliedSecretPayloads, type CredentialSource } from '@meshgate/secrets';
 import type { Logger } from 'pino';
 import type { EncodedResource } from './resource-cache.js';
@@ -44,6 +44,8 @@ interface LoadedPayload {
 }
 
 interface PayloadEntry {
+  /** The Secret's creation sequence: the same name created again is a new entry. */
+  created: number;
   /** The newest version loaded. */
   current?: LoadedPayload;
   /** The digest being loaded, and the load. */
@@ -83,6 +85,7 @@ export class GatewayCredentials extends EventEmitter<GatewayCredentialsEvents> i
     const names = this.requested.get(node);
     if (this.stopped || names === undefined || !GATEWAY_ROLES.has(node.role)) return NOTHING;
     const state = this.options.state();
+    this.forgetDeleted(state);
     const out = new Map<string, EncodedResource>();
     for (const name of names) {
       const source = resolveCredentialSdsName(state.byKind.Secret, node.namespace, name);
@@ -119,6 +122,14 @@ export class GatewayCredentials extends EventEmitter<GatewayCredentialsEvents> i
     return ready;
   }
 
+  /**
+   * Drops the payloads of Secrets the state no longer holds: a Secret deleted and created again
+   * (seed 002's rotation) must never bring the deleted version back while the new one loads.
+   */
+  private forgetDeleted(state: MeshState): void {
+    for (const key of this.payloads.keys()) if (!state.byKind.Secret.has(key)) this.payloads.delete(key);
+  }
+
   forget(node: ProxyNode): void {
     this.requested.delete(node);
   }
@@ -136,8 +147,12 @@ export class GatewayCredentials extends EventEmitter<GatewayCredentialsEvents> i
       this.payloads.delete(key); // deleted: its bytes are not kept
       return undefined;
     }
+    // A Secret deleted and created again is another object (its creation sequence): the deleted
+    // one's bytes are not served while the new one loads.
+    const object = state.byKind.Secret.get(key);
+    const created = object === undefined ? 0 : createdSequenceOf(state, object);
     let entry = this.payloads.get(key);
-    if (!entry) this.payloads.set(key, (entry = {}));
+    if (!entry || entry.created !== created) this.payloads.set(key, (entry = { created }));
     const waiting = entry.retryAfter !== undefined && Date.now() < entry.retryAfter;
     if (entry.current?.digest !== digest && entry.loading?.digest !== digest && entry.failed !== digest && !waiting) this.load(key, entry, source, digest);
     return entry.current;

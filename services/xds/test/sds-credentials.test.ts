@@ -244,6 +244,31 @@ test('a secret store that does not answer: the gateway is answered without the c
   assert.ok(logLines.some((line) => line.includes('reading a Secret payload from the secret store failed')));
 });
 
+test('seed 002’s own rotation — kubectl delete secret, then create secret tls with the new certificate — on one stream', async () => {
+  await apply(tlsSecret('seed-rotation', httpbin));
+  const stream = await open({ id: 'gw-seed-rotation', ...GATEWAY });
+  const names = ['kubernetes://seed-rotation'];
+  const first = await subscribeSecrets(stream, names);
+  assert.equal(decodeSecrets(first).get(names[0])?.certificateChain, httpbin.certPem);
+  ack(stream, first, names);
+  await remove('Secret', 'istio-system', 'seed-rotation');
+  const gone = await nextSecretResponse(stream, names);
+  assert.equal(gone.resources.length, 0, 'the deleted credential is no longer served');
+  await apply(tlsSecret('seed-rotation', rotated));
+  const back = await nextSecretResponse(stream, names);
+  assert.equal(decodeSecrets(back).get(names[0])?.certificateChain, rotated.certPem);
+  for (const resource of back.resources) assert.ok(!resource.value.includes(httpbin.certPem.slice(-120, -60)), 'the old certificate is not served');
+});
+
+/** The next Secret response, acknowledging whatever else comes first (listeners a deletion may change). */
+async function nextSecretResponse(stream: AdsTestStream, names: string[]): Promise<Response> {
+  for (;;) {
+    const response = await stream.next();
+    ack(stream, response, response.type_url === TYPE_URL.secret ? names : []);
+    if (response.type_url === TYPE_URL.secret) return response;
+  }
+}
+
 async function subscribeAndAck(stream: AdsTestStream, typeUrl: string, names: string[]): Promise<Response> {
   stream.send({ type_url: typeUrl, resource_names: names });
   const response = await stream.next();
