@@ -102,7 +102,7 @@ describe('meshgate cert and ca against a running meshgate', { timeout: 60_000 },
     assert.equal(wrong.stdout, '');
     const lines = wrong.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 2, wrong.stderr);
-    assert.match(lines[0], /^error: the token is not valid for this server \(reading a published secret needs the "ca-admin" scope\) \(MG_ERR_FORBIDDEN; server http:\/\/127\.0\.0\.1:\d+\)$/);
+    assert.match(lines[0], /^error: the token is not valid for this server \(reading a published secret needs the "ca-secrets" scope\) \(MG_ERR_FORBIDDEN; server http:\/\/127\.0\.0\.1:\d+\)$/);
     assert.match(lines[1], /^hint: the token from --token was refused; pass a token with that scope with --token, MESHGATE_API_TOKEN/);
     await assert.rejects(stat(path.join(work, 'wrong')), { code: 'ENOENT' });
 

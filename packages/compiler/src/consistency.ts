@@ -6,7 +6,7 @@
  * stays warming and never serves), so the xds service refuses to publish one (and keeps the
  * last consistent set).
  */
-import { credentialAvailable } from './credentials.js';
+import { credentialServable } from '@meshgate/secrets/credentials';
 import type { CompileIndex } from './meshIndex.js';
 import { IDENTITY_SECRET_NAME, ROOT_CA_SECRET_NAME } from './naming.js';
 import { TYPE_URL, type ProxyNode, type ResourcesByType } from './types.js';
@@ -19,7 +19,9 @@ export type SdsAvailability = (secretName: string) => boolean;
  * and the gateway credentials that resolve in its namespace.
  */
 export function sdsAvailability(index: CompileIndex, node: ProxyNode): SdsAvailability {
-  return (name) => isMeshIdentitySecret(name) || credentialAvailable(index, node.namespace, name);
+  // xds's own rule (role, namespace, layouts), so that the compiler never names a secret xds
+  // would not serve: the listener would wait for it forever.
+  return (name) => isMeshIdentitySecret(name) || credentialServable(index.secretsByKey, node.role, node.namespace, name);
 }
 
 function isMeshIdentitySecret(name: string): boolean {

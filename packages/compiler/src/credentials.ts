@@ -96,20 +96,3 @@ export function resolveCredential(index: CompileIndex, namespace: string, writte
   if (caProblem !== undefined) return { ok: false, reason: caProblem.startsWith('CA ') ? caProblem : `Secret ${namespace}/${name} ${caProblem}` };
   return { ok: true, credential: { certificate, validation: credentialSecretName(`${name}${CA_CREDENTIAL_SUFFIX}`) } };
 }
-
-/**
- * Whether SDS can answer `sdsName` for a proxy in `namespace`: what the consistency check asks of
- * every credential name a listener carries. `kubernetes://NAME` needs a usable key pair;
- * `kubernetes://NAME-cacert` a usable client CA for NAME (either layout), or a key pair of that name.
- */
-export function credentialAvailable(index: CompileIndex, namespace: string, sdsName: string): boolean {
-  if (!sdsName.startsWith(KUBERNETES_PREFIX)) return false;
-  const name = sdsName.slice(KUBERNETES_PREFIX.length);
-  if (resolveCredential(index, namespace, name, false).ok) return true;
-  if (!name.endsWith(CA_CREDENTIAL_SUFFIX)) return false;
-  const base = name.slice(0, -CA_CREDENTIAL_SUFFIX.length);
-  const own = secretIn(index, namespace, base);
-  if (own && unusable(own) === undefined && hasCa(own)) return true;
-  const separate = secretIn(index, namespace, name);
-  return separate !== undefined && unusable(separate) === undefined && hasCa(separate);
-}
