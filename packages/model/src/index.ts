@@ -74,3 +74,7 @@ export {
   type IngressSelection,
 } from './ingress-classes.js';
 export { MESH_CONFIG_NAME, findMeshConfig } from './mesh-config.js';
+export { serviceEntryPortCollisions, describeCollision, type ServiceEntryPortCollision } from './service-entry-conflicts.js';
+export { inCurrentShape } from './stored-shape.js';
+export { SERVICE_ENTRY_PROTOCOLS, SERVICE_ENTRY_RESOLUTIONS, isOpaqueTcpProtocol } from './validate/service-entry.js';
+export { CLIENT_TLS_MODES } from './validate/traffic-policy.js';

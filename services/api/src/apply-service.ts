@@ -7,7 +7,7 @@
 import type { Bus } from '@meshgate/bus';
 import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '@meshgate/eventlog';
 import type { StateFollower } from '@meshgate/follower';
-import { cloneState, digestOf, evolve, objectKey, refOf, validateDocument, type Kind, type MeshEvent, type MeshObject, type MeshState, type ObjectRef } from '@meshgate/model';
+import { cloneState, describeCollision, digestOf, evolve, objectKey, refOf, serviceEntryPortCollisions, validateDocument, type Kind, type MeshEvent, type MeshObject, type MeshState, type ObjectRef } from '@meshgate/model';
 import type { Logger } from 'pino';
 import { apiError } from './errors.js';
 import { isPlainRecord } from './records.js';
@@ -82,6 +82,23 @@ interface PlannedWrite {
   dedupKey?: string;
 }
 
+/** What an apply decides: each object's action, or the documents refused by a rule across objects (nothing is written then). */
+interface Decision {
+  results: ObjectResult<ApplyAction>[];
+  refused: DocumentError[];
+}
+
+/** Errors of rules that span objects: today, ServiceEntries colliding on a TCP port (istio#6695). */
+function crossObjectErrors(state: MeshState, objects: readonly MeshObject[], positions: ReadonlyMap<string, number>): DocumentError[] {
+  return serviceEntryPortCollisions(state.byKind.ServiceEntry.values(), objects).map((collision) => ({
+    document: positions.get(objectKey(collision.entry)) ?? 0,
+    kind: 'ServiceEntry',
+    name: collision.entry.metadata.name,
+    path: 'spec.ports',
+    message: describeCollision(collision),
+  }));
+}
+
 interface Plan<R> {
   writes: PlannedWrite[];
   report: R;
@@ -145,9 +162,12 @@ export class ApplyService {
     if (!validated.valid) return validated;
 
     const candidates = validated.objects.map((object) => ({ object, ref: refOf(object), streamId: objectKey(object), digest: digestOf(object) }));
-    const decide = (state: MeshState): Plan<ObjectResult<ApplyAction>[]> => {
+    const decide = (state: MeshState): Plan<Decision> => {
+      // Rules across objects (istio#6695) are checked against the state the writes would land in.
+      const refused = crossObjectErrors(state, validated.objects, validated.positions);
+      if (refused.length > 0) return { writes: [], report: { results: [], refused } };
       const writes: PlannedWrite[] = [];
-      const report = candidates.map(({ object, ref, streamId, digest }) => {
+      const results = candidates.map(({ object, ref, streamId, digest }) => {
         const current = findObject(state, ref);
         const action: ApplyAction = current === undefined ? 'created' : digestOf(current) === digest ? 'unchanged' : 'configured';
         if (action !== 'unchanged') {
@@ -159,19 +179,21 @@ export class ApplyService {
         }
         return { ...ref, action };
       });
-      return { writes, report };
+      return { writes, report: { results, refused: [] } };
     };
 
     if (input.dryRun === true) {
       const state = await this.freshState();
       // Synchronously, before the follower folds in anything else: it mutates its state in place.
       const plan = decide(state);
-      return { valid: true, sequence: state.sequence, results: plan.report, preview: previewOf(state, plan.writes) };
+      if (plan.report.refused.length > 0) return { valid: false, errors: plan.report.refused };
+      return { valid: true, sequence: state.sequence, results: plan.report.results, preview: previewOf(state, plan.writes) };
     }
 
     const committed = await this.commit(decide);
+    if (committed.report.refused.length > 0) return { valid: false, errors: committed.report.refused };
     // An event skipped as a duplicate was written by an earlier try of this request, not by this one.
-    const results = committed.report.map((result) => {
+    const results = committed.report.results.map((result) => {
       const dedupKey = input.idempotencyKey === undefined ? undefined : `${input.idempotencyKey}/${objectKey(result)}`;
       return dedupKey !== undefined && committed.deduplicated.has(dedupKey) ? { ...result, action: 'unchanged' as const } : result;
     });
@@ -203,22 +225,24 @@ export class ApplyService {
     return { found: true, sequence: committed.sequence, result: { ...committed.report, action: 'deleted' } };
   }
 
-  private validateAll(documents: unknown[]): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[] } {
+  private validateAll(documents: unknown[]): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[]; positions: Map<string, number> } {
     const errors: DocumentError[] = [];
     // Same object twice in one request: the last one wins, in the position where it last appeared.
     const objects = new Map<string, MeshObject>();
+    const positions = new Map<string, number>();
     documents.forEach((document, index) => {
       const result = validateDocument(document, { clusterDomain: this.options.clusterDomain });
       if (result.valid) {
         const key = objectKey(result.value);
         objects.delete(key);
         objects.set(key, result.value);
+        positions.set(key, index);
         return;
       }
       const identity = describeDocument(document);
       for (const error of result.errors) errors.push({ document: index, ...identity, path: error.path, message: error.message });
     });
-    return errors.length > 0 ? { valid: false, errors } : { valid: true, objects: [...objects.values()] };
+    return errors.length > 0 ? { valid: false, errors } : { valid: true, objects: [...objects.values()], positions };
   }
 
   /**
