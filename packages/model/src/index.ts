@@ -78,3 +78,4 @@ export { serviceEntryPortCollisions, describeCollision, type ServiceEntryPortCol
 export { inCurrentShape } from './stored-shape.js';
 export { SERVICE_ENTRY_PROTOCOLS, SERVICE_ENTRY_RESOLUTIONS, isOpaqueTcpProtocol } from './validate/service-entry.js';
 export { CLIENT_TLS_MODES } from './validate/traffic-policy.js';
+export { outboundTrafficPolicy, ISTIO_MESH_CONFIG_MAP, type OutboundTrafficMode, type OutboundTrafficPolicy } from './outbound-policy.js';
