@@ -23,8 +23,12 @@ import {
   type PodObject,
   type ServiceObject,
   type VirtualServiceObject,
+  type DestinationRuleObject,
+  type OutboundTrafficPolicy,
+  type ServiceEntryObject,
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
+import { buildTrafficIndex } from './traffic-index.js';
 import { DEFAULT_MESH_NAME, type CompileOptions, type Diagnostic } from './types.js';
 
 /** The legacy `kubernetes.io/ingress.class` value Istio answers to. */
@@ -62,6 +66,14 @@ export interface CompileIndex {
    * server compiling many proxy kinds builds each once and hands out the same object.
    */
   readonly meshWide: Map<string, { resource: Record<string, unknown>; diagnostics: readonly Diagnostic[] }>;
+  /** ServiceEntries by host, each host qualified against the entry's namespace like a destination (`traffic-index.ts`). */
+  readonly serviceEntryHosts: HostTable<ServiceEntryObject>;
+  /** DestinationRules by their (qualified) host, oldest first: Istio applies the oldest for a host. */
+  readonly destinationRulesByHost: ReadonlyMap<string, readonly DestinationRuleObject[]>;
+  /** ALLOW_ANY or REGISTRY_ONLY, and which object said so. */
+  readonly outboundPolicy: OutboundTrafficPolicy;
+  /** Objects of the traffic kinds refused on load (`refusedOnLoad`), reported by every compile. */
+  readonly refusedTrafficObjects: readonly (ServiceEntryObject | DestinationRuleObject)[];
 }
 
 /** Objects by namespace then name, so that iteration never depends on insertion order. */
@@ -108,6 +120,7 @@ export function buildIndex(state: MeshState, options: CompileOptions): CompileIn
     istioIngresses: ingressesForController(state, ISTIO_INGRESS_CONTROLLER, { legacyClassNames: [ISTIO_LEGACY_INGRESS_CLASS] }),
     podsByIp: podsByIp(state),
     meshWide: new Map(),
+    ...buildTrafficIndex(state, options),
   };
 }
 
