@@ -16,6 +16,7 @@ import { compileProxylessServer } from './proxyless-server.js';
 import { proxylessUpstreamTls } from './upstream-tls.js';
 import { buildOutboundAssignment, buildOutboundCluster, usesEds } from './outbound-clusters.js';
 import { compileProxylessServiceEntries } from './proxyless-egress.js';
+import { compileOutbound } from './outbound.js';
 import { reportTrafficIndex } from './traffic-index.js';
 import { TYPE_URL, type CompileOptions, type CompileProxy, type CompileResult, type ProxyNode, type XdsResource } from './types.js';
 
@@ -48,6 +49,10 @@ export function compileWithIndex(index: CompileIndex, node: ProxyNode, parts: { 
     ({ listeners, routes } = compileGateway(index, node, diagnostics, clusters));
   } else {
     ({ listeners, clusters: staticClusters } = compileInbound(index, node, diagnostics));
+    const outbound = compileOutbound(index, node, diagnostics, clusters, listeners);
+    listeners.push(...outbound.listeners);
+    routes = outbound.routes;
+    staticClusters.push(...outbound.clusters);
   }
 
   const requested = clusters.list();

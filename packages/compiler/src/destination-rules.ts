@@ -111,7 +111,7 @@ function outlierDetection(policy: EffectivePolicy): Record<string, unknown> {
 
 /** The DestinationRule (if any) and its policy for one cluster request. */
 export function policyForRequest(index: CompileIndex, request: ClusterRequest): { rule: DestinationRuleObject | undefined; policy: EffectivePolicy } {
-  const rule = destinationRuleFor(index, request.host);
+  const rule = destinationRuleFor(index, request.host, request.serviceEntry?.metadata.namespace);
   return { rule, policy: effectivePolicy(rule, request.port, request.subset) };
 }
 
@@ -137,4 +137,42 @@ export function hashPolicyFor(index: CompileIndex, request: ClusterRequest, clie
   if (hash.useSourceIp) return [{ connection_properties: { source_ip: true } }];
   if (hash.httpQueryParameterName !== undefined) return [{ query_parameter: { name: hash.httpQueryParameterName } }];
   return undefined;
+}
+
+const UPSTREAM_TLS_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
+
+function sds(name: string): Record<string, unknown> {
+  return { name, sds_config: { ads: {}, resource_api_version: 'V3' } };
+}
+
+/**
+ * Envoy's upstream TLS for a DestinationRule `tls` (none for DISABLE or no rule):
+ * ISTIO_MUTUAL presents the sidecar's own certificate (SDS `default`) and validates with the
+ * mesh roots (`ROOTCA`); SIMPLE and MUTUAL use the files or, with `credentialName`, the SDS
+ * secrets `kubernetes://<name>` (client certificate) and `kubernetes://<name>-cacert` (CA), Istio's
+ * convention. `subjectAltNames` become exact SAN matchers; `sni` is sent as written.
+ */
+export function envoyUpstreamTls(index: CompileIndex, request: ClusterRequest): Record<string, unknown> | undefined {
+  const tls = policyForRequest(index, request).policy.tls;
+  if (!tls || tls.mode === 'DISABLE') return undefined;
+  const sanMatchers = tls.subjectAltNames.length > 0 ? { match_typed_subject_alt_names: tls.subjectAltNames.flatMap((san) => ['DNS', 'URI'].map((sanType) => ({ san_type: sanType, matcher: { exact: san } }))) } : {};
+  const common: Record<string, unknown> = {};
+  if (tls.mode === 'ISTIO_MUTUAL') {
+    common.tls_certificate_sds_secret_configs = [sds('default')];
+    common.combined_validation_context = { default_validation_context: sanMatchers, validation_context_sds_secret_config: sds('ROOTCA') };
+    common.alpn_protocols = ['istio'];
+  } else {
+    if (tls.mode === 'MUTUAL') {
+      if (tls.credentialName !== undefined) common.tls_certificate_sds_secret_configs = [sds(`kubernetes://${tls.credentialName}`)];
+      else common.tls_certificates = [{ certificate_chain: { filename: tls.clientCertificate }, private_key: { filename: tls.privateKey } }];
+    }
+    if (tls.insecureSkipVerify !== true) {
+      if (tls.credentialName !== undefined) common.combined_validation_context = { default_validation_context: sanMatchers, validation_context_sds_secret_config: sds(`kubernetes://${tls.credentialName}-cacert`) };
+      else if (tls.caCertificates !== undefined) common.validation_context = { trusted_ca: { filename: tls.caCertificates }, ...sanMatchers };
+    }
+  }
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: { '@type': UPSTREAM_TLS_TYPE, common_tls_context: common, ...(tls.sni !== undefined ? { sni: tls.sni } : {}) },
+  };
 }

@@ -15,9 +15,9 @@
  * by IP, or the ServiceEntry endpoint's own) carry the subset's labels.
  */
 import { endpointsForService, objectKey, selectorMatches, type ServiceEntryEndpoint, type ServiceEntryObject } from '@meshgate/model';
-import { adsConfigSource, buildCluster, type ClusterRequest } from './clusters.js';
+import { adsConfigSource, buildCluster, http2ProtocolOptions, type ClusterRequest } from './clusters.js';
 import type { Diagnostics } from './diagnostics.js';
-import { destinationRuleClusterFields } from './destination-rules.js';
+import { destinationRuleClusterFields, envoyUpstreamTls, policyForRequest } from './destination-rules.js';
 import { buildLoadAssignment } from './endpoints.js';
 import type { CompileIndex } from './meshIndex.js';
 import { destinationRuleFor, subsetOf } from './traffic-lookups.js';
@@ -50,7 +50,7 @@ function lbEndpoint(address: string, port: number, weight: number | undefined): 
 
 /** The ServiceEntry endpoints of a request, filtered by the subset's labels. */
 function entryEndpoints(index: CompileIndex, request: ClusterRequest, entry: ServiceEntryObject): ServiceEntryEndpoint[] {
-  const subset = subsetOf(destinationRuleFor(index, request.host), request.subset);
+  const subset = subsetOf(destinationRuleFor(index, request.host, entry.metadata.namespace), request.subset);
   if (request.subset !== '' && !subset) return [];
   return entry.spec.endpoints.filter((endpoint) => !subset || selectorMatches(subset.labels, endpoint.labels));
 }
@@ -93,6 +93,14 @@ export function buildOutboundCluster(
 ): Record<string, unknown> {
   const entry = request.serviceEntry;
   const cluster = entry ? serviceEntryCluster(index, request, entry, client, diagnostics) : buildCluster(request, client, transportSocket);
+  if (client === 'envoy') {
+    const upstreamTls = envoyUpstreamTls(index, request);
+    if (upstreamTls) cluster.transport_socket = upstreamTls;
+    const protocol = entry?.spec.ports.find((port) => port.number === request.port)?.protocol;
+    if (protocol === 'GRPC' || protocol === 'HTTP2') cluster.typed_extension_protocol_options = http2ProtocolOptions();
+  } else if (policyForRequest(index, request).policy.tls && request.serviceEntry) {
+    diagnostics.warn(request.name, 'DestinationRule tls is not applied to proxyless gRPC clients yet');
+  }
   return { ...cluster, ...destinationRuleClusterFields(index, request, client, diagnostics) };
 }
 

@@ -16,10 +16,11 @@ import type { Diagnostics } from './diagnostics.js';
 import { hashPolicyFor } from './destination-rules.js';
 import { httpConnectionManager } from './hcm.js';
 import { isWildcardHost } from './hosts.js';
-import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
+import type { CompileIndex } from './meshIndex.js';
 import { proxylessListenerName } from './naming.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
 import { exportedTo } from './traffic-index.js';
+import { virtualServicesForEntryHost } from './traffic-lookups.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 const GRPC_CAPABLE: ReadonlySet<string> = new Set(['GRPC', 'HTTP2', 'HTTP', 'TCP']);
@@ -53,7 +54,7 @@ export function compileProxylessServiceEntries(index: CompileIndex, node: ProxyN
         if (seen.has(name)) continue;
         seen.add(name);
         const scope: RouteScope = { port: port.number, gateways: MESH_ONLY, proxyLabels: node.labels, client: 'grpc', index, diagnostics, clusters };
-        let entryRoutes: EnvoyRoute[] = meshVirtualServicesFor(index, host).flatMap((vs) => translateVirtualService(vs, scope));
+        let entryRoutes: EnvoyRoute[] = virtualServicesForEntryHost(index, entry, host).flatMap((vs) => translateVirtualService(vs, scope));
         if (entryRoutes.length === 0) entryRoutes = [defaultRoute(index, clusters, clusters.request(host, port.number, '', undefined, entry))];
         routes.push({ name, resource: { name, virtual_hosts: [{ name, domains: [name, host], routes: entryRoutes }] } });
         listeners.push({ name, resource: { name, api_listener: { api_listener: httpConnectionManager(name, name) } } });

@@ -12,7 +12,7 @@ import { parseGoDuration, type ProtoDuration } from './duration.js';
 import { matchApplies, translateMatch, type EnvoyRouteMatch, type MatchScope } from './match.js';
 import { hashPolicyFor } from './destination-rules.js';
 import type { CompileIndex } from './meshIndex.js';
-import { destinationRuleFor, serviceEntryFor, subsetOf } from './traffic-lookups.js';
+import { destinationRuleFor, serviceEntryFor, subsetOf, writtenEntryHost } from './traffic-lookups.js';
 
 export type EnvoyRoute = { name?: string; match: EnvoyRouteMatch } & Record<string, unknown>;
 
@@ -168,9 +168,11 @@ function duration(text: string, what: string, object: string, scope: RouteScope)
  * 503 as they do in Istio — and a warning; only a port that cannot be decided skips the route.
  */
 function resolveCluster(destination: Destination, object: string, where: string, scope: RouteScope): string | undefined {
-  const { host, subset } = destination;
-  const service = findServiceByHost(scope.index.state, host, scope.index.options.clusterDomain);
-  const entry = service ? undefined : serviceEntryFor(scope.index, host);
+  const { subset } = destination;
+  const service = findServiceByHost(scope.index.state, destination.host, scope.index.options.clusterDomain);
+  const entry = service ? undefined : serviceEntryFor(scope.index, destination.host);
+  // A ServiceEntry host keeps its written spelling in the cluster name (`outbound|80||httpbin.org`).
+  const host = entry ? writtenEntryHost(scope.index, entry, destination.host) : destination.host;
   const ports = service ? service.spec.ports.map((p) => p.port) : (entry?.spec.ports.map((p) => p.number) ?? []);
   let port = destination.port?.number;
   if (port === undefined && (service || entry)) {
@@ -189,7 +191,7 @@ function resolveCluster(destination: Destination, object: string, where: string,
     const owner = service ? `Service ${service.metadata.namespace}/${service.metadata.name}` : `ServiceEntry ${entry?.metadata.namespace}/${entry?.metadata.name}`;
     scope.diagnostics.warn(object, `${where}: ${owner} has no port ${port}; its cluster has no endpoints (503)`);
   }
-  if (subset && !subsetOf(destinationRuleFor(scope.index, host), subset)) {
+  if (subset && !subsetOf(destinationRuleFor(scope.index, host, entry?.metadata.namespace), subset)) {
     scope.diagnostics.warn(object, `${where}: no DestinationRule for ${host} defines subset ${subset}; its cluster has no endpoints (503)`);
   }
   return scope.clusters.request(host, port, subset ?? '', service, entry);

@@ -64,5 +64,5 @@ export function reportTrafficIndex(index: TrafficIndex, diagnostics: Diagnostics
   for (const object of index.refusedTrafficObjects) {
     diagnostics.error(`${object.kind}/${object.metadata.namespace}/${object.metadata.name}`, `stored before meshgate compiled ${object.kind}s and refused by today's rules, so it is not applied: ${(object.refusedOnLoad ?? []).join('; ')}`);
   }
-  for (const warning of index.outboundPolicy.warnings) diagnostics.warn(index.outboundPolicy.source, warning);
+  for (const warning of index.outboundPolicy.warnings) diagnostics.warn(index.outboundPolicy.source.split(' and ')[0], warning);
 }

@@ -4,17 +4,36 @@
  * subset (Istio's merge: the rule's policy, then its `portLevelSettings` for the port, then the
  * subset's policy and the subset's port-level settings, each section replacing the one before).
  */
-import type { DestinationRuleObject, DestinationSubset, PortTrafficPolicy, ServiceEntryObject, TrafficPolicy } from '@meshgate/model';
-import type { CompileIndex } from './meshIndex.js';
+import { qualifyDestinationHost, type DestinationRuleObject, type DestinationSubset, type PortTrafficPolicy, type ServiceEntryObject, type TrafficPolicy, type VirtualServiceObject } from '@meshgate/model';
+import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 
 /** The oldest ServiceEntry with exactly this host (qualified or as written); wildcard entries are not destinations. */
 export function serviceEntryFor(index: CompileIndex, host: string): ServiceEntryObject | undefined {
   return index.serviceEntryHosts.overlapping(host).find((hit) => hit.host === host)?.value;
 }
 
-/** The DestinationRule for a host: the oldest one naming it exactly (Istio merges several; meshgate takes the oldest). */
-export function destinationRuleFor(index: CompileIndex, host: string): DestinationRuleObject | undefined {
-  return index.destinationRulesByHost.get(host)?.[0];
+/**
+ * A ServiceEntry host as the entry writes it, for a host as a VirtualService destination spells
+ * it (qualified: `httpbin.org` → `httpbin.org.svc.cluster.local`), so that one host gets one
+ * cluster name whichever way it was reached.
+ */
+export function writtenEntryHost(index: CompileIndex, entry: ServiceEntryObject, host: string): string {
+  return entry.spec.hosts.find((written) => written === host || qualifyDestinationHost(written, entry.metadata.namespace, index.options.clusterDomain) === host) ?? host;
+}
+
+/**
+ * The DestinationRule for a host: the oldest one naming it exactly (Istio merges several;
+ * meshgate takes the oldest). Rule hosts are stored qualified like destinations, so a host as
+ * written in a ServiceEntry is also tried qualified against `namespace`.
+ */
+export function destinationRuleFor(index: CompileIndex, host: string, namespace = ''): DestinationRuleObject | undefined {
+  return (index.destinationRulesByHost.get(host) ?? index.destinationRulesByHost.get(qualifyDestinationHost(host, namespace, index.options.clusterDomain)))?.[0];
+}
+
+/** The mesh VirtualServices for a ServiceEntry host, found under the host as written or qualified. */
+export function virtualServicesForEntryHost(index: CompileIndex, entry: ServiceEntryObject, host: string): VirtualServiceObject[] {
+  const written = meshVirtualServicesFor(index, host);
+  return written.length > 0 ? written : meshVirtualServicesFor(index, qualifyDestinationHost(host, entry.metadata.namespace, index.options.clusterDomain));
 }
 
 export function subsetOf(rule: DestinationRuleObject | undefined, name: string): DestinationSubset | undefined {
