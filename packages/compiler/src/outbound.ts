@@ -30,6 +30,7 @@ import { compare, type Diagnostics } from './diagnostics.js';
 import { hashPolicyFor } from './destination-rules.js';
 import { HCM_FILTER_NAME, httpConnectionManager } from './hcm.js';
 import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
+import { outboundListenerName, outboundRouteConfigName, VIRTUAL_OUTBOUND_LISTENER } from './naming.js';
 import { fallbackCluster, fallbackClusterName, tcpProxyFilter } from './outbound-policy.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
 import { tlsInspector } from './tls.js';
@@ -37,7 +38,6 @@ import { exportedTo } from './traffic-index.js';
 import { virtualServicesForEntryHost } from './traffic-lookups.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
-export const VIRTUAL_OUTBOUND_LISTENER = 'virtualOutbound';
 export const VIRTUAL_OUTBOUND_PORT = 15001;
 const MONGO_PROXY_FILTER_NAME = 'envoy.filters.network.mongo_proxy';
 const MONGO_PROXY_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.mongo_proxy.v3.MongoProxy';
@@ -173,11 +173,11 @@ function httpRouteConfig(index: CompileIndex, node: ProxyNode, port: number, des
       ? { name: 'block_all', domains: ['*'], routes: [{ match: { prefix: '/' }, direct_response: { status: 502 } }] }
       : { name: 'allow_any', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: fallback } }] },
   );
-  return { name: String(port), virtual_hosts: virtualHosts, validate_clusters: { value: false } };
+  return { name: outboundRouteConfigName(port), virtual_hosts: virtualHosts, validate_clusters: { value: false } };
 }
 
 function portListener(index: CompileIndex, node: ProxyNode, port: number, destinations: Destination[], diagnostics: Diagnostics, clusters: ClusterRequests): { listener: XdsResource; route?: XdsResource } {
-  const name = `0.0.0.0_${port}`;
+  const name = outboundListenerName(port);
   const chains: Record<string, unknown>[] = [];
   let catchAll: Record<string, unknown> | undefined;
   let catchAllOwner = '';
@@ -217,8 +217,8 @@ function portListener(index: CompileIndex, node: ProxyNode, port: number, destin
       for (const destination of http) diagnostics.warn(destination.owner, `port ${port}: ${catchAllOwner} (TCP without addresses) takes every connection on this port; HTTP to ${destination.host} is not routed here`);
     } else {
       const config = httpRouteConfig(index, node, port, http, diagnostics, clusters);
-      route = { name: String(port), resource: config };
-      catchAll = { name: `${port}|http`, ...(tlsNames.size > 0 ? { filter_chain_match: { transport_protocol: 'raw_buffer' } } : {}), filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_0.0.0.0_${port}`, String(port)) }] };
+      route = { name: outboundRouteConfigName(port), resource: config };
+      catchAll = { name: `${port}|http`, ...(tlsNames.size > 0 ? { filter_chain_match: { transport_protocol: 'raw_buffer' } } : {}), filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_0.0.0.0_${port}`, outboundRouteConfigName(port)) }] };
     }
   }
   if (catchAll) chains.push(catchAll);

@@ -98,7 +98,12 @@ spec:
   http:
   - route: [{destination: {host: billing.external.example, port: {number: 7443}, subset: v2}}]
 `);
-  const settled = await callUntil(billing, METHODS.hello, (r) => r.ok && r.servedBy === 'static-B');
+  // Settled once several calls in a row reach B: under the old config round robin alternates A and B.
+  let streak = 0;
+  const settled = await callUntil(billing, METHODS.hello, (r) => {
+    streak = r.ok && r.servedBy === 'static-B' ? streak + 1 : 0;
+    return streak >= 5;
+  });
   assert.equal(settled.servedBy, 'static-B', JSON.stringify(settled));
   for (let i = 0; i < 10; i++) assert.deepEqual(await call(billing, METHODS.hello), { ok: true, servedBy: 'static-B' }, 'the subset cluster holds the v2 endpoint only');
 });
