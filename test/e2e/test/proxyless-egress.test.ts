@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
 import { startWorkloadAgent, type WorkloadAgent } from '../src/agent.js';
-import { call, callUntil, METHODS, startBackend, type Backend } from '../src/backends.js';
+import { call, callUntil, METHODS, startBackend, type Backend, type CallResult } from '../src/backends.js';
 import { proxylessBootstrap, useBootstrap } from '../src/bootstrap.js';
 import { apply } from '../src/rest.js';
 
@@ -21,6 +21,7 @@ let agent: WorkloadAgent;
 let staticA: Backend;
 let staticB: Backend;
 let dnsBackend: Backend;
+const reviews: Backend[] = [];
 const clients: grpc.Client[] = [];
 
 async function applyOk(yaml: string): Promise<void> {
@@ -52,6 +53,7 @@ before(async () => {
   staticA = await startBackend('static-A', '127.0.0.41');
   staticB = await startBackend('static-B', '127.0.0.42');
   dnsBackend = await startBackend('dns', '127.0.0.1');
+  for (const [index, version] of ['v1', 'v2', 'v3'].entries()) reviews.push(await startBackend(`reviews-${version}`, `127.0.0.${51 + index}`));
   agent = await startWorkloadAgent(
     { apiUrl: meshgate.apiUrl, apiToken: meshgate.apiToken, xdsAddress: `127.0.0.1:${meshgate.xdsSecurePort}` },
     { nodeId: NODE_ID, namespace: NAMESPACE, serviceAccount: 'egress-client' },
@@ -68,6 +70,7 @@ after(async () => {
   await staticA?.stop();
   await staticB?.stop();
   await dnsBackend?.stop();
+  for (const backend of reviews) await backend.stop();
 });
 
 test('a ServiceEntry with STATIC endpoints lets the client reach both; a subset picks the labelled one', async () => {
@@ -131,4 +134,86 @@ test('after the ServiceEntry is deleted, the call fails', async () => {
   const failed = await callUntil(geo, METHODS.hello, (r) => !r.ok);
   assert.equal(failed.ok, false, JSON.stringify(failed));
   assert.equal(failed.code, grpc.status.UNAVAILABLE, JSON.stringify(failed));
+});
+
+/** The reviews Service of Istio's Bookinfo: three backends whose Pods carry version labels. */
+function reviewsYaml(): string {
+  const pods = reviews.map((backend, index) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: reviews-v${index + 1}, namespace: ${NAMESPACE}, labels: {app: reviews, version: v${index + 1}}}
+spec: {serviceAccountName: reviews, containers: [{name: reviews, ports: [{name: grpc, containerPort: ${backend.port}}]}]}
+status: {podIP: ${backend.host}, phase: Running}
+`);
+  const subsets = reviews.map((backend) => `- addresses: [{ip: ${backend.host}}]\n  ports: [{name: grpc, port: ${backend.port}}]`).join('\n');
+  return `apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: ${NAMESPACE}}
+spec:
+  selector: {app: reviews}
+  ports: [{name: grpc, port: 9080, targetPort: grpc}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: reviews, namespace: ${NAMESPACE}}
+subsets:
+${subsets}
+${pods.join('')}---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: ${NAMESPACE}}
+spec:
+  host: reviews
+  trafficPolicy:
+    loadBalancer:
+      consistentHash: {httpHeaderName: x-user}
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+  - {name: v3, labels: {version: v3}}
+`;
+}
+
+/** One call carrying the header the DestinationRule hashes on. */
+function callAs(target: grpc.Client, user: string): Promise<CallResult> {
+  const metadata = new grpc.Metadata();
+  metadata.set('x-user', user);
+  return new Promise((resolve) => {
+    target.makeUnaryRequest<Buffer, Buffer>(METHODS.hello, (b) => b, (b) => b, Buffer.alloc(0), metadata, { deadline: Date.now() + 5000 }, (error, response) => {
+      resolve(error ? { ok: false, code: error.code, details: error.details } : { ok: true, servedBy: response?.toString() });
+    });
+  });
+}
+
+test('DestinationRule on a Service: a subset picks the Pods with its labels; consistentHash keeps a header value on one backend', async () => {
+  await applyOk(reviewsYaml());
+  const target = client(`xds:///reviews.${NAMESPACE}.svc.cluster.local:9080`);
+  assert.equal((await callUntil(target, METHODS.hello, (r) => r.ok)).ok, true, 'reachable');
+
+  // consistentHash on x-user: each user sticks to one backend over 100 calls.
+  for (const user of ['alice', 'bob', 'carol']) {
+    const served = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const result = await callAs(target, user);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      served.add(result.servedBy ?? '');
+    }
+    assert.equal(served.size, 1, `${user} was served by ${[...served].join(', ')}`);
+  }
+
+  await applyOk(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: ${NAMESPACE}}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews, subset: v3}}]
+`);
+  let streak = 0;
+  const settled = await callUntil(target, METHODS.hello, (r) => {
+    streak = r.ok && r.servedBy === 'reviews-v3' ? streak + 1 : 0;
+    return streak >= 5;
+  });
+  assert.equal(settled.servedBy, 'reviews-v3', JSON.stringify(settled));
+  for (const user of ['alice', 'bob', 'carol', 'dave']) assert.deepEqual(await callAs(target, user), { ok: true, servedBy: 'reviews-v3' }, 'only the Pod labelled version=v3');
 });
