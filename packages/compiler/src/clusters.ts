@@ -2,7 +2,7 @@
  * Clusters: one per distinct (host, port, subset) that some route sends traffic to, all EDS
  * over ADS, named by `clusterName`.
  */
-import type { ServiceObject, ServicePort } from '@meshgate/model';
+import type { ServiceEntryObject, ServiceObject, ServicePort } from '@meshgate/model';
 import { compare } from './diagnostics.js';
 import { clusterName } from './naming.js';
 
@@ -13,6 +13,8 @@ export interface ClusterRequest {
   subset: string;
   /** The Service the host names, when known; without it the cluster has no endpoints. */
   service: ServiceObject | undefined;
+  /** The ServiceEntry the host names, when no Service does (`outbound-clusters.ts`). */
+  serviceEntry?: ServiceEntryObject;
 }
 
 /** The clusters routes refer to, collected while translating them. */
@@ -20,10 +22,14 @@ export class ClusterRequests {
   private readonly byName = new Map<string, ClusterRequest>();
 
   /** Records that traffic goes to (host, port, subset) and returns the cluster's name. */
-  request(host: string, port: number, subset: string, service: ServiceObject | undefined): string {
+  request(host: string, port: number, subset: string, service: ServiceObject | undefined, serviceEntry?: ServiceEntryObject): string {
     const name = clusterName(host, port, subset);
-    if (!this.byName.has(name)) this.byName.set(name, { name, host, port, subset, service });
+    if (!this.byName.has(name)) this.byName.set(name, { name, host, port, subset, service, ...(serviceEntry ? { serviceEntry } : {}) });
     return name;
+  }
+
+  get(name: string): ClusterRequest | undefined {
+    return this.byName.get(name);
   }
 
   list(): ClusterRequest[] {

@@ -6,15 +6,18 @@
  * can share one result among proxies with the same `compileIndexKey`.
  */
 import type { MeshState } from '@meshgate/model';
-import { buildCluster, ClusterRequests, type ClusterRequest } from './clusters.js';
+import { ClusterRequests, type ClusterRequest } from './clusters.js';
 import { compare, Diagnostics } from './diagnostics.js';
-import { buildLoadAssignment } from './endpoints.js';
 import { compileGateway } from './gateway.js';
 import { compileInbound } from './inbound.js';
 import { buildIndex, namespaceInjectionDisabled, type CompileIndex } from './meshIndex.js';
 import { compileProxyless } from './proxyless.js';
 import { compileProxylessServer } from './proxyless-server.js';
 import { proxylessUpstreamTls } from './upstream-tls.js';
+import { buildOutboundAssignment, buildOutboundCluster, usesEds } from './outbound-clusters.js';
+import { compileProxylessServiceEntries } from './proxyless-egress.js';
+import { compileOutbound } from './outbound.js';
+import { reportTrafficIndex } from './traffic-index.js';
 import { TYPE_URL, type CompileOptions, type CompileProxy, type CompileResult, type ProxyNode, type XdsResource } from './types.js';
 
 export const compileProxy: CompileProxy = (state: MeshState, node: ProxyNode, options: CompileOptions): CompileResult =>
@@ -38,26 +41,34 @@ export function compileWithIndex(index: CompileIndex, node: ProxyNode, parts: { 
   }
   if (node.client === 'grpc') {
     ({ listeners, routes } = compileProxyless(index, node, diagnostics, clusters));
+    const egress = compileProxylessServiceEntries(index, node, diagnostics, clusters);
+    listeners.push(...egress.listeners);
+    routes.push(...egress.routes);
     if (parts.serverListeners !== false) listeners.push(...compileProxylessServer(index, node, diagnostics));
   } else if (node.role === 'ingress-gateway' || node.role === 'egress-gateway') {
     ({ listeners, routes } = compileGateway(index, node, diagnostics, clusters));
   } else {
     ({ listeners, clusters: staticClusters } = compileInbound(index, node, diagnostics));
+    const outbound = compileOutbound(index, node, diagnostics, clusters, listeners);
+    listeners.push(...outbound.listeners);
+    routes = outbound.routes;
+    staticClusters.push(...outbound.clusters);
   }
 
   const requested = clusters.list();
   const client = node.client;
   // Only proxyless clients dial with mesh mTLS today; Envoy's outbound clusters stay plaintext.
   const cluster = (request: ClusterRequest) =>
-    meshWide(index, `cluster|${client}|${request.name}`, diagnostics, (own) => buildCluster(request, client, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined));
-  const assignment = (request: ClusterRequest) => meshWide(index, `endpoint|${request.name}`, diagnostics, () => buildLoadAssignment(index, request));
+    meshWide(index, `cluster|${client}|${request.name}`, diagnostics, (own) => buildOutboundCluster(index, request, client, own, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined));
+  const assignment = (request: ClusterRequest) => meshWide(index, `endpoint|${request.name}`, diagnostics, () => buildOutboundAssignment(index, request));
+  reportTrafficIndex(index, diagnostics);
   const edsClusters = requested.map((request) => ({ name: request.name, resource: cluster(request) }));
   return {
     resources: {
       [TYPE_URL.listener]: sortByName(listeners),
       [TYPE_URL.route]: sortByName(routes),
       [TYPE_URL.cluster]: sortByName([...edsClusters, ...staticClusters]),
-      [TYPE_URL.endpoint]: requested.map((request) => ({ name: request.name, resource: assignment(request) })),
+      [TYPE_URL.endpoint]: requested.filter(usesEds).map((request) => ({ name: request.name, resource: assignment(request) })),
       [TYPE_URL.secret]: [],
     },
     diagnostics: diagnostics.list(),

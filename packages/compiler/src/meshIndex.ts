@@ -24,8 +24,12 @@ import {
   type SecretObject,
   type ServiceObject,
   type VirtualServiceObject,
+  type DestinationRuleObject,
+  type OutboundTrafficPolicy,
+  type ServiceEntryObject,
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
+import { buildTrafficIndex } from './traffic-index.js';
 import { DEFAULT_MESH_NAME, type CompileOptions, type Diagnostic } from './types.js';
 
 /** The legacy `kubernetes.io/ingress.class` value Istio answers to. */
@@ -65,6 +69,14 @@ export interface CompileIndex {
   readonly meshWide: Map<string, { resource: Record<string, unknown>; diagnostics: readonly Diagnostic[] }>;
   /** Secrets (digests and problems, never bytes) by `namespace/name`: how gateway credentials resolve. */
   readonly secretsByKey: ReadonlyMap<string, SecretObject>;
+  /** ServiceEntries by host, each host qualified against the entry's namespace like a destination (`traffic-index.ts`). */
+  readonly serviceEntryHosts: HostTable<ServiceEntryObject>;
+  /** DestinationRules by their (qualified) host, oldest first: Istio applies the oldest for a host. */
+  readonly destinationRulesByHost: ReadonlyMap<string, readonly DestinationRuleObject[]>;
+  /** ALLOW_ANY or REGISTRY_ONLY, and which object said so. */
+  readonly outboundPolicy: OutboundTrafficPolicy;
+  /** Objects of the traffic kinds refused on load (`refusedOnLoad`), reported by every compile. */
+  readonly refusedTrafficObjects: readonly (ServiceEntryObject | DestinationRuleObject)[];
 }
 
 /** Objects by namespace then name, so that iteration never depends on insertion order. */
@@ -112,6 +124,7 @@ export function buildIndex(state: MeshState, options: CompileOptions): CompileIn
     podsByIp: podsByIp(state),
     meshWide: new Map(),
     secretsByKey: state.byKind.Secret,
+    ...buildTrafficIndex(state, options),
   };
 }
 

@@ -119,3 +119,24 @@ export const GRPC_CERTIFICATE_PROVIDER_INSTANCE = 'default';
 export function credentialSecretName(secretName: string): string {
   return `kubernetes://${secretName}`;
 }
+
+/**
+ * The Envoy sidecar's outbound side (`outbound.ts`), Istio's names:
+ *
+ * | resource                          | name                     | example            |
+ * | --------------------------------- | ------------------------ | ------------------ |
+ * | virtual outbound Listener         | `virtualOutbound`        | (`0.0.0.0:15001`)  |
+ * | outbound Listener per port        | `0.0.0.0_<port>`         | `0.0.0.0_27017`    |
+ * | outbound RouteConfiguration       | `<port>`                 | `80`               |
+ * | outbound virtual host             | `<host>:<port>`, `allow_any`, `block_all` | `httpbin.org:80` |
+ * | fallback Clusters                 | `PassthroughCluster`, `BlackHoleCluster` |    |
+ */
+export const VIRTUAL_OUTBOUND_LISTENER = 'virtualOutbound';
+
+export function outboundListenerName(port: number): string {
+  return `0.0.0.0_${port}`;
+}
+
+export function outboundRouteConfigName(port: number): string {
+  return String(port);
+}

@@ -15,6 +15,7 @@ import { httpConnectionManager } from './hcm.js';
 import { isWildcardHost } from './hosts.js';
 import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 import { proxylessListenerName } from './naming.js';
+import { defaultRoute } from './proxyless-egress.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
@@ -49,7 +50,7 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
       let serviceRoutes: EnvoyRoute[] = virtualServices.flatMap((vs) => translateVirtualService(vs, scope));
       // A VirtualService replaces the default only where it routes something on this port.
       if (serviceRoutes.length === 0) {
-        serviceRoutes = [{ match: { prefix: '/' }, route: { cluster: clusters.request(fqdn, port, '', service) } }];
+        serviceRoutes = [defaultRoute(index, clusters, clusters.request(fqdn, port, '', service))];
       }
       routes.push({
         name,

@@ -10,7 +10,9 @@ import type { ClusterRequests } from './clusters.js';
 import type { Diagnostics } from './diagnostics.js';
 import { parseGoDuration, type ProtoDuration } from './duration.js';
 import { matchApplies, translateMatch, type EnvoyRouteMatch, type MatchScope } from './match.js';
+import { hashPolicyFor } from './destination-rules.js';
 import type { CompileIndex } from './meshIndex.js';
+import { destinationRuleFor, serviceEntryFor, subsetOf, writtenEntryHost } from './traffic-lookups.js';
 
 export type EnvoyRoute = { name?: string; match: EnvoyRouteMatch } & Record<string, unknown>;
 
@@ -93,6 +95,8 @@ function routeAction(vs: VirtualServiceObject, route: HTTPRoute, where: string, 
       ? { cluster: clusters[0].name }
       : { weighted_clusters: { clusters: clusters.map((c) => ({ name: c.name, weight: { value: c.weight } })) } };
   Object.assign(action, routeOptions(route, object, where, scope));
+  const hashPolicy = clusters.length === 1 ? hashPolicyOf(scope, clusters[0].name) : undefined;
+  if (hashPolicy) action.hash_policy = hashPolicy;
   return { route: action };
 }
 
@@ -145,6 +149,12 @@ function routeOptions(route: HTTPRoute, object: string, where: string, scope: Ro
   return options;
 }
 
+/** The route's hash_policy when the one cluster it sends to has a consistentHash DestinationRule. */
+function hashPolicyOf(scope: RouteScope, clusterName: string): Record<string, unknown>[] | undefined {
+  const request = scope.clusters.get(clusterName);
+  return request && hashPolicyFor(scope.index, request, scope.client);
+}
+
 function duration(text: string, what: string, object: string, scope: RouteScope): ProtoDuration | undefined {
   const parsed = parseGoDuration(text);
   if (parsed === undefined) scope.diagnostics.warn(object, `${what} ${JSON.stringify(text)} is not a duration such as "5s" or "100ms"; ignored`);
@@ -158,28 +168,31 @@ function duration(text: string, what: string, object: string, scope: RouteScope)
  * 503 as they do in Istio — and a warning; only a port that cannot be decided skips the route.
  */
 export function resolveCluster(destination: Destination, object: string, where: string, scope: RouteScope): string | undefined {
-  const { host, subset } = destination;
-  const service = findServiceByHost(scope.index.state, host, scope.index.options.clusterDomain);
+  const { subset } = destination;
+  const service = findServiceByHost(scope.index.state, destination.host, scope.index.options.clusterDomain);
+  const entry = service ? undefined : serviceEntryFor(scope.index, destination.host);
+  // A ServiceEntry host keeps its written spelling in the cluster name (`outbound|80||httpbin.org`).
+  const host = entry ? writtenEntryHost(scope.index, entry, destination.host) : destination.host;
+  const ports = service ? service.spec.ports.map((p) => p.port) : (entry?.spec.ports.map((p) => p.number) ?? []);
   let port = destination.port?.number;
-  if (port === undefined && service) {
-    const ports = service.spec.ports;
-    if (ports.length === 1) port = ports[0].port;
-    else if (scope.client === 'grpc' && ports.some((p) => p.port === scope.port)) port = scope.port;
+  if (port === undefined && (service || entry)) {
+    if (ports.length === 1) port = ports[0];
+    else if (scope.client === 'grpc' && ports.includes(scope.port)) port = scope.port;
   }
   if (port === undefined) {
-    const why = service
-      ? `Service ${service.metadata.namespace}/${service.metadata.name} has several ports (${service.spec.ports.map((p) => p.port).join(', ')})`
-      : 'no Service is known for it';
+    const owner = service ? `Service ${service.metadata.namespace}/${service.metadata.name}` : entry ? `ServiceEntry ${entry.metadata.namespace}/${entry.metadata.name}` : undefined;
+    const why = owner ? `${owner} has several ports (${ports.join(', ')})` : 'no Service or ServiceEntry is known for it';
     scope.diagnostics.error(object, `${where}: destination ${host} has no port and ${why}; route skipped`);
     return undefined;
   }
-  if (!service) {
-    scope.diagnostics.warn(object, `${where}: destination ${host} matches no Service; its cluster has no endpoints (503)`);
-  } else if (!service.spec.ports.some((p) => p.port === port)) {
-    scope.diagnostics.warn(object, `${where}: Service ${service.metadata.namespace}/${service.metadata.name} has no port ${port}; its cluster has no endpoints (503)`);
+  if (!service && !entry) {
+    scope.diagnostics.warn(object, `${where}: destination ${host} matches no Service or ServiceEntry; its cluster has no endpoints (503)`);
+  } else if (!ports.includes(port)) {
+    const owner = service ? `Service ${service.metadata.namespace}/${service.metadata.name}` : `ServiceEntry ${entry?.metadata.namespace}/${entry?.metadata.name}`;
+    scope.diagnostics.warn(object, `${where}: ${owner} has no port ${port}; its cluster has no endpoints (503)`);
   }
-  if (subset) {
-    scope.diagnostics.warn(object, `${where}: subset ${subset} of ${host} needs a DestinationRule, not supported yet; its cluster has no endpoints (503)`);
+  if (subset && !subsetOf(destinationRuleFor(scope.index, host, entry?.metadata.namespace), subset)) {
+    scope.diagnostics.warn(object, `${where}: no DestinationRule for ${host} defines subset ${subset}; its cluster has no endpoints (503)`);
   }
-  return scope.clusters.request(host, port, subset ?? '', service);
+  return scope.clusters.request(host, port, subset ?? '', service, entry);
 }

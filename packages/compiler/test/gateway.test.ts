@@ -120,10 +120,11 @@ test('a node whose labels select no Gateway gets nothing and no diagnostics', ()
   assert.deepEqual(result.diagnostics, []);
 });
 
-test('an Envoy sidecar gets nothing yet; an egress gateway compiles like an ingress gateway', () => {
+test('an Envoy sidecar gets its outbound side, nothing of the Gateway; an egress gateway compiles like an ingress gateway', () => {
   const documents = [web, gateway('default', 'gw', [httpServer(80, ['*'])])];
   const sidecar = compile(documents, { ...INGRESS_NODE, role: 'sidecar' });
-  for (const list of Object.values(sidecar.resources)) assert.deepEqual(list, []);
+  assert.ok(sidecar.resources[TYPE_URL.listener].every((l) => l.name === 'virtualOutbound' || /^0\.0\.0\.0_\d+$/.test(l.name)));
+  assert.ok(sidecar.resources[TYPE_URL.route].every((r) => /^\d+$/.test(r.name)), 'outbound route configurations are named by port');
   const egress = compile(documents, { ...INGRESS_NODE, role: 'egress-gateway' });
   assert.deepEqual(egress, compile(documents));
 });

@@ -60,6 +60,7 @@ export const ENVOY_PROTO_FILES = [
   'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
   'envoy/extensions/filters/network/rbac/v3/rbac.proto',
   'envoy/extensions/filters/network/direct_response/v3/config.proto',
+  'envoy/extensions/filters/network/mongo_proxy/v3/mongo_proxy.proto',
   'envoy/extensions/filters/http/router/v3/router.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',
   'envoy/extensions/filters/http/fault/v3/fault.proto',

@@ -18,6 +18,7 @@ export const TYPE_URLS = {
   tcpProxy: `${PREFIX}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`,
   networkRbac: `${PREFIX}envoy.extensions.filters.network.rbac.v3.RBAC`,
   directResponse: `${PREFIX}envoy.extensions.filters.network.direct_response.v3.Config`,
+  mongoProxy: `${PREFIX}envoy.extensions.filters.network.mongo_proxy.v3.MongoProxy`,
   // HTTP filters and their per-route configs.
   router: `${PREFIX}envoy.extensions.filters.http.router.v3.Router`,
   httpRbac: `${PREFIX}envoy.extensions.filters.http.rbac.v3.RBAC`,

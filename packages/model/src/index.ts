@@ -76,3 +76,8 @@ export {
 export { MESH_CONFIG_NAME, findMeshConfig } from './mesh-config.js';
 export { OPAQUE_SECRET_TYPE, SECRET_TYPES, TLS_SECRET_TYPE, digestOfBytes, secretPayloadOf } from './validate/secret.js';
 export { checkDns1123Label, checkDns1123Subdomain } from './names.js';
+export { serviceEntryPortCollisions, describeCollision, type ServiceEntryPortCollision } from './service-entry-conflicts.js';
+export { inCurrentShape } from './stored-shape.js';
+export { SERVICE_ENTRY_PROTOCOLS, SERVICE_ENTRY_RESOLUTIONS, isOpaqueTcpProtocol } from './validate/service-entry.js';
+export { CLIENT_TLS_MODES } from './validate/traffic-policy.js';
+export { outboundTrafficPolicy, ISTIO_MESH_CONFIG_MAP, type OutboundTrafficMode, type OutboundTrafficPolicy } from './outbound-policy.js';

@@ -11,12 +11,10 @@ import type { ForeignKind, Kind, MeshObject, ObjectRef } from './types.js';
 export const FOREIGN_KINDS = [
   'ConfigMap',
   'Deployment',
-  'DestinationRule',
   'EnvoyFilter',
   'HTTPProxy',
   'Policy',
   'ServiceAccount',
-  'ServiceEntry',
   'TLSCertificateDelegation',
 ] as const satisfies readonly ForeignKind[];
 
@@ -36,6 +34,8 @@ export const KINDS = [
   'Ingress',
   'IngressClass',
   'MeshConfig',
+  'ServiceEntry',
+  'DestinationRule',
   ...FOREIGN_KINDS,
   'Secret',
 ] as const satisfies readonly Kind[];

@@ -8,6 +8,7 @@
  * are never mutated, so a clone shares them safely.
  */
 import { isClusterScoped, isKind, KINDS, objectKey, stateKey } from './keys.js';
+import { inCurrentShape } from './stored-shape.js';
 import type { Kind, MeshEvent, MeshObject, MeshState, ObjectRef } from './types.js';
 import { isPlainObject } from './validate/reader.js';
 
@@ -72,7 +73,8 @@ function objectsOf(state: MeshState, kind: Kind): Map<string, MeshObject> {
  * Adds or replaces an object, keyed `namespace/name` in its kind's map. A new object records
  * `createdSequence` (default: the state's sequence); a replaced one keeps its creation.
  */
-export function putObject(state: MeshState, object: MeshObject, createdSequence = state.sequence): void {
+export function putObject(state: MeshState, stored: MeshObject, createdSequence = state.sequence): void {
+  const object = inCurrentShape(stored);
   const key = objectKey(object);
   if (!state.createdSequence.has(key)) state.createdSequence.set(key, createdSequence);
   objectsOf(state, object.kind).set(stateKey(object.metadata.namespace, object.metadata.name), object);

@@ -249,6 +249,145 @@ export interface VirtualServiceObject {
   };
 }
 
+// ---------------------------------------------------------------- Istio traffic: ServiceEntry and DestinationRule
+
+/** The ServiceEntry port protocols meshgate compiles (others are refused at apply). */
+export type ServiceEntryProtocol = 'HTTP' | 'HTTPS' | 'HTTP2' | 'GRPC' | 'TCP' | 'TLS' | 'MONGO';
+
+export interface ServiceEntryPort {
+  number: number;
+  /** Upper-cased as Istio reads it. */
+  protocol: ServiceEntryProtocol;
+  /** As written; Istio makes it optional, endpoints' `ports` refer to it. */
+  name?: string;
+  targetPort?: number;
+}
+
+/** An inline WorkloadEntry (`spec.endpoints[]`). */
+export interface ServiceEntryEndpoint {
+  /** An IP for STATIC, an IP or a DNS name for DNS resolutions. */
+  address: string;
+  /** Port name → number on this endpoint (overrides the service port). */
+  ports: Record<string, number>;
+  labels: Record<string, string>;
+  /** Absent means 1, as in Istio. */
+  weight?: number;
+}
+
+export type ServiceEntryResolution = 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
+export type ServiceEntryLocation = 'MESH_EXTERNAL' | 'MESH_INTERNAL';
+
+export interface ServiceEntryObject {
+  apiVersion: IstioVersion;
+  kind: 'ServiceEntry';
+  metadata: ObjectMeta;
+  spec: {
+    /** Lower-cased; `*.example.com` wildcards allowed, never `*` alone nor an IP. */
+    hosts: string[];
+    /** IPs and CIDRs, each as a canonical CIDR (`203.0.113.7` → `203.0.113.7/32`). */
+    addresses: string[];
+    ports: ServiceEntryPort[];
+    /** Default MESH_EXTERNAL. */
+    location: ServiceEntryLocation;
+    /** Default NONE, as in Istio. */
+    resolution: ServiceEntryResolution;
+    endpoints: ServiceEntryEndpoint[];
+    exportTo: string[];
+    /** SANs an upstream's certificate must carry (Istio: for ISTIO_MUTUAL to MESH_INTERNAL entries). */
+    subjectAltNames: string[];
+  };
+  /** Set only on an object stored before meshgate compiled the kind and refused by today's rules (`stored-shape.ts`). */
+  refusedOnLoad?: string[];
+}
+
+export type LoadBalancerSimple = 'UNSPECIFIED' | 'ROUND_ROBIN' | 'LEAST_CONN' | 'LEAST_REQUEST' | 'RANDOM' | 'PASSTHROUGH';
+
+/** Exactly one key is set (validation sees to it); `ringHash.minimumRingSize` is read into `minimumRingSize`. */
+export interface ConsistentHashSettings {
+  httpHeaderName?: string;
+  httpCookie?: { name: string; path?: string; ttl?: string };
+  useSourceIp?: true;
+  httpQueryParameterName?: string;
+  minimumRingSize?: number;
+}
+
+export interface LoadBalancerSettings {
+  simple?: LoadBalancerSimple;
+  consistentHash?: ConsistentHashSettings;
+}
+
+export interface ConnectionPoolSettings {
+  tcp?: { maxConnections?: number; connectTimeout?: string; maxConnectionDuration?: string; tcpKeepalive?: { probes?: number; time?: string; interval?: string } };
+  http?: {
+    http1MaxPendingRequests?: number;
+    http2MaxRequests?: number;
+    maxRequestsPerConnection?: number;
+    maxRetries?: number;
+    idleTimeout?: string;
+    maxConcurrentStreams?: number;
+  };
+}
+
+export interface OutlierDetectionSettings {
+  /** `consecutiveErrors` (deprecated) is read into this. */
+  consecutive5xxErrors?: number;
+  consecutiveGatewayErrors?: number;
+  interval?: string;
+  baseEjectionTime?: string;
+  maxEjectionPercent?: number;
+  minHealthPercent?: number;
+}
+
+export type ClientTlsMode = 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+
+export interface ClientTlsSettings {
+  mode: ClientTlsMode;
+  credentialName?: string;
+  clientCertificate?: string;
+  privateKey?: string;
+  caCertificates?: string;
+  subjectAltNames: string[];
+  sni?: string;
+  insecureSkipVerify?: boolean;
+}
+
+export interface PortTrafficPolicy {
+  port: { number: number };
+  loadBalancer?: LoadBalancerSettings;
+  connectionPool?: ConnectionPoolSettings;
+  outlierDetection?: OutlierDetectionSettings;
+  tls?: ClientTlsSettings;
+}
+
+export interface TrafficPolicy {
+  loadBalancer?: LoadBalancerSettings;
+  connectionPool?: ConnectionPoolSettings;
+  outlierDetection?: OutlierDetectionSettings;
+  tls?: ClientTlsSettings;
+  portLevelSettings: PortTrafficPolicy[];
+}
+
+export interface DestinationSubset {
+  name: string;
+  labels: Record<string, string>;
+  trafficPolicy?: TrafficPolicy;
+}
+
+export interface DestinationRuleObject {
+  apiVersion: IstioVersion;
+  kind: 'DestinationRule';
+  metadata: ObjectMeta;
+  spec: {
+    /** Fully qualified like a VirtualService destination (`reviews` → `reviews.<ns>.svc.cluster.local`); wildcards kept. */
+    host: string;
+    trafficPolicy?: TrafficPolicy;
+    subsets: DestinationSubset[];
+    exportTo: string[];
+  };
+  /** As on ServiceEntryObject. */
+  refusedOnLoad?: string[];
+}
+
 // ---------------------------------------------------------------- OSM: IngressBackend and MeshConfig
 
 export type IngressBackendProtocol = 'http' | 'https';
@@ -377,12 +516,10 @@ export interface JsonObject {
 export type ForeignKind =
   | 'ConfigMap'
   | 'Deployment'
-  | 'DestinationRule'
   | 'EnvoyFilter'
   | 'HTTPProxy'
   | 'Policy'
   | 'ServiceAccount'
-  | 'ServiceEntry'
   | 'TLSCertificateDelegation';
 
 /**
@@ -410,6 +547,8 @@ export type MeshObject =
   | IngressObject
   | IngressClassObject
   | MeshConfigObject
+  | ServiceEntryObject
+  | DestinationRuleObject
   | ForeignObject
   | SecretObject;
 

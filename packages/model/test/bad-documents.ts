@@ -90,6 +90,26 @@ const INGRESS_GATEWAY_CERTIFICATE = `    ingressGateway:
       validityDuration: 24h
 `;
 
+const se = (rest: string, host = 'db.example.com') => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: db
+spec:
+  hosts:
+  - ${host}
+  ports:
+  - {number: 27017, name: tcp, protocol: TCP}
+  location: MESH_EXTERNAL
+${rest}`;
+
+const dr = (rest: string) => `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+spec:
+  host: reviews
+${rest}`;
+
 export const BAD_DOCUMENTS: BadDocument[] = [
   // ---------------------------------------------------------------- malformed text
   {
@@ -586,4 +606,27 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     path: 'spec.tcp[0].match[0].sourceNamespace',
     message: 'not supported',
   },
+  // ServiceEntry and DestinationRule (issue 10)
+  { name: 'ServiceEntry with a bad CIDR', yaml: se('  addresses: [10.0.0.0/33]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.1}]\n'), path: 'spec.addresses[0]', message: 'IP address or a CIDR' },
+  { name: 'ServiceEntry STATIC without endpoints', yaml: se('  resolution: STATIC\n  addresses: [203.0.113.7]\n'), path: 'spec.endpoints', message: 'STATIC needs at least one endpoint' },
+  { name: 'ServiceEntry STATIC with a DNS name as endpoint', yaml: se('  resolution: STATIC\n  addresses: [203.0.113.7]\n  endpoints: [{address: db.example.com}]\n'), path: 'spec.endpoints[0].address', message: 'needs an IP address' },
+  { name: 'ServiceEntry with an unknown resolution', yaml: se('  resolution: MAGIC\n'), path: 'spec.resolution', message: 'must be one of NONE, STATIC, DNS, DNS_ROUND_ROBIN' },
+  { name: 'ServiceEntry NONE with a TCP port and no addresses', yaml: se('  resolution: NONE\n'), path: 'spec.addresses', message: 'addresses are required' },
+  { name: 'ServiceEntry with the host "*"', yaml: se('  resolution: DNS\n', '"*"'), path: 'spec.hosts[0]', message: 'not allowed' },
+  { name: 'ServiceEntry with an IP as host', yaml: se('  resolution: DNS\n', '203.0.113.7'), path: 'spec.hosts[0]', message: 'IP addresses are not allowed' },
+  { name: 'ServiceEntry DNS with a wildcard host and no endpoints', yaml: se('  resolution: DNS\n', '"*.example.com"'), path: 'spec.hosts[0]', message: 'not wildcards' },
+  { name: 'ServiceEntry with an unsupported protocol', yaml: se('  resolution: DNS\n').replace('protocol: TCP', 'protocol: REDIS'), path: 'spec.ports[0].protocol', message: 'not supported by meshgate' },
+  { name: 'ServiceEntry with an unknown field', yaml: se('  resolution: DNS\n  resolutoin: STATIC\n'), path: 'spec.resolutoin', message: 'unknown field' },
+  { name: 'ServiceEntry with workloadSelector', yaml: se('  resolution: DNS\n  workloadSelector: {labels: {app: db}}\n'), path: 'spec.workloadSelector', message: 'not supported by meshgate' },
+  { name: 'ServiceEntry endpoint port naming no port', yaml: se('  resolution: DNS\n  endpoints: [{address: db.example.com, ports: {mysql: 3306}}]\n'), path: 'spec.endpoints[0].ports.mysql', message: 'no port of the ServiceEntry' },
+  { name: 'ServiceEntry with a duplicate port number', yaml: se('  resolution: DNS\n').replace('  location:', '  - {number: 27017, name: tcp2, protocol: TCP}\n  location:'), path: 'spec.ports[1].number', message: 'duplicate port number' },
+  { name: 'DestinationRule subset without labels', yaml: dr('  subsets:\n  - name: v1\n'), path: 'spec.subsets[0].labels', message: 'needs labels' },
+  { name: 'DestinationRule ISTIO_MUTUAL with a credentialName', yaml: dr('  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL, credentialName: db-cred}\n'), path: 'spec.trafficPolicy.tls.credentialName', message: 'ISTIO_MUTUAL' },
+  { name: 'DestinationRule MUTUAL without a certificate', yaml: dr('  trafficPolicy:\n    tls: {mode: MUTUAL}\n'), path: 'spec.trafficPolicy.tls', message: 'needs credentialName' },
+  { name: 'DestinationRule consistentHash with two keys', yaml: dr('  trafficPolicy:\n    loadBalancer:\n      consistentHash: {httpHeaderName: x-user, useSourceIp: true}\n'), path: 'spec.trafficPolicy.loadBalancer.consistentHash', message: 'exactly one' },
+  { name: 'DestinationRule with an unknown load balancer', yaml: dr('  trafficPolicy:\n    loadBalancer: {simple: FASTEST}\n'), path: 'spec.trafficPolicy.loadBalancer.simple', message: 'must be one of' },
+  { name: 'DestinationRule with a bad outlier interval', yaml: dr('  trafficPolicy:\n    outlierDetection: {interval: 5 seconds}\n'), path: 'spec.trafficPolicy.outlierDetection.interval', message: 'duration' },
+  { name: 'DestinationRule with tunnel (not implemented)', yaml: dr('  trafficPolicy:\n    tunnel: {protocol: CONNECT, targetHost: proxy, targetPort: 8080}\n'), path: 'spec.trafficPolicy.tunnel', message: 'not supported by meshgate' },
+  { name: 'DestinationRule with a top-level trafficPolicy (seed 003 step 3 indentation)', yaml: dr('') + 'trafficPolicy:\n  loadBalancer: {simple: ROUND_ROBIN}\n', path: 'trafficPolicy', message: 'unknown field' },
+  { name: 'DestinationRule with a duplicate subset', yaml: dr('  subsets:\n  - {name: v1, labels: {version: v1}}\n  - {name: v1, labels: {version: v2}}\n'), path: 'spec.subsets[1].name', message: 'duplicate subset name' },
 ];

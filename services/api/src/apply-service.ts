@@ -7,7 +7,7 @@
 import type { Bus } from '@meshgate/bus';
 import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '@meshgate/eventlog';
 import type { StateFollower } from '@meshgate/follower';
-import { cloneState, digestOf, evolve, objectKey, refOf, secretPayloadOf, validateDocument, type Kind, type MeshEvent, type MeshObject, type MeshState, type ObjectRef } from '@meshgate/model';
+import { cloneState, describeCollision, digestOf, evolve, objectKey, refOf, secretPayloadOf, serviceEntryPortCollisions, validateDocument, type Kind, type MeshEvent, type MeshObject, type MeshState, type ObjectRef } from '@meshgate/model';
 import { tlsProblems, type AppliedSecretPayloads } from '@meshgate/secrets';
 import type { Logger } from 'pino';
 import { apiError } from './errors.js';
@@ -91,6 +91,23 @@ interface PlannedWrite {
   dedupKey?: string;
 }
 
+/** What an apply decides: each object's action, or the documents refused by a rule across objects (nothing is written then). */
+interface Decision {
+  results: ObjectResult<ApplyAction>[];
+  refused: DocumentError[];
+}
+
+/** Errors of rules that span objects: today, ServiceEntries colliding on a TCP port (istio#6695). */
+function crossObjectErrors(state: MeshState, objects: readonly MeshObject[], positions: ReadonlyMap<string, number>): DocumentError[] {
+  return serviceEntryPortCollisions(state.byKind.ServiceEntry.values(), objects).map((collision) => ({
+    document: positions.get(objectKey(collision.entry)) ?? 0,
+    kind: 'ServiceEntry',
+    name: collision.entry.metadata.name,
+    path: 'spec.ports',
+    message: describeCollision(collision),
+  }));
+}
+
 interface Plan<R> {
   writes: PlannedWrite[];
   report: R;
@@ -159,10 +176,13 @@ export class ApplyService {
 
     const candidates = validated.objects.map((object) => ({ object, ref: refOf(object), streamId: objectKey(object), digest: digestOf(object) }));
     const payloads = this.options.secretPayloads;
-    const decide = (state: MeshState): Plan<ObjectResult<ApplyAction>[]> => {
+    const decide = (state: MeshState): Plan<Decision> => {
+      // Rules across objects (istio#6695) are checked against the state the writes would land in.
+      const refused = crossObjectErrors(state, validated.objects, validated.positions);
+      if (refused.length > 0) return { writes: [], report: { results: [], refused } };
       const writes: PlannedWrite[] = [];
       const secretWrites = payloads === undefined ? undefined : new SecretPayloadWrites(payloads);
-      const report = candidates.map(({ object, ref, streamId, digest }) => {
+      const results = candidates.map(({ object, ref, streamId, digest }) => {
         const current = findObject(state, ref);
         const action: ApplyAction = current === undefined ? 'created' : digestOf(current) === digest ? 'unchanged' : 'configured';
         if (action !== 'unchanged' && object.kind === 'Secret') {
@@ -178,19 +198,21 @@ export class ApplyService {
         }
         return { ...ref, action };
       });
-      return { writes, report, beforeAppend: () => secretWrites?.beforeAppend() ?? Promise.resolve(), afterAppend: () => secretWrites?.afterAppend() ?? Promise.resolve() };
+      return { writes, report: { results, refused: [] }, beforeAppend: () => secretWrites?.beforeAppend() ?? Promise.resolve(), afterAppend: () => secretWrites?.afterAppend() ?? Promise.resolve() };
     };
 
     if (input.dryRun === true) {
       const state = await this.freshState();
       // Synchronously, before the follower folds in anything else: it mutates its state in place.
       const plan = decide(state);
-      return { valid: true, sequence: state.sequence, results: plan.report, preview: previewOf(state, plan.writes), warnings: validated.warnings };
+      if (plan.report.refused.length > 0) return { valid: false, errors: plan.report.refused };
+      return { valid: true, sequence: state.sequence, results: plan.report.results, preview: previewOf(state, plan.writes), warnings: validated.warnings };
     }
 
     const committed = await this.commit(decide);
+    if (committed.report.refused.length > 0) return { valid: false, errors: committed.report.refused };
     // An event skipped as a duplicate was written by an earlier try of this request, not by this one.
-    const results = committed.report.map((result) => {
+    const results = committed.report.results.map((result) => {
       const dedupKey = input.idempotencyKey === undefined ? undefined : `${input.idempotencyKey}/${objectKey(result)}`;
       return dedupKey !== undefined && committed.deduplicated.has(dedupKey) ? { ...result, action: 'unchanged' as const } : result;
     });
@@ -225,10 +247,13 @@ export class ApplyService {
     return { found: true, sequence: committed.sequence, result: { ...committed.report, action: 'deleted' } };
   }
 
-  private validateAll(documents: unknown[]): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[]; payloads: Map<string, Map<string, Buffer>>; warnings: string[] } {
+  private validateAll(
+    documents: unknown[],
+  ): { valid: false; errors: DocumentError[] } | { valid: true; objects: MeshObject[]; positions: Map<string, number>; payloads: Map<string, Map<string, Buffer>>; warnings: string[] } {
     const errors: DocumentError[] = [];
     // Same object twice in one request: the last one wins, in the position where it last appeared.
     const objects = new Map<string, MeshObject>();
+    const positions = new Map<string, number>();
     const payloads = new Map<string, Map<string, Buffer>>();
     const warnings = new Map<string, string[]>();
     documents.forEach((document, index) => {
@@ -254,6 +279,7 @@ export class ApplyService {
         }
         objects.delete(key);
         objects.set(key, object);
+        positions.set(key, index);
         const { kind, metadata } = object;
         const where = `${kind} ${metadata.namespace ? `${metadata.namespace}/` : ''}${metadata.name}`;
         warnings.set(key, (result.warnings ?? []).map((warning) => `${where}: ${warning.path}: ${warning.message}`));
@@ -262,7 +288,9 @@ export class ApplyService {
       const identity = describeDocument(document);
       for (const error of result.errors) errors.push({ document: index, ...identity, path: error.path, message: error.message });
     });
-    return errors.length > 0 ? { valid: false, errors } : { valid: true, objects: [...objects.values()], payloads, warnings: [...objects.keys()].flatMap((key) => warnings.get(key) ?? []) };
+    return errors.length > 0
+      ? { valid: false, errors }
+      : { valid: true, objects: [...objects.values()], positions, payloads, warnings: [...objects.keys()].flatMap((key) => warnings.get(key) ?? []) };
   }
 
   /**

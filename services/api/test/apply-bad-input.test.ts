@@ -264,3 +264,34 @@ describe('POST /v1/apply refuses bad input and writes nothing', () => {
     }
   });
 });
+
+describe('POST /v1/apply refuses a ServiceEntry whose TCP port collides with a stored one (istio#6695)', () => {
+  let h: Harness;
+  const entry = (name: string, host: string, extra = '') =>
+    `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ${name}\n  namespace: egress\nspec:\n  hosts: [${host}]\n  ports: [{number: 27017, name: tcp, protocol: TCP}]\n  resolution: DNS\n${extra}`;
+  before(async () => {
+    h = await startHarness({ consumeChanges: false });
+    const first = await h.inject(yamlRequest(entry('mongo-a', 'a.mongo.example.com')));
+    assert.equal(first.statusCode, 200, first.body);
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('names both entries, and writes nothing', async () => {
+    const before = await h.store.countEvents();
+    const response = await h.inject(yamlRequest(`${namespace('egress')}---\n${entry('mongo-b', 'b.mongo.example.com')}`));
+    assert.equal(response.statusCode, 422, response.body);
+    const [error] = response.json<Problem>().errors ?? [];
+    assert.deepEqual({ document: error.document, kind: error.kind, name: error.name, path: error.path }, { document: 1, kind: 'ServiceEntry', name: 'mongo-b', path: 'spec.ports' });
+    assert.match(error.message, /egress\/mongo-a.*egress\/mongo-b.*0\.0\.0\.0:27017/);
+    assert.equal(await h.store.countEvents(), before, 'nothing was written, the Namespace included');
+  });
+
+  it('takes the same port with addresses, and a re-apply of the holder', async () => {
+    const withAddresses = await h.inject(yamlRequest(entry('mongo-c', 'c.mongo.example.com', '  addresses: [203.0.113.9]\n')));
+    assert.equal(withAddresses.statusCode, 200, withAddresses.body);
+    const reapplied = await h.inject(yamlRequest(entry('mongo-a', 'a2.mongo.example.com')));
+    assert.equal(reapplied.statusCode, 200, reapplied.body);
+  });
+});

@@ -10,6 +10,7 @@ import { sortKeysDeep } from '../canonical.js';
 import { DEFAULT_CLUSTER_DOMAIN } from '../hosts.js';
 import { KINDS, isClusterScoped, isKind } from '../keys.js';
 import type { FieldError, ForeignKind, Kind, MeshObject, Validated } from '../types.js';
+import { readDestinationRuleObject } from './destination-rule.js';
 import { readEndpointSliceObject } from './endpoint-slice.js';
 import { readEndpointsObject } from './endpoints.js';
 import { readForeignObject } from './foreign.js';
@@ -24,6 +25,7 @@ import { readNamespaceObject } from './namespace.js';
 import { readPodObject } from './pod.js';
 import { ErrorSink, ObjectReader, isPlainObject } from './reader.js';
 import { readSecretObject } from './secret.js';
+import { readServiceEntryObject } from './service-entry.js';
 import { readServiceObject } from './service.js';
 import { reportUnstorableStrings } from './storable.js';
 import { readVirtualServiceObject } from './virtual-service.js';
@@ -60,14 +62,14 @@ const KIND_SPECS: Record<Kind, KindSpec> = {
   Ingress: compiled(INGRESS_VERSIONS, readIngressObject),
   IngressClass: compiled(INGRESS_CLASS_VERSIONS, readIngressClassObject),
   MeshConfig: compiled(MESH_CONFIG_VERSIONS, readMeshConfigObject),
+  ServiceEntry: compiled(ISTIO_VERSIONS, readServiceEntryObject),
+  DestinationRule: compiled(ISTIO_VERSIONS, (document, apiVersion, options) => readDestinationRuleObject(document, apiVersion, options.clusterDomain)),
   ConfigMap: foreign('ConfigMap', ['v1']),
   Deployment: foreign('Deployment', ['apps/v1']),
-  DestinationRule: foreign('DestinationRule', ISTIO_VERSIONS),
   EnvoyFilter: foreign('EnvoyFilter', ['networking.istio.io/v1alpha3']),
   HTTPProxy: foreign('HTTPProxy', ['projectcontour.io/v1']),
   Policy: foreign('Policy', ['authentication.istio.io/v1alpha1']),
   ServiceAccount: foreign('ServiceAccount', ['v1']),
-  ServiceEntry: foreign('ServiceEntry', ISTIO_VERSIONS),
   TLSCertificateDelegation: foreign('TLSCertificateDelegation', ['projectcontour.io/v1']),
   Secret: compiled(['v1'], readSecretObject),
 };
