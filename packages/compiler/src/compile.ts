@@ -26,31 +26,30 @@ export const compileProxy: CompileProxy = (state: MeshState, node: ProxyNode, op
  * objects, but they are meant to be serialised, not edited: treat them as read-only.
  */
 export function compileWithIndex(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean } = {}): CompileResult {
+  // One memoised unit per compile key (memo.ts): reused while nothing it read changed.
+  const key = `${compileIndexKey(node)}|${parts.serverListeners !== false}`;
+  return index.memo.unit(`compile|${key}`, [], {}, () => compileUnit(index, node, parts, key));
+}
+
+function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean }, key: string): CompileResult {
   const diagnostics = new Diagnostics();
   const clusters = new ClusterRequests();
-  let listeners: XdsResource[] = [];
-  let routes: XdsResource[] = [];
-  let staticClusters: XdsResource[] = [];
   if (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace)) {
     // `osm namespace add --disable-sidecar-injection`: no sidecar config at all (its Services
     // still count as IngressBackend sources, which other proxies read).
     return emptyResult();
   }
-  if (node.client === 'grpc') {
-    ({ listeners, routes } = compileProxyless(index, node, diagnostics, clusters));
-    if (parts.serverListeners !== false) listeners.push(...compileProxylessServer(index, node, diagnostics));
-  } else if (node.role === 'ingress-gateway' || node.role === 'egress-gateway') {
-    ({ listeners, routes } = compileGateway(index, node, diagnostics, clusters));
-  } else {
-    ({ listeners, clusters: staticClusters } = compileInbound(index, node, diagnostics));
-  }
+  // Listeners and routes are a unit of their own, so that an endpoint change reuses them.
+  const { listeners, routes, staticClusters } = index.memo.unit(`listeners|${key}`, [], { diagnostics, clusters }, (own) =>
+    compileListenersAndRoutes(index, node, parts, own.diagnostics, own.clusters),
+  );
 
   const requested = clusters.list();
   const client = node.client;
   // Only proxyless clients dial with mesh mTLS today; Envoy's outbound clusters stay plaintext.
   const cluster = (request: ClusterRequest) =>
-    meshWide(index, `cluster|${client}|${request.name}`, diagnostics, (own) => buildCluster(request, client, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined));
-  const assignment = (request: ClusterRequest) => meshWide(index, `endpoint|${request.name}`, diagnostics, () => buildLoadAssignment(index, request));
+    meshWide(index, `cluster|${client}|${request.name}`, diagnostics, (own) => buildCluster(request, client, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined), [request.service]);
+  const assignment = (request: ClusterRequest) => meshWide(index, `endpoint|${request.name}`, diagnostics, () => buildLoadAssignment(index, request), [request.service]);
   const edsClusters = requested.map((request) => ({ name: request.name, resource: cluster(request) }));
   return {
     resources: {
@@ -66,17 +65,32 @@ export function compileWithIndex(index: CompileIndex, node: ProxyNode, parts: { 
 
 /**
  * A mesh-wide resource (a cluster or an assignment: the same whichever proxy asks), built once
- * per index; its diagnostics are replayed into every compile that uses it.
+ * per index and kept while what it read holds; its diagnostics are replayed into every compile
+ * that uses it. `inputs` are what it takes from the caller rather than reads (the request's Service).
  */
-function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, build: (own: Diagnostics) => Record<string, unknown>): Record<string, unknown> {
-  let entry = index.meshWide.get(key);
-  if (!entry) {
-    const own = new Diagnostics();
-    entry = { resource: build(own), diagnostics: own.list() };
-    index.meshWide.set(key, entry);
+function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, build: (own: Diagnostics) => Record<string, unknown>, inputs: readonly unknown[] = []): Record<string, unknown> {
+  return index.memo.unit(key, inputs, { diagnostics }, (own) => build(own.diagnostics));
+}
+
+function compileListenersAndRoutes(
+  index: CompileIndex,
+  node: ProxyNode,
+  parts: { serverListeners?: boolean },
+  diagnostics: Diagnostics,
+  clusters: ClusterRequests,
+): { listeners: XdsResource[]; routes: XdsResource[]; staticClusters: XdsResource[] } {
+  let listeners: XdsResource[] = [];
+  let routes: XdsResource[] = [];
+  let staticClusters: XdsResource[] = [];
+  if (node.client === 'grpc') {
+    ({ listeners, routes } = compileProxyless(index, node, diagnostics, clusters));
+    if (parts.serverListeners !== false) listeners.push(...compileProxylessServer(index, node, diagnostics));
+  } else if (node.role === 'ingress-gateway' || node.role === 'egress-gateway') {
+    ({ listeners, routes } = compileGateway(index, node, diagnostics, clusters));
+  } else {
+    ({ listeners, clusters: staticClusters } = compileInbound(index, node, diagnostics));
   }
-  diagnostics.addAll(entry.diagnostics);
-  return entry.resource;
+  return { listeners, routes, staticClusters };
 }
 
 /**
@@ -85,9 +99,11 @@ function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, bu
  * (`compileWithIndex(index, node, { serverListeners: false })`) and compiles only this per pod.
  */
 export function compileServerListeners(index: CompileIndex, node: ProxyNode): { listeners: XdsResource[]; diagnostics: ReturnType<Diagnostics['list']> } {
-  if (node.client !== 'grpc' || (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace))) return { listeners: [], diagnostics: [] };
-  const diagnostics = new Diagnostics();
-  return { listeners: sortByName(compileProxylessServer(index, node, diagnostics)), diagnostics: diagnostics.list() };
+  return index.memo.unit(`server|${compileIndexKey(node)}`, [], {}, () => {
+    if (node.client !== 'grpc' || (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace))) return { listeners: [], diagnostics: [] };
+    const diagnostics = new Diagnostics();
+    return { listeners: sortByName(compileProxylessServer(index, node, diagnostics)), diagnostics: diagnostics.list() };
+  });
 }
 
 function emptyResult(): CompileResult {

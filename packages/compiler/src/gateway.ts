@@ -25,6 +25,7 @@ import {
   GATEWAY_LISTEN_ADDRESS,
 } from './naming.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
+import { virtualServiceRoutes } from './units.js';
 import { envoyCredentialTlsSocket, tlsInspector } from './tls.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
@@ -226,7 +227,7 @@ function buildVirtualHost(host: string, port: number, binding: HostBinding, cont
       diagnostics: context.diagnostics,
       clusters: context.clusters,
     };
-    routes.push(...translateVirtualService(vs, scope));
+    routes.push(...virtualServiceRoutes(vs, scope, translateVirtualService));
   }
   return {
     name: gatewayVirtualHostName(host, port),

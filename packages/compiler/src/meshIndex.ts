@@ -25,6 +25,8 @@ import {
   type VirtualServiceObject,
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
+import { trackedIndex } from './lookup-index.js';
+import type { Memo } from './memo.js';
 import { DEFAULT_MESH_NAME, type CompileOptions, type Diagnostic } from './types.js';
 
 /** The legacy `kubernetes.io/ingress.class` value Istio answers to. */
@@ -62,7 +64,15 @@ export interface CompileIndex {
    * server compiling many proxy kinds builds each once and hands out the same object.
    */
   readonly meshWide: Map<string, { resource: Record<string, unknown>; diagnostics: readonly Diagnostic[] }>;
+  /**
+   * Compiled units and what each read (memo.ts): reads of this index are tracked (lookup.ts),
+   * and an index kept current by `IncrementalIndex` keeps its memo across changes.
+   */
+  readonly memo: Memo;
 }
+
+/** The index's values without the tracking: what `IncrementalIndex` maintains in place. */
+export type CompileIndexData = { -readonly [K in Exclude<keyof CompileIndex, 'meshWide' | 'memo'>]: CompileIndex[K] };
 
 /** Objects by namespace then name, so that iteration never depends on insertion order. */
 function sorted<T extends VirtualServiceObject | ServiceObject>(objects: Iterable<T>): T[] {
@@ -76,6 +86,11 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 export function buildIndex(state: MeshState, options: CompileOptions): CompileIndex {
+  return trackedIndex(buildIndexData(state, options)).index;
+}
+
+/** The index's values for a state, built from scratch. */
+export function buildIndexData(state: MeshState, options: CompileOptions): CompileIndexData {
   const virtualServicesByGateway = new Map<string, VirtualServiceObject[]>();
   const meshVirtualServiceHosts = new HostTable<VirtualServiceObject>();
   for (const vs of sorted(state.byKind.VirtualService.values())) {
@@ -107,7 +122,6 @@ export function buildIndex(state: MeshState, options: CompileOptions): CompileIn
     rejectedIngressBackendsByNamespace,
     istioIngresses: ingressesForController(state, ISTIO_INGRESS_CONTROLLER, { legacyClassNames: [ISTIO_LEGACY_INGRESS_CLASS] }),
     podsByIp: podsByIp(state),
-    meshWide: new Map(),
   };
 }
 

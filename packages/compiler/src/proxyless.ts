@@ -16,6 +16,7 @@ import { isWildcardHost } from './hosts.js';
 import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 import { proxylessListenerName } from './naming.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
+import { virtualServiceRoutes } from './units.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 const MESH_ONLY: ReadonlySet<string> = new Set([MESH_GATEWAY]);
@@ -43,7 +44,7 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
     for (const { port } of grpcPorts(service)) {
       const name = proxylessListenerName(fqdn, port);
       const scope: RouteScope = { port, gateways: MESH_ONLY, proxyLabels: node.labels, client: 'grpc', index, diagnostics, clusters };
-      let serviceRoutes: EnvoyRoute[] = virtualServices.flatMap((vs) => translateVirtualService(vs, scope));
+      let serviceRoutes: EnvoyRoute[] = virtualServices.flatMap((vs) => virtualServiceRoutes(vs, scope, translateVirtualService));
       // A VirtualService replaces the default only where it routes something on this port.
       if (serviceRoutes.length === 0) {
         serviceRoutes = [{ match: { prefix: '/' }, route: { cluster: clusters.request(fqdn, port, '', service) } }];

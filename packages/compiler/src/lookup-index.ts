@@ -1,0 +1,86 @@
+/**
+ * The CompileIndex as compile code sees it: the same fields, each read through a tracked source
+ * (lookup.ts), so that a memoised unit knows what it depended on. `index.state.byKind.<Kind>` is
+ * a tracked view of the live state's map; the index's maps and values read through to `data`,
+ * which `IncrementalIndex` updates in place (touching the sources whose keys it changed).
+ */
+import type { MeshState } from '@meshgate/model';
+import { record, Source, TrackedMap } from './lookup.js';
+import { Memo } from './memo.js';
+import type { CompileIndex, CompileIndexData } from './meshIndex.js';
+
+/** The index's map fields, each a tracked source of its own. */
+export const INDEX_MAPS = ['slicesByService', 'virtualServicesByGateway', 'ingressBackendsByNamespace', 'rejectedIngressBackendsByNamespace', 'podsByIp'] as const;
+/** The index's whole values, each a cell: any change to it is one change. */
+export const INDEX_CELLS = ['services', 'istioIngresses', 'meshVirtualServiceHosts'] as const;
+
+export type IndexMapName = (typeof INDEX_MAPS)[number];
+export type IndexCellName = (typeof INDEX_CELLS)[number];
+
+export interface TrackedIndex {
+  index: CompileIndex;
+  data: CompileIndexData;
+  /** By kind: the source of `state.byKind.<Kind>` (created on first read of that kind). */
+  kindSource(kind: string): Source;
+  maps: Record<IndexMapName, Source>;
+  cells: Record<IndexCellName, Source>;
+}
+
+/** Source ids: `kind:<Kind>`, `index:<map>`, `cell:<value>` (what docs/decisions.md names). */
+export function trackedIndex(data: CompileIndexData, memo = new Memo()): TrackedIndex {
+  const kindSources = new Map<string, Source>();
+  const byKind = (kind: string): Map<string, unknown> => (data.state.byKind as unknown as Record<string, Map<string, unknown>>)[kind] ?? new Map();
+  const kindSource = (kind: string): Source => {
+    let source = kindSources.get(kind);
+    if (!source) kindSources.set(kind, (source = new Source(`kind:${kind}`, (key) => byKind(kind).get(key))));
+    return source;
+  };
+  const trackedKinds: Record<string, TrackedMap<unknown>> = {};
+  for (const kind of Object.keys(data.state.byKind)) trackedKinds[kind] = new TrackedMap(kindSource(kind), () => byKind(kind));
+  const state = {
+    get sequence() {
+      return data.state.sequence;
+    },
+    byKind: trackedKinds,
+    get createdSequence() {
+      return data.state.createdSequence;
+    },
+  } as unknown as MeshState;
+
+  const maps = {} as Record<IndexMapName, Source>;
+  const trackedMaps = {} as Record<IndexMapName, TrackedMap<unknown>>;
+  for (const name of INDEX_MAPS) {
+    const target = () => data[name] as ReadonlyMap<string, unknown>;
+    maps[name] = new Source(`index:${name}`, (key) => target().get(key));
+    trackedMaps[name] = new TrackedMap(maps[name], target);
+  }
+  const cells = {} as Record<IndexCellName, Source>;
+  for (const name of INDEX_CELLS) cells[name] = new Source(`cell:${name}`, () => data[name]);
+  const cell = <N extends IndexCellName>(name: N): CompileIndexData[N] => {
+    record(cells[name], '', data[name]);
+    return data[name];
+  };
+
+  const index = {
+    state,
+    get options() {
+      return data.options;
+    },
+    get meshName() {
+      return data.meshName;
+    },
+    get services() {
+      return cell('services');
+    },
+    get istioIngresses() {
+      return cell('istioIngresses');
+    },
+    get meshVirtualServiceHosts() {
+      return cell('meshVirtualServiceHosts');
+    },
+    ...trackedMaps,
+    meshWide: new Map(),
+    memo,
+  } as unknown as CompileIndex;
+  return { index, data, kindSource, maps, cells };
+}
