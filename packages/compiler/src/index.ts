@@ -25,3 +25,5 @@ export { INGRESS_GATEWAY_LABELS } from './kube-ingress.js';
 export { hostsOverlap, moreSpecificHost, parseServerHost } from './hosts.js';
 export { parseGoDuration } from './duration.js';
 export { consistencyProblems } from './consistency.js';
+export { IncrementalIndex, type ChangedRef } from './incremental.js';
+export { Memo, type MemoHooks } from './memo.js';
