@@ -28,7 +28,17 @@ export const compileProxy: CompileProxy = (state: MeshState, node: ProxyNode, op
 export function compileWithIndex(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean } = {}): CompileResult {
   // One memoised unit per compile key (memo.ts): reused while nothing it read changed.
   const key = `${compileIndexKey(node)}|${parts.serverListeners !== false}`;
-  return index.memo.unit(`compile|${key}`, [], {}, () => compileUnit(index, node, parts, key));
+  return index.memo.unit(compileUnitKey(node, parts), [], {}, () => compileUnit(index, node, parts, key));
+}
+
+/** The memo key of `compileWithIndex(index, node, parts)`'s result (a root of the memo). */
+export function compileUnitKey(node: ProxyNode, parts: { serverListeners?: boolean } = {}): string {
+  return `compile|${compileIndexKey(node)}|${parts.serverListeners !== false}`;
+}
+
+/** The memo key of `compileServerListeners(index, node)`'s result (a root of the memo). */
+export function serverListenersUnitKey(node: ProxyNode): string {
+  return `server|${compileIndexKey(node)}`;
 }
 
 function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean }, key: string): CompileResult {
@@ -99,7 +109,7 @@ function compileListenersAndRoutes(
  * (`compileWithIndex(index, node, { serverListeners: false })`) and compiles only this per pod.
  */
 export function compileServerListeners(index: CompileIndex, node: ProxyNode): { listeners: XdsResource[]; diagnostics: ReturnType<Diagnostics['list']> } {
-  return index.memo.unit(`server|${compileIndexKey(node)}`, [], {}, () => {
+  return index.memo.unit(serverListenersUnitKey(node), [], {}, () => {
     if (node.client !== 'grpc' || (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace))) return { listeners: [], diagnostics: [] };
     const diagnostics = new Diagnostics();
     return { listeners: sortByName(compileProxylessServer(index, node, diagnostics)), diagnostics: diagnostics.list() };

@@ -31,7 +31,8 @@ import { trackedIndex, type TrackedIndex } from './lookup-index.js';
 import { depId, LIST, type Source } from './lookup.js';
 import { Memo } from './memo.js';
 import { buildIndexData, ISTIO_LEGACY_INGRESS_CLASS, type CompileIndex, type RejectedIngressBackend } from './meshIndex.js';
-import type { CompileOptions } from './types.js';
+import { compileUnitKey, serverListenersUnitKey } from './compile.js';
+import type { CompileOptions, ProxyNode } from './types.js';
 
 /** An object a batch applied or deleted (the follower's `ChangedObject`). */
 export interface ChangedRef {
@@ -122,6 +123,26 @@ export class IncrementalIndex {
     const pods = keysByKind.get('Pod');
     if (pods) for (const ip of this.updatePods(pods)) touch(maps.podsByIp, ip);
     return this.memo.invalidate(reads);
+  }
+
+  /** Whether `compileWithIndex(index, node, parts)` still holds what it gave last (nothing it read changed since). */
+  resultIsCurrent(node: ProxyNode, parts: { serverListeners?: boolean } = {}): boolean {
+    return this.memo.isClean(compileUnitKey(node, parts));
+  }
+
+  /** The same for `compileServerListeners(index, node)`. */
+  serverListenersAreCurrent(node: ProxyNode): boolean {
+    return this.memo.isClean(serverListenersUnitKey(node));
+  }
+
+  /** Keeps the memoised units these compiles use, drops the rest (proxies gone, objects deleted). */
+  retain(compiles: Iterable<{ node: ProxyNode; parts?: { serverListeners?: boolean }; serverListeners?: boolean }>): void {
+    const roots = new Set<string>();
+    for (const { node, parts, serverListeners } of compiles) {
+      roots.add(compileUnitKey(node, parts));
+      if (serverListeners) roots.add(serverListenersUnitKey(node));
+    }
+    this.memo.sweep((key) => roots.has(key));
   }
 
   private raw<T>(kind: string): Objects<T> {

@@ -37,6 +37,8 @@ interface Entry {
   diagnostics: Diagnostic[];
   requests: ClusterRequest[];
   dirty: boolean;
+  /** Units it used while built: what `sweep` keeps alive through it. */
+  children: ReadonlySet<string>;
 }
 
 export interface MemoHooks {
@@ -47,6 +49,8 @@ export interface MemoHooks {
 export class Memo {
   private readonly entries = new Map<string, Entry>();
   private readonly byDep = new Map<string, Set<string>>();
+  /** The children of the units being built, innermost last. */
+  private readonly building: Set<string>[] = [];
   /** Units built since this memo was made. */
   builds = 0;
   hooks: MemoHooks = {};
@@ -64,6 +68,7 @@ export class Memo {
     let entry = this.entries.get(key);
     if (!entry || !sameInputs(entry.inputs, inputs) || (entry.dirty && !holds(entry.deps))) entry = this.build(key, inputs, build, entry);
     entry.dirty = false;
+    this.building.at(-1)?.add(key);
     if (sinks.diagnostics) sinks.diagnostics.addAll(entry.diagnostics);
     if (sinks.clusters) for (const r of entry.requests) sinks.clusters.request(r.host, r.port, r.subset, r.service);
     recordAll(entry.deps);
@@ -90,16 +95,37 @@ export class Memo {
     return entry !== undefined && !entry.dirty;
   }
 
-  /** Keeps only the units whose key passes `keep` (the cache drops those of gone proxies). */
-  retain(keep: (key: string) => boolean): void {
-    for (const [key, entry] of this.entries) if (!keep(key)) this.forget(key, entry);
+  /**
+   * Keeps the units `isRoot` names and those they use (transitively), drops the rest: units of
+   * proxies gone, of deleted VirtualServices, of clusters nothing asks for. Dropping a unit only
+   * costs a rebuild should it be asked for again; the reads of its parents stay recorded.
+   */
+  sweep(isRoot: (key: string) => boolean): void {
+    const live = new Set<string>();
+    const visit = (key: string) => {
+      if (live.has(key)) return;
+      const entry = this.entries.get(key);
+      if (!entry) return;
+      live.add(key);
+      for (const child of entry.children) visit(child);
+    };
+    for (const key of this.entries.keys()) if (isRoot(key)) visit(key);
+    for (const [key, entry] of this.entries) if (!live.has(key)) this.forget(key, entry);
   }
 
   private build<T>(key: string, inputs: readonly unknown[], build: (own: UnitOwn) => T, previous: Entry | undefined): Entry {
     const own: UnitOwn = { diagnostics: new Diagnostics(), clusters: new ClusterRequests() };
-    const { value, deps } = recording(() => build(own));
+    const children = new Set<string>();
+    this.building.push(children);
+    let built: { value: T; deps: Frame };
+    try {
+      built = recording(() => build(own));
+    } finally {
+      this.building.pop();
+    }
+    const { value, deps } = built;
     if (previous) this.forget(key, previous);
-    const entry: Entry = { inputs: [...inputs], deps, value, diagnostics: own.diagnostics.list(), requests: own.clusters.list(), dirty: false };
+    const entry: Entry = { inputs: [...inputs], deps, value, diagnostics: own.diagnostics.list(), requests: own.clusters.list(), dirty: false, children };
     this.entries.set(key, entry);
     for (const id of deps.keys()) {
       let keys = this.byDep.get(id);
