@@ -58,8 +58,8 @@ function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListen
   const client = node.client;
   // Only proxyless clients dial with mesh mTLS today; Envoy's outbound clusters stay plaintext.
   const cluster = (request: ClusterRequest) =>
-    meshWide(index, `cluster|${client}|${request.name}`, diagnostics, (own) => buildCluster(request, client, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined), [request.service]);
-  const assignment = (request: ClusterRequest) => meshWide(index, `endpoint|${request.name}`, diagnostics, () => buildLoadAssignment(index, request), [request.service]);
+    meshWide(index, meshWideKeys(request).cluster[client], diagnostics, (own) => buildCluster(request, client, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined), [request.service]);
+  const assignment = (request: ClusterRequest) => meshWide(index, meshWideKeys(request).endpoint, diagnostics, () => buildLoadAssignment(index, request), [request.service]);
   const edsClusters = requested.map((request) => ({ name: request.name, resource: cluster(request) }));
   return {
     resources: {
@@ -80,6 +80,18 @@ function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListen
  */
 function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, build: (own: Diagnostics) => Record<string, unknown>, inputs: readonly unknown[] = []): Record<string, unknown> {
   return index.memo.unit(key, inputs, { diagnostics }, (own) => build(own.diagnostics));
+}
+
+const keysOfRequest = new WeakMap<ClusterRequest, { cluster: Record<'envoy' | 'grpc', string>; endpoint: string }>();
+
+/** The memo keys of a request's cluster and assignment, made once per request object (they are kept with the units that made them). */
+function meshWideKeys(request: ClusterRequest): { cluster: Record<'envoy' | 'grpc', string>; endpoint: string } {
+  let keys = keysOfRequest.get(request);
+  if (!keys) {
+    keys = { cluster: { envoy: `cluster|envoy|${request.name}`, grpc: `cluster|grpc|${request.name}` }, endpoint: `endpoint|${request.name}` };
+    keysOfRequest.set(request, keys);
+  }
+  return keys;
 }
 
 function compileListenersAndRoutes(

@@ -28,7 +28,7 @@ import {
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
 import { trackedIndex, type TrackedIndex } from './lookup-index.js';
-import { depId, LIST, type Source } from './lookup.js';
+import { LIST, type Source } from './lookup.js';
 import { Memo } from './memo.js';
 import { buildIndexData, ISTIO_LEGACY_INGRESS_CLASS, type CompileIndex, type RejectedIngressBackend } from './meshIndex.js';
 import { compileUnitKey, serverListenersUnitKey } from './compile.js';
@@ -77,11 +77,12 @@ export class IncrementalIndex {
    * memoised units now dirty (those that read something the batch changed).
    */
   apply(changed: readonly ChangedRef[]): Set<string> {
-    const reads = new Set<string>();
+    const reads = new Map<Source, Set<string>>();
     const touch = (source: Source, key: string) => {
       source.touched();
-      reads.add(depId(source.id, key));
-      reads.add(depId(source.id, LIST));
+      let keys = reads.get(source);
+      if (!keys) reads.set(source, (keys = new Set([LIST])));
+      keys.add(key);
     };
     const keysByKind = new Map<string, Set<string>>();
     for (const ref of changed) {
@@ -276,24 +277,39 @@ function ownerOf(slice: EndpointSliceObject): string | undefined {
 
 /** A copy of a list sorted by namespace/name with the object at `key` removed and `object` (if any) in its place. */
 function replaceSorted<T extends MeshObject>(list: readonly T[], key: string, object: T | undefined): T[] {
-  const result = list.filter((item) => keyOf(item) !== key);
+  const slash = key.indexOf('/');
+  const probe = { metadata: { namespace: key.slice(0, slash), name: key.slice(slash + 1) } } as T;
+  const result = [...list];
+  let at = lowerBound(result, probe);
+  if (at < result.length && compareObjects(result[at], probe) === 0) result.splice(at, 1);
   if (object) {
-    let low = 0;
-    let high = result.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (compareObjects(result[mid], object) < 0) low = mid + 1;
-      else high = mid;
-    }
-    result.splice(low, 0, object);
+    at = lowerBound(result, object);
+    result.splice(at, 0, object);
   }
   return result;
 }
 
+/** The first position whose object sorts at or after `object`. */
+function lowerBound<T extends MeshObject>(list: readonly T[], object: T): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (compareObjects(list[mid], object) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+const qualifiedHosts = new WeakMap<VirtualServiceObject, readonly string[]>();
+
 function meshHosts(virtualServices: readonly VirtualServiceObject[], clusterDomain: string): HostTable<VirtualServiceObject> {
   const table = new HostTable<VirtualServiceObject>();
   for (const vs of virtualServices) {
-    for (const host of new Set(vs.spec.hosts.map((h) => qualifyDestinationHost(h, vs.metadata.namespace, clusterDomain)))) table.add(host, vs);
+    // Qualified once per object (objects are immutable; the domain is fixed per index).
+    let hosts = qualifiedHosts.get(vs);
+    if (!hosts) qualifiedHosts.set(vs, (hosts = [...new Set(vs.spec.hosts.map((h) => qualifyDestinationHost(h, vs.metadata.namespace, clusterDomain)))]));
+    for (const host of hosts) table.add(host, vs);
   }
   return table;
 }

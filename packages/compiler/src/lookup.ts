@@ -10,8 +10,8 @@
  * the index's whole values (`services`, `istioIngresses`, `meshVirtualServiceHosts`).
  */
 
-/** The key a read of a whole collection records. */
-export const LIST = '*';
+/** The key a read of a whole collection records (no object or index key looks like it). */
+export const LIST = '\u0000*';
 
 /** Something a compile reads: `peek(key)` is its current value, `version` changes with any of its keys. */
 export class Source {
@@ -27,53 +27,61 @@ export class Source {
   }
 }
 
-/** One recorded read. */
-export interface Dep {
-  source: Source;
-  key: string;
-  value: unknown;
-}
+/** Reads recorded by one unit: by source, each key with the value it gave (`LIST` → the version). */
+export type Frame = Map<Source, Map<string, unknown>>;
 
-export type Frame = Map<string, Dep>;
+const EMPTY: Frame = new Map();
 
+/** Whether a unit is being recorded, and its reads so far (made on the first read). */
+let recordingNow = false;
 let frame: Frame | undefined;
 
-/** The name of a read in the dependency index. */
-export function depId(sourceId: string, key: string): string {
-  return `${sourceId}\u0001${key}`;
-}
-
 export function record(source: Source, key: string, value: unknown): void {
-  if (frame === undefined) return;
-  const id = depId(source.id, key);
-  if (!frame.has(id)) frame.set(id, { source, key, value });
+  if (!recordingNow) return;
+  frame ??= new Map();
+  let keys = frame.get(source);
+  if (!keys) frame.set(source, (keys = new Map()));
+  if (!keys.has(key)) keys.set(key, value);
 }
 
 export function recordList(source: Source): void {
   record(source, LIST, source.version);
 }
 
-/** Whether a recorded read would still give the same value. */
-export function depHolds(dep: Dep): boolean {
-  return dep.key === LIST ? dep.source.version === dep.value : dep.source.peek(dep.key) === dep.value;
+/** Whether every recorded read would still give the same value. */
+export function frameHolds(reads: Frame): boolean {
+  for (const [source, keys] of reads) {
+    for (const [key, value] of keys) {
+      if (key === LIST ? source.version !== value : source.peek(key) !== value) return false;
+    }
+  }
+  return true;
 }
 
-/** Runs `fn` recording its reads into a fresh frame; the enclosing frame is restored after. */
-export function recording<T>(fn: () => T): { value: T; deps: Frame } {
+/** Runs `fn` recording its reads into a fresh frame; the enclosing one is restored after. */
+export function recording<T>(fn: () => T): { value: T; reads: Frame } {
   const saved = frame;
-  const own: Frame = new Map();
-  frame = own;
+  const savedRecording = recordingNow;
+  frame = undefined;
+  recordingNow = true;
   try {
-    return { value: fn(), deps: own };
+    const value = fn();
+    return { value, reads: frame ?? EMPTY };
   } finally {
     frame = saved;
+    recordingNow = savedRecording;
   }
 }
 
-/** Adds reads made elsewhere (a reused unit's) to the frame being recorded, if any. */
-export function recordAll(deps: Frame): void {
-  if (frame === undefined) return;
-  for (const [id, dep] of deps) if (!frame.has(id)) frame.set(id, dep);
+/** Runs `fn` with no recording (an untracked memo's unit inside a tracked one never happens; this is for one-shot compiles). */
+export function untracked<T>(fn: () => T): T {
+  const savedRecording = recordingNow;
+  recordingNow = false;
+  try {
+    return fn();
+  } finally {
+    recordingNow = savedRecording;
+  }
 }
 
 /**

@@ -26,7 +26,7 @@ import {
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
 import { trackedIndex } from './lookup-index.js';
-import type { Memo } from './memo.js';
+import { Memo } from './memo.js';
 import { DEFAULT_MESH_NAME, type CompileOptions, type Diagnostic } from './types.js';
 
 /** The legacy `kubernetes.io/ingress.class` value Istio answers to. */
@@ -86,7 +86,8 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 export function buildIndex(state: MeshState, options: CompileOptions): CompileIndex {
-  return trackedIndex(buildIndexData(state, options)).index;
+  // Used once (a compile, a server's one generation): units are shared, reads not recorded.
+  return trackedIndex(buildIndexData(state, options), new Memo({ track: false })).index;
 }
 
 /** The index's values for a state, built from scratch. */

@@ -24,7 +24,7 @@ function labelsKey(labels: Record<string, string>): string {
  * VirtualService, the port, the gateways it came through, the proxy labels and the client.
  */
 export function virtualServiceRoutes(vs: VirtualServiceObject, scope: RouteScope, translate: (vs: VirtualServiceObject, scope: RouteScope) => EnvoyRoute[]): EnvoyRoute[] {
-  const gateways = [...scope.gateways].sort(compare).join(',');
+  const gateways = scope.gateways.size === 1 ? scope.gateways.values().next().value : [...scope.gateways].sort(compare).join(',');
   const key = `vs-routes|${scope.client}|${objectKey(vs)}|${scope.port}|${gateways}|${labelsKey(scope.proxyLabels)}`;
   return scope.index.memo.unit(key, [vs], scope, (own) => translate(vs, { ...scope, diagnostics: own.diagnostics, clusters: own.clusters }));
 }
