@@ -27,10 +27,10 @@ import {
   type VirtualServiceObject,
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
-import { trackedIndex, type TrackedIndex } from './lookup-index.js';
+import { trackedIndex, type Query, type TrackedIndex } from './lookup-index.js';
 import { LIST, type Source } from './lookup.js';
 import { Memo } from './memo.js';
-import { buildIndexData, ISTIO_LEGACY_INGRESS_CLASS, type CompileIndex, type RejectedIngressBackend } from './meshIndex.js';
+import { buildIndexData, ISTIO_LEGACY_INGRESS_CLASS, MESH_VIRTUAL_SERVICES_QUERY, type CompileIndex, type RejectedIngressBackend } from './meshIndex.js';
 import { compileUnitKey, serverListenersUnitKey } from './compile.js';
 import type { CompileOptions, ProxyNode } from './types.js';
 
@@ -108,9 +108,11 @@ export class IncrementalIndex {
     if (virtualServices) {
       const { gateways, mesh } = this.updateVirtualServices(virtualServices);
       for (const gateway of gateways) touch(maps.virtualServicesByGateway, gateway);
-      if (mesh) {
+      if (mesh.changed) {
         data.meshVirtualServiceHosts = meshHosts(data.virtualServicesByGateway.get(MESH_GATEWAY) ?? [], data.options.clusterDomain);
         touchCell('meshVirtualServiceHosts');
+        const query = this.tracked.queries.get(MESH_VIRTUAL_SERVICES_QUERY);
+        if (query) for (const host of refreshQuery(query, mesh.hosts)) touch(query.source, host);
       }
     }
     if (keysByKind.has('IngressBackend')) for (const [map, namespace] of this.updateIngressBackends()) touch(maps[map], namespace);
@@ -176,10 +178,19 @@ export class IncrementalIndex {
   }
 
   /** Moves the changed VirtualServices between the gateway lists they left and joined. */
-  private updateVirtualServices(keys: ReadonlySet<string>): { gateways: Set<string>; mesh: boolean } {
+  private updateVirtualServices(keys: ReadonlySet<string>): { gateways: Set<string>; mesh: { changed: boolean; hosts: Set<string> | 'all' } } {
     const byGateway = this.tracked.data.virtualServicesByGateway as Map<string, readonly VirtualServiceObject[]>;
     const gateways = new Set<string>();
-    let mesh = false;
+    const mesh: { changed: boolean; hosts: Set<string> | 'all' } = { changed: false, hosts: new Set() };
+    const clusterDomain = this.tracked.data.options.clusterDomain;
+    const meshHostsOf = (vs: VirtualServiceObject | undefined) => {
+      if (!vs?.spec.gateways.includes(MESH_GATEWAY) || mesh.hosts === 'all') return;
+      // The hosts whose answer may change; a wildcard may change any host's.
+      for (const host of qualifiedHostsOf(vs, clusterDomain)) {
+        if (host.startsWith('*')) mesh.hosts = 'all';
+        else if (mesh.hosts !== 'all') mesh.hosts.add(host);
+      }
+    };
     for (const key of keys) {
       const before = this.indexedVirtualServices.get(key);
       const after = this.raw<VirtualServiceObject>('VirtualService').get(key);
@@ -189,8 +200,10 @@ export class IncrementalIndex {
         if (list.length === 0) byGateway.delete(gateway);
         else byGateway.set(gateway, list);
         gateways.add(gateway);
-        if (gateway === MESH_GATEWAY) mesh = true;
+        if (gateway === MESH_GATEWAY) mesh.changed = true;
       }
+      meshHostsOf(before);
+      meshHostsOf(after);
       if (after) this.indexedVirtualServices.set(key, after);
       else this.indexedVirtualServices.delete(key);
     }
@@ -303,15 +316,31 @@ function lowerBound<T extends MeshObject>(list: readonly T[], object: T): number
 
 const qualifiedHosts = new WeakMap<VirtualServiceObject, readonly string[]>();
 
+/** A VirtualService's hosts qualified against its namespace, once per object (objects are immutable; the domain is fixed per index). */
+function qualifiedHostsOf(vs: VirtualServiceObject, clusterDomain: string): readonly string[] {
+  let hosts = qualifiedHosts.get(vs);
+  if (!hosts) qualifiedHosts.set(vs, (hosts = [...new Set(vs.spec.hosts.map((h) => qualifyDestinationHost(h, vs.metadata.namespace, clusterDomain)))]));
+  return hosts;
+}
+
 function meshHosts(virtualServices: readonly VirtualServiceObject[], clusterDomain: string): HostTable<VirtualServiceObject> {
   const table = new HostTable<VirtualServiceObject>();
-  for (const vs of virtualServices) {
-    // Qualified once per object (objects are immutable; the domain is fixed per index).
-    let hosts = qualifiedHosts.get(vs);
-    if (!hosts) qualifiedHosts.set(vs, (hosts = [...new Set(vs.spec.hosts.map((h) => qualifyDestinationHost(h, vs.metadata.namespace, clusterDomain)))]));
-    for (const host of hosts) table.add(host, vs);
-  }
+  for (const vs of virtualServices) for (const host of qualifiedHostsOf(vs, clusterDomain)) table.add(host, vs);
   return table;
+}
+
+/** Recomputes the cached answers of `hosts` (or all); returns the keys whose answer differs (their new answer is cached). */
+function refreshQuery(query: Query, hosts: ReadonlySet<string> | 'all'): string[] {
+  const changed: string[] = [];
+  for (const host of hosts === 'all' ? [...query.cache.keys()] : hosts) {
+    const before = query.cache.get(host) as readonly unknown[] | undefined;
+    if (before === undefined) continue;
+    const after = query.compute(host) as readonly unknown[];
+    if (sameList(before, after)) continue;
+    query.cache.set(host, after);
+    changed.push(host);
+  }
+  return changed;
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {

@@ -5,7 +5,7 @@
  * which `IncrementalIndex` updates in place (touching the sources whose keys it changed).
  */
 import type { MeshState } from '@meshgate/model';
-import { record, Source, TrackedMap } from './lookup.js';
+import { record, Source, TrackedMap, untracked } from './lookup.js';
 import { Memo } from './memo.js';
 import type { CompileIndex, CompileIndexData } from './meshIndex.js';
 
@@ -17,7 +17,19 @@ export const INDEX_CELLS = ['services', 'istioIngresses', 'meshVirtualServiceHos
 export type IndexMapName = (typeof INDEX_MAPS)[number];
 export type IndexCellName = (typeof INDEX_CELLS)[number];
 
+/**
+ * A derived lookup answered per key and cached (e.g. the mesh VirtualServices for one host): a
+ * unit records the key it asked and the answer; `IncrementalIndex` recomputes cached answers
+ * its changes may alter and touches the keys whose answer differs.
+ */
+export interface Query {
+  source: Source;
+  cache: Map<string, unknown>;
+  compute: (key: string) => unknown;
+}
+
 export interface TrackedIndex {
+  queries: Map<string, Query>;
   index: CompileIndex;
   data: CompileIndexData;
   /** By kind: the source of `state.byKind.<Kind>` (created on first read of that kind). */
@@ -82,5 +94,28 @@ export function trackedIndex(data: CompileIndexData, memo = new Memo()): Tracked
     meshWide: new Map(),
     memo,
   } as unknown as CompileIndex;
-  return { index, data, kindSource, maps, cells };
+  const tracked: TrackedIndex = { index, data, kindSource, maps, cells, queries: new Map() };
+  trackedIndexes.set(index, tracked);
+  return tracked;
+}
+
+const trackedIndexes = new WeakMap<CompileIndex, TrackedIndex>();
+
+/** `compute(key)` through the index's cache for query `name`, recorded as a read of (`query:<name>`, key). */
+export function cachedQuery<T>(index: CompileIndex, name: string, key: string, compute: (key: string) => T): T {
+  const tracked = trackedIndexes.get(index);
+  if (!tracked) return compute(key);
+  let query = tracked.queries.get(name);
+  if (!query) {
+    const cache = new Map<string, unknown>();
+    query = { source: new Source(`query:${name}`, (k) => cache.get(k)), cache, compute: (k) => untracked(() => compute(k)) };
+    tracked.queries.set(name, query);
+  }
+  let value = query.cache.get(key) as T | undefined;
+  if (value === undefined) {
+    value = query.compute(key) as T;
+    query.cache.set(key, value);
+  }
+  record(query.source, key, value);
+  return value;
 }

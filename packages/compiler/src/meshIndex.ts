@@ -25,7 +25,7 @@ import {
   type VirtualServiceObject,
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
-import { trackedIndex } from './lookup-index.js';
+import { cachedQuery, trackedIndex } from './lookup-index.js';
 import { Memo } from './memo.js';
 import { DEFAULT_MESH_NAME, type CompileOptions, type Diagnostic } from './types.js';
 
@@ -144,6 +144,14 @@ export function namespaceInjectionDisabled(index: CompileIndex, name: string): b
  * merged by namespace then name.
  */
 export function meshVirtualServicesFor(index: CompileIndex, fqdn: string): VirtualServiceObject[] {
+  // Cached per host and read as one key (lookup-index.ts): a unit reading it depends on this host's answer only.
+  return cachedQuery(index, MESH_VIRTUAL_SERVICES_QUERY, fqdn, (host) => meshVirtualServicesUncached(index, host));
+}
+
+/** The query name of `meshVirtualServicesFor` (IncrementalIndex refreshes it when mesh VirtualServices change). */
+export const MESH_VIRTUAL_SERVICES_QUERY = 'meshVirtualServicesFor';
+
+function meshVirtualServicesUncached(index: CompileIndex, fqdn: string): VirtualServiceObject[] {
   const hits = index.meshVirtualServiceHosts.overlapping(fqdn);
   if (hits.length === 0) return [];
   const best = hits.reduce((a, b) => (specificity(b.host) > specificity(a.host) ? b : a)).host;

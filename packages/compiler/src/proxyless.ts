@@ -16,7 +16,7 @@ import { isWildcardHost } from './hosts.js';
 import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 import { proxylessListenerName } from './naming.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
-import { virtualServiceRoutes } from './units.js';
+import { serviceUnit, virtualServiceRoutes } from './units.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 const MESH_ONLY: ReadonlySet<string> = new Set([MESH_GATEWAY]);
@@ -39,6 +39,20 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
   const listeners: XdsResource[] = [];
   const routes: XdsResource[] = [];
   for (const service of index.services) {
+    // One memoised unit per Service (units.ts): a change rebuilds only the Services it reaches.
+    const own = serviceUnit(index, service, node.labels, 'grpc', { diagnostics, clusters }, (unit) => compileProxylessService(index, node, service, unit.diagnostics, unit.clusters));
+    listeners.push(...own.listeners);
+    routes.push(...own.routes);
+  }
+  reportHostsWithoutService(index, diagnostics);
+  return { listeners, routes };
+}
+
+/** One Service's listeners and route configurations for a proxyless client. */
+function compileProxylessService(index: CompileIndex, node: ProxyNode, service: ServiceObject, diagnostics: Diagnostics, clusters: ClusterRequests): ProxylessOutput {
+  const listeners: XdsResource[] = [];
+  const routes: XdsResource[] = [];
+  {
     const fqdn = hostOfService(service, index.options.clusterDomain);
     const virtualServices = meshVirtualServicesFor(index, fqdn);
     for (const { port } of grpcPorts(service)) {
@@ -63,7 +77,6 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
       });
     }
   }
-  reportHostsWithoutService(index, diagnostics);
   return { listeners, routes };
 }
 

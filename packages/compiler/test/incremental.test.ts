@@ -56,7 +56,7 @@ const documents: fc.Arbitrary<unknown> = fc.oneof(
     .record({
       ns,
       name: fc.constantFrom('v1', 'v2', 'v3'),
-      hosts: fc.subarray(['s1', 's2.b.svc.cluster.local', 'x.example.com', '*.example.com'], { minLength: 1 }),
+      hosts: fc.subarray(['s1', 's2.b.svc.cluster.local', 'x.example.com', '*.example.com', '*.a.svc.cluster.local'], { minLength: 1 }),
       gateways: fc.subarray(['istio-system/public', 'mesh'], { minLength: 1 }),
       destination: svcName,
       prefix: fc.constantFrom('/', '/api'),
