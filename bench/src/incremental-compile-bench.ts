@@ -80,8 +80,18 @@ export function runIncrementalCompileBench(objects: readonly MeshObject[], runs:
       incremental.apply([changed]);
       for (const node of nodes) compileWithIndex(incremental.index, node);
     });
-    return { ms, cpuMs, rebuilt };
+    const counted = rebuilt;
+    // Kinds not timed are brought up to date untimed, so that the next change starts even.
+    for (const node of [GATEWAY, PROXYLESS]) compileWithIndex(incremental.index, node);
+    return { ms, cpuMs, rebuilt: counted };
   };
+  // A server is warm: the first changes (JIT, the cold build's garbage) are not measured.
+  for (let run = 0; run < 10; run++) {
+    change(withPrefix(virtualServices[run], `/warm-${run}/`), [GATEWAY, PROXYLESS]);
+    const endpoint = structuredClone(endpoints[run]) as MeshObject & { subsets: { addresses: { ip: string }[] }[] };
+    endpoint.subsets[0].addresses[0].ip = `10.251.0.${run + 1}`;
+    change(endpoint, [GATEWAY, PROXYLESS]);
+  }
   const endpointRuns: { ms: number; cpuMs: number; rebuilt: number }[] = [];
   const routeRuns: { ms: number; cpuMs: number; rebuilt: number }[] = [];
   const gatewayRouteRuns: { ms: number; cpuMs: number }[] = [];

@@ -42,7 +42,7 @@ if (scenario === 'compile') {
   const loadAverage = os.loadavg();
   const size = { services: 1000, endpointsPerService: 5, virtualServices: 1000 };
   const compile = runCompileBench(size, Number(process.env.BENCH_COMPILE_RUNS ?? 5));
-  const incremental = runIncrementalCompileBench(meshWorkload(size), Number(process.env.BENCH_COMPILE_CHANGES ?? 20));
+  const incremental = runIncrementalCompileBench(meshWorkload(size), Number(process.env.BENCH_COMPILE_CHANGES ?? 50));
   const rows: Row[] = Object.entries(compile.proxies).map(([proxy, r]) => ({ benchmark: `compile 1,000 svc + 1,000 VS (${proxy})`, p50: r.compile.p50Ms, p90: r.compile.p90Ms, unit: 'ms', runs: r.compile.runs }));
   const file = writeReport('compile', { date: new Date().toISOString(), machine, loadAverage, compile, incremental, loadAverageAfter: os.loadavg() });
   process.stdout.write(formatTable(rows) + '\n' + incrementalCompileLine(incremental) + '\n' + footer(loadAverage, file));
@@ -66,7 +66,7 @@ const scaleChanges = Number(process.env.BENCH_SCALE_CHANGES ?? 3);
 
 const loadAverage = os.loadavg();
 const compile = scaleOnly ? undefined : runCompileBench({ services: 1000, endpointsPerService: 5, virtualServices: 1000 }, compileRuns);
-const incremental = scaleOnly ? undefined : runIncrementalCompileBench(meshWorkload({ services: 1000, endpointsPerService: 5, virtualServices: 1000 }), Number(process.env.BENCH_COMPILE_CHANGES ?? 20));
+const incremental = scaleOnly ? undefined : runIncrementalCompileBench(meshWorkload({ services: 1000, endpointsPerService: 5, virtualServices: 1000 }), Number(process.env.BENCH_COMPILE_CHANGES ?? 50));
 const ack = scaleOnly ? undefined : await runAckBench(ackRuns);
 const ca = scaleOnly ? undefined : await runCaBench(Number(process.env.BENCH_CA_MS ?? 5000));
 const scale = scaleProxies.length > 0 ? await runScaleBench({ proxies: scaleProxies, scenarios: scaleScenarios, changes: scaleChanges }) : undefined;

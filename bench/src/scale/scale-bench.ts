@@ -305,7 +305,7 @@ export async function runScaleBench(options: { proxies: number[]; scenarios: Sca
       await applyAll(meshgate, objects);
       compile = fullCompileMs(objects, () => meshgate.xds.follower.current);
       // One change at a time, as the xds cache compiles it (IncrementalIndex + memo), in this process.
-      compile.incremental = runIncrementalCompileBench(objects, 20);
+      compile.incremental = runIncrementalCompileBench(objects, 50);
     } finally {
       await meshgate.stop();
     }

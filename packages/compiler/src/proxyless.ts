@@ -87,10 +87,13 @@ function compileProxylessService(index: CompileIndex, node: ProxyNode, service: 
  */
 function reportHostsWithoutService(index: CompileIndex, diagnostics: Diagnostics): void {
   for (const vs of index.virtualServicesByGateway.get(MESH_GATEWAY) ?? []) {
-    const hosts = vs.spec.hosts.map((host) => qualifyDestinationHost(host, vs.metadata.namespace, index.options.clusterDomain));
-    const reachesAService = hosts.some((host) => isWildcardHost(host) || findServiceByHost(index.state, host, index.options.clusterDomain));
-    if (!reachesAService) {
-      diagnostics.warn(objectKey(vs), `no host of ${hosts.join(', ')} is a known Service; proxyless gRPC clients have no listener for it`);
-    }
+    // A unit per VirtualService: a change to one does not re-check the others' hosts.
+    index.memo.unit(`mesh-vs-hosts|${objectKey(vs)}`, [vs], { diagnostics }, (own) => {
+      const hosts = vs.spec.hosts.map((host) => qualifyDestinationHost(host, vs.metadata.namespace, index.options.clusterDomain));
+      const reachesAService = hosts.some((host) => isWildcardHost(host) || findServiceByHost(index.state, host, index.options.clusterDomain));
+      if (!reachesAService) {
+        own.diagnostics.warn(objectKey(vs), `no host of ${hosts.join(', ')} is a known Service; proxyless gRPC clients have no listener for it`);
+      }
+    });
   }
 }
