@@ -151,12 +151,13 @@ export class AdsServer extends EventEmitter<AdsEvents> {
   pushAll(changedAt?: number): void {
     const since = this.pushedGeneration;
     this.pushedGeneration = this.cache.generation;
+    const state = this.options.state();
     const nodes = [];
     for (const stream of this.streams) {
       if (!stream.connection) continue;
       nodes.push(stream.connection.node);
       // A proxy none of whose compiled inputs changed has nothing new: not queued at all.
-      if (!this.cache.affects(stream.connection.node, since)) continue;
+      if (!this.cache.affects(stream.connection.node, since, state)) continue;
       if (changedAt !== undefined) stream.changedAt = Math.min(stream.changedAt ?? changedAt, changedAt);
       this.queue.add(stream);
     }

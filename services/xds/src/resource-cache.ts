@@ -187,8 +187,8 @@ export class ResourceCache {
    * false only when its compile's result is the same since then and nothing it read has changed
    * since — then a push has nothing to send it and it is not queued at all.
    */
-  affects(node: ProxyNode, since: number): boolean {
-    if (this.rebuild || !this.incremental) return true;
+  affects(node: ProxyNode, since: number, state?: MeshState): boolean {
+    if (this.rebuild || !this.incremental || (state !== undefined && state !== this.incremental.state)) return true;
     const entry = this.entries.get(compileKey(node));
     if (!entry || entry.changedAt > since) return true;
     if (entry.generation !== this.currentGeneration && !this.incremental.resultIsCurrent(sharedNode(node), { serverListeners: false })) return true;
