@@ -33,12 +33,21 @@ export function compileWithIndex(index: CompileIndex, node: ProxyNode, parts: { 
 
 /** The memo key of `compileWithIndex(index, node, parts)`'s result (a root of the memo). */
 export function compileUnitKey(node: ProxyNode, parts: { serverListeners?: boolean } = {}): string {
-  return `compile|${compileIndexKey(node)}|${parts.serverListeners !== false}`;
+  return compileUnitKeyOf(compileIndexKey(node), parts.serverListeners !== false);
+}
+
+/** The same from a `compileIndexKey` already computed. */
+export function compileUnitKeyOf(indexKey: string, serverListeners: boolean): string {
+  return `compile|${indexKey}|${serverListeners}`;
 }
 
 /** The memo key of `compileServerListeners(index, node)`'s result (a root of the memo). */
 export function serverListenersUnitKey(node: ProxyNode): string {
-  return `server|${compileIndexKey(node)}`;
+  return serverListenersUnitKeyOf(compileIndexKey(node));
+}
+
+export function serverListenersUnitKeyOf(indexKey: string): string {
+  return `server|${indexKey}`;
 }
 
 function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean }, key: string): CompileResult {

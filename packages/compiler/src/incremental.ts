@@ -31,7 +31,7 @@ import { trackedIndex, type Query, type TrackedIndex } from './lookup-index.js';
 import { LIST, type Source } from './lookup.js';
 import { Memo } from './memo.js';
 import { buildIndexData, ISTIO_LEGACY_INGRESS_CLASS, MESH_VIRTUAL_SERVICES_QUERY, type CompileIndex, type RejectedIngressBackend } from './meshIndex.js';
-import { compileUnitKey, serverListenersUnitKey } from './compile.js';
+import { compileUnitKey, compileUnitKeyOf, serverListenersUnitKey, serverListenersUnitKeyOf } from './compile.js';
 import type { CompileOptions, ProxyNode } from './types.js';
 
 /** An object a batch applied or deleted (the follower's `ChangedObject`). */
@@ -138,13 +138,15 @@ export class IncrementalIndex {
     return this.memo.isClean(serverListenersUnitKey(node));
   }
 
-  /** Keeps the memoised units these compiles use, drops the rest (proxies gone, objects deleted). */
-  retain(compiles: Iterable<{ node: ProxyNode; parts?: { serverListeners?: boolean }; serverListeners?: boolean }>): void {
+  /**
+   * Keeps the memoised units these compiles use, drops the rest (proxies gone, objects deleted):
+   * `sharedKeys` are `compileIndexKey`s compiled with `serverListeners: false`, `serverKeys` those
+   * whose `compileServerListeners` is used.
+   */
+  retain(sharedKeys: Iterable<string>, serverKeys: Iterable<string> = []): void {
     const roots = new Set<string>();
-    for (const { node, parts, serverListeners } of compiles) {
-      roots.add(compileUnitKey(node, parts));
-      if (serverListeners) roots.add(serverListenersUnitKey(node));
-    }
+    for (const key of sharedKeys) roots.add(compileUnitKeyOf(key, false));
+    for (const key of serverKeys) roots.add(serverListenersUnitKeyOf(key));
     this.memo.sweep((key) => roots.has(key));
   }
 

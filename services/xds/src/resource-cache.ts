@@ -306,8 +306,7 @@ export class ResourceCache {
   }
 
   /** Drops entries no connected proxy uses any more. */
-  retainOnly(connected: Iterable<ProxyNode>): void {
-    const nodes = [...connected];
+  retainOnly(nodes: Iterable<ProxyNode>): void {
     const keys = new Set<string>();
     const serverKeys = new Set<string>();
     for (const node of nodes) {
@@ -317,7 +316,7 @@ export class ResourceCache {
     for (const key of this.entries.keys()) if (!keys.has(key)) this.entries.delete(key);
     for (const key of this.servers.keys()) if (!serverKeys.has(key)) this.servers.delete(key);
     // The compiler's memo keeps the units these compiles use (and what they use), no more.
-    this.incremental?.retain(nodes.flatMap((node) => [{ node: sharedNode(node), parts: { serverListeners: false } }, ...(node.ips.length > 0 ? [{ node, serverListeners: true }] : [])]));
+    this.incremental?.retain(keys, serverKeys);
     // Forget encodings nothing holds any more (the content map would otherwise only grow).
     const live = new Map<string, EncodedResource>();
     for (const entry of [...this.entries.values(), ...this.servers.values()]) {
