@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { digestOf, evolve, initialState, validateDocument, type MeshObject, type MeshState } from '@meshgate/model';
-import { compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, type ChangedRef, type ProxyNode } from '../src/index.js';
+import { compileIndexKey, compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, type ChangedRef, type ProxyNode } from '../src/index.js';
 import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, OPTIONS, service, virtualService } from './support.js';
 
 const NAMESPACES = ['a', 'b'];
@@ -223,4 +223,25 @@ test('a change to one VirtualService rebuilds only its routes and the gateway co
   assert.ok(!built.some((key) => key.startsWith('endpoint|') || key.startsWith('cluster|')), 'no cluster or assignment');
   // Only the gateway's units were affected: proxyless clients and sidecars do not read gateway-bound VirtualServices.
   assert.ok([...dirty].every((key) => key.includes('envoy-gateway') || key.startsWith('vs-routes|')), [...dirty].join(', '));
+});
+
+test('retain sweeps the units of deleted objects and gone proxies; what stays still equals a full compile', () => {
+  const { state } = bigMesh();
+  const incremental = new IncrementalIndex(state, OPTIONS);
+  for (const node of NODES) compileWithIndex(incremental.index, node, { serverListeners: false });
+  const before = incremental.memo.size;
+
+  // Delete a VirtualService; only the gateway and the proxyless client stay connected.
+  evolve(state, 2000, { type: 'ResourceDeleted', data: { ref: { kind: 'VirtualService', namespace: 'apps', name: 'svc-9' } as never, source: 'test' } });
+  incremental.apply([{ kind: 'VirtualService', namespace: 'apps', name: 'svc-9' }]);
+  for (const node of [INGRESS_NODE, GRPC_NODE]) compileWithIndex(incremental.index, node, { serverListeners: false });
+  incremental.retain([INGRESS_NODE, GRPC_NODE].map(compileIndexKey));
+
+  assert.ok(incremental.memo.size < before, `${incremental.memo.size} units kept of ${before}`);
+  assert.equal(incremental.memo.isClean(`vs-routes|envoy|VirtualService/apps/svc-9|80|istio-system/public|${JSON.stringify([['istio', 'ingressgateway']])}`), false, "the deleted VirtualService's routes are gone");
+  for (const node of [INGRESS_NODE, GRPC_NODE]) {
+    assert.deepEqual(compileWithIndex(incremental.index, node, { serverListeners: false }), compileWithIndex(compileFreshIndex(state), node, { serverListeners: false }));
+  }
+  // The swept sidecar compiles again, correctly.
+  assert.deepEqual(compileWithIndex(incremental.index, SIDECAR), compileProxy(state, SIDECAR, OPTIONS));
 });
