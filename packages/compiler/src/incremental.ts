@@ -125,6 +125,13 @@ export class IncrementalIndex {
     }
     const pods = keysByKind.get('Pod');
     if (pods) for (const ip of this.updatePods(pods)) touch(maps.podsByIp, ip);
+    const { unlisted } = this.tracked;
+    if (unlisted.names.length > 0 && changed.length > 0) {
+      // Fields this class does not maintain yet: rebuilt whole (see TrackedIndex.unlisted).
+      const fresh = buildIndexData(this.state, data.options) as unknown as Record<string, unknown>;
+      for (const name of unlisted.names) (data as unknown as Record<string, unknown>)[name] = fresh[name];
+      touch(unlisted.source, '');
+    }
     return this.memo.invalidate(reads);
   }
 

@@ -14,6 +14,9 @@ export const INDEX_MAPS = ['slicesByService', 'virtualServicesByGateway', 'ingre
 /** The index's whole values, each a cell: any change to it is one change. */
 export const INDEX_CELLS = ['services', 'istioIngresses', 'meshVirtualServiceHosts'] as const;
 
+/** Fields read as they are (fixed for the index's life). */
+const INDEX_CONSTANTS = ['state', 'options', 'meshName'];
+
 export type IndexMapName = (typeof INDEX_MAPS)[number];
 export type IndexCellName = (typeof INDEX_CELLS)[number];
 
@@ -30,6 +33,12 @@ export interface Query {
 
 export interface TrackedIndex {
   queries: Map<string, Query>;
+  /**
+   * Index fields added to `buildIndexData` but not (yet) listed in INDEX_MAPS / INDEX_CELLS: read
+   * through one source touched on every change, and rebuilt whole by `IncrementalIndex.apply` —
+   * correct, but every unit reading one is rebuilt on every change. List new fields properly.
+   */
+  unlisted: { names: string[]; source: Source };
   index: CompileIndex;
   data: CompileIndexData;
   /** By kind: the source of `state.byKind.<Kind>` (created on first read of that kind). */
@@ -94,7 +103,20 @@ export function trackedIndex(data: CompileIndexData, memo = new Memo()): Tracked
     meshWide: new Map(),
     memo,
   } as unknown as CompileIndex;
-  const tracked: TrackedIndex = { index, data, kindSource, maps, cells, queries: new Map() };
+  const known = new Set<string>([...INDEX_CONSTANTS, ...INDEX_MAPS, ...INDEX_CELLS]);
+  // Its version is what a read records, and what `peek` gives back while nothing changed.
+  const unlistedSource: Source = new Source('cell:unlisted', () => unlistedSource.version);
+  const unlisted = { names: Object.keys(data).filter((name) => !known.has(name)), source: unlistedSource };
+  for (const name of unlisted.names) {
+    Object.defineProperty(index, name, {
+      enumerable: true,
+      get: () => {
+        record(unlisted.source, '', unlisted.source.version);
+        return (data as unknown as Record<string, unknown>)[name];
+      },
+    });
+  }
+  const tracked: TrackedIndex = { index, data, kindSource, maps, cells, queries: new Map(), unlisted };
   trackedIndexes.set(index, tracked);
   return tracked;
 }
