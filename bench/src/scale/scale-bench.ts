@@ -22,6 +22,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
 import { compileProxy, TYPE_URL, type ProxyNode } from '@meshgate/compiler';
+import { runIncrementalCompileBench, type IncrementalCompileResult } from '../incremental-compile-bench.js';
 import { apply } from '@meshgate/e2e';
 import type { MeshObject } from '@meshgate/model';
 import { progress } from '../measure.js';
@@ -63,7 +64,7 @@ export interface ScaleResult {
 export interface ScaleReport {
   workload: WorkloadSize;
   changesPerKind: number;
-  compile: { fullGatewayMs: number; fullProxylessMs: number; incrementalMs?: Percentiles };
+  compile: { fullGatewayMs: number; fullProxylessMs: number; incremental?: IncrementalCompileResult };
   results: ScaleResult[];
 }
 
@@ -293,7 +294,7 @@ export async function runScaleBench(options: { proxies: number[]; scenarios: Sca
   const size = options.size ?? { services: 1000, endpointsPerService: 5, virtualServices: 1000 };
   const objects = meshWorkload(size);
   const results: ScaleResult[] = [];
-  let compile = { fullGatewayMs: 0, fullProxylessMs: 0 };
+  let compile: ScaleReport['compile'] = { fullGatewayMs: 0, fullProxylessMs: 0 };
   for (const proxies of options.proxies) {
     for (const scenario of options.scenarios) results.push(await runScenario(scenario, proxies, size, objects, options.changes));
   }
@@ -303,6 +304,8 @@ export async function runScaleBench(options: { proxies: number[]; scenarios: Sca
     try {
       await applyAll(meshgate, objects);
       compile = fullCompileMs(objects, () => meshgate.xds.follower.current);
+      // One change at a time, as the xds cache compiles it (IncrementalIndex + memo), in this process.
+      compile.incremental = runIncrementalCompileBench(objects, 50);
     } finally {
       await meshgate.stop();
     }

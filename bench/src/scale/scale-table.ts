@@ -1,4 +1,5 @@
 /** The scale scenario as the README's performance table: figures, and each time as a ratio to the same run's push ceiling. */
+import { incrementalCompileLine } from '../incremental-compile-bench.js';
 import { formatGrid } from '../table.js';
 import type { ScaleReport } from './scale-bench.js';
 
@@ -32,6 +33,6 @@ export function scaleTable(report: ScaleReport): string {
     r.loadAverage[0].toFixed(2),
   ]);
   const compile = `compile, 1,000 svc + 1,000 VS: full gateway ${report.compile.fullGatewayMs} ms, full proxyless ${report.compile.fullProxylessMs} ms` +
-    (report.compile.incrementalMs === undefined ? '' : `; one change, incremental: p50 ${report.compile.incrementalMs.p50Ms} ms, p90 ${report.compile.incrementalMs.p90Ms} ms`);
+    (report.compile.incremental === undefined ? '' : `\n${incrementalCompileLine(report.compile.incremental)}`);
   return `${formatGrid(header, cells)}\n${compile}\nratios: initial and storm to the 100 KB ceiling, change p90 to the 10 KB ceiling (the same run, the same N)`;
 }

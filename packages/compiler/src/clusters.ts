@@ -35,6 +35,11 @@ export class ClusterRequests {
   list(): ClusterRequest[] {
     return [...this.byName.values()].sort((a, b) => compare(a.name, b.name));
   }
+
+  /** Takes a request made elsewhere (a memoised unit's), keeping the object: the first of a name wins, as in `request`. */
+  adopt(request: ClusterRequest): void {
+    if (!this.byName.has(request.name)) this.byName.set(request.name, request);
+  }
 }
 
 export function adsConfigSource(): Record<string, unknown> {

@@ -29,38 +29,55 @@ export const compileProxy: CompileProxy = (state: MeshState, node: ProxyNode, op
  * objects, but they are meant to be serialised, not edited: treat them as read-only.
  */
 export function compileWithIndex(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean } = {}): CompileResult {
+  // One memoised unit per compile key (memo.ts): reused while nothing it read changed.
+  const key = `${compileIndexKey(node)}|${parts.serverListeners !== false}`;
+  return index.memo.unit(compileUnitKey(node, parts), [], {}, () => compileUnit(index, node, parts, key));
+}
+
+/** The memo key of `compileWithIndex(index, node, parts)`'s result (a root of the memo). */
+export function compileUnitKey(node: ProxyNode, parts: { serverListeners?: boolean } = {}): string {
+  return compileUnitKeyOf(compileIndexKey(node), parts.serverListeners !== false);
+}
+
+/** The same from a `compileIndexKey` already computed. */
+export function compileUnitKeyOf(indexKey: string, serverListeners: boolean): string {
+  return `compile|${indexKey}|${serverListeners}`;
+}
+
+/** The memo key of `compileServerListeners(index, node)`'s result (a root of the memo). */
+export function serverListenersUnitKey(node: ProxyNode): string {
+  return serverListenersUnitKeyOf(compileIndexKey(node));
+}
+
+export function serverListenersUnitKeyOf(indexKey: string): string {
+  return `server|${indexKey}`;
+}
+
+function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean }, key: string): CompileResult {
   const diagnostics = new Diagnostics();
   const clusters = new ClusterRequests();
-  let listeners: XdsResource[] = [];
-  let routes: XdsResource[] = [];
-  let staticClusters: XdsResource[] = [];
   if (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace)) {
     // `osm namespace add --disable-sidecar-injection`: no sidecar config at all (its Services
     // still count as IngressBackend sources, which other proxies read).
     return emptyResult();
   }
-  if (node.client === 'grpc') {
-    ({ listeners, routes } = compileProxyless(index, node, diagnostics, clusters));
-    const egress = compileProxylessServiceEntries(index, node, diagnostics, clusters);
-    listeners.push(...egress.listeners);
-    routes.push(...egress.routes);
-    if (parts.serverListeners !== false) listeners.push(...compileProxylessServer(index, node, diagnostics));
-  } else if (node.role === 'ingress-gateway' || node.role === 'egress-gateway') {
-    ({ listeners, routes } = compileGateway(index, node, diagnostics, clusters));
-  } else {
-    ({ listeners, clusters: staticClusters } = compileInbound(index, node, diagnostics));
-    const outbound = compileOutbound(index, node, diagnostics, clusters, listeners);
-    listeners.push(...outbound.listeners);
-    routes = outbound.routes;
-    staticClusters.push(...outbound.clusters);
-  }
+  // Listeners and routes are a unit of their own, so that an endpoint change reuses them.
+  const { listeners, routes, staticClusters } = index.memo.unit(`listeners|${key}`, [], { diagnostics, clusters }, (own) =>
+    compileListenersAndRoutes(index, node, parts, own.diagnostics, own.clusters),
+  );
 
   const requested = clusters.list();
   const client = node.client;
   // Only proxyless clients dial with mesh mTLS today; Envoy's outbound clusters stay plaintext.
   const cluster = (request: ClusterRequest) =>
-    meshWide(index, `cluster|${client}|${request.name}`, diagnostics, (own) => buildOutboundCluster(index, request, client, own, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined));
-  const assignment = (request: ClusterRequest) => meshWide(index, `endpoint|${request.name}`, diagnostics, () => buildOutboundAssignment(index, request));
+    meshWide(
+      index,
+      meshWideKeys(request).cluster[client],
+      diagnostics,
+      (own) => buildOutboundCluster(index, request, client, own, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined),
+      [request.service, request.serviceEntry],
+    );
+  const assignment = (request: ClusterRequest) => meshWide(index, meshWideKeys(request).endpoint, diagnostics, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]);
   reportTrafficIndex(index, diagnostics);
   const edsClusters = requested.map((request) => ({ name: request.name, resource: cluster(request) }));
   return {
@@ -77,17 +94,51 @@ export function compileWithIndex(index: CompileIndex, node: ProxyNode, parts: { 
 
 /**
  * A mesh-wide resource (a cluster or an assignment: the same whichever proxy asks), built once
- * per index; its diagnostics are replayed into every compile that uses it.
+ * per index and kept while what it read holds; its diagnostics are replayed into every compile
+ * that uses it. `inputs` are what it takes from the caller rather than reads (the request's Service).
  */
-function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, build: (own: Diagnostics) => Record<string, unknown>): Record<string, unknown> {
-  let entry = index.meshWide.get(key);
-  if (!entry) {
-    const own = new Diagnostics();
-    entry = { resource: build(own), diagnostics: own.list() };
-    index.meshWide.set(key, entry);
+function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, build: (own: Diagnostics) => Record<string, unknown>, inputs: readonly unknown[] = []): Record<string, unknown> {
+  return index.memo.unit(key, inputs, { diagnostics }, (own) => build(own.diagnostics));
+}
+
+const keysOfRequest = new WeakMap<ClusterRequest, { cluster: Record<'envoy' | 'grpc', string>; endpoint: string }>();
+
+/** The memo keys of a request's cluster and assignment, made once per request object (they are kept with the units that made them). */
+function meshWideKeys(request: ClusterRequest): { cluster: Record<'envoy' | 'grpc', string>; endpoint: string } {
+  let keys = keysOfRequest.get(request);
+  if (!keys) {
+    keys = { cluster: { envoy: `cluster|envoy|${request.name}`, grpc: `cluster|grpc|${request.name}` }, endpoint: `endpoint|${request.name}` };
+    keysOfRequest.set(request, keys);
   }
-  diagnostics.addAll(entry.diagnostics);
-  return entry.resource;
+  return keys;
+}
+
+function compileListenersAndRoutes(
+  index: CompileIndex,
+  node: ProxyNode,
+  parts: { serverListeners?: boolean },
+  diagnostics: Diagnostics,
+  clusters: ClusterRequests,
+): { listeners: XdsResource[]; routes: XdsResource[]; staticClusters: XdsResource[] } {
+  let listeners: XdsResource[] = [];
+  let routes: XdsResource[] = [];
+  let staticClusters: XdsResource[] = [];
+  if (node.client === 'grpc') {
+    ({ listeners, routes } = compileProxyless(index, node, diagnostics, clusters));
+    const egress = compileProxylessServiceEntries(index, node, diagnostics, clusters);
+    listeners.push(...egress.listeners);
+    routes.push(...egress.routes);
+    if (parts.serverListeners !== false) listeners.push(...compileProxylessServer(index, node, diagnostics));
+  } else if (node.role === 'ingress-gateway' || node.role === 'egress-gateway') {
+    ({ listeners, routes } = compileGateway(index, node, diagnostics, clusters));
+  } else {
+    ({ listeners, clusters: staticClusters } = compileInbound(index, node, diagnostics));
+    const outbound = compileOutbound(index, node, diagnostics, clusters, listeners);
+    listeners.push(...outbound.listeners);
+    routes = outbound.routes;
+    staticClusters.push(...outbound.clusters);
+  }
+  return { listeners, routes, staticClusters };
 }
 
 /**
@@ -96,9 +147,11 @@ function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, bu
  * (`compileWithIndex(index, node, { serverListeners: false })`) and compiles only this per pod.
  */
 export function compileServerListeners(index: CompileIndex, node: ProxyNode): { listeners: XdsResource[]; diagnostics: ReturnType<Diagnostics['list']> } {
-  if (node.client !== 'grpc' || (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace))) return { listeners: [], diagnostics: [] };
-  const diagnostics = new Diagnostics();
-  return { listeners: sortByName(compileProxylessServer(index, node, diagnostics)), diagnostics: diagnostics.list() };
+  return index.memo.unit(serverListenersUnitKey(node), [], {}, () => {
+    if (node.client !== 'grpc' || (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace))) return { listeners: [], diagnostics: [] };
+    const diagnostics = new Diagnostics();
+    return { listeners: sortByName(compileProxylessServer(index, node, diagnostics)), diagnostics: diagnostics.list() };
+  });
 }
 
 function emptyResult(): CompileResult {

@@ -29,6 +29,7 @@ import {
 } from './naming.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
 import { tlsInspector } from './tls.js';
+import { virtualServiceRoutes } from './units.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 /** Server protocols served by the HTTP connection manager (HTTP/2 and gRPC negotiate on the same listener). */
@@ -294,7 +295,7 @@ function buildVirtualHost(host: string, port: number, binding: HostBinding, cont
       diagnostics: context.diagnostics,
       clusters: context.clusters,
     };
-    routes.push(...translateVirtualService(vs, scope));
+    routes.push(...virtualServiceRoutes(vs, scope, translateVirtualService));
   }
   return {
     name: gatewayVirtualHostName(host, port),

@@ -27,3 +27,5 @@ export { parseGoDuration } from './duration.js';
 export { consistencyProblems, sdsAvailability, type SdsAvailability } from './consistency.js';
 export { resolveCredential, type CredentialResolution, type ResolvedCredential } from './credentials.js';
 export { gatewayServerRouteConfigName } from './naming.js';
+export { IncrementalIndex, type ChangedRef } from './incremental.js';
+export { Memo, type MemoHooks } from './memo.js';

@@ -30,6 +30,8 @@ import {
 } from '@meshgate/model';
 import { HostTable } from './hosts.js';
 import { buildTrafficIndex } from './traffic-index.js';
+import { cachedQuery, trackedIndex } from './lookup-index.js';
+import { Memo } from './memo.js';
 import { DEFAULT_MESH_NAME, type CompileOptions, type Diagnostic } from './types.js';
 
 /** The legacy `kubernetes.io/ingress.class` value Istio answers to. */
@@ -77,7 +79,15 @@ export interface CompileIndex {
   readonly outboundPolicy: OutboundTrafficPolicy;
   /** Objects of the traffic kinds refused on load (`refusedOnLoad`), reported by every compile. */
   readonly refusedTrafficObjects: readonly (ServiceEntryObject | DestinationRuleObject)[];
+  /**
+   * Compiled units and what each read (memo.ts): reads of this index are tracked (lookup.ts),
+   * and an index kept current by `IncrementalIndex` keeps its memo across changes.
+   */
+  readonly memo: Memo;
 }
+
+/** The index's values without the tracking: what `IncrementalIndex` maintains in place. */
+export type CompileIndexData = { -readonly [K in Exclude<keyof CompileIndex, 'meshWide' | 'memo' | 'secretsByKey'>]: CompileIndex[K] };
 
 /** Objects by namespace then name, so that iteration never depends on insertion order. */
 function sorted<T extends VirtualServiceObject | ServiceObject>(objects: Iterable<T>): T[] {
@@ -91,6 +101,12 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 export function buildIndex(state: MeshState, options: CompileOptions): CompileIndex {
+  // Used once (a compile, a server's one generation): units are shared, reads not recorded.
+  return trackedIndex(buildIndexData(state, options), new Memo({ track: false })).index;
+}
+
+/** The index's values for a state, built from scratch. */
+export function buildIndexData(state: MeshState, options: CompileOptions): CompileIndexData {
   const virtualServicesByGateway = new Map<string, VirtualServiceObject[]>();
   const meshVirtualServiceHosts = new HostTable<VirtualServiceObject>();
   for (const vs of sorted(state.byKind.VirtualService.values())) {
@@ -122,8 +138,6 @@ export function buildIndex(state: MeshState, options: CompileOptions): CompileIn
     rejectedIngressBackendsByNamespace,
     istioIngresses: ingressesForController(state, ISTIO_INGRESS_CONTROLLER, { legacyClassNames: [ISTIO_LEGACY_INGRESS_CLASS] }),
     podsByIp: podsByIp(state),
-    meshWide: new Map(),
-    secretsByKey: state.byKind.Secret,
     ...buildTrafficIndex(state, options),
   };
 }
@@ -146,6 +160,14 @@ export function namespaceInjectionDisabled(index: CompileIndex, name: string): b
  * merged by namespace then name.
  */
 export function meshVirtualServicesFor(index: CompileIndex, fqdn: string): VirtualServiceObject[] {
+  // Cached per host and read as one key (lookup-index.ts): a unit reading it depends on this host's answer only.
+  return cachedQuery(index, MESH_VIRTUAL_SERVICES_QUERY, fqdn, (host) => meshVirtualServicesUncached(index, host));
+}
+
+/** The query name of `meshVirtualServicesFor` (IncrementalIndex refreshes it when mesh VirtualServices change). */
+export const MESH_VIRTUAL_SERVICES_QUERY = 'meshVirtualServicesFor';
+
+function meshVirtualServicesUncached(index: CompileIndex, fqdn: string): VirtualServiceObject[] {
   const hits = index.meshVirtualServiceHosts.overlapping(fqdn);
   if (hits.length === 0) return [];
   const best = hits.reduce((a, b) => (specificity(b.host) > specificity(a.host) ? b : a)).host;

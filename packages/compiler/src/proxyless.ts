@@ -17,6 +17,7 @@ import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 import { proxylessListenerName } from './naming.js';
 import { defaultRoute } from './proxyless-egress.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
+import { serviceUnit, virtualServiceRoutes } from './units.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 const MESH_ONLY: ReadonlySet<string> = new Set([MESH_GATEWAY]);
@@ -39,6 +40,20 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
   const listeners: XdsResource[] = [];
   const routes: XdsResource[] = [];
   for (const service of index.services) {
+    // One memoised unit per Service (units.ts): a change rebuilds only the Services it reaches.
+    const own = serviceUnit(index, service, node.labels, 'grpc', { diagnostics, clusters }, (unit) => compileProxylessService(index, node, service, unit.diagnostics, unit.clusters));
+    listeners.push(...own.listeners);
+    routes.push(...own.routes);
+  }
+  reportHostsWithoutService(index, diagnostics);
+  return { listeners, routes };
+}
+
+/** One Service's listeners and route configurations for a proxyless client. */
+function compileProxylessService(index: CompileIndex, node: ProxyNode, service: ServiceObject, diagnostics: Diagnostics, clusters: ClusterRequests): ProxylessOutput {
+  const listeners: XdsResource[] = [];
+  const routes: XdsResource[] = [];
+  {
     const fqdn = hostOfService(service, index.options.clusterDomain);
     const virtualServices = meshVirtualServicesFor(index, fqdn);
     for (const vs of virtualServices) {
@@ -47,7 +62,7 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
     for (const { port } of grpcPorts(service)) {
       const name = proxylessListenerName(fqdn, port);
       const scope: RouteScope = { port, gateways: MESH_ONLY, proxyLabels: node.labels, client: 'grpc', index, diagnostics, clusters };
-      let serviceRoutes: EnvoyRoute[] = virtualServices.flatMap((vs) => translateVirtualService(vs, scope));
+      let serviceRoutes: EnvoyRoute[] = virtualServices.flatMap((vs) => virtualServiceRoutes(vs, scope, translateVirtualService));
       // A VirtualService replaces the default only where it routes something on this port.
       if (serviceRoutes.length === 0) {
         serviceRoutes = [defaultRoute(index, clusters, clusters.request(fqdn, port, '', service))];
@@ -66,7 +81,6 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
       });
     }
   }
-  reportHostsWithoutService(index, diagnostics);
   return { listeners, routes };
 }
 
@@ -77,10 +91,13 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
  */
 function reportHostsWithoutService(index: CompileIndex, diagnostics: Diagnostics): void {
   for (const vs of index.virtualServicesByGateway.get(MESH_GATEWAY) ?? []) {
-    const hosts = vs.spec.hosts.map((host) => qualifyDestinationHost(host, vs.metadata.namespace, index.options.clusterDomain));
-    const reachesAService = hosts.some((host) => isWildcardHost(host) || findServiceByHost(index.state, host, index.options.clusterDomain));
-    if (!reachesAService) {
-      diagnostics.warn(objectKey(vs), `no host of ${hosts.join(', ')} is a known Service; proxyless gRPC clients have no listener for it`);
-    }
+    // A unit per VirtualService: a change to one does not re-check the others' hosts.
+    index.memo.unit(`mesh-vs-hosts|${objectKey(vs)}`, [vs], { diagnostics }, (own) => {
+      const hosts = vs.spec.hosts.map((host) => qualifyDestinationHost(host, vs.metadata.namespace, index.options.clusterDomain));
+      const reachesAService = hosts.some((host) => isWildcardHost(host) || findServiceByHost(index.state, host, index.options.clusterDomain));
+      if (!reachesAService) {
+        own.diagnostics.warn(objectKey(vs), `no host of ${hosts.join(', ')} is a known Service; proxyless gRPC clients have no listener for it`);
+      }
+    });
   }
 }

@@ -28,6 +28,12 @@ function byAge<T extends ServiceEntryObject | DestinationRuleObject>(state: Mesh
   return [...objects].sort((a, b) => created(a) - created(b) || compare(a.metadata.namespace, b.metadata.namespace) || compare(a.metadata.name, b.metadata.name));
 }
 
+/** The index fields `buildTrafficIndex` makes (cells of the tracked index, rebuilt together). */
+export const TRAFFIC_INDEX_FIELDS = ['serviceEntryHosts', 'destinationRulesByHost', 'outboundPolicy', 'refusedTrafficObjects'] as const;
+
+/** The kinds those fields are made from: a change to one of them rebuilds them (`IncrementalIndex`). */
+export const TRAFFIC_INDEX_KINDS: readonly string[] = ['ServiceEntry', 'DestinationRule', 'ConfigMap', 'MeshConfig'];
+
 export function buildTrafficIndex(state: MeshState, options: CompileOptions): TrafficIndex {
   const refused: (ServiceEntryObject | DestinationRuleObject)[] = [];
   const serviceEntryHosts = new HostTable<ServiceEntryObject>();

@@ -97,6 +97,8 @@ export interface AdsEvents {
 
 export class AdsServer extends EventEmitter<AdsEvents> {
   readonly cache: ResourceCache;
+  /** The cache generation of the last `pushAll`: proxies whose compile is unchanged since are skipped. */
+  private pushedGeneration = 0;
   private readonly streams = new Set<Stream>();
   private nextStreamId = 1;
   /** Streams with something to send, in turn order. */
@@ -147,10 +149,15 @@ export class AdsServer extends EventEmitter<AdsEvents> {
    * ms): when the earliest log change in this push was appended; its ACK is observed as convergence.
    */
   pushAll(changedAt?: number): void {
+    const since = this.pushedGeneration;
+    this.pushedGeneration = this.cache.generation;
+    const state = this.options.state();
     const nodes = [];
     for (const stream of this.streams) {
       if (!stream.connection) continue;
       nodes.push(stream.connection.node);
+      // A proxy none of whose compiled inputs changed has nothing new: not queued at all.
+      if (!this.cache.affects(stream.connection.node, since, state)) continue;
       if (changedAt !== undefined) stream.changedAt = Math.min(stream.changedAt ?? changedAt, changedAt);
       this.queue.add(stream);
     }

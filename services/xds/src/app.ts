@@ -9,7 +9,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Bus } from '@meshgate/bus';
 import type { CertificateAuthority } from '@meshgate/ca';
-import type { CompileOptions } from '@meshgate/compiler';
+import type { ChangedRef, CompileOptions } from '@meshgate/compiler';
 import type { EventStore } from '@meshgate/eventlog';
 import type { AppliedSecretPayloads } from '@meshgate/secrets';
 import type { Logger } from 'pino';
@@ -131,7 +131,8 @@ export class XdsService {
       // A batch that applied or deleted no object (CA bookkeeping, join tokens) compiles nothing.
       if (changed !== undefined && changed.length === 0) return;
       if (firstRecordedAt !== undefined) this.unpushedSince = Math.min(this.unpushedSince ?? firstRecordedAt, firstRecordedAt);
-      this.ads.cache.invalidate();
+      // The changed objects: only the compiled units that read one of them are redone.
+      this.ads.cache.invalidate(changed as readonly ChangedRef[] | undefined);
       this.schedulePush();
     });
     this.follower.on('error', (error: unknown) => options.logger.error({ err: error }, 'reading the event log failed; will retry'));

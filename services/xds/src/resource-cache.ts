@@ -19,14 +19,15 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  buildIndex,
   compileIndexKey,
   compileServerListeners,
   compileWithIndex,
   consistencyProblems,
+  IncrementalIndex,
   sdsAvailability,
   TYPE_URL,
-  type CompileIndex,
+  type ChangedRef,
+  type MemoHooks,
   type CompileOptions,
   type Diagnostic,
   type ProxyNode,
@@ -110,7 +111,12 @@ export const TYPE_URLS_IN_PUSH_ORDER: TypeUrl[] = [TYPE_URL.cluster, TYPE_URL.en
  * so that every pod of a server is not a full compile of its own.
  */
 export function compileKey(node: ProxyNode): string {
-  return compileIndexKey({ ...node, ips: [] });
+  return compileIndexKey(sharedNode(node));
+}
+
+/** The node as its shared compile sees it: without the server pod's own addresses. */
+function sharedNode(node: ProxyNode): ProxyNode {
+  return node.ips.length === 0 ? node : { ...node, ips: [] };
 }
 
 export interface ResourceCacheHooks {
@@ -122,10 +128,16 @@ export interface ResourceCacheHooks {
 
 interface SharedEntry extends CompiledProxyResources {
   key: string;
+  /** The compiler's result it was made from: the same object back means nothing changed. */
+  result?: object;
+  /** The generation it was made in (its result last changed). */
+  changedAt: number;
 }
 
 interface ServerEntry {
   generation: number;
+  changedAt: number;
+  result?: object;
   /** The shared listener snapshot it extends, and the result. */
   base: TypeSnapshot | undefined;
   listeners: TypeSnapshot;
@@ -136,8 +148,15 @@ export class ResourceCache {
   private currentGeneration = 1;
   private readonly entries = new Map<string, SharedEntry>();
   private readonly servers = new Map<string, ServerEntry>();
-  /** Lookups built once per generation and shared by every proxy kind. */
-  private index?: { generation: number; index: CompileIndex };
+  /**
+   * The compile index, kept current from the changed objects (`invalidate(changed)`), and its
+   * memo of compiled units: a change recompiles only what read it (incremental.ts in the compiler).
+   */
+  private incremental?: IncrementalIndex;
+  /** The index must be built again (no change list, or a state it did not follow). */
+  private rebuild = true;
+  /** The compiler memo's hooks (tests count the units a change rebuilds). */
+  readonly memoHooks: MemoHooks = {};
   /** Each compiled resource object's encoding: an object the compiler hands to several kinds is encoded once. */
   private encodings = new WeakMap<object, EncodedResource>();
   /** Encodings by (type, name, content hash): an unchanged resource keeps its identity across generations and kinds. */
@@ -153,9 +172,33 @@ export class ResourceCache {
     return this.currentGeneration;
   }
 
-  /** The mesh changed: everything compiled before is stale (a batch that changed no object must not call this). */
-  invalidate(): void {
+  /**
+   * The mesh changed. With the batch's changed objects (the state already holds them) only the
+   * compiled units that read one of them are redone; without, everything is compiled afresh. A
+   * batch that changed no object must not call this.
+   */
+  invalidate(changed?: readonly ChangedRef[]): void {
     this.currentGeneration++;
+    if (changed === undefined || !this.incremental) this.rebuild = true;
+    else if (!this.rebuild) this.incremental.apply(changed);
+  }
+
+  /**
+   * Whether this proxy's resources may differ from those of generation `since` (the last push):
+   * false only when its compile's result is the same since then and nothing it read has changed
+   * since — then a push has nothing to send it and it is not queued at all.
+   */
+  affects(node: ProxyNode, since: number, state?: MeshState): boolean {
+    if (this.rebuild || !this.incremental || (state !== undefined && state !== this.incremental.state)) return true;
+    const entry = this.entries.get(compileKey(node));
+    if (!entry || entry.changedAt > since) return true;
+    if (entry.generation !== this.currentGeneration && !this.incremental.resultIsCurrent(sharedNode(node), { serverListeners: false })) return true;
+    if (node.client === 'grpc' && node.ips.length > 0) {
+      const server = this.servers.get(compileIndexKey(node));
+      if (!server || server.changedAt > since) return true;
+      if (server.generation !== this.currentGeneration && !this.incremental.serverListenersAreCurrent(node)) return true;
+    }
+    return false;
   }
 
   /** The resources for this proxy: the shared compile, its own server listeners, its own secrets. */
@@ -175,9 +218,13 @@ export class ResourceCache {
     return { ...result, byType: new Map(result.byType).set(TYPE_URL.secret, new TypeSnapshot(TYPE_URL.secret, secrets)) };
   }
 
-  private indexFor(state: MeshState): CompileIndex {
-    if (this.index?.generation !== this.currentGeneration) this.index = { generation: this.currentGeneration, index: buildIndex(state, this.options) };
-    return this.index.index;
+  private indexFor(state: MeshState): IncrementalIndex {
+    if (this.rebuild || !this.incremental || this.incremental.state !== state) {
+      this.incremental = new IncrementalIndex(state, this.options);
+      this.incremental.memo.hooks = this.memoHooks;
+      this.rebuild = false;
+    }
+    return this.incremental;
   }
 
   /** What every proxy with this node's compile key gets. */
@@ -186,8 +233,13 @@ export class ResourceCache {
     const cached = this.entries.get(key);
     if (cached && cached.generation === this.currentGeneration) return cached;
     const started = process.hrtime.bigint();
-    const index = this.indexFor(state);
-    const result = compileWithIndex(index, node, { serverListeners: false });
+    const index = this.indexFor(state).index;
+    const result = compileWithIndex(index, sharedNode(node), { serverListeners: false });
+    if (cached && cached.result === result) {
+      // Nothing it read changed: the same snapshots stay current, nothing is encoded.
+      cached.generation = this.currentGeneration;
+      return cached;
+    }
     const problems = consistencyProblems(result.resources, sdsAvailability(index, node));
     if (problems.length > 0) {
       this.hooks.onInconsistent?.(problems);
@@ -205,7 +257,7 @@ export class ResourceCache {
       // An unchanged type keeps its snapshot object: diffs and response bodies stay shared.
       byType.set(typeUrl, previous && sameResources(previous.resources, encoded) ? previous : new TypeSnapshot(typeUrl, encoded));
     }
-    const entry: SharedEntry = { key, generation: this.currentGeneration, byType, diagnostics: result.diagnostics };
+    const entry: SharedEntry = { key, generation: this.currentGeneration, changedAt: this.currentGeneration, byType, diagnostics: result.diagnostics, result };
     this.entries.set(key, entry);
     this.hooks.onCompiled?.(Number(process.hrtime.bigint() - started) / 1e9, result.diagnostics);
     return entry;
@@ -216,14 +268,19 @@ export class ResourceCache {
     const key = compileIndexKey(node);
     const cached = this.servers.get(key);
     if (cached && cached.generation === this.currentGeneration && cached.base === base) return cached;
-    const { listeners, diagnostics } = compileServerListeners(this.indexFor(state), node);
+    const result = compileServerListeners(this.indexFor(state).index, node);
+    if (cached && cached.result === result && cached.base === base) {
+      cached.generation = this.currentGeneration;
+      return cached;
+    }
+    const { listeners, diagnostics } = result;
     let snapshot = base ?? new TypeSnapshot(TYPE_URL.listener, new Map());
     if (listeners.length > 0) {
       const merged = new Map(base?.resources);
       for (const [name, resource] of this.encodeAll(TYPE_URL.listener, listeners)) merged.set(name, resource);
       snapshot = cached && sameResources(cached.listeners.resources, merged) ? cached.listeners : new TypeSnapshot(TYPE_URL.listener, merged);
     }
-    const entry = { generation: this.currentGeneration, base, listeners: snapshot, diagnostics };
+    const entry = { generation: this.currentGeneration, changedAt: this.currentGeneration, base, listeners: snapshot, diagnostics, result };
     this.servers.set(key, entry);
     return entry;
   }
@@ -260,6 +317,8 @@ export class ResourceCache {
     }
     for (const key of this.entries.keys()) if (!keys.has(key)) this.entries.delete(key);
     for (const key of this.servers.keys()) if (!serverKeys.has(key)) this.servers.delete(key);
+    // The compiler's memo keeps the units these compiles use (and what they use), no more.
+    this.incremental?.retain(keys, serverKeys);
     // Forget encodings nothing holds any more (the content map would otherwise only grow).
     const live = new Map<string, EncodedResource>();
     for (const entry of [...this.entries.values(), ...this.servers.values()]) {

@@ -1,0 +1,247 @@
+/**
+ * Incremental compile against a full compile: a long random sequence of creates, updates and
+ * deletes, folded into one state as the follower does, and after every step the incremental
+ * result (an IncrementalIndex fed the changed objects, its memo reused) equals a fresh full
+ * compile, for an Envoy gateway, an Envoy sidecar, and proxyless gRPC clients and servers. Then
+ * focused cases count unit rebuilds (the memo's hook), never time.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { digestOf, evolve, initialState, validateDocument, type MeshObject, type MeshState } from '@meshgate/model';
+import { compileIndexKey, compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, type ChangedRef, type ProxyNode } from '../src/index.js';
+import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, OPTIONS, service, virtualService } from './support.js';
+
+const NAMESPACES = ['a', 'b'];
+const SERVICES = ['s1', 's2', 's3'];
+const IPS = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
+
+const SIDECAR: ProxyNode = { id: 'side', role: 'sidecar', client: 'envoy', namespace: 'a', serviceAccount: 's1', labels: { app: 's1' }, ips: [] };
+const GRPC_SERVER: ProxyNode = { id: 'srv', role: 'sidecar', client: 'grpc', namespace: 'a', serviceAccount: 's1', labels: { app: 's1' }, ips: ['10.0.0.1'] };
+const NODES: ProxyNode[] = [INGRESS_NODE, SIDECAR, GRPC_NODE, GRPC_SERVER];
+
+const ns = fc.constantFrom(...NAMESPACES);
+const svcName = fc.constantFrom(...SERVICES);
+const ip = fc.constantFrom(...IPS);
+const PORTS = [
+  { name: 'http', port: 80 },
+  { name: 'grpc', port: 7070 },
+];
+
+const documents: fc.Arbitrary<unknown> = fc.oneof(
+  fc.record({ name: ns, monitored: fc.boolean() }).map(({ name, monitored }) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: monitored ? { 'openservicemesh.io/monitored-by': 'osm' } : {} },
+  })),
+  fc.record({ ns, name: svcName, ports: fc.subarray(PORTS, { minLength: 1 }) }).map(({ ns: n, name, ports }) => service(n, name, ports)),
+  fc.record({ ns, name: svcName, ips: fc.subarray(IPS) }).map(({ ns: n, name, ips }) => ({
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name, namespace: n },
+    subsets: ips.length === 0 ? [] : [{ addresses: ips.map((address) => ({ ip: address })), ports: [{ name: 'http', port: 8080 }] }],
+  })),
+  fc.record({ ns, name: fc.constantFrom('e1', 'e2', 'e3'), owner: svcName, ips: fc.subarray(IPS), ready: fc.boolean() }).map(({ ns: n, name, owner, ips, ready }) => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: n, labels: { 'kubernetes.io/service-name': owner } },
+    addressType: 'IPv4',
+    endpoints: ips.map((address) => ({ addresses: [address], conditions: { ready } })),
+    ports: [
+      { name: 'http', port: 8080, protocol: 'TCP' },
+      { name: 'grpc', port: 7070, protocol: 'TCP' },
+    ],
+  })),
+  fc
+    .record({
+      ns,
+      name: fc.constantFrom('v1', 'v2', 'v3'),
+      hosts: fc.subarray(['s1', 's2.b.svc.cluster.local', 'x.example.com', '*.example.com', '*.a.svc.cluster.local'], { minLength: 1 }),
+      gateways: fc.subarray(['istio-system/public', 'mesh'], { minLength: 1 }),
+      destination: svcName,
+      prefix: fc.constantFrom('/', '/api'),
+    })
+    .map(({ ns: n, name, hosts, gateways, destination, prefix }) =>
+      virtualService(n, name, { hosts, gateways, http: [{ match: [{ uri: { prefix } }], route: [{ destination: { host: destination } }] }] }),
+    ),
+  fc.subarray(['*', '*.example.com', 'x.example.com', 'a/*'], { minLength: 1 }).map((hosts) => gateway('istio-system', 'public', [httpServer(80, hosts)])),
+  fc.record({ name: fc.constantFrom('ib1', 'ib2'), backend: svcName, ipSource: fc.boolean() }).map(({ name, backend, ipSource }) => ({
+    apiVersion: 'policy.openservicemesh.io/v1alpha1',
+    kind: 'IngressBackend',
+    metadata: { name, namespace: 'a' },
+    spec: {
+      backends: [{ name: backend, port: { number: 8080, protocol: 'http' } }],
+      sources: [ipSource ? { kind: 'IPRange', name: '10.0.0.0/8' } : { kind: 'Service', namespace: 'b', name: 's1' }],
+    },
+  })),
+  fc.record({ ns, name: fc.constantFrom('p1', 'p2', 'p3'), app: svcName, ip }).map(({ ns: n, name, app, ip: address }) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: n, labels: { app } },
+    spec: { serviceAccountName: app, containers: [{ name: 'c', ports: [{ name: 'grpc', containerPort: 7070 }] }] },
+    status: { podIP: address },
+  })),
+  fc.record({ name: fc.constantFrom('i1', 'i2'), backend: svcName, host: fc.constantFrom('x.example.com', 'y.example.com') }).map(({ name, backend, host }) => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace: 'a' },
+    spec: { ingressClassName: 'istio', rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: backend, port: { number: 80 } } } }] } }] },
+  })),
+  fc.constant({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'istio' }, spec: { controller: 'istio.io/ingress-controller' } }),
+);
+
+type Step = { apply: unknown } | { remove: number };
+const steps = fc.array(fc.oneof({ weight: 4, arbitrary: documents.map((apply): Step => ({ apply })) }, { weight: 1, arbitrary: fc.nat().map((remove): Step => ({ remove })) }), {
+  minLength: 20,
+  maxLength: 60,
+});
+
+/** One step folded into `state` as the follower does (in place); the object it changed, if any. */
+function fold(state: MeshState, sequence: number, step: Step): ChangedRef | undefined {
+  if ('apply' in step) {
+    const validated = validateDocument(step.apply, { clusterDomain: OPTIONS.clusterDomain });
+    if (!validated.valid) throw new Error(`generated an invalid document: ${JSON.stringify(validated.errors)} ${JSON.stringify(step.apply)}`);
+    const object: MeshObject = validated.value;
+    evolve(state, sequence, { type: 'ResourceApplied', data: { object, digest: digestOf(object), source: 'test' } });
+    return { kind: object.kind, namespace: (object.metadata as { namespace?: string }).namespace ?? '', name: object.metadata.name };
+  }
+  const all = Object.values(state.byKind).flatMap((objects: Map<string, MeshObject>) => [...objects.values()]);
+  if (all.length === 0) return undefined;
+  const object = all[step.remove % all.length];
+  const ref = { kind: object.kind, namespace: (object.metadata as { namespace?: string }).namespace ?? '', name: object.metadata.name };
+  evolve(state, sequence, { type: 'ResourceDeleted', data: { ref: ref as never, source: 'test' } });
+  return ref;
+}
+
+test('after every step of a random sequence of changes, incremental compile equals a full compile', () => {
+  fc.assert(
+    fc.property(steps, fc.integer({ min: 1, max: 4 }), (sequence, batchSize) => {
+      const state = initialState();
+      const incremental = new IncrementalIndex(state, OPTIONS);
+      let pending: ChangedRef[] = [];
+      sequence.forEach((step, i) => {
+        const changed = fold(state, i + 1, step);
+        if (changed) pending.push(changed);
+        // Batches of a few events, as the follower reports them.
+        if ((i + 1) % batchSize !== 0 && i !== sequence.length - 1) return;
+        incremental.apply(pending);
+        pending = [];
+        for (const node of NODES) {
+          const fresh = compileProxy(state, node, OPTIONS);
+          assert.deepEqual(compileWithIndex(incremental.index, node), fresh, `step ${i}, ${node.id}`);
+          if (node.ips.length > 0) {
+            const full = compileServerListeners(compileFreshIndex(state), node);
+            assert.deepEqual(compileServerListeners(incremental.index, node), full, `step ${i}, ${node.id} server listeners`);
+          }
+        }
+      });
+    }),
+    { numRuns: 60 },
+  );
+});
+
+function compileFreshIndex(state: MeshState) {
+  return new IncrementalIndex(state, OPTIONS).index;
+}
+
+// ---------------------------------------------------------------- focused: what is rebuilt
+
+const MANY = 50;
+
+function bigMesh(): { state: MeshState; docs: unknown[] } {
+  const docs: unknown[] = [gateway('istio-system', 'public', [httpServer(80, ['*.example.com'])])];
+  for (let i = 0; i < MANY; i++) {
+    const name = `svc-${i}`;
+    docs.push(service('apps', name, [{ name: 'http', port: 80 }]));
+    docs.push(endpointSlice('apps', name, [`10.1.0.${i + 1}`]));
+    docs.push(virtualService('apps', name, { hosts: [`${name}.example.com`], gateways: ['istio-system/public'], http: [{ route: [{ destination: { host: name } }] }] }));
+  }
+  const state = initialState();
+  docs.forEach((doc, i) => fold(state, i + 1, { apply: doc }));
+  return { state, docs };
+}
+
+function endpointSlice(namespace: string, serviceName: string, ips: string[]): unknown {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${serviceName}-x`, namespace, labels: { 'kubernetes.io/service-name': serviceName } },
+    addressType: 'IPv4',
+    endpoints: ips.map((address) => ({ addresses: [address], conditions: { ready: true } })),
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  };
+}
+
+function counting(incremental: IncrementalIndex): string[] {
+  const built: string[] = [];
+  incremental.memo.hooks = { onBuild: (key) => built.push(key) };
+  return built;
+}
+
+test('an endpoint change rebuilds only that assignment (and the compile results that list it)', () => {
+  const { state } = bigMesh();
+  const incremental = new IncrementalIndex(state, OPTIONS);
+  for (const node of [INGRESS_NODE, GRPC_NODE]) compileWithIndex(incremental.index, node);
+  const built = counting(incremental);
+
+  const changed = fold(state, 1000, { apply: endpointSlice('apps', 'svc-7', ['10.9.9.9']) });
+  assert.ok(changed);
+  incremental.apply([changed]);
+  for (const node of [INGRESS_NODE, GRPC_NODE]) assert.deepEqual(compileWithIndex(incremental.index, node), compileProxy(state, node, OPTIONS));
+
+  const assignment = 'endpoint|outbound|80||svc-7.apps.svc.cluster.local';
+  assert.deepEqual(built.filter((key) => !key.startsWith('compile|')).sort(), [assignment], 'no listener, route, cluster or other assignment');
+  assert.equal(built.filter((key) => key.startsWith('compile|')).length, 2, 'one per compile key, assembling the reused parts');
+});
+
+test('a batch that changes no object recompiles nothing', () => {
+  const { state } = bigMesh();
+  const incremental = new IncrementalIndex(state, OPTIONS);
+  const before = NODES.map((node) => compileWithIndex(incremental.index, node));
+  const built = counting(incremental);
+  // CA bookkeeping and join tokens change no stored object: the follower reports [].
+  assert.equal(incremental.apply([]).size, 0);
+  const after = NODES.map((node) => compileWithIndex(incremental.index, node));
+  assert.deepEqual(built, []);
+  after.forEach((result, i) => assert.equal(result, before[i], 'the same result object'));
+});
+
+test('a change to one VirtualService rebuilds only its routes and the gateway configuration holding them', () => {
+  const { state } = bigMesh();
+  const incremental = new IncrementalIndex(state, OPTIONS);
+  for (const node of NODES) compileWithIndex(incremental.index, node);
+  const built = counting(incremental);
+
+  const vs = virtualService('apps', 'svc-3', { hosts: ['svc-3.example.com'], gateways: ['istio-system/public'], http: [{ match: [{ uri: { prefix: '/v2' } }], route: [{ destination: { host: 'svc-4' } }] }] });
+  const changed = fold(state, 1000, { apply: vs });
+  assert.ok(changed);
+  const dirty = incremental.apply([changed]);
+  for (const node of NODES) assert.deepEqual(compileWithIndex(incremental.index, node), compileProxy(state, node, OPTIONS));
+
+  assert.equal(built.filter((key) => key.startsWith('vs-routes|')).length, 1, `one VirtualService's routes rebuilt: ${built.join(', ')}`);
+  assert.ok(built.some((key) => key.startsWith('vs-routes|envoy|VirtualService/apps/svc-3|')));
+  assert.ok(!built.some((key) => key.startsWith('endpoint|') || key.startsWith('cluster|')), 'no cluster or assignment');
+  // Only the gateway's units were affected: proxyless clients and sidecars do not read gateway-bound VirtualServices.
+  assert.ok([...dirty].every((key) => key.includes('envoy-gateway') || key.startsWith('vs-routes|')), [...dirty].join(', '));
+});
+
+test('retain sweeps the units of deleted objects and gone proxies; what stays still equals a full compile', () => {
+  const { state } = bigMesh();
+  const incremental = new IncrementalIndex(state, OPTIONS);
+  for (const node of NODES) compileWithIndex(incremental.index, node, { serverListeners: false });
+  const before = incremental.memo.size;
+
+  // Delete a VirtualService; only the gateway and the proxyless client stay connected.
+  evolve(state, 2000, { type: 'ResourceDeleted', data: { ref: { kind: 'VirtualService', namespace: 'apps', name: 'svc-9' } as never, source: 'test' } });
+  incremental.apply([{ kind: 'VirtualService', namespace: 'apps', name: 'svc-9' }]);
+  for (const node of [INGRESS_NODE, GRPC_NODE]) compileWithIndex(incremental.index, node, { serverListeners: false });
+  incremental.retain([INGRESS_NODE, GRPC_NODE].map(compileIndexKey));
+
+  assert.ok(incremental.memo.size < before, `${incremental.memo.size} units kept of ${before}`);
+  assert.equal(incremental.memo.isClean(`vs-routes|envoy|VirtualService/apps/svc-9|80|istio-system/public|${JSON.stringify([['istio', 'ingressgateway']])}`), false, "the deleted VirtualService's routes are gone");
+  for (const node of [INGRESS_NODE, GRPC_NODE]) {
+    assert.deepEqual(compileWithIndex(incremental.index, node, { serverListeners: false }), compileWithIndex(compileFreshIndex(state), node, { serverListeners: false }));
+  }
+  // The swept sidecar compiles again, correctly.
+  assert.deepEqual(compileWithIndex(incremental.index, SIDECAR), compileProxy(state, SIDECAR, OPTIONS));
+});
