@@ -101,21 +101,14 @@ function serverIdentities(index: CompileIndex, service: ServiceObject, servicePo
   return [...accounts].sort(compare);
 }
 
-/** Pods by namespace, built once per index on first use (only TLS clusters need them). */
-const podsByNamespaceOf = new WeakMap<CompileIndex, Map<string, PodObject[]>>();
-
+/**
+ * The Pods the Service selects. Read from the state's Pods as a whole (a tracked list read): a
+ * cache beside the index would go stale under incremental compile, and only Services served with
+ * TLS (IngressBackend) ask.
+ */
 function podsSelectedBy(index: CompileIndex, service: ServiceObject): PodObject[] {
   const { selector } = service.spec;
   if (Object.keys(selector).length === 0) return [];
-  let byNamespace = podsByNamespaceOf.get(index);
-  if (!byNamespace) {
-    byNamespace = new Map();
-    for (const pod of index.state.byKind.Pod.values()) {
-      const list = byNamespace.get(pod.metadata.namespace);
-      if (list) list.push(pod);
-      else byNamespace.set(pod.metadata.namespace, [pod]);
-    }
-    podsByNamespaceOf.set(index, byNamespace);
-  }
-  return (byNamespace.get(service.metadata.namespace) ?? []).filter((pod) => selectorMatches(selector, pod.metadata.labels));
+  const namespace = service.metadata.namespace;
+  return [...index.state.byKind.Pod.values()].filter((pod) => pod.metadata.namespace === namespace && selectorMatches(selector, pod.metadata.labels));
 }
