@@ -34,12 +34,13 @@ export function payloadDigestOf(data: Readonly<Record<string, SecretKeyDigest>>)
 }
 
 export function keyDigestsOf(payload: SecretPayload): Record<string, SecretKeyDigest> {
-  const out: Record<string, SecretKeyDigest> = {};
-  for (const key of [...payload.keys()].sort()) {
-    const bytes = payload.get(key) ?? Buffer.alloc(0);
-    out[key] = { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
-  }
-  return out;
+  // Built with fromEntries, never by assignment: a Secret key may be `__proto__` (Kubernetes allows it).
+  return Object.fromEntries(
+    [...payload.keys()].sort().map((key) => {
+      const bytes = payload.get(key) ?? Buffer.alloc(0);
+      return [key, { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length }];
+    }),
+  );
 }
 
 function rowPrefix(ref: SecretRef): string {
@@ -63,8 +64,7 @@ export class AppliedSecretPayloads {
     const digests = keyDigestsOf(payload);
     const digest = payloadDigestOf(digests);
     const name = rowName(ref, digest);
-    const data: Record<string, string> = {};
-    for (const [key, bytes] of payload) data[key] = bytes.toString('base64');
+    const data: Record<string, string> = Object.fromEntries([...payload].map(([key, bytes]) => [key, bytes.toString('base64')]));
     const sealed = this.options.cipher.encrypt(JSON.stringify({ type, data }), name);
     // The meta is public facts only: what `listSecrets` shows without the key.
     await this.options.store.putSecret(name, sealed, { type, keys: Object.keys(digests), digest, cipher: 'aes-256-gcm' });

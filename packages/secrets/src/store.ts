@@ -189,8 +189,7 @@ export class SecretStore {
     if (!isRecord(payload) || !isRecord(payload.data) || !Object.values(payload.data).every((v) => typeof v === 'string')) {
       throw new SecretsError('MG_ERR_CA_CONFIG', `secret ${name} does not hold secret data`);
     }
-    const data: Record<string, string> = {};
-    for (const [key, value] of Object.entries(payload.data)) if (typeof value === 'string') data[key] = value;
+    const data: Record<string, string> = Object.fromEntries(Object.entries(payload.data).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
     return { ref, meta, data };
   }
 

@@ -52,3 +52,12 @@ test('the payload digest depends on the content only, not on key order', () => {
     { numRuns: 200 },
   );
 });
+
+test('a key named __proto__ is a key like any other (found by the property above)', () => {
+  const document = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'proto', namespace: 'istio-system' }, data: Object.fromEntries([['__proto__', 'AA==']]) };
+  const result = validateDocument(document);
+  assert.ok(result.valid && result.value.kind === 'Secret');
+  const digests = keyDigestsOf(secretPayloadOf(document));
+  assert.deepEqual(Object.keys(digests), ['__proto__']);
+  assert.deepEqual(result.value.data, digests);
+});

@@ -24,8 +24,8 @@ export function registerSecretRoutes(app: FastifyInstance, secrets: SecretReader
     const ref = checkSecretRef({ namespace: request.params.namespace, name: request.params.name });
     const secret = await secrets.readBytes(ref);
     if (secret === null) return reply.status(404).send({ code: 'MG_ERR_NOT_FOUND', message: `secret ${secretRefText(ref)} not found` });
-    const data: Record<string, string> = {};
-    for (const key of [...secret.data.keys()].sort()) data[key] = secret.data.get(key)?.toString('base64') ?? '';
+    // fromEntries, not assignment: a key may be `__proto__`.
+    const data: Record<string, string> = Object.fromEntries([...secret.data.keys()].sort().map((key) => [key, secret.data.get(key)?.toString('base64') ?? '']));
     const body: KubernetesSecret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.name, namespace: ref.namespace }, type: secret.type, data };
     // The body carries a private key: no cache may keep it.
     return reply.header('cache-control', 'no-store').send(body);
