@@ -266,6 +266,18 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     message: 'credentialName',
   },
   {
+    name: 'Gateway MUTUAL TLS without a certificate',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: MUTUAL}\n    hosts: [httpbin.example.com]\n'),
+    path: 'spec.servers[0].tls',
+    message: 'MUTUAL TLS requires credentialName',
+  },
+  {
+    name: 'Gateway HTTPS MUTUAL with certificate files and no caCertificates',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: MUTUAL, serverCertificate: /etc/cert.pem, privateKey: /etc/key.pem}\n    hosts: [httpbin.example.com]\n'),
+    path: 'spec.servers[0].tls',
+    message: 'requires caCertificates',
+  },
+  {
     name: 'Gateway host with a bad namespace part',
     yaml: gateway('  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["Bad_NS/httpbin.example.com"]\n'),
     path: 'spec.servers[0].hosts[0]',
@@ -523,6 +535,12 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: osm-nginx-client-cert\ntype: kubernetes.io/tls\ndata:\n  tls.key: c2VjcmV0\n',
     path: 'data',
     message: 'needs the keys tls.crt and tls.key (missing: tls.crt)',
+  },
+  {
+    name: 'a kubernetes.io/tls Secret with neither tls.crt nor tls.key',
+    yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: cred\ntype: kubernetes.io/tls\nstringData:\n  ca.crt: x\n',
+    path: 'data',
+    message: 'missing: tls.crt, tls.key',
   },
   {
     name: 'a Secret value that is not base64',

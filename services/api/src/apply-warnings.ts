@@ -6,7 +6,7 @@
  * gateway not found: …`). A Secret, Pod or Deployment in the request also brings the messages
  * about the Gateways whose credential it changes (IST0161: a rotated Secret with a bad key warns).
  */
-import { analyzeState, formatMessage, INVALID_GATEWAY_CREDENTIAL } from '@meshgate/analysis';
+import { analyzeState, formatMessage, gatewayWorkloadNamespaces, INVALID_GATEWAY_CREDENTIAL } from '@meshgate/analysis';
 import { ingressBackendStatuses, stateKey, type MeshState } from '@meshgate/model';
 
 interface AppliedRef {
@@ -27,12 +27,32 @@ function analysisWarnings(state: MeshState, results: readonly AppliedRef[], clus
   const credentials = results.some((result) => CREDENTIAL_KINDS.has(result.kind));
   if (!credentials && !results.some((result) => ANALYZED_KINDS.has(result.kind))) return [];
   const applied = new Set(results.map((result) => `${result.kind}/${result.namespace}/${result.name}`));
+  const touchesCredential = credentialTouch(state, results);
   return analyzeState(state, { clusterDomain })
-    .filter(
-      (message) =>
-        applied.has(`${message.object.kind}/${message.object.namespace}/${message.object.name}`) || (credentials && message.code === INVALID_GATEWAY_CREDENTIAL.code),
-    )
+    .filter((message) => applied.has(`${message.object.kind}/${message.object.namespace}/${message.object.name}`) || (message.code === INVALID_GATEWAY_CREDENTIAL.code && touchesCredential(message.object)))
     .map(formatMessage);
+}
+
+/**
+ * Whether the request touched the credential of a Gateway: an applied Secret named as (or as the
+ * `-cacert` half of) one of its servers' `credentialName`, or any workload (Pod, Deployment),
+ * which may move where credentials resolve.
+ */
+function credentialTouch(state: MeshState, results: readonly AppliedRef[]): (gateway: { namespace: string; name: string }) => boolean {
+  if (results.some((result) => result.kind === 'Pod' || result.kind === 'Deployment')) return () => true;
+  // namespace/name of each applied Secret, a `-cacert` half counted as its credential.
+  const secrets = new Set(results.filter((result) => result.kind === 'Secret').map((result) => stateKey(result.namespace, result.name.replace(/-cacert$/, ''))));
+  if (secrets.size === 0) return () => false;
+  return ({ namespace, name }) => {
+    const gateway = state.byKind.Gateway.get(stateKey(namespace, name));
+    if (!gateway) return false;
+    const namespaces = gatewayWorkloadNamespaces(state, gateway).map((workload) => workload.namespace);
+    return gateway.spec.servers.some((server) => {
+      const written = server.tls?.credentialName;
+      const credential = written?.replace(/^kubernetes:\/\//, '').split('/').pop();
+      return credential !== undefined && namespaces.some((workloadNamespace) => secrets.has(stateKey(workloadNamespace, credential)));
+    });
+  };
 }
 
 function ingressBackendWarnings(state: MeshState, results: readonly AppliedRef[]): string[] {
