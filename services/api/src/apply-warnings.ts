@@ -7,7 +7,7 @@
  * about the Gateways whose credential it changes (IST0161: a rotated Secret with a bad key warns).
  */
 import { analyzeState, formatMessage, gatewayWorkloadNamespaces, INVALID_GATEWAY_CREDENTIAL } from '@meshgate/analysis';
-import { ingressBackendStatuses, stateKey, type MeshState } from '@meshgate/model';
+import { ingressBackendStatuses, selectorMatches, stateKey, type MeshState } from '@meshgate/model';
 
 interface AppliedRef {
   kind: string;
@@ -35,17 +35,20 @@ function analysisWarnings(state: MeshState, results: readonly AppliedRef[], clus
 
 /**
  * Whether the request touched the credential of a Gateway: an applied Secret named as (or as the
- * `-cacert` half of) one of its servers' `credentialName`, or any workload (Pod, Deployment),
- * which may move where credentials resolve.
+ * `-cacert` half of) one of its servers' `credentialName`, a Pod its selector matches, or any
+ * Deployment (either may move where its credentials resolve).
  */
 function credentialTouch(state: MeshState, results: readonly AppliedRef[]): (gateway: { namespace: string; name: string }) => boolean {
-  if (results.some((result) => result.kind === 'Pod' || result.kind === 'Deployment')) return () => true;
+  if (results.some((result) => result.kind === 'Deployment')) return () => true;
+  const pods = results.flatMap((result) => (result.kind === 'Pod' ? [state.byKind.Pod.get(stateKey(result.namespace, result.name))?.metadata.labels ?? {}] : []));
   // namespace/name of each applied Secret, a `-cacert` half counted as its credential.
   const secrets = new Set(results.filter((result) => result.kind === 'Secret').map((result) => stateKey(result.namespace, result.name.replace(/-cacert$/, ''))));
-  if (secrets.size === 0) return () => false;
+  if (secrets.size === 0 && pods.length === 0) return () => false;
   return ({ namespace, name }) => {
     const gateway = state.byKind.Gateway.get(stateKey(namespace, name));
     if (!gateway) return false;
+    const selector = gateway.spec.selector;
+    if (Object.keys(selector).length > 0 && pods.some((labels) => selectorMatches(selector, labels))) return true;
     const namespaces = gatewayWorkloadNamespaces(state, gateway).map((workload) => workload.namespace);
     return gateway.spec.servers.some((server) => {
       const written = server.tls?.credentialName;

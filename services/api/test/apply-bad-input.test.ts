@@ -368,6 +368,14 @@ describe('POST /v1/apply accepts a bad credential with the analysis code as a wa
       text: 'tls.key does not match the certificate in tls.crt',
     },
     {
+      name: 'a gateway workload Pod in another namespace: the credential is looked up there, where it is missing',
+      setup: () => tlsGateway('moved', 'SIMPLE') + secret('moved', 'kubernetes.io/tls', { 'tls.crt': leaf.certPem, 'tls.key': leaf.keyPem }),
+      body: () => 'apiVersion: v1\nkind: Pod\nmetadata: {name: ingress-1, namespace: elsewhere, labels: {istio: moved}}\nspec:\n  containers: [{name: istio-proxy}]\n',
+      code: 'IST0161',
+      object: 'Gateway moved/gw',
+      text: 'resolved in namespace elsewhere: workload Pod elsewhere/ingress-1): Secret elsewhere/cred does not exist',
+    },
+    {
       name: 'PASSTHROUGH with only http routes',
       body: () =>
         `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: passthrough}\nspec:\n  selector: {istio: passthrough}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    tls: {mode: PASSTHROUGH}\n    hosts: [nginx.example.com]\n---\n` +
