@@ -246,10 +246,11 @@ spec:
       // The Gateway object lives in default, its workload in istio-system: the Secret must be there.
       const inDefault = tlsGateway('SIMPLE', 'default') + secret('cred', 'default', KEY_PAIR);
       for (const workload of [pod('istio-system'), deployment('istio-system')]) {
-        const messages = analyzeYaml(inDefault + workload);
+        // (A Pod with no Service in front of it also gets IST0162; this test is about credentials.)
+        const messages = analyzeYaml(inDefault + workload).filter((m) => m.code === 'IST0161');
         assert.equal(messages.length, 1, lines(messages).join('\n'));
         assert.match(messages[0].message, /resolved in namespace istio-system: workload (Pod istio-system\/ingress-1|Deployment istio-system\/ingress)\): Secret istio-system\/cred does not exist/);
-        assert.deepEqual(analyzeYaml(inDefault + workload + secret('cred', 'istio-system', KEY_PAIR)), []);
+        assert.deepEqual(analyzeYaml(inDefault + workload + secret('cred', 'istio-system', KEY_PAIR)).filter((m) => m.code === 'IST0161'), []);
       }
     });
 
@@ -310,5 +311,41 @@ spec:
     assert.equal(messages[0].path, 'spec.http');
     const withTls = yaml.replace('  http:\n', '  tls:\n  - match: [{port: 443, sniHosts: [httpbin.example.com]}]\n    route: [{destination: {host: httpbin, port: {number: 8000}}}]\n  http:\n');
     assert.deepEqual(analyzeYaml(withTls), []);
+  });
+
+  it('IST0162: a server port no Service in front of the gateway workloads exposes; nothing said when no workload is known', () => {
+    const yaml = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    tls: {mode: ISTIO_MUTUAL}
+    hosts: [a.example.com]
+  - port: {number: 8443, name: https-2, protocol: HTTPS}
+    tls: {mode: ISTIO_MUTUAL}
+    hosts: [b.example.com]
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: [c.example.com]
+`;
+    assert.deepEqual(analyzeYaml(yaml), [], 'no workload known');
+    const workload = `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ingress-1, namespace: istio-system, labels: {istio: ingressgateway}}
+spec:
+  containers: [{name: istio-proxy}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  ports: [{name: https, port: 443, targetPort: 8443}]
+`;
+    const messages = analyzeYaml(yaml + workload);
+    assert.deepEqual(lines(messages), ['Warning [IST0162] (Gateway default/gw) The gateway refers to a port that is not exposed on the workload (pod selector istio=ingressgateway; port 31400)']);
+    assert.equal(messages[0].path, 'spec.servers[2].port');
   });
 });

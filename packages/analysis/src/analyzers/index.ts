@@ -7,6 +7,7 @@ import { backendServices } from './backend-services.js';
 import { conflictingGateways } from './conflicting-gateways.js';
 import { conflictingMeshGatewayHosts } from './conflicting-mesh-gateway-hosts.js';
 import { referencedResourceNotFound } from './referenced-resource-not-found.js';
+import { gatewayPortNotOnService } from './gateway-port-not-on-service.js';
 import { invalidGatewayCredential } from './invalid-gateway-credential.js';
 import { passthroughHttpRoutes } from './passthrough-http-routes.js';
 import { unreachableRules } from './unreachable-rules.js';
@@ -21,4 +22,5 @@ export const ANALYZERS: readonly Analyzer[] = [
   backendServices,
   invalidGatewayCredential,
   passthroughHttpRoutes,
+  gatewayPortNotOnService,
 ];
