@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { opensslCa, opensslLeaf, type PemPair } from '@meshgate/testkit';
 import { CannedServer, TEST_TIMEOUT_MS, runCli } from './support.js';
 
 const GATEWAY = `apiVersion: networking.istio.io/v1alpha3
@@ -32,6 +33,16 @@ metadata: {name: httpbin}
 spec: {selector: {app: httpbin}, ports: [{name: http, port: 8000}]}
 `;
 
+/** What `kubectl create secret tls NAME --key K --cert C --dry-run=client -o yaml` writes. */
+const SECRET = (pair: PemPair, key = pair.keyPem) => `apiVersion: v1
+kind: Secret
+metadata: {name: httpbin-credential}
+type: kubernetes.io/tls
+data:
+  tls.crt: ${Buffer.from(pair.certPem).toString('base64')}
+  tls.key: ${Buffer.from(key).toString('base64')}
+`;
+
 describe('meshgate analyze', { timeout: TEST_TIMEOUT_MS }, () => {
   let dir: string;
   let server: CannedServer;
@@ -40,7 +51,12 @@ describe('meshgate analyze', { timeout: TEST_TIMEOUT_MS }, () => {
     await fs.mkdir(path.join(dir, 'typo'));
     await fs.writeFile(path.join(dir, 'typo', 'gateway.yaml'), GATEWAY);
     await fs.writeFile(path.join(dir, 'typo', 'vs.yaml'), VIRTUAL_SERVICE('httpbin-gateway'));
-    await fs.writeFile(path.join(dir, 'fixed.yaml'), `${GATEWAY}---\n${VIRTUAL_SERVICE('mygateway')}`);
+    const ca = opensslCa();
+    const leaf = opensslLeaf(ca, 'httpbin.example.com', 0);
+    const other = opensslLeaf(ca, 'httpbin.example.com', 1);
+    await fs.writeFile(path.join(dir, 'typo', 'secret.yaml'), SECRET(leaf));
+    await fs.writeFile(path.join(dir, 'fixed.yaml'), `${GATEWAY}---\n${VIRTUAL_SERVICE('mygateway')}---\n${SECRET(leaf)}`);
+    await fs.writeFile(path.join(dir, 'mismatch.yaml'), `${GATEWAY}---\n${VIRTUAL_SERVICE('mygateway')}---\n${SECRET(leaf, other.keyPem)}`);
     const message = { code: 'IST0132', name: 'VirtualServiceHostNotFoundInGateway', level: 'Warning', object: { kind: 'VirtualService', namespace: 'default', name: 'vs' }, path: 'spec.hosts', message: 'one or more host [b] defined in VirtualService default/vs not found in Gateway default/gw.' };
     const posted = { ...message, code: 'IST0101', name: 'ReferencedResourceNotFound', level: 'Error', object: { kind: 'VirtualService', namespace: 'default', name: 'httpbin' }, origin: 'document 2', message: 'Referenced gateway not found: "default/x"' };
     server = await CannedServer.start({ 'GET /v1/analyze': { json: { sequence: 12, messages: [message] } }, 'POST /v1/analyze': { json: { sequence: 12, messages: [posted] } } });
@@ -67,6 +83,13 @@ describe('meshgate analyze', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.deepEqual([message.code, message.name, message.path], ['IST0101', 'ReferencedResourceNotFound', 'spec.gateways']);
   });
 
+  it('offline: a Secret file whose key does not match its certificate is IST0161 on the Gateway, as apply would say', async () => {
+    const result = await runCli(['analyze', '-f', 'mismatch.yaml'], { cwd: dir });
+    assert.equal(result.code, 79, result.stderr);
+    assert.match(result.stdout, /^Error \[IST0161\] \(Gateway default\/mygateway mismatch\.yaml \(document 1\)\) invalid certificate reference httpbin-credential of port 443 .*tls\.key does not match the certificate in tls\.crt/);
+    assert.ok(!result.stdout.includes('PRIVATE KEY'));
+  });
+
   it("without -f: the server's stored state; a warning alone does not fail unless the threshold says so", async () => {
     const result = await runCli(['analyze'], { server: server.url });
     assert.equal(result.code, 0, result.stderr);
@@ -84,7 +107,7 @@ describe('meshgate analyze', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.equal(result.stdout, 'Error [IST0101] (VirtualService default/httpbin fixed.yaml (document 2)) Referenced gateway not found: "default/x"\n');
     const request = server.requests.at(-1);
     assert.equal(request?.method, 'POST');
-    assert.equal((JSON.parse(request?.body ?? '[]') as unknown[]).length, 3, 'every document of the files, as one JSON array');
+    assert.equal((JSON.parse(request?.body ?? '[]') as unknown[]).length, 4, 'every document of the files (the Secret too), as one JSON array');
     assert.equal((await runCli(['analyze', '--use-server'], { server: server.url })).code, 1, '--use-server needs -f');
   });
 });

@@ -6,6 +6,8 @@
  * istioctl does, when a message reaches `--failure-threshold` (Error by default).
  */
 import { analyzeDocuments, formatMessage, LEVELS, reachesThreshold, type AnalysisMessage, type Level } from '@meshgate/analysis';
+import { secretPayloadOf } from '@meshgate/model';
+import { tlsProblems } from '@meshgate/secrets';
 import { Option, type Command } from 'commander';
 import { problemMessage } from '../api-client.js';
 import { clientFor, runAction, type CliContext } from '../context.js';
@@ -36,10 +38,13 @@ function isMessage(value: unknown): value is AnalysisMessage {
   return isRecord(value) && typeof value.code === 'string' && typeof value.level === 'string' && isRecord(value.object) && typeof value.message === 'string';
 }
 
+/** A Secret file's payload judged as apply judges it (bad PEM, key not matching, expired), for IST0161. */
+const secretProblems = (document: unknown): string[] => tlsProblems(secretPayloadOf(document));
+
 async function offline(paths: string[], context: CliContext): Promise<{ messages: AnalysisMessage[]; what: string }> {
   const sources = await readSources(paths, context);
   const documents = parseSources(sources).map(({ document, origin }) => ({ document, origin: `${origin.label} (document ${origin.index + 1})` }));
-  return { messages: analyzeDocuments(documents), what: sources.map((source) => source.label).join(', ') };
+  return { messages: analyzeDocuments(documents, { secretProblems }), what: sources.map((source) => source.label).join(', ') };
 }
 
 /** The files' documents analyzed by the server over its state; `document N` origins are mapped back to their files. */

@@ -12,6 +12,12 @@ import { LEVELS, type AnalysisMessage, type Analyzer } from './types.js';
 export interface AnalyzeOptions {
   clusterDomain?: string;
   analyzers?: readonly Analyzer[];
+  /**
+   * What is wrong with a Secret document's payload as a TLS credential (apply's `tlsProblems`),
+   * so that files analyzed before apply get the IST0161 apply would give. Analysis itself reads no
+   * payload: without it, a Secret from a file has no problems.
+   */
+  secretProblems?: (document: unknown) => string[];
 }
 
 /** Every message the analyzers find in `state`, errors first, then by object and code. */
@@ -47,7 +53,7 @@ export function analyzeDocuments(documents: readonly SourceDocument[], options: 
     for (const warning of result.warnings ?? []) {
       messages.push({ ...FIELD_NOT_APPLIED, object: identity, path: warning.path, origin, message: `${warning.path}: ${warning.message}` });
     }
-    const object = result.value;
+    const object = result.value.kind === 'Secret' && options.secretProblems ? { ...result.value, problems: options.secretProblems(document) } : result.value;
     origins.set(objectKey(object), origin);
     state = evolve(state, state.sequence + 1, { type: 'ResourceApplied', data: { object, digest: digestOf(object), source: 'analyze' } });
   }

@@ -12,5 +12,9 @@ export const VIRTUAL_SERVICE_UNREACHABLE_RULE: MessageType = { code: 'IST0130', 
 export const VIRTUAL_SERVICE_INEFFECTIVE_MATCH: MessageType = { code: 'IST0131', name: 'VirtualServiceIneffectiveMatch', level: 'Info' };
 export const VIRTUAL_SERVICE_HOST_NOT_FOUND_IN_GATEWAY: MessageType = { code: 'IST0132', name: 'VirtualServiceHostNotFoundInGateway', level: 'Warning' };
 export const CONFLICTING_GATEWAYS: MessageType = { code: 'IST0145', name: 'ConflictingGateways', level: 'Error' };
+export const INVALID_GATEWAY_CREDENTIAL: MessageType = { code: 'IST0161', name: 'InvalidGatewayCredential', level: 'Error' };
+export const GATEWAY_PORT_NOT_DEFINED_ON_SERVICE: MessageType = { code: 'IST0162', name: 'GatewayPortNotDefinedOnService', level: 'Warning' };
 /** meshgate accepts the field but does not apply it (the same text `apply` warns with). */
 export const FIELD_NOT_APPLIED: MessageType = { code: 'MG0001', name: 'FieldNotApplied', level: 'Warning' };
+/** A VirtualService's http routes bound to a PASSTHROUGH server, where they can never match. */
+export const HTTP_ROUTES_ON_PASSTHROUGH_SERVER: MessageType = { code: 'MG0002', name: 'HttpRoutesOnPassthroughServer', level: 'Warning' };

@@ -6,3 +6,4 @@ export * from './types.js';
 export * from './codes.js';
 export { ANALYZERS } from './analyzers/index.js';
 export { analyzeDocuments, analyzeState, formatMessage, reachesThreshold, sortMessages, type AnalyzeOptions, type SourceDocument } from './analyze.js';
+export { gatewayWorkloadNamespaces, type WorkloadNamespace } from './analyzers/gateway-workloads.js';

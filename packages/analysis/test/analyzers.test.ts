@@ -1,13 +1,16 @@
 /** Each analyzer against small states built through the model, as files would give them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDocuments } from '@meshgate/model';
+import { digestOf, evolve, initialState, parseDocuments, type MeshState, type SecretObject } from '@meshgate/model';
 import { analyzeDocuments, formatMessage, reachesThreshold, type AnalysisMessage } from '../src/index.js';
 
-function analyzeYaml(yaml: string): AnalysisMessage[] {
+function analyzeYaml(yaml: string, base?: MeshState): AnalysisMessage[] {
   const parsed = parseDocuments(yaml);
   assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.error));
-  return analyzeDocuments(parsed.documents.map((document, i) => ({ document, origin: `test.yaml (document ${i + 1})` })));
+  return analyzeDocuments(
+    parsed.documents.map((document, i) => ({ document, origin: `test.yaml (document ${i + 1})` })),
+    base ? { base } : {},
+  );
 }
 
 const lines = (messages: AnalysisMessage[]) => messages.map((m) => `${m.level} [${m.code}] (${m.object.kind} ${m.object.namespace}/${m.object.name}) ${m.message}`);
@@ -45,6 +48,12 @@ spec:
     - uri: {prefix: /delay}
     route:
     - destination: {port: {number: 8000}, host: httpbin}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: httpbin-credential, namespace: default}
+type: kubernetes.io/tls
+stringData: {tls.crt: certificate, tls.key: key}
 `;
 
 const gateway = (name: string, port: number, hosts: string[], selector = 'istio: ingressgateway') => `---
@@ -204,5 +213,139 @@ spec:
       'Error [IST0101] (IngressBackend default/backend) Referenced service not found: "ingress-nginx/ingress-nginx-controller"',
     ]);
     assert.deepEqual(messages.map((m) => m.path), ['spec.rules[0].http.paths[1].backend.service.name', 'spec.sources[0].name']);
+  });
+  describe('IST0161 InvalidGatewayCredential', () => {
+    const tlsGateway = (mode: string, namespace = 'istio-system') => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ${namespace}}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    tls: {mode: ${mode}, credentialName: cred}
+    hosts: [httpbin.example.com]
+`;
+    const secret = (name: string, namespace: string, data: string, type = 'kubernetes.io/tls') =>
+      `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${name}, namespace: ${namespace}}\ntype: ${type}\nstringData: {${data}}\n`;
+    const pod = (namespace: string) =>
+      `---\napiVersion: v1\nkind: Pod\nmetadata: {name: ingress-1, namespace: ${namespace}, labels: {istio: ingressgateway}}\nspec:\n  containers: [{name: istio-proxy}]\n`;
+    const deployment = (namespace: string) =>
+      `---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress, namespace: ${namespace}}\nspec:\n  template:\n    metadata: {labels: {istio: ingressgateway, app: x}}\n`;
+    const KEY_PAIR = 'tls.crt: c, tls.key: k';
+
+    it('a missing Secret, looked up in the Gateway\'s namespace when no workload is known (and saying so)', () => {
+      const messages = analyzeYaml(tlsGateway('SIMPLE'));
+      assert.deepEqual(lines(messages), [
+        'Error [IST0161] (Gateway istio-system/gw) invalid certificate reference cred of port 443 (resolved in namespace istio-system: no workload known for selector istio=ingressgateway; the Gateway\'s namespace): Secret istio-system/cred does not exist (credentials are looked up in the gateway workload\'s namespace); the server is not served.',
+      ]);
+      assert.equal(messages[0].path, 'spec.servers[0].tls.credentialName');
+      assert.deepEqual(analyzeYaml(tlsGateway('SIMPLE') + secret('cred', 'istio-system', KEY_PAIR)), []);
+    });
+
+    it('resolves in the namespace of the workloads the selector matches (a Pod, or a Deployment\'s template)', () => {
+      // The Gateway object lives in default, its workload in istio-system: the Secret must be there.
+      const inDefault = tlsGateway('SIMPLE', 'default') + secret('cred', 'default', KEY_PAIR);
+      for (const workload of [pod('istio-system'), deployment('istio-system')]) {
+        // (A Pod with no Service in front of it also gets IST0162; this test is about credentials.)
+        const messages = analyzeYaml(inDefault + workload).filter((m) => m.code === 'IST0161');
+        assert.equal(messages.length, 1, lines(messages).join('\n'));
+        assert.match(messages[0].message, /resolved in namespace istio-system: workload (Pod istio-system\/ingress-1|Deployment istio-system\/ingress)\): Secret istio-system\/cred does not exist/);
+        assert.deepEqual(analyzeYaml(inDefault + workload + secret('cred', 'istio-system', KEY_PAIR)).filter((m) => m.code === 'IST0161'), []);
+      }
+    });
+
+    it('a Secret without the keys its mode needs; MUTUAL without a client CA; a separate -cacert Secret', () => {
+      assert.match(analyzeYaml(tlsGateway('SIMPLE') + secret('cred', 'istio-system', 'foo: bar', 'Opaque'))[0].message, /has neither tls\.key\/tls\.crt nor key\/cert/);
+      assert.deepEqual(analyzeYaml(tlsGateway('SIMPLE') + secret('cred', 'istio-system', 'key: k, cert: c', 'Opaque')), [], 'generic key/cert');
+      const mutual = tlsGateway('MUTUAL') + secret('cred', 'istio-system', KEY_PAIR);
+      assert.match(analyzeYaml(mutual)[0].message, /has no ca\.crt or cacert key, and there is no Secret istio-system\/cred-cacert; MUTUAL needs the client CA/);
+      assert.deepEqual(analyzeYaml(mutual + secret('cred-cacert', 'istio-system', 'ca.crt: ca', 'Opaque')), []);
+      assert.deepEqual(analyzeYaml(tlsGateway('MUTUAL') + secret('cred', 'istio-system', `${KEY_PAIR}, ca.crt: ca`)), []);
+    });
+
+    it('a Secret with problems found at apply (malformed PEM, key not matching) is reported with them', () => {
+      const bad: SecretObject = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'cred', namespace: 'istio-system', labels: {}, annotations: {} },
+        type: 'kubernetes.io/tls',
+        data: { 'tls.crt': { sha256: '0'.repeat(64), bytes: 1 }, 'tls.key': { sha256: '1'.repeat(64), bytes: 1 } },
+        problems: ['tls.key does not match the certificate in tls.crt'],
+      };
+      const base = evolve(initialState(), 1, { type: 'ResourceApplied', data: { object: bad, digest: digestOf(bad), source: 'test' } });
+      const messages = analyzeYaml(tlsGateway('SIMPLE'), base);
+      assert.equal(messages.length, 1);
+      assert.match(messages[0].message, /Secret istio-system\/cred is not a usable credential: tls\.key does not match the certificate in tls\.crt/);
+    });
+
+    it('says nothing of ISTIO_MUTUAL or PASSTHROUGH servers', () => {
+      assert.deepEqual(analyzeYaml(tlsGateway('ISTIO_MUTUAL').replace(', credentialName: cred', '')), []);
+    });
+  });
+
+  it('MG0002: a VirtualService with only http routes bound to a PASSTHROUGH server', () => {
+    const yaml = `${HTTPBIN}---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    tls: {mode: PASSTHROUGH}
+    hosts: [httpbin.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: default}
+spec:
+  hosts: [httpbin.example.com]
+  gateways: [gw]
+  http:
+  - route: [{destination: {host: httpbin, port: {number: 8000}}}]
+`;
+    const messages = analyzeYaml(yaml);
+    assert.deepEqual(lines(messages), [
+      'Warning [MG0002] (VirtualService default/httpbin) http routes cannot serve port 443 of Gateway default/gw: it passes TLS through undecrypted; use tls routes with sniHosts.',
+    ]);
+    assert.equal(messages[0].path, 'spec.http');
+    const withTls = yaml.replace('  http:\n', '  tls:\n  - match: [{port: 443, sniHosts: [httpbin.example.com]}]\n    route: [{destination: {host: httpbin, port: {number: 8000}}}]\n  http:\n');
+    assert.deepEqual(analyzeYaml(withTls), []);
+  });
+
+  it('IST0162: a server port no Service in front of the gateway workloads exposes; nothing said when no workload is known', () => {
+    const yaml = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    tls: {mode: ISTIO_MUTUAL}
+    hosts: [a.example.com]
+  - port: {number: 8443, name: https-2, protocol: HTTPS}
+    tls: {mode: ISTIO_MUTUAL}
+    hosts: [b.example.com]
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: [c.example.com]
+`;
+    assert.deepEqual(analyzeYaml(yaml), [], 'no workload known');
+    const workload = `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ingress-1, namespace: istio-system, labels: {istio: ingressgateway}}
+spec:
+  containers: [{name: istio-proxy}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  ports: [{name: https, port: 443, targetPort: 8443}]
+`;
+    const messages = analyzeYaml(yaml + workload);
+    assert.deepEqual(lines(messages), ['Warning [IST0162] (Gateway default/gw) The gateway refers to a port that is not exposed on the workload (pod selector istio=ingressgateway; port 31400)']);
+    assert.equal(messages[0].path, 'spec.servers[2].port');
   });
 });

@@ -33,7 +33,10 @@ export interface ResolvedCredential {
 
 export type CredentialResolution = { ok: true; credential: ResolvedCredential } | { ok: false; reason: string };
 
-function secretIn(index: CompileIndex, namespace: string, name: string): SecretObject | undefined {
+/** What resolving reads: the Secrets by `stateKey` (a `CompileIndex`, or `{ secretsByKey: state.byKind.Secret }` for analysis). */
+export type CredentialSecrets = Pick<CompileIndex, 'secretsByKey'>;
+
+function secretIn(index: CredentialSecrets, namespace: string, name: string): SecretObject | undefined {
   return index.secretsByKey.get(stateKey(namespace, name));
 }
 
@@ -53,7 +56,7 @@ function hasCa(secret: SecretObject): boolean {
 }
 
 /** Where the client CA of credential `name` is, or why there is none. */
-function resolveCa(index: CompileIndex, namespace: string, name: string, own: SecretObject): string | undefined {
+function resolveCa(index: CredentialSecrets, namespace: string, name: string, own: SecretObject): string | undefined {
   if (hasCa(own)) return undefined;
   const separate = secretIn(index, namespace, `${name}${CA_CREDENTIAL_SUFFIX}`);
   if (!separate) return `has no ca.crt or cacert key, and there is no Secret ${namespace}/${name}${CA_CREDENTIAL_SUFFIX}; MUTUAL needs the client CA`;
@@ -81,7 +84,7 @@ function credentialNameIn(written: string, namespace: string): { name: string } 
 }
 
 /** Resolves credential `written` in `namespace` (the gateway workload's); `mutual` also needs the client CA. */
-export function resolveCredential(index: CompileIndex, namespace: string, written: string, mutual: boolean): CredentialResolution {
+export function resolveCredential(index: CredentialSecrets, namespace: string, written: string, mutual: boolean): CredentialResolution {
   const parsed = credentialNameIn(written, namespace);
   if ('reason' in parsed) return { ok: false, reason: parsed.reason };
   const { name } = parsed;

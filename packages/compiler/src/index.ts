@@ -25,7 +25,7 @@ export { INGRESS_GATEWAY_LABELS } from './kube-ingress.js';
 export { hostsOverlap, moreSpecificHost, parseServerHost } from './hosts.js';
 export { parseGoDuration } from './duration.js';
 export { consistencyProblems, sdsAvailability, type SdsAvailability } from './consistency.js';
-export { resolveCredential, type CredentialResolution, type ResolvedCredential } from './credentials.js';
+export { resolveCredential, type CredentialResolution, type CredentialSecrets, type ResolvedCredential } from './credentials.js';
 export { gatewayServerRouteConfigName } from './naming.js';
 export { IncrementalIndex, type ChangedRef } from './incremental.js';
 export { Memo, type MemoHooks } from './memo.js';

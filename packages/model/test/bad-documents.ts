@@ -266,6 +266,18 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     message: 'credentialName',
   },
   {
+    name: 'Gateway MUTUAL TLS without a certificate',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: MUTUAL}\n    hosts: [httpbin.example.com]\n'),
+    path: 'spec.servers[0].tls',
+    message: 'MUTUAL TLS requires credentialName',
+  },
+  {
+    name: 'Gateway HTTPS MUTUAL with certificate files and no caCertificates',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: MUTUAL, serverCertificate: /etc/cert.pem, privateKey: /etc/key.pem}\n    hosts: [httpbin.example.com]\n'),
+    path: 'spec.servers[0].tls',
+    message: 'requires caCertificates',
+  },
+  {
     name: 'Gateway host with a bad namespace part',
     yaml: gateway('  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["Bad_NS/httpbin.example.com"]\n'),
     path: 'spec.servers[0].hosts[0]',
@@ -525,6 +537,12 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     message: 'needs the keys tls.crt and tls.key (missing: tls.crt)',
   },
   {
+    name: 'a kubernetes.io/tls Secret with neither tls.crt nor tls.key',
+    yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: cred\ntype: kubernetes.io/tls\nstringData:\n  ca.crt: x\n',
+    path: 'data',
+    message: 'missing: tls.crt, tls.key',
+  },
+  {
     name: 'a Secret value that is not base64',
     yaml: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\ndata:\n  key: "not base64!"\n',
     path: 'data.key',
@@ -625,6 +643,7 @@ export const BAD_DOCUMENTS: BadDocument[] = [
   { name: 'DestinationRule MUTUAL without a certificate', yaml: dr('  trafficPolicy:\n    tls: {mode: MUTUAL}\n'), path: 'spec.trafficPolicy.tls', message: 'needs credentialName' },
   { name: 'DestinationRule consistentHash with two keys', yaml: dr('  trafficPolicy:\n    loadBalancer:\n      consistentHash: {httpHeaderName: x-user, useSourceIp: true}\n'), path: 'spec.trafficPolicy.loadBalancer.consistentHash', message: 'exactly one' },
   { name: 'DestinationRule with an unknown load balancer', yaml: dr('  trafficPolicy:\n    loadBalancer: {simple: FASTEST}\n'), path: 'spec.trafficPolicy.loadBalancer.simple', message: 'must be one of' },
+  { name: 'DestinationRule with a zero connect timeout (Envoy refuses it)', yaml: dr('  trafficPolicy:\n    connectionPool:\n      tcp: {connectTimeout: 0s}\n'), path: 'spec.trafficPolicy.connectionPool.tcp.connectTimeout', message: 'at least 1ms' },
   { name: 'DestinationRule with a bad outlier interval', yaml: dr('  trafficPolicy:\n    outlierDetection: {interval: 5 seconds}\n'), path: 'spec.trafficPolicy.outlierDetection.interval', message: 'duration' },
   { name: 'DestinationRule with tunnel (not implemented)', yaml: dr('  trafficPolicy:\n    tunnel: {protocol: CONNECT, targetHost: proxy, targetPort: 8080}\n'), path: 'spec.trafficPolicy.tunnel', message: 'not supported by meshgate' },
   { name: 'DestinationRule with a top-level trafficPolicy (seed 003 step 3 indentation)', yaml: dr('') + 'trafficPolicy:\n  loadBalancer: {simple: ROUND_ROBIN}\n', path: 'trafficPolicy', message: 'unknown field' },

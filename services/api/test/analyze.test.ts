@@ -76,4 +76,16 @@ describe('analysis over REST', () => {
     const malformed = await h.inject({ ...yamlRequest('a: ['), url: '/v1/analyze' });
     assert.equal(malformed.statusCode, 400);
   });
+
+  it('POST /v1/analyze judges a Secret document\'s payload as apply does: a malformed PEM is IST0161 before it is applied', async () => {
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const gateway = `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: tls, namespace: files}\nspec:\n  selector: {istio: files}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: SIMPLE, credentialName: cred}\n    hosts: [a.example.com]\n`;
+    const secret = `apiVersion: v1\nkind: Secret\nmetadata: {name: cred, namespace: files}\ntype: kubernetes.io/tls\ndata:\n  tls.crt: ${b64('-----BEGIN CERTIFICATE-----\nbm8=\n-----END CERTIFICATE-----\n')}\n  tls.key: ${b64('-----BEGIN PRIVATE KEY-----\nbm8=\n-----END PRIVATE KEY-----\n')}\n`;
+    const analyzed = await h.inject({ ...yamlRequest(`${gateway}---\n${secret}`), url: '/v1/analyze' });
+    assert.equal(analyzed.statusCode, 200, analyzed.body);
+    const { messages } = analyzed.json<{ messages: { code: string; object: { name: string }; message: string }[] }>();
+    assert.deepEqual(messages.map((m) => [m.code, m.object.name]), [['IST0161', 'tls']]);
+    assert.match(messages[0].message, /Secret files\/cred is not a usable credential: tls\.crt/);
+    assert.ok(!analyzed.body.includes('PRIVATE KEY'), 'no key material in the answer');
+  });
 });

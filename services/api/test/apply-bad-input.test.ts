@@ -4,7 +4,10 @@
  * The model's shared table (`packages/model/test/bad-documents.ts`) runs here too.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { AppliedSecretPayloads, SecretCipher } from '@meshgate/secrets';
+import { opensslCa, opensslLeaf, type PemPair } from '@meshgate/testkit';
 import { isPlainRecord } from '../src/records.js';
 import { HTTPBIN_SERVICE, yamlRequest } from './fixtures.js';
 import { startHarness, type Harness } from './harness.js';
@@ -294,4 +297,126 @@ describe('POST /v1/apply refuses a ServiceEntry whose TCP port collides with a s
     const reapplied = await h.inject(yamlRequest(entry('mongo-a', 'a2.mongo.example.com')));
     assert.equal(reapplied.statusCode, 200, reapplied.body);
   });
+});
+
+/**
+ * Bad credentials are accepted (as Kubernetes accepts any Secret), but never in silence: the
+ * apply answers with the analysis code (IST0161 on the Gateway, MG0002 on the VirtualService),
+ * the objects are written, and the compiler does not serve the server (what IST0161 says).
+ * The refused rows (wrong Secret type, SIMPLE without a credential, a tls Secret without its
+ * keys) are in the model's shared table above.
+ */
+describe('POST /v1/apply accepts a bad credential with the analysis code as a warning', () => {
+  let h: Harness;
+  let leaf: PemPair;
+  let other: PemPair;
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const tlsGateway = (namespace: string, mode: string, credential = 'cred') =>
+    `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: ${namespace}}\nspec:\n  selector: {istio: ${namespace}}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: ${mode}, credentialName: ${credential}}\n    hosts: [httpbin.example.com]\n`;
+  const secret = (namespace: string, type: string, data: Record<string, string>, name = 'cred') =>
+    `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${name}, namespace: ${namespace}}\ntype: ${type}\ndata:\n${Object.entries(data)
+      .map(([key, value]) => `  ${key}: ${b64(value)}\n`)
+      .join('')}`;
+  const MALFORMED = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n';
+
+  interface AcceptedCase {
+    name: string;
+    /** Applied first, and must answer with no warning. */
+    setup?: () => string;
+    body: () => string;
+    /** The warning: its code and object, and a part of its text. */
+    code: string;
+    object: string;
+    text: string;
+  }
+  const cases: AcceptedCase[] = [
+    { name: 'a Gateway naming a Secret that does not exist', body: () => tlsGateway('missing', 'SIMPLE'), code: 'IST0161', object: 'Gateway missing/gw', text: 'Secret missing/cred does not exist' },
+    {
+      name: 'malformed PEM',
+      body: () => tlsGateway('malformed', 'SIMPLE') + secret('malformed', 'kubernetes.io/tls', { 'tls.crt': MALFORMED, 'tls.key': leaf.keyPem }),
+      code: 'IST0161',
+      object: 'Gateway malformed/gw',
+      text: 'is not a usable credential: tls.crt',
+    },
+    {
+      name: 'a key not matching the certificate',
+      body: () => tlsGateway('mismatch', 'SIMPLE') + secret('mismatch', 'kubernetes.io/tls', { 'tls.crt': leaf.certPem, 'tls.key': other.keyPem }),
+      code: 'IST0161',
+      object: 'Gateway mismatch/gw',
+      text: 'tls.key does not match the certificate in tls.crt',
+    },
+    {
+      name: 'a generic Secret without the keys (neither tls.key/tls.crt nor key/cert)',
+      body: () => tlsGateway('nokeys', 'SIMPLE') + secret('nokeys', 'Opaque', { 'ca.crt': leaf.certPem }),
+      code: 'IST0161',
+      object: 'Gateway nokeys/gw',
+      text: 'has neither tls.key/tls.crt nor key/cert',
+    },
+    {
+      name: 'MUTUAL without a client CA',
+      body: () => tlsGateway('noca', 'MUTUAL') + secret('noca', 'kubernetes.io/tls', { 'tls.crt': leaf.certPem, 'tls.key': leaf.keyPem }),
+      code: 'IST0161',
+      object: 'Gateway noca/gw',
+      text: 'MUTUAL needs the client CA',
+    },
+    {
+      name: 'a Secret re-applied with a key that no longer matches breaks the Gateway already there',
+      setup: () => tlsGateway('rotated', 'SIMPLE') + secret('rotated', 'kubernetes.io/tls', { 'tls.crt': leaf.certPem, 'tls.key': leaf.keyPem }),
+      body: () => secret('rotated', 'kubernetes.io/tls', { 'tls.crt': leaf.certPem, 'tls.key': other.keyPem }).slice(4),
+      code: 'IST0161',
+      object: 'Gateway rotated/gw',
+      text: 'tls.key does not match the certificate in tls.crt',
+    },
+    {
+      name: 'a gateway workload Pod in another namespace: the credential is looked up there, where it is missing',
+      setup: () => tlsGateway('moved', 'SIMPLE') + secret('moved', 'kubernetes.io/tls', { 'tls.crt': leaf.certPem, 'tls.key': leaf.keyPem }),
+      body: () => 'apiVersion: v1\nkind: Pod\nmetadata: {name: ingress-1, namespace: elsewhere, labels: {istio: moved}}\nspec:\n  containers: [{name: istio-proxy}]\n',
+      code: 'IST0161',
+      object: 'Gateway moved/gw',
+      text: 'resolved in namespace elsewhere: workload Pod elsewhere/ingress-1): Secret elsewhere/cred does not exist',
+    },
+    {
+      name: 'PASSTHROUGH with only http routes',
+      body: () =>
+        `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: passthrough}\nspec:\n  selector: {istio: passthrough}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    tls: {mode: PASSTHROUGH}\n    hosts: [nginx.example.com]\n---\n` +
+        `apiVersion: v1\nkind: Service\nmetadata: {name: nginx, namespace: passthrough}\nspec:\n  selector: {app: nginx}\n  ports: [{name: https, port: 443}]\n---\n` +
+        `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: nginx, namespace: passthrough}\nspec:\n  hosts: [nginx.example.com]\n  gateways: [gw]\n  http:\n  - route: [{destination: {host: nginx, port: {number: 443}}}]\n`,
+      code: 'MG0002',
+      object: 'VirtualService passthrough/nginx',
+      text: 'passes TLS through undecrypted',
+    },
+  ];
+
+  before(async () => {
+    const ca = opensslCa();
+    leaf = opensslLeaf(ca, 'httpbin.example.com', 1);
+    other = opensslLeaf(ca, 'httpbin.example.com', 2);
+    const { openEventStore } = await import('@meshgate/eventlog');
+    const store = await openEventStore({ memory: true });
+    h = await startHarness({ store, consumeChanges: false, secretPayloads: new AppliedSecretPayloads({ store, cipher: new SecretCipher(randomBytes(32)) }) });
+  });
+  after(async () => {
+    const store = h.store;
+    await h.close();
+    await store.close();
+  });
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      if (c.setup) {
+        const setup = await h.inject(yamlRequest(c.setup()));
+        assert.equal(setup.statusCode, 200, setup.body);
+        assert.deepEqual(setup.json<{ warnings: string[] }>().warnings, [], 'the setup is clean');
+      }
+      const before = await h.store.countEvents();
+      const response = await h.inject(yamlRequest(c.body()));
+      assert.equal(response.statusCode, 200, response.body);
+      const warnings = response.json<{ warnings: string[] }>().warnings;
+      const warning = warnings.find((w) => w.includes(`[${c.code}] (${c.object})`));
+      assert.ok(warning, `expected a ${c.code} warning about ${c.object}: ${JSON.stringify(warnings)}`);
+      assert.ok(warning.includes(c.text), `"${warning}" should say "${c.text}"`);
+      assert.ok(!warnings.some((w) => w.includes('PRIVATE KEY')), 'no key material in a warning');
+      assert.ok((await h.store.countEvents()) > before, 'accepted: written');
+    });
+  }
 });

@@ -124,6 +124,11 @@ export interface ResourceCacheHooks {
   onEncodeError?(typeUrl: string, name: string, error: Error): void;
   /** A compile whose RDS/EDS names do not resolve; the previous set stays published. */
   onInconsistent?(problems: string[]): void;
+  /**
+   * The encoder of compiled resources (default `encodeXdsResource`). A test seam: the compiler
+   * emits no violating resource on purpose, so tests wrap this to prove one is left out.
+   */
+  encode?: typeof encodeXdsResource;
 }
 
 interface SharedEntry extends CompiledProxyResources {
@@ -291,7 +296,7 @@ export class ResourceCache {
       let found = this.encodings.get(resource.resource);
       if (!found) {
         try {
-          const fresh = encodeXdsResource(typeUrl, resource.name, resource.resource);
+          const fresh = (this.hooks.encode ?? encodeXdsResource)(typeUrl, resource.name, resource.resource);
           const contentKey = `${typeUrl}\u0000${resource.name}\u0000${fresh.hash}`;
           // Keep the previous object identity when nothing changed, so that diffing stays cheap.
           found = this.byContent.get(contentKey) ?? fresh;

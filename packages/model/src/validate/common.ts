@@ -60,6 +60,14 @@ export function checkDuration(value: string): string | undefined {
 
 const MAX_GO_DURATION_MS = 9_223_372_036_854.775;
 
+/** A duration of at least 1ms, as Istio requires of a connect timeout (Envoy refuses a zero one). */
+export function checkConnectTimeout(value: string): string | undefined {
+  const problem = checkDuration(value);
+  if (problem !== undefined) return problem;
+  const milliseconds = parseGoDuration(value);
+  return milliseconds !== undefined && milliseconds < 1 ? `must be at least 1ms (got ${JSON.stringify(value)})` : undefined;
+}
+
 /** Reports duplicates of a key among items, at each repeated item's field. */
 export function reportDuplicates<T>(items: { item: T; reader: ObjectReader }[], keyOf: (item: T) => string | undefined, field: string, what: string): void {
   const seen = new Set<string>();

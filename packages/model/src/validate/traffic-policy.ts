@@ -13,7 +13,7 @@ import type {
   PortTrafficPolicy,
   TrafficPolicy,
 } from '../types.js';
-import { checkDuration, reportDuplicates } from './common.js';
+import { checkConnectTimeout, checkDuration, reportDuplicates } from './common.js';
 import { refuseUnknownFields } from './known-fields.js';
 import { PERCENT_RANGE, PORT_RANGE, type ObjectReader } from './reader.js';
 
@@ -84,7 +84,7 @@ function readConnectionPool(policy: ObjectReader): ConnectionPoolSettings | unde
   return {
     tcp: tcp && {
       maxConnections: tcp.optionalInt('maxConnections', COUNT),
-      connectTimeout: tcp.optionalString('connectTimeout', checkDuration),
+      connectTimeout: tcp.optionalString('connectTimeout', checkConnectTimeout),
       maxConnectionDuration: tcp.optionalString('maxConnectionDuration', checkDuration),
       tcpKeepalive: keepalive && { probes: keepalive.optionalInt('probes', COUNT), time: keepalive.optionalString('time', checkDuration), interval: keepalive.optionalString('interval', checkDuration) },
     },

@@ -6,6 +6,8 @@
  * `istioctl analyze -f` adds files to the cluster's configuration; nothing is written.
  */
 import { analyzeDocuments, analyzeState, type AnalysisMessage } from '@meshgate/analysis';
+import { secretPayloadOf } from '@meshgate/model';
+import { tlsProblems } from '@meshgate/secrets';
 import type { FastifyInstance } from 'fastify';
 import { parseRequestDocuments } from '../apply-documents.js';
 import { DOCUMENT_MEDIA_TYPES } from '../body-parsers.js';
@@ -76,7 +78,7 @@ export function registerAnalyzeRoute(app: FastifyInstance, context: RouteContext
       const state = context.follower.current;
       const messages = analyzeDocuments(
         documents.map((document, i) => ({ document, origin: `document ${i + 1}` })),
-        { base: state, clusterDomain: context.compile.clusterDomain },
+        { base: state, clusterDomain: context.compile.clusterDomain, secretProblems: (document) => tlsProblems(secretPayloadOf(document)) },
       );
       return { sequence: state.sequence, messages: inNamespace(messages, request.query.namespace) };
     },
