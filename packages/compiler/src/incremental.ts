@@ -26,7 +26,7 @@ import {
   type ServiceObject,
   type VirtualServiceObject,
 } from '@meshgate/model';
-import { HostTable } from './hosts.js';
+import { HostTable, hostsOverlap, isWildcardHost } from './hosts.js';
 import { buildTrafficIndex, TRAFFIC_INDEX_FIELDS, TRAFFIC_INDEX_KINDS } from './traffic-index.js';
 import { trackedIndex, type Query, type TrackedIndex } from './lookup-index.js';
 import { LIST, type Source } from './lookup.js';
@@ -347,10 +347,22 @@ function meshHosts(virtualServices: readonly VirtualServiceObject[], clusterDoma
   return table;
 }
 
+/**
+ * The cached keys whose answer a change to the VirtualServices of `hosts` may alter: those hosts,
+ * and the wildcard keys overlapping one of them (a ServiceEntry's `*.example.com` is asked
+ * too, and a VirtualService for `x.example.com` is among its answers).
+ */
+function keysToRefresh(query: Query, hosts: ReadonlySet<string> | 'all'): Iterable<string> {
+  if (hosts === 'all') return [...query.cache.keys()];
+  const keys = new Set(hosts);
+  for (const key of query.cache.keys()) if (isWildcardHost(key) && [...hosts].some((host) => hostsOverlap(key, host))) keys.add(key);
+  return keys;
+}
+
 /** Recomputes the cached answers of `hosts` (or all); returns the keys whose answer differs (their new answer is cached). */
 function refreshQuery(query: Query, hosts: ReadonlySet<string> | 'all'): string[] {
   const changed: string[] = [];
-  for (const host of hosts === 'all' ? [...query.cache.keys()] : hosts) {
+  for (const host of keysToRefresh(query, hosts)) {
     const before = query.cache.get(host) as readonly unknown[] | undefined;
     if (before === undefined) continue;
     const after = query.compute(host) as readonly unknown[];
