@@ -125,7 +125,10 @@ export class IncrementalIndex {
       }
     }
     const pods = keysByKind.get('Pod');
-    if (pods) for (const ip of this.updatePods(pods)) touch(maps.podsByIp, ip);
+    if (pods) {
+      for (const ip of this.updatePods(pods)) touch(maps.podsByIp, ip);
+      for (const namespace of this.updatePodNamespaces(pods)) touch(maps.podsByNamespace, namespace);
+    }
     if (TRAFFIC_INDEX_KINDS.some((kind) => keysByKind.has(kind))) {
       // ServiceEntries, DestinationRules and the outbound policy: few objects, rebuilt together.
       const fresh = buildTrafficIndex(this.state, data.options);
@@ -285,6 +288,22 @@ export class IncrementalIndex {
       changed.push(ip);
     }
     return changed;
+  }
+
+  /** Replaces the Pod lists of the changed Pods' namespaces (a new list each, sorted by name). */
+  private updatePodNamespaces(keys: ReadonlySet<string>): Set<string> {
+    const byNamespace = this.tracked.data.podsByNamespace as Map<string, readonly PodObject[]>;
+    const namespaces = new Set([...keys].map((key) => key.slice(0, key.indexOf('/'))));
+    for (const namespace of namespaces) {
+      const list = (byNamespace.get(namespace) ?? []).filter((pod) => !keys.has(keyOf(pod)));
+      for (const key of keys) {
+        const pod = this.raw<PodObject>('Pod').get(key);
+        if (pod?.metadata.namespace === namespace) list.push(pod);
+      }
+      if (list.length === 0) byNamespace.delete(namespace);
+      else byNamespace.set(namespace, list.sort(compareObjects));
+    }
+    return namespaces;
   }
 
   private indexPod(key: string, pod: PodObject): void {

@@ -11,7 +11,7 @@ import type { CompileIndex, CompileIndexData } from './meshIndex.js';
 import { TRAFFIC_INDEX_FIELDS } from './traffic-index.js';
 
 /** The index's map fields, each a tracked source of its own. */
-export const INDEX_MAPS = ['slicesByService', 'virtualServicesByGateway', 'ingressBackendsByNamespace', 'rejectedIngressBackendsByNamespace', 'podsByIp'] as const;
+export const INDEX_MAPS = ['slicesByService', 'virtualServicesByGateway', 'ingressBackendsByNamespace', 'rejectedIngressBackendsByNamespace', 'podsByIp', 'podsByNamespace'] as const;
 /** The index's whole values, each a cell: any change to it is one change. */
 export const INDEX_CELLS = ['services', 'istioIngresses', 'meshVirtualServiceHosts', ...TRAFFIC_INDEX_FIELDS] as const;
 

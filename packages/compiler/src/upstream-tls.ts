@@ -101,21 +101,9 @@ function serverIdentities(index: CompileIndex, service: ServiceObject, servicePo
   return [...accounts].sort(compare);
 }
 
-/** Pods by namespace, built once per index on first use (only TLS clusters need them). */
-const podsByNamespaceOf = new WeakMap<CompileIndex, Map<string, PodObject[]>>();
-
+/** Read through the index (one key per namespace), so a unit depends on that namespace's Pods only. */
 function podsSelectedBy(index: CompileIndex, service: ServiceObject): PodObject[] {
   const { selector } = service.spec;
   if (Object.keys(selector).length === 0) return [];
-  let byNamespace = podsByNamespaceOf.get(index);
-  if (!byNamespace) {
-    byNamespace = new Map();
-    for (const pod of index.state.byKind.Pod.values()) {
-      const list = byNamespace.get(pod.metadata.namespace);
-      if (list) list.push(pod);
-      else byNamespace.set(pod.metadata.namespace, [pod]);
-    }
-    podsByNamespaceOf.set(index, byNamespace);
-  }
-  return (byNamespace.get(service.metadata.namespace) ?? []).filter((pod) => selectorMatches(selector, pod.metadata.labels));
+  return (index.podsByNamespace.get(service.metadata.namespace) ?? []).filter((pod) => selectorMatches(selector, pod.metadata.labels));
 }

@@ -66,12 +66,13 @@ const meshDocuments: fc.Arbitrary<unknown> = fc.oneof(
       virtualService(n, name, { hosts, gateways, http: [{ match: [{ uri: { prefix } }], route: [{ destination: { host: destination } }] }] }),
     ),
   fc.subarray(['*', '*.example.com', 'x.example.com', 'a/*'], { minLength: 1 }).map((hosts) => gateway('istio-system', 'public', [httpServer(80, hosts)])),
-  fc.record({ name: fc.constantFrom('ib1', 'ib2'), backend: svcName, ipSource: fc.boolean() }).map(({ name, backend, ipSource }) => ({
+  // An https claim of a Service's workload port (80 or 7070) makes proxyless clients dial it over mesh TLS, naming the Pods' identities.
+  fc.record({ name: fc.constantFrom('ib1', 'ib2'), backend: svcName, ipSource: fc.boolean(), port: fc.constantFrom(8080, 80, 7070), https: fc.boolean() }).map(({ name, backend, ipSource, port, https }) => ({
     apiVersion: 'policy.openservicemesh.io/v1alpha1',
     kind: 'IngressBackend',
     metadata: { name, namespace: 'a' },
     spec: {
-      backends: [{ name: backend, port: { number: 8080, protocol: 'http' } }],
+      backends: [{ name: backend, port: { number: port, protocol: https ? 'https' : 'http' }, ...(https ? { tls: { skipClientCertValidation: true } } : {}) }],
       sources: [ipSource ? { kind: 'IPRange', name: '10.0.0.0/8' } : { kind: 'Service', namespace: 'b', name: 's1' }],
     },
   })),
