@@ -22,6 +22,7 @@ import {
   type IngressBackendObject,
   type MeshObject,
   type MeshState,
+  type OutboundTrafficPolicy,
   type PodObject,
   type ServiceObject,
   type VirtualServiceObject,
@@ -129,14 +130,7 @@ export class IncrementalIndex {
       for (const ip of this.updatePods(pods)) touch(maps.podsByIp, ip);
       for (const namespace of this.updatePodNamespaces(pods)) touch(maps.podsByNamespace, namespace);
     }
-    if (TRAFFIC_INDEX_KINDS.some((kind) => keysByKind.has(kind))) {
-      // ServiceEntries, DestinationRules and the outbound policy: few objects, rebuilt together.
-      const fresh = buildTrafficIndex(this.state, data.options);
-      for (const name of TRAFFIC_INDEX_FIELDS) {
-        (data as unknown as Record<string, unknown>)[name] = fresh[name];
-        touchCell(name);
-      }
-    }
+    if (TRAFFIC_INDEX_KINDS.some((kind) => keysByKind.has(kind))) for (const name of this.updateTraffic(keysByKind)) touchCell(name);
     const { unlisted } = this.tracked;
     if (unlisted.names.length > 0 && changed.length > 0) {
       // Fields this class does not maintain yet: rebuilt whole (see TrackedIndex.unlisted).
@@ -171,6 +165,34 @@ export class IncrementalIndex {
 
   private raw<T>(kind: string): Objects<T> {
     return ((this.state.byKind as unknown as Record<string, Objects<T>>)[kind] ?? new Map<string, T>()) as Objects<T>;
+  }
+
+  /**
+   * ServiceEntries, DestinationRules and the outbound policy: few objects, rebuilt together; only
+   * the fields whose value differs are replaced (every unit reads the policy and the refused
+   * objects, so an unrelated ConfigMap must not look like a change to them).
+   */
+  private updateTraffic(keysByKind: ReadonlyMap<string, ReadonlySet<string>>): (typeof TRAFFIC_INDEX_FIELDS)[number][] {
+    const data = this.tracked.data;
+    const fresh = buildTrafficIndex(this.state, data.options);
+    const changed: (typeof TRAFFIC_INDEX_FIELDS)[number][] = [];
+    if (keysByKind.has('ServiceEntry')) {
+      data.serviceEntryHosts = fresh.serviceEntryHosts;
+      changed.push('serviceEntryHosts');
+    }
+    if (keysByKind.has('DestinationRule')) {
+      data.destinationRulesByHost = fresh.destinationRulesByHost;
+      changed.push('destinationRulesByHost');
+    }
+    if (!samePolicy(data.outboundPolicy, fresh.outboundPolicy)) {
+      data.outboundPolicy = fresh.outboundPolicy;
+      changed.push('outboundPolicy');
+    }
+    if (!sameList(data.refusedTrafficObjects, fresh.refusedTrafficObjects)) {
+      data.refusedTrafficObjects = fresh.refusedTrafficObjects;
+      changed.push('refusedTrafficObjects');
+    }
+    return changed;
   }
 
   /** Re-sorts the slice lists of the Services the changed slices belonged to or now belong to. */
@@ -390,6 +412,10 @@ function refreshQuery(query: Query, hosts: ReadonlySet<string> | 'all'): string[
     changed.push(host);
   }
   return changed;
+}
+
+function samePolicy(a: OutboundTrafficPolicy, b: OutboundTrafficPolicy): boolean {
+  return a.mode === b.mode && a.source === b.source && sameList(a.warnings, b.warnings);
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {

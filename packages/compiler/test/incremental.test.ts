@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { digestOf, evolve, initialState, type MeshObject, type MeshState } from '@meshgate/model';
 import { compileIndexKey, compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, type ChangedRef, type ProxyNode } from '../src/index.js';
-import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, service, virtualService } from './support.js';
+import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, secret, service, virtualService } from './support.js';
 import { trafficDocuments } from './traffic-arbitraries.js';
 
 const NAMESPACES = ['a', 'b'];
@@ -248,4 +248,107 @@ test('retain sweeps the units of deleted objects and gone proxies; what stays st
   }
   // The swept sidecar compiles again, correctly.
   assert.deepEqual(compileWithIndex(incremental.index, SIDECAR), compileProxy(state, SIDECAR, OPTIONS));
+});
+
+// ---------------------------------------------------------------- focused: credentials, egress and policy
+
+const tlsServer = (port: number, name: string, mode: string, credentialName: string) => ({ port: { number: port, name, protocol: 'HTTPS' }, hosts: ['*.example.com'], tls: { mode, credentialName } });
+
+/**
+ * bigMesh, its gateway also serving HTTPS with two credentials (cert-a SIMPLE, cert-b MUTUAL with
+ * its CA in cert-b-cacert), ServiceEntries (STATIC and DNS), a DestinationRule and Istio's mesh
+ * config; every node compiled once, the rebuilds counted from then on.
+ */
+function trafficMesh(): { state: MeshState; incremental: IncrementalIndex; built: string[]; next: () => number } {
+  const { state } = bigMesh();
+  const docs: unknown[] = [
+    gateway('istio-system', 'public', [httpServer(80, ['*.example.com']), tlsServer(443, 'https-a', 'SIMPLE', 'cert-a'), tlsServer(8443, 'https-b', 'MUTUAL', 'cert-b')]),
+    secret('istio-system', 'cert-a', ['tls.crt', 'tls.key']),
+    secret('istio-system', 'cert-b', ['tls.crt', 'tls.key']),
+    secret('istio-system', 'cert-b-cacert', ['ca.crt'], { type: 'Opaque' }),
+    serviceEntry('ext', { hosts: ['ext.example.org'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }], resolution: 'STATIC', endpoints: [{ address: '192.0.2.1' }] }),
+    serviceEntry('db', { hosts: ['db.example.org'], ports: [{ number: 5432, name: 'tcp', protocol: 'TCP' }], addresses: ['203.0.113.0/24'], resolution: 'DNS' }),
+    { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'svc-1', namespace: 'apps' }, spec: { host: 'svc-1', trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } } } },
+    meshConfigMap('istio', 'ALLOW_ANY'),
+  ];
+  let sequence = 500;
+  docs.forEach((doc) => fold(state, sequence++, { apply: doc }));
+  const incremental = new IncrementalIndex(state, OPTIONS);
+  for (const node of NODES) compileWithIndex(incremental.index, node);
+  return { state, incremental, built: counting(incremental), next: () => sequence++ };
+}
+
+function serviceEntry(name: string, spec: Record<string, unknown>): unknown {
+  return { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name, namespace: 'apps' }, spec };
+}
+
+function meshConfigMap(name: string, mode: string): unknown {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'istio-system' }, data: { mesh: `outboundTrafficPolicy:\n  mode: ${mode}\n` } };
+}
+
+/** Applies documents as one batch; every node's incremental result must equal a full compile. */
+function applyBatch(mesh: ReturnType<typeof trafficMesh>, docs: unknown[]): Set<string> {
+  const changed = docs.map((doc) => fold(mesh.state, mesh.next(), { apply: doc })).filter((ref) => ref !== undefined);
+  const dirty = mesh.incremental.apply(changed);
+  for (const node of NODES) assert.deepEqual(compileWithIndex(mesh.incremental.index, node), compileProxy(mesh.state, node, OPTIONS), node.id);
+  return dirty;
+}
+
+test("a Secret rotation rebuilds only the gateway's listeners that read it; a Secret no one names rebuilds nothing", () => {
+  const mesh = trafficMesh();
+  const rotated = { ...secret('istio-system', 'cert-a', ['tls.crt', 'tls.key']), data: { 'tls.crt': { sha256: '1'.repeat(64), bytes: 2 }, 'tls.key': { sha256: '2'.repeat(64), bytes: 2 } } };
+  const dirty = applyBatch(mesh, [rotated]);
+  const gatewayKey = compileIndexKey(INGRESS_NODE);
+  assert.deepEqual(mesh.built.sort(), [`compile|${gatewayKey}|true`, `listeners|${gatewayKey}|true`], 'the gateway listeners and its result; no route, cluster or other proxy');
+  assert.ok([...dirty].every((key) => key.includes(gatewayKey)), [...dirty].join(', '));
+
+  mesh.built.length = 0;
+  const untouched = applyBatch(mesh, [secret('istio-system', 'unused', ['tls.crt', 'tls.key']), secret('a', 'cert-a', ['tls.crt', 'tls.key'])]);
+  assert.equal(untouched.size, 0, [...untouched].join(', '));
+  assert.equal(mesh.built.length, 0, mesh.built.join(', '));
+
+  // The MUTUAL server's CA half is read too: deleting it rebuilds the gateway (and the server is dropped).
+  mesh.built.length = 0;
+  evolve(mesh.state, mesh.next(), { type: 'ResourceDeleted', data: { ref: { kind: 'Secret', namespace: 'istio-system', name: 'cert-b-cacert' } as never, source: 'test' } });
+  mesh.incremental.apply([{ kind: 'Secret', namespace: 'istio-system', name: 'cert-b-cacert' }]);
+  assert.deepEqual(compileWithIndex(mesh.incremental.index, INGRESS_NODE), compileProxy(mesh.state, INGRESS_NODE, OPTIONS));
+  assert.deepEqual(mesh.built.sort(), [`compile|${gatewayKey}|true`, `listeners|${gatewayKey}|true`]);
+});
+
+test('with ServiceEntries, DestinationRules and a mesh config present, an endpoint change still rebuilds only its assignment', () => {
+  const mesh = trafficMesh();
+  applyBatch(mesh, [endpointSlice('apps', 'svc-7', ['10.9.9.9'])]);
+  assert.deepEqual(mesh.built.filter((key) => !key.startsWith('compile|')).sort(), ['endpoint|outbound|80||svc-7.apps.svc.cluster.local']);
+});
+
+test('a ConfigMap that is not the mesh config, or one that does not change the policy, rebuilds nothing; a policy change no route or assignment', () => {
+  const mesh = trafficMesh();
+  const other = applyBatch(mesh, [meshConfigMap('other', 'REGISTRY_ONLY'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh: 'accessLogFile: /dev/stdout\noutboundTrafficPolicy:\n  mode: ALLOW_ANY\n' } }]);
+  assert.equal(other.size, 0, [...other].join(', '));
+  assert.equal(mesh.built.length, 0, mesh.built.join(', '));
+
+  applyBatch(mesh, [meshConfigMap('istio', 'REGISTRY_ONLY')]);
+  assert.ok(mesh.built.some((key) => key.startsWith('listeners|') && key.includes('envoy-sidecar')), `the sidecar's listeners: ${mesh.built.join(', ')}`);
+  assert.ok(!mesh.built.some((key) => key.startsWith('vs-routes|') || key.startsWith('endpoint|')), mesh.built.join(', '));
+});
+
+test('a mesh VirtualService for one host reaches a sidecar compiled for a wildcard ServiceEntry overlapping it', () => {
+  const mesh = trafficMesh();
+  applyBatch(mesh, [serviceEntry('wild', { hosts: ['*.example.net'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'NONE' })]);
+  applyBatch(mesh, [virtualService('apps', 'one', { hosts: ['one.example.net'], gateways: ['mesh'], http: [{ route: [{ destination: { host: 'svc-2' } }] }] })]);
+});
+
+test("a Pod change reaches a proxyless client's TLS cluster naming the server identities", () => {
+  const mesh = trafficMesh();
+  const ingressBackend = {
+    apiVersion: 'policy.openservicemesh.io/v1alpha1',
+    kind: 'IngressBackend',
+    metadata: { name: 'tls', namespace: 'apps' },
+    spec: { backends: [{ name: 'svc-3', port: { number: 80, protocol: 'https' }, tls: { skipClientCertValidation: true } }], sources: [{ kind: 'IPRange', name: '10.0.0.0/8' }] },
+  };
+  applyBatch(mesh, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps', labels: { 'openservicemesh.io/monitored-by': 'osm' } } }, ingressBackend]);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'svc-3-0', namespace: 'apps', labels: { app: 'svc-3' } }, spec: { serviceAccountName: 'svc-3-sa', containers: [{ name: 'c' }] }, status: { podIP: '10.7.0.1' } };
+  applyBatch(mesh, [pod]);
+  const clusters = JSON.stringify(compileWithIndex(mesh.incremental.index, GRPC_NODE).resources);
+  assert.ok(clusters.includes('spiffe://cluster.local/ns/apps/sa/svc-3-sa'), 'the new Pod is the server identity');
 });
