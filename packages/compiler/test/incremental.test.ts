@@ -352,3 +352,22 @@ test("a Pod change reaches a proxyless client's TLS cluster naming the server id
   const clusters = JSON.stringify(compileWithIndex(mesh.incremental.index, GRPC_NODE).resources);
   assert.ok(clusters.includes('spiffe://cluster.local/ns/apps/sa/svc-3-sa'), 'the new Pod is the server identity');
 });
+
+test('DestinationRules of one host: the oldest applies, and deleting and re-creating it makes it the newest', () => {
+  const mesh = trafficMesh();
+  const rule = (namespace: string, simple: string) => ({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'svc-5', namespace }, spec: { host: 'svc-5.apps.svc.cluster.local', trafficPolicy: { loadBalancer: { simple } } } });
+  const lbOfSvc5 = () => {
+    const clusters = compileWithIndex(mesh.incremental.index, SIDECAR).resources['type.googleapis.com/envoy.config.cluster.v3.Cluster'];
+    return clusters.find((cluster) => cluster.name === 'outbound|80||svc-5.apps.svc.cluster.local')?.resource.lb_policy;
+  };
+  applyBatch(mesh, [rule('b', 'RANDOM')]);
+  applyBatch(mesh, [rule('apps', 'LEAST_REQUEST')]);
+  assert.equal(lbOfSvc5(), 'RANDOM', 'b/svc-5 is older');
+  // Deleted and applied again in one batch: its creation sequence is the newest now.
+  const ref = { kind: 'DestinationRule', namespace: 'b', name: 'svc-5' };
+  evolve(mesh.state, mesh.next(), { type: 'ResourceDeleted', data: { ref: ref as never, source: 'test' } });
+  const changed = [ref, fold(mesh.state, mesh.next(), { apply: rule('b', 'RANDOM') })].filter((r) => r !== undefined);
+  mesh.incremental.apply(changed);
+  for (const node of NODES) assert.deepEqual(compileWithIndex(mesh.incremental.index, node), compileProxy(mesh.state, node, OPTIONS), node.id);
+  assert.equal(lbOfSvc5(), 'LEAST_REQUEST', 'apps/svc-5 is the older now');
+});
