@@ -371,3 +371,15 @@ test('DestinationRules of one host: the oldest applies, and deleting and re-crea
   for (const node of NODES) assert.deepEqual(compileWithIndex(mesh.incremental.index, node), compileProxy(mesh.state, node, OPTIONS), node.id);
   assert.equal(lbOfSvc5(), 'LEAST_REQUEST', 'apps/svc-5 is the older now');
 });
+
+test("a unit reading an object's creation sequence depends on that object only", () => {
+  const mesh = trafficMesh();
+  const { memo, index } = mesh.incremental;
+  memo.unit('probe', [], {}, () => index.state.createdSequence.get('ServiceEntry/apps/ext'));
+  applyBatch(mesh, [serviceEntry('other', { hosts: ['other.example.org'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'DNS' })]);
+  assert.ok(memo.isClean('probe'), 'another ServiceEntry created');
+  const ref = { kind: 'ServiceEntry', namespace: 'apps', name: 'ext' };
+  evolve(mesh.state, mesh.next(), { type: 'ResourceDeleted', data: { ref: ref as never, source: 'test' } });
+  mesh.incremental.apply([ref]);
+  assert.ok(!memo.isClean('probe'), 'its ServiceEntry deleted');
+});
