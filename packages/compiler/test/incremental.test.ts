@@ -140,7 +140,7 @@ test('after every step of a random sequence of changes, incremental compile equa
         }
       });
     }),
-    { numRuns: 60 },
+    { numRuns: 100 },
   );
 });
 
