@@ -22,11 +22,12 @@ import {
   type IngressBackendObject,
   type MeshObject,
   type MeshState,
+  type OutboundTrafficPolicy,
   type PodObject,
   type ServiceObject,
   type VirtualServiceObject,
 } from '@meshgate/model';
-import { HostTable } from './hosts.js';
+import { HostTable, hostsOverlap, isWildcardHost } from './hosts.js';
 import { buildTrafficIndex, TRAFFIC_INDEX_FIELDS, TRAFFIC_INDEX_KINDS } from './traffic-index.js';
 import { trackedIndex, type Query, type TrackedIndex } from './lookup-index.js';
 import { LIST, type Source } from './lookup.js';
@@ -125,15 +126,11 @@ export class IncrementalIndex {
       }
     }
     const pods = keysByKind.get('Pod');
-    if (pods) for (const ip of this.updatePods(pods)) touch(maps.podsByIp, ip);
-    if (TRAFFIC_INDEX_KINDS.some((kind) => keysByKind.has(kind))) {
-      // ServiceEntries, DestinationRules and the outbound policy: few objects, rebuilt together.
-      const fresh = buildTrafficIndex(this.state, data.options);
-      for (const name of TRAFFIC_INDEX_FIELDS) {
-        (data as unknown as Record<string, unknown>)[name] = fresh[name];
-        touchCell(name);
-      }
+    if (pods) {
+      for (const ip of this.updatePods(pods)) touch(maps.podsByIp, ip);
+      for (const namespace of this.updatePodNamespaces(pods)) touch(maps.podsByNamespace, namespace);
     }
+    if (TRAFFIC_INDEX_KINDS.some((kind) => keysByKind.has(kind))) for (const name of this.updateTraffic(keysByKind)) touchCell(name);
     const { unlisted } = this.tracked;
     if (unlisted.names.length > 0 && changed.length > 0) {
       // Fields this class does not maintain yet: rebuilt whole (see TrackedIndex.unlisted).
@@ -168,6 +165,34 @@ export class IncrementalIndex {
 
   private raw<T>(kind: string): Objects<T> {
     return ((this.state.byKind as unknown as Record<string, Objects<T>>)[kind] ?? new Map<string, T>()) as Objects<T>;
+  }
+
+  /**
+   * ServiceEntries, DestinationRules and the outbound policy: few objects, rebuilt together; only
+   * the fields whose value differs are replaced (every unit reads the policy and the refused
+   * objects, so an unrelated ConfigMap must not look like a change to them).
+   */
+  private updateTraffic(keysByKind: ReadonlyMap<string, ReadonlySet<string>>): (typeof TRAFFIC_INDEX_FIELDS)[number][] {
+    const data = this.tracked.data;
+    const fresh = buildTrafficIndex(this.state, data.options);
+    const changed: (typeof TRAFFIC_INDEX_FIELDS)[number][] = [];
+    if (keysByKind.has('ServiceEntry')) {
+      data.serviceEntryHosts = fresh.serviceEntryHosts;
+      changed.push('serviceEntryHosts');
+    }
+    if (keysByKind.has('DestinationRule')) {
+      data.destinationRulesByHost = fresh.destinationRulesByHost;
+      changed.push('destinationRulesByHost');
+    }
+    if (!samePolicy(data.outboundPolicy, fresh.outboundPolicy)) {
+      data.outboundPolicy = fresh.outboundPolicy;
+      changed.push('outboundPolicy');
+    }
+    if (!sameList(data.refusedTrafficObjects, fresh.refusedTrafficObjects)) {
+      data.refusedTrafficObjects = fresh.refusedTrafficObjects;
+      changed.push('refusedTrafficObjects');
+    }
+    return changed;
   }
 
   /** Re-sorts the slice lists of the Services the changed slices belonged to or now belong to. */
@@ -287,6 +312,22 @@ export class IncrementalIndex {
     return changed;
   }
 
+  /** Replaces the Pod lists of the changed Pods' namespaces (a new list each, sorted by name). */
+  private updatePodNamespaces(keys: ReadonlySet<string>): Set<string> {
+    const byNamespace = this.tracked.data.podsByNamespace as Map<string, readonly PodObject[]>;
+    const namespaces = new Set([...keys].map((key) => key.slice(0, key.indexOf('/'))));
+    for (const namespace of namespaces) {
+      const list = (byNamespace.get(namespace) ?? []).filter((pod) => !keys.has(keyOf(pod)));
+      for (const key of keys) {
+        const pod = this.raw<PodObject>('Pod').get(key);
+        if (pod?.metadata.namespace === namespace) list.push(pod);
+      }
+      if (list.length === 0) byNamespace.delete(namespace);
+      else byNamespace.set(namespace, list.sort(compareObjects));
+    }
+    return namespaces;
+  }
+
   private indexPod(key: string, pod: PodObject): void {
     this.podIps.set(key, [...pod.status.podIPs]);
     for (const ip of pod.status.podIPs) {
@@ -347,10 +388,22 @@ function meshHosts(virtualServices: readonly VirtualServiceObject[], clusterDoma
   return table;
 }
 
+/**
+ * The cached keys whose answer a change to the VirtualServices of `hosts` may alter: those hosts,
+ * and the wildcard keys overlapping one of them (a ServiceEntry's `*.example.com` is asked
+ * too, and a VirtualService for `x.example.com` is among its answers).
+ */
+function keysToRefresh(query: Query, hosts: ReadonlySet<string> | 'all'): Iterable<string> {
+  if (hosts === 'all') return [...query.cache.keys()];
+  const keys = new Set(hosts);
+  for (const key of query.cache.keys()) if (isWildcardHost(key) && [...hosts].some((host) => hostsOverlap(key, host))) keys.add(key);
+  return keys;
+}
+
 /** Recomputes the cached answers of `hosts` (or all); returns the keys whose answer differs (their new answer is cached). */
 function refreshQuery(query: Query, hosts: ReadonlySet<string> | 'all'): string[] {
   const changed: string[] = [];
-  for (const host of hosts === 'all' ? [...query.cache.keys()] : hosts) {
+  for (const host of keysToRefresh(query, hosts)) {
     const before = query.cache.get(host) as readonly unknown[] | undefined;
     if (before === undefined) continue;
     const after = query.compute(host) as readonly unknown[];
@@ -359,6 +412,10 @@ function refreshQuery(query: Query, hosts: ReadonlySet<string> | 'all'): string[
     changed.push(host);
   }
   return changed;
+}
+
+function samePolicy(a: OutboundTrafficPolicy, b: OutboundTrafficPolicy): boolean {
+  return a.mode === b.mode && a.source === b.source && sameList(a.warnings, b.warnings);
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {

@@ -5,13 +5,13 @@
  * which `IncrementalIndex` updates in place (touching the sources whose keys it changed).
  */
 import type { MeshState } from '@meshgate/model';
-import { record, Source, TrackedMap, untracked } from './lookup.js';
+import { record, recordList, Source, TrackedMap, untracked } from './lookup.js';
 import { Memo } from './memo.js';
 import type { CompileIndex, CompileIndexData } from './meshIndex.js';
 import { TRAFFIC_INDEX_FIELDS } from './traffic-index.js';
 
 /** The index's map fields, each a tracked source of its own. */
-export const INDEX_MAPS = ['slicesByService', 'virtualServicesByGateway', 'ingressBackendsByNamespace', 'rejectedIngressBackendsByNamespace', 'podsByIp'] as const;
+export const INDEX_MAPS = ['slicesByService', 'virtualServicesByGateway', 'ingressBackendsByNamespace', 'rejectedIngressBackendsByNamespace', 'podsByIp', 'podsByNamespace'] as const;
 /** The index's whole values, each a cell: any change to it is one change. */
 export const INDEX_CELLS = ['services', 'istioIngresses', 'meshVirtualServiceHosts', ...TRAFFIC_INDEX_FIELDS] as const;
 
@@ -59,14 +59,17 @@ export function trackedIndex(data: CompileIndexData, memo = new Memo()): Tracked
   };
   const trackedKinds: Record<string, TrackedMap<unknown>> = {};
   for (const kind of Object.keys(data.state.byKind)) trackedKinds[kind] = new TrackedMap(kindSource(kind), () => byKind(kind));
+  const createdSequence = new TrackedCreatedSequence(
+    () => data.state.createdSequence,
+    (kind, key) => record(kindSource(kind), key, byKind(kind).get(key)),
+    () => Object.keys(data.state.byKind).forEach((kind) => recordList(kindSource(kind))),
+  );
   const state = {
     get sequence() {
       return data.state.sequence;
     },
     byKind: trackedKinds,
-    get createdSequence() {
-      return data.state.createdSequence;
-    },
+    createdSequence,
   } as unknown as MeshState;
 
   const maps = {} as Record<IndexMapName, Source>;
@@ -137,6 +140,31 @@ export function trackedIndex(data: CompileIndexData, memo = new Memo()): Tracked
 }
 
 const trackedIndexes = new WeakMap<CompileIndex, TrackedIndex>();
+
+/**
+ * `state.createdSequence` as compile code sees it (the oldest-first rules read it): a read of
+ * `Kind/namespace/name` is recorded as a read of that object, since its creation sequence changes
+ * only when it is created or deleted, which replaces or removes the object; iterating depends on
+ * every kind.
+ */
+class TrackedCreatedSequence extends TrackedMap<number> {
+  constructor(
+    target: () => ReadonlyMap<string, number>,
+    private readonly objectRead: (kind: string, key: string) => void,
+    private readonly everyKindRead: () => void,
+  ) {
+    super(new Source('createdSequence', () => undefined), target);
+  }
+
+  protected override recordRead(key: string): void {
+    const slash = key.indexOf('/');
+    if (slash > 0) this.objectRead(key.slice(0, slash), key.slice(slash + 1));
+  }
+
+  protected override recordIteration(): void {
+    this.everyKindRead();
+  }
+}
 
 /** `compute(key)` through the index's cache for query `name`, recorded as a read of (`query:<name>`, key). */
 export function cachedQuery<T>(index: CompileIndex, name: string, key: string, compute: (key: string) => T): T {

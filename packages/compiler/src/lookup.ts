@@ -96,9 +96,19 @@ export class TrackedMap<V> extends Map<string, V> {
     super();
   }
 
+  /** What a read of one key records (a subclass may record it against another source). */
+  protected recordRead(key: string, value: V | undefined): void {
+    record(this.source, key, value);
+  }
+
+  /** What iterating records. */
+  protected recordIteration(): void {
+    recordList(this.source);
+  }
+
   override get(key: string): V | undefined {
     const value = this.target().get(key);
-    record(this.source, key, value);
+    this.recordRead(key, value);
     return value;
   }
 
@@ -107,17 +117,17 @@ export class TrackedMap<V> extends Map<string, V> {
   }
 
   override keys(): ReturnType<Map<string, V>['keys']> {
-    recordList(this.source);
+    this.recordIteration();
     return this.target().keys() as ReturnType<Map<string, V>['keys']>;
   }
 
   override values(): ReturnType<Map<string, V>['values']> {
-    recordList(this.source);
+    this.recordIteration();
     return this.target().values() as ReturnType<Map<string, V>['values']>;
   }
 
   override entries(): ReturnType<Map<string, V>['entries']> {
-    recordList(this.source);
+    this.recordIteration();
     return this.target().entries() as ReturnType<Map<string, V>['entries']>;
   }
 

@@ -63,6 +63,8 @@ export interface CompileIndex {
   readonly istioIngresses: readonly IngressObject[];
   /** Pods by IP: how a proxyless server's named Service targetPorts are resolved. */
   readonly podsByIp: ReadonlyMap<string, PodObject>;
+  /** Pods by namespace, sorted by name: the Pods a Service's selector may pick (server identities of TLS clusters). */
+  readonly podsByNamespace: ReadonlyMap<string, readonly PodObject[]>;
   /**
    * Clusters and ClusterLoadAssignments built for one compile and reused by every other compile
    * against this index: they depend on the mesh (and the client kind), not on the proxy, so a
@@ -138,8 +140,15 @@ export function buildIndexData(state: MeshState, options: CompileOptions): Compi
     rejectedIngressBackendsByNamespace,
     istioIngresses: ingressesForController(state, ISTIO_INGRESS_CONTROLLER, { legacyClassNames: [ISTIO_LEGACY_INGRESS_CLASS] }),
     podsByIp: podsByIp(state),
+    podsByNamespace: podsByNamespace(state),
     ...buildTrafficIndex(state, options),
   };
+}
+
+function podsByNamespace(state: MeshState): Map<string, PodObject[]> {
+  const byNamespace = new Map<string, PodObject[]>();
+  for (const pod of [...state.byKind.Pod.values()].sort(compareObjects)) pushTo(byNamespace, pod.metadata.namespace, pod);
+  return byNamespace;
 }
 
 /** Whether namespace `name` belongs to the mesh (`openservicemesh.io/monitored-by=<meshName>`); a namespace never applied does not. */

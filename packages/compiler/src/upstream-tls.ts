@@ -101,14 +101,9 @@ function serverIdentities(index: CompileIndex, service: ServiceObject, servicePo
   return [...accounts].sort(compare);
 }
 
-/**
- * The Pods the Service selects. Read from the state's Pods as a whole (a tracked list read): a
- * cache beside the index would go stale under incremental compile, and only Services served with
- * TLS (IngressBackend) ask.
- */
+/** Read through the index (one key per namespace), so a unit depends on that namespace's Pods only. */
 function podsSelectedBy(index: CompileIndex, service: ServiceObject): PodObject[] {
   const { selector } = service.spec;
   if (Object.keys(selector).length === 0) return [];
-  const namespace = service.metadata.namespace;
-  return [...index.state.byKind.Pod.values()].filter((pod) => pod.metadata.namespace === namespace && selectorMatches(selector, pod.metadata.labels));
+  return (index.podsByNamespace.get(service.metadata.namespace) ?? []).filter((pod) => selectorMatches(selector, pod.metadata.labels));
 }

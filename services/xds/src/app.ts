@@ -134,9 +134,6 @@ export class XdsService {
       // The changed objects: only the compiled units that read one of them are redone.
       this.ads.cache.invalidate(changed as readonly ChangedRef[] | undefined);
       this.schedulePush();
-      // A changed Secret changes what SDS serves, not (necessarily) any compile: the push filter
-      // would skip the gateways holding it, so they are scheduled for their secrets here.
-      if (this.credentials && (changed === undefined || (changed as readonly ChangedRef[]).some((ref) => ref.kind === 'Secret'))) this.ads.pushSecrets();
     });
     this.follower.on('error', (error: unknown) => options.logger.error({ err: error }, 'reading the event log failed; will retry'));
   }

@@ -36,6 +36,7 @@ import {
 } from '@meshgate/compiler';
 import { checkRules, encodeResource, InvalidResourceError } from '@meshgate/envoy-proto';
 import type { MeshState } from '@meshgate/model';
+import { CREDENTIAL_ROLES } from '@meshgate/secrets';
 import type { SecretSource } from './secret-source.js';
 import { anyBytes, deltaResourceEntry, sotwBody, sotwResourceEntry } from './wire.js';
 
@@ -160,6 +161,12 @@ export class ResourceCache {
   private incremental?: IncrementalIndex;
   /** The index must be built again (no change list, or a state it did not follow). */
   private rebuild = true;
+  /**
+   * By namespace, the generation at which one of its Secrets last changed. Gateway credentials are
+   * served from the Secrets outside the compile (gateway-credentials.ts): a gateway of that
+   * namespace may have a new one to load and send although no compiled unit read the Secret.
+   */
+  private readonly secretsChangedAt = new Map<string, number>();
   /** The compiler memo's hooks (tests count the units a change rebuilds). */
   readonly memoHooks: MemoHooks = {};
   /** Each compiled resource object's encoding: an object the compiler hands to several kinds is encoded once. */
@@ -184,6 +191,7 @@ export class ResourceCache {
    */
   invalidate(changed?: readonly ChangedRef[]): void {
     this.currentGeneration++;
+    for (const ref of changed ?? []) if (ref.kind === 'Secret') this.secretsChangedAt.set(ref.namespace, this.currentGeneration);
     if (changed === undefined || !this.incremental) this.rebuild = true;
     else if (!this.rebuild) this.incremental.apply(changed);
   }
@@ -195,6 +203,7 @@ export class ResourceCache {
    */
   affects(node: ProxyNode, since: number, state?: MeshState): boolean {
     if (this.rebuild || !this.incremental || (state !== undefined && state !== this.incremental.state)) return true;
+    if (CREDENTIAL_ROLES.includes(node.role) && (this.secretsChangedAt.get(node.namespace) ?? 0) > since) return true;
     const entry = this.entries.get(compileKey(node));
     if (!entry || entry.changedAt > since) return true;
     if (entry.generation !== this.currentGeneration && !this.incremental.resultIsCurrent(sharedNode(node), { serverListeners: false })) return true;

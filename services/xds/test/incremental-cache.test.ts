@@ -109,3 +109,18 @@ test('a batch that changes no object affects no proxy and rebuilds nothing', () 
   assert.deepEqual(built, []);
   after.forEach((result, i) => assert.deepEqual([...result.byType.values()], [...before[i].byType.values()]));
 });
+
+test('a Secret no server names still affects the gateways of its namespace (their SDS is served from it), and no other proxy; nothing is recompiled', () => {
+  const { state, cache, since, built } = setUp();
+  const elsewhere: ProxyNode = { ...GATEWAY, id: 'gw-other', namespace: 'other' };
+  cache.resourcesFor(state, elsewhere);
+  built.length = 0;
+  // Stored shape (names and digests): the api stores Secrets so; apply is not this test's.
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cred', namespace: 'istio-system', labels: {}, annotations: {} }, type: 'kubernetes.io/tls', data: {}, problems: [] } as const;
+  evolve(state, ++sequence, { type: 'ResourceApplied', data: { object: secret as never, digest: 'x', source: 'test' } });
+  cache.invalidate([{ kind: 'Secret', namespace: 'istio-system', name: 'cred' }]);
+  assert.deepEqual(NODES.map((node) => cache.affects(node, since)), [true, false, false]);
+  assert.equal(cache.affects(elsewhere, since), false, 'a gateway of another namespace is never sent it');
+  for (const node of NODES) cache.resourcesFor(state, node);
+  assert.deepEqual(built, []);
+});
