@@ -11,6 +11,7 @@ import { KubernetesSource } from './kubernetes-source.js';
 import { ManifestsSource, type SyncReport } from './manifests-source.js';
 import { objectsHeldFrom, type HeldObject, type LogReader } from './held-objects.js';
 import type { Source } from './source.js';
+import type { SecretCipher } from '@meshgate/secrets';
 import type { CompileOptions } from '@meshgate/compiler';
 import { CaHttpSecrets } from './write-back/ca-secrets.js';
 import { KubernetesWriteBack, type FollowedState } from './write-back/write-back.js';
@@ -55,6 +56,8 @@ export interface KubernetesWatcherOptions extends KubernetesConnection {
   retry?: { minMs: number; maxMs: number };
   /** What meshgate holds from this source (see `KubernetesSourceOptions.held`). */
   held?: (source: string) => Promise<HeldObject[]>;
+  /** The deployment key: Secrets are followed (sealed on the bus) only with it. */
+  cipher?: SecretCipher;
 }
 
 /** The Kubernetes API source. Throws at once when the kubeconfig cannot be loaded. */
@@ -68,6 +71,7 @@ export function createKubernetesWatcher(options: KubernetesWatcherOptions): Kube
     monitoredByLabel: options.monitoredByLabel,
     retry: options.retry,
     held: options.held,
+    cipher: options.cipher,
   });
 }
 
@@ -81,6 +85,8 @@ export interface SourcesOptions {
   kubernetes?: KubernetesConnection & { monitoredByLabel?: string };
   /** The event log, read once at start for what meshgate holds from the cluster. */
   log?: LogReader;
+  /** The deployment key: the cluster's Secrets are followed (sealed on the bus) only with it. */
+  cipher?: SecretCipher;
 }
 
 /** Every source the configuration asks for (none when it asks for none). */
@@ -90,7 +96,7 @@ export function createSources(options: SourcesOptions): Source[] {
   if (options.kubernetes) {
     const { log } = options;
     const held = log ? (source: string) => objectsHeldFrom(log, source) : undefined;
-    sources.push(createKubernetesWatcher({ ...options.kubernetes, bus: options.bus, logger: options.logger, meshName: options.meshName, held }));
+    sources.push(createKubernetesWatcher({ ...options.kubernetes, bus: options.bus, logger: options.logger, meshName: options.meshName, held, cipher: options.cipher }));
   }
   return sources;
 }

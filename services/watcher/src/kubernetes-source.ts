@@ -20,6 +20,10 @@ import { collectionPath, KUBERNETES_RESOURCES, type KubernetesResource } from '.
 import { PublishQueue } from './publish-queue.js';
 import type { HeldObject } from './held-objects.js';
 import type { Source } from './source.js';
+import type { SecretCipher } from '@meshgate/secrets';
+import { ClusterSecrets } from './cluster-secrets.js';
+import { SECRET_RESOURCE } from './kubernetes-resources.js';
+import { SecretInterest } from './secret-interest.js';
 
 export const DEFAULT_MONITORED_BY_LABEL = 'openservicemesh.io/monitored-by';
 
@@ -43,6 +47,12 @@ export interface KubernetesSourceOptions {
    * those objects stay in meshgate until deleted by hand.
    */
   held?: (source: string) => Promise<HeldObject[]>;
+  /**
+   * The deployment key (MESHGATE_CA_ENCRYPTION_KEY[_FILE]). With it, Secrets are followed too —
+   * those in monitored namespaces or named by a followed object — and their values published
+   * sealed; without it, Secrets are not followed (a warning says so).
+   */
+  cipher?: SecretCipher;
 }
 
 interface Follower {
@@ -68,10 +78,22 @@ export class KubernetesSource implements Source {
   readonly source: string;
   private stopped = false;
   private held: Promise<HeldObject[]> | undefined;
+  private readonly interest = new SecretInterest();
+  private readonly secrets: ClusterSecrets | undefined;
 
   constructor(private readonly options: KubernetesSourceOptions) {
     this.queue = new PublishQueue(options.publish, options.logger);
     this.source = `kubernetes:${options.kubeConfig.getCurrentCluster()?.server ?? 'unknown'}`;
+    if (options.cipher) {
+      this.secrets = new ClusterSecrets({
+        cipher: options.cipher,
+        interest: this.interest,
+        source: this.source,
+        push: (change) => this.queue.push(change),
+        changeId: (op, namespace, name, version) => kubernetesChangeId(op, SECRET_RESOURCE.kind, namespace, name, version),
+        logger: options.logger,
+      });
+    }
   }
 
   /** The label selector for Namespaces, e.g. `openservicemesh.io/monitored-by=osm`. */
@@ -89,7 +111,10 @@ export class KubernetesSource implements Source {
     this.held = this.options.held?.(this.source);
     // Read before any list: a failure is retried by the first list that needs it.
     this.held?.catch(() => undefined);
-    for (const resource of this.options.resources ?? KUBERNETES_RESOURCES) {
+    const resources = [...(this.options.resources ?? KUBERNETES_RESOURCES)];
+    if (this.secrets) resources.push(SECRET_RESOURCE);
+    else logger.warn('no deployment key (MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY): Secrets are not followed, their values must not cross the bus in clear');
+    for (const resource of resources) {
       const labelSelector = resource.kind === 'Namespace' ? this.namespaceSelector : undefined;
       const follower = { resource, attempt: 0, timer: undefined, reconciled: false } as Follower;
       follower.watch = new BookmarkingWatch(kubeConfig, () => (follower.attempt = 0));
@@ -141,15 +166,23 @@ export class KubernetesSource implements Source {
     const namespace = resource.namespaced ? object.metadata?.namespace || 'default' : '';
     const resourceVersion = object.metadata?.resourceVersion ?? '';
     const id = kubernetesChangeId(op, resource.kind, namespace, name, resourceVersion);
+    if (resource.kind === SECRET_RESOURCE.kind) {
+      this.secrets?.observe(op, object);
+      return;
+    }
     const base = { id, source: this.source, op, kind: resource.kind, namespace, name };
+    // After this change is queued: a Secret it makes wanted is published after it.
+    const interestChanged = this.interest.observe(op, resource.kind, namespace, name, object as unknown as Record<string, unknown>);
     if (op === 'delete') {
       this.queue.push(base);
+      if (interestChanged) this.secrets?.reconsider();
       return;
     }
     // managedFields is bookkeeping of the apiserver's, often larger than the object itself.
     const metadata = { ...object.metadata };
     delete metadata.managedFields;
     this.queue.push({ ...base, object: { ...object, apiVersion: object.apiVersion ?? resource.apiVersion, kind: resource.kind, metadata } });
+    if (interestChanged) this.secrets?.reconsider();
   }
 
   /**
