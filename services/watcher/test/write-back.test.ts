@@ -281,6 +281,6 @@ describe('the write-back controller', { timeout: TEST_TIMEOUT_MS }, () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     // Bound to the Gateway now, the VirtualService's routes are compiled: their warning replaces the old one.
-    assert.equal(message(), 'warning: http[0]: destination httpbin.httpbin.svc.cluster.local matches no Service; its cluster has no endpoints (503)');
+    assert.equal(message(), 'warning: http[0]: destination httpbin.httpbin.svc.cluster.local matches no Service or ServiceEntry; its cluster has no endpoints (503)');
   });
 });
