@@ -94,6 +94,18 @@ export class ClusterSecrets {
     }
   }
 
+  /**
+   * Once every collection's first list is in (interest known): the Secrets meshgate holds from
+   * this cluster that are still there count as published, so those no longer wanted — their
+   * Gateway deleted, their namespace gone from the mesh while no watcher ran — are deleted.
+   */
+  settleHeld(held: readonly { namespace: string; name: string }[]): void {
+    for (const { namespace, name } of held) {
+      if (this.seen.has(`${namespace}/${name}`)) this.published.add(`${namespace}/${name}`);
+    }
+    this.reconsider();
+  }
+
   private wants(namespace: string, name: string, object: KubernetesObject): boolean {
     const { interest } = this.options;
     if (interest.isReferenced(namespace, name)) return true;

@@ -138,7 +138,18 @@ export class KubernetesSource implements Source {
     }
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespaces: this.namespaceSelector }, 'following the Kubernetes API');
     await Promise.all(this.followers.map((follower) => follower.informer.start()));
+    await this.settleHeldSecrets();
     await this.queue.idle();
+  }
+
+  /**
+   * Held Secrets no longer wanted are deleted once interest is known: when every first list
+   * succeeded at start. After a failed start they wait for their next change or interest change.
+   */
+  private async settleHeldSecrets(): Promise<void> {
+    if (!this.secrets || !this.held || !this.followers.every((follower) => follower.reconciled)) return;
+    const held = await this.held.catch(() => undefined);
+    if (held) this.secrets.settleHeld(held.filter((object) => object.kind === SECRET_RESOURCE.kind));
   }
 
   /** Resolves once every change observed so far is published. */
