@@ -12,6 +12,7 @@ import { ManifestsSource, type SyncReport } from './manifests-source.js';
 import { objectsHeldFrom, type HeldObject, type LogReader } from './held-objects.js';
 import type { Source } from './source.js';
 import type { SecretCipher } from '@meshgate/secrets';
+import { sealingSecrets } from './seal-secrets.js';
 import type { CompileOptions } from '@meshgate/compiler';
 import { CaHttpSecrets } from './write-back/ca-secrets.js';
 import { KubernetesWriteBack, type FollowedState } from './write-back/write-back.js';
@@ -25,6 +26,8 @@ export interface WatcherOptions {
   debounceMs?: number;
   /** Periodic rescan without events. Default 60 s; 0 turns it off. */
   resyncIntervalMs?: number;
+  /** The deployment key: Secrets the files declare are sealed on the bus with it. */
+  cipher?: SecretCipher;
 }
 
 /**
@@ -38,7 +41,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const { bus } = options;
   return new ManifestsSource({
     directory: path.resolve(options.directory),
-    publish: (change) => bus.publishChange(change),
+    publish: sealingSecrets((change) => bus.publishChange(change), options.cipher),
     logger: options.logger.child({ source: 'manifests' }),
     debounceMs: options.debounceMs,
     resyncIntervalMs: options.resyncIntervalMs,
@@ -92,7 +95,7 @@ export interface SourcesOptions {
 /** Every source the configuration asks for (none when it asks for none). */
 export function createSources(options: SourcesOptions): Source[] {
   const sources: Source[] = [];
-  if (options.directory) sources.push(createWatcher({ bus: options.bus, directory: options.directory, logger: options.logger }));
+  if (options.directory) sources.push(createWatcher({ bus: options.bus, directory: options.directory, logger: options.logger, cipher: options.cipher }));
   if (options.kubernetes) {
     const { log } = options;
     const held = log ? (source: string) => objectsHeldFrom(log, source) : undefined;

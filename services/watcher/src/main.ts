@@ -18,13 +18,13 @@ if (!config.manifestsDir && !kubernetes) {
   logger.error('nothing to watch: set MESHGATE_MANIFESTS_DIR (a directory of manifests), KUBECONFIG (a cluster) or MESHGATE_KUBERNETES_IN_CLUSTER=true');
   process.exit(2);
 }
-// The deployment key (the CA's) seals the cluster's Secrets on the bus; never generated here,
-// and without it Secrets are not followed (the Kubernetes source warns).
+// The deployment key (the CA's) seals Secrets on the bus; never generated here. Without it the
+// cluster's Secrets are not followed (the Kubernetes source warns).
 let cipher: SecretCipher | undefined;
 try {
-  const key = kubernetes ? loadOptionalEncryptionKey({ key: config.ca.encryptionKey, keyFile: config.ca.encryptionKeyFile, allowGenerated: false, dataDir: config.dataDir }) : undefined;
+  const key = loadOptionalEncryptionKey({ key: config.ca.encryptionKey, keyFile: config.ca.encryptionKeyFile, allowGenerated: false, dataDir: config.dataDir });
   cipher = key === undefined ? undefined : new SecretCipher(key.key);
-  if (key) logger.info({ encryptionKey: key.source }, "the cluster's Secrets are sealed under the deployment key on the bus");
+  if (key) logger.info({ encryptionKey: key.source }, 'Secrets are sealed under the deployment key on the bus');
 } catch (error) {
   if (!(error instanceof SecretsError)) throw error;
   logger.fatal({ code: error.code }, error.message);

@@ -1,17 +1,21 @@
 /**
  * Which cluster Secrets the Kubernetes source takes (SecretInterest, ClusterSecrets), without an
  * apiserver: the references each kind makes, the namespace and type rules, the Secrets meshgate
- * wrote back skipped, and values sealed under the deployment key with the identity as AAD.
+ * wrote back skipped, and values sealed under the deployment key with the identity as AAD (a
+ * manifests directory's Secrets too).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ResourceChanged } from '@meshgate/bus';
+import { InProcessBus, type ResourceChanged } from '@meshgate/bus';
 import { isSealedSecret, openSealedSecret, SecretCipher } from '@meshgate/secrets';
 import { ClusterSecrets, writtenByMeshgate } from '../src/cluster-secrets.js';
+import { createWatcher } from '../src/index.js';
 import { SecretInterest, secretReferences } from '../src/secret-interest.js';
-import { capturingLogger } from './support.js';
+import { capturingLogger, Inbox, tempDirectory } from './support.js';
 
 describe('secret references', () => {
   it('reads Gateway and DestinationRule credentialName (with -cacert), Ingress tls.secretName and the MeshConfig ingressGateway secret', () => {
@@ -95,5 +99,34 @@ describe('ClusterSecrets', () => {
     assert.deepEqual(opened.data, { 'tls.crt': Buffer.from('-----BEGIN CERTIFICATE-----').toString('base64') });
     assert.throws(() => openSealedSecret(cipher, object, 'httpbin', 'other'), /does not decrypt/);
     assert.throws(() => openSealedSecret(new SecretCipher(randomBytes(32)), object, 'httpbin', 'tls'), /does not decrypt/);
+  });
+});
+
+describe('Secrets from a manifests directory, with the deployment key', () => {
+  it('are published sealed; other kinds as written', async () => {
+    const cipher = new SecretCipher(randomBytes(32));
+    const temp = tempDirectory();
+    const bus = new InProcessBus();
+    try {
+      const inbox = new Inbox<ResourceChanged>();
+      await bus.consumeChanges(async (change) => inbox.push(change), { durable: 'test' });
+      const value = Buffer.from('-----BEGIN PRIVATE KEY-----\n').toString('base64');
+      fs.writeFileSync(
+        path.join(temp.directory, 'credential.yaml'),
+        `apiVersion: v1\nkind: Secret\nmetadata: {name: cred, namespace: istio-system}\ntype: Opaque\ndata: {key: ${value}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n`,
+      );
+      const source = createWatcher({ bus, directory: temp.directory, logger: capturingLogger().logger, resyncIntervalMs: 0, cipher });
+      await source.start();
+      const changes = await inbox.waitFor(2);
+      await source.stop();
+      const secret = changes.find((change) => change.kind === 'Secret');
+      assert.ok(secret && isSealedSecret(secret.object));
+      assert.equal(JSON.stringify(secret.object).includes(value), false);
+      assert.deepEqual(openSealedSecret(cipher, secret.object, 'istio-system', 'cred').data, { key: value });
+      assert.equal(changes.find((change) => change.kind === 'Service')?.object !== undefined, true);
+    } finally {
+      await bus.close();
+      temp.remove();
+    }
   });
 });
