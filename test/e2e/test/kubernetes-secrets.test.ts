@@ -159,7 +159,7 @@ describe('the cluster\'s Secrets, sealed over NATS JetStream', { timeout: 120_00
     await holds('istio-system', 'httpbin-credential', first.certPem);
     assert.equal((await secretView('istio-system', 'unrelated-credential')).status, 404);
     assert.equal((await secretView('httpbin', 'written-back')).status, 404);
-    const streams = (await meshgate.infra.store.readAfter(0, 100_000)).map((event) => event.streamId);
+    const streams = (await meshgate.infra.store.readAfter(0, 100_000)).filter((event) => event.type === 'ResourceApplied').map((event) => event.streamId);
     assert.ok(!streams.some((id) => id.endsWith('/unrelated-credential') || id.endsWith('/written-back')), streams.join(', '));
   });
 
