@@ -9,6 +9,10 @@
  * Every add/update/delete becomes a `ResourceChanged`, published in observed order with an id
  * derived from (op, kind, namespace, name, resourceVersion): the same observation made twice —
  * a retried publish, a watcher restarted within the bus's duplicate window — is one message.
+ *
+ * With the deployment key, Secrets are followed too, through ClusterSecrets: only those meshgate
+ * has a reason to hold (secret-interest.ts, fed by the Namespaces and referencing objects seen
+ * here), their values sealed.
  */
 import { createHash } from 'node:crypto';
 import { ListWatch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
@@ -16,13 +20,12 @@ import type { ResourceChanged } from '@meshgate/bus';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { BookmarkingWatch, listCollection } from './kubernetes-client.js';
-import { collectionPath, KUBERNETES_RESOURCES, type KubernetesResource } from './kubernetes-resources.js';
+import { collectionPath, KUBERNETES_RESOURCES, SECRET_RESOURCE, type KubernetesResource } from './kubernetes-resources.js';
 import { PublishQueue } from './publish-queue.js';
 import type { HeldObject } from './held-objects.js';
 import type { Source } from './source.js';
 import type { SecretCipher } from '@meshgate/secrets';
 import { ClusterSecrets } from './cluster-secrets.js';
-import { SECRET_RESOURCE } from './kubernetes-resources.js';
 import { SecretInterest } from './secret-interest.js';
 
 export const DEFAULT_MONITORED_BY_LABEL = 'openservicemesh.io/monitored-by';
@@ -182,7 +185,7 @@ export class KubernetesSource implements Source {
       return;
     }
     const base = { id, source: this.source, op, kind: resource.kind, namespace, name };
-    // After this change is queued: a Secret it makes wanted is published after it.
+    // Interest is recorded now; the Secrets it makes (un)wanted are queued after this change.
     const interestChanged = this.interest.observe(op, resource.kind, namespace, name, object as unknown as Record<string, unknown>);
     if (op === 'delete') {
       this.queue.push(base);
