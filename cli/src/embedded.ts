@@ -156,7 +156,7 @@ export async function startMeshgate(options: StartOptions = {}): Promise<Running
         : undefined;
     let sources;
     try {
-      sources = createSources({ bus: infra.bus, log: infra.store, logger: logger.child({ service: 'watcher' }), meshName: config.meshName, directory: config.manifestsDir, kubernetes });
+      sources = createSources({ bus: infra.bus, log: infra.store, logger: logger.child({ service: 'watcher' }), meshName: config.meshName, directory: config.manifestsDir, kubernetes, cipher: ca.cipher });
     } catch (error) {
       // A kubeconfig that cannot be read is the operator's to fix: one line, not a stack trace.
       throw new StartupError(error instanceof Error ? error.message : String(error), { cause: error });

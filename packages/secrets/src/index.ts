@@ -51,3 +51,4 @@ export {
 } from './credentials.js';
 export { appliedSecretReader, firstSecretReader } from './readers.js';
 export type { SecretBytes, SecretReader } from './store.js';
+export { isSealedSecret, openSealedSecret, sealSecret, sealedSecretIdentity, SEALED_FIELD } from './sealed-secret.js';

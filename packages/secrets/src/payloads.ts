@@ -19,6 +19,7 @@ import type { SecretKeyDigest } from '@meshgate/model';
 import type { SecretCipher } from './cipher.js';
 import { SecretsError } from './errors.js';
 import type { SecretRef } from './store.js';
+import { openSealedSecret } from './sealed-secret.js';
 
 export const APPLIED_SECRET_PREFIX = 'kubernetes-secret/';
 
@@ -99,6 +100,11 @@ export class AppliedSecretPayloads {
       if (await this.options.store.deleteSecret(row.name)) removed++;
     }
     return removed;
+  }
+
+  /** A Secret sealed for the bus (sealed-secret.ts), opened with this store's key; throws MG_ERR_CA_CONFIG when it does not open. */
+  openSealed(object: Record<string, unknown>, namespace: string, name: string): Record<string, unknown> {
+    return openSealedSecret(this.options.cipher, object, namespace, name);
   }
 
   /** Removes one stored payload (the one a replaced or deleted event referenced). */

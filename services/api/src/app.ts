@@ -107,7 +107,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   if (options.consumeChanges !== false) {
     let ingestion: Subscription | undefined;
     app.addHook('onReady', async () => {
-      ingestion = await startChangeIngestion({ bus, applyService, logger, metrics });
+      ingestion = await startChangeIngestion({ bus, applyService, logger, metrics, secretPayloads: options.secretPayloads });
     });
     app.addHook('preClose', async () => {
       await ingestion?.unsubscribe();

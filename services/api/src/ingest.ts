@@ -5,6 +5,7 @@
  * conflicting) throws, so the bus delivers the message again later.
  */
 import type { Bus, ResourceChanged, Subscription } from '@meshgate/bus';
+import { isSealedSecret, SecretsError, type AppliedSecretPayloads } from '@meshgate/secrets';
 import type { Logger } from 'pino';
 import type { ApplyService, DocumentError } from './apply-service.js';
 import { namespaceFromSegment, resolveKind } from './kinds.js';
@@ -18,12 +19,36 @@ export interface ChangeIngestionOptions {
   applyService: ApplyService;
   logger: Logger;
   metrics: ApiMetrics;
+  /** Opens the Secrets the Kubernetes watcher seals (the deployment key); without it they are refused. */
+  secretPayloads?: AppliedSecretPayloads;
 }
 
 type IngestOutcome = { applied: true; sequence: number; actions: string[]; warnings?: string[] } | { applied: false; errors: Omit<DocumentError, 'document'>[] };
 
+type Opened = { ok: true; object: unknown } | { ok: false; errors: Omit<DocumentError, 'document'>[] };
+
+/**
+ * A sealed Secret's values opened (its identity is the associated data); any other object as is.
+ * Refused, not retried, when it does not open: another key would fail the same way forever.
+ */
+function openObject(object: unknown, secretPayloads: AppliedSecretPayloads | undefined): Opened {
+  if (!isSealedSecret(object)) return { ok: true, object };
+  if (secretPayloads === undefined) {
+    return { ok: false, errors: [{ path: 'object.sealed', message: "this api has no encryption key for Secrets (MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY, the watcher's and the CA's)" }] };
+  }
+  const metadata = typeof object.metadata === 'object' && object.metadata !== null ? (object.metadata as Record<string, unknown>) : {};
+  const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : 'default';
+  const name = typeof metadata.name === 'string' ? metadata.name : '';
+  try {
+    return { ok: true, object: secretPayloads.openSealed(object, namespace, name) };
+  } catch (error) {
+    if (!(error instanceof SecretsError) && !(error instanceof SyntaxError)) throw error;
+    return { ok: false, errors: [{ path: 'object.sealed', message: `does not open with this api's deployment key: ${error.message}` }] };
+  }
+}
+
 /** Sends one change through the apply path; resolves once it is handled (applied or refused). */
-export async function ingestChange(change: ResourceChanged, applyService: ApplyService): Promise<IngestOutcome> {
+export async function ingestChange(change: ResourceChanged, applyService: ApplyService, secretPayloads?: AppliedSecretPayloads): Promise<IngestOutcome> {
   if (change.op === 'delete') {
     const kind = resolveKind(change.kind);
     if (kind === undefined) return { applied: false, errors: [{ path: 'kind', message: `unknown kind "${change.kind}"` }] };
@@ -33,20 +58,22 @@ export async function ingestChange(change: ResourceChanged, applyService: ApplyS
     return { applied: true, sequence: outcome.sequence, actions: [outcome.found ? 'deleted' : 'absent'] };
   }
   if (change.object === undefined) return { applied: false, errors: [{ path: 'object', message: 'an apply change must carry the object' }] };
-  const outcome = await applyService.apply({ documents: [change.object], source: change.source });
+  const opened = openObject(change.object, secretPayloads);
+  if (!opened.ok) return { applied: false, errors: opened.errors };
+  const outcome = await applyService.apply({ documents: [opened.object], source: change.source });
   if (!outcome.valid) return { applied: false, errors: outcome.errors.map(({ document: _document, ...error }) => error) };
   return { applied: true, sequence: outcome.sequence, actions: outcome.results.map((result) => result.action), warnings: outcome.warnings };
 }
 
 /** Starts consuming; `unsubscribe()` on the result stops it. */
 export async function startChangeIngestion(options: ChangeIngestionOptions): Promise<Subscription> {
-  const { applyService, logger, metrics } = options;
+  const { applyService, logger, metrics, secretPayloads } = options;
   return options.bus.consumeChanges(
     async (change) => {
       const about = { changeId: change.id, source: change.source, op: change.op, kind: change.kind, namespace: change.namespace, name: change.name };
       let outcome: IngestOutcome;
       try {
-        outcome = await ingestChange(change, applyService);
+        outcome = await ingestChange(change, applyService, secretPayloads);
       } catch (error) {
         metrics.changesIngested.inc({ outcome: 'retried' });
         logger.warn({ ...about, err: error }, 'applying a change failed; the bus will deliver it again');

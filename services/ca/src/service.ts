@@ -68,6 +68,8 @@ export interface RunningCaService {
   secrets: SecretStore;
   /** The payloads of applied Secrets, under the same deployment key (the embedded api and xds use it). */
   appliedSecrets: AppliedSecretPayloads;
+  /** The deployment key's cipher (the embedded watcher seals the cluster's Secrets with it). */
+  cipher: SecretCipher;
   /** For `registerCaRoutes(app, service.ca, service.access)` on another app: the token check and the secrets. */
   access: CaRouteAccess;
   /** Running when `meshState` was given. */
@@ -134,7 +136,7 @@ export async function startCaService(options: StartCaServiceOptions): Promise<Ru
     await stop();
     throw error;
   }
-  return { ca, client: createInProcessCa(ca), secrets, appliedSecrets, access, ingressGateway, httpUrl, grpcPort, stop };
+  return { ca, client: createInProcessCa(ca), secrets, appliedSecrets, cipher, access, ingressGateway, httpUrl, grpcPort, stop };
 }
 
 /**

@@ -11,6 +11,8 @@ import { KubernetesSource } from './kubernetes-source.js';
 import { ManifestsSource, type SyncReport } from './manifests-source.js';
 import { objectsHeldFrom, type HeldObject, type LogReader } from './held-objects.js';
 import type { Source } from './source.js';
+import type { SecretCipher } from '@meshgate/secrets';
+import { sealingSecrets } from './seal-secrets.js';
 import type { CompileOptions } from '@meshgate/compiler';
 import { CaHttpSecrets } from './write-back/ca-secrets.js';
 import { KubernetesWriteBack, type FollowedState } from './write-back/write-back.js';
@@ -24,6 +26,8 @@ export interface WatcherOptions {
   debounceMs?: number;
   /** Periodic rescan without events. Default 60 s; 0 turns it off. */
   resyncIntervalMs?: number;
+  /** The deployment key: Secrets the files declare are sealed on the bus with it. */
+  cipher?: SecretCipher;
 }
 
 /**
@@ -37,7 +41,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const { bus } = options;
   return new ManifestsSource({
     directory: path.resolve(options.directory),
-    publish: (change) => bus.publishChange(change),
+    publish: sealingSecrets((change) => bus.publishChange(change), options.cipher),
     logger: options.logger.child({ source: 'manifests' }),
     debounceMs: options.debounceMs,
     resyncIntervalMs: options.resyncIntervalMs,
@@ -55,6 +59,8 @@ export interface KubernetesWatcherOptions extends KubernetesConnection {
   retry?: { minMs: number; maxMs: number };
   /** What meshgate holds from this source (see `KubernetesSourceOptions.held`). */
   held?: (source: string) => Promise<HeldObject[]>;
+  /** The deployment key: Secrets are followed (sealed on the bus) only with it. */
+  cipher?: SecretCipher;
 }
 
 /** The Kubernetes API source. Throws at once when the kubeconfig cannot be loaded. */
@@ -68,6 +74,7 @@ export function createKubernetesWatcher(options: KubernetesWatcherOptions): Kube
     monitoredByLabel: options.monitoredByLabel,
     retry: options.retry,
     held: options.held,
+    cipher: options.cipher,
   });
 }
 
@@ -81,16 +88,18 @@ export interface SourcesOptions {
   kubernetes?: KubernetesConnection & { monitoredByLabel?: string };
   /** The event log, read once at start for what meshgate holds from the cluster. */
   log?: LogReader;
+  /** The deployment key: the cluster's Secrets are followed (sealed on the bus) only with it. */
+  cipher?: SecretCipher;
 }
 
 /** Every source the configuration asks for (none when it asks for none). */
 export function createSources(options: SourcesOptions): Source[] {
   const sources: Source[] = [];
-  if (options.directory) sources.push(createWatcher({ bus: options.bus, directory: options.directory, logger: options.logger }));
+  if (options.directory) sources.push(createWatcher({ bus: options.bus, directory: options.directory, logger: options.logger, cipher: options.cipher }));
   if (options.kubernetes) {
     const { log } = options;
     const held = log ? (source: string) => objectsHeldFrom(log, source) : undefined;
-    sources.push(createKubernetesWatcher({ ...options.kubernetes, bus: options.bus, logger: options.logger, meshName: options.meshName, held }));
+    sources.push(createKubernetesWatcher({ ...options.kubernetes, bus: options.bus, logger: options.logger, meshName: options.meshName, held, cipher: options.cipher }));
   }
   return sources;
 }

@@ -1,7 +1,7 @@
 /**
  * The Kubernetes collections the watcher lists and watches: every kind meshgate understands
- * that lives in a cluster. Secrets are not here yet: the api refuses the Secret kind until it
- * has an encrypted store for them (see the README).
+ * that lives in a cluster. Secrets are followed apart (`SECRET_RESOURCE`): only with the
+ * deployment key, and only those meshgate has a reason to hold (secret-interest.ts).
  */
 export interface KubernetesResource {
   kind: string;
@@ -27,6 +27,9 @@ export const KUBERNETES_RESOURCES: readonly KubernetesResource[] = [
   { kind: 'IngressBackend', apiVersion: 'policy.openservicemesh.io/v1alpha1', plural: 'ingressbackends', namespaced: true },
   { kind: 'MeshConfig', apiVersion: 'config.openservicemesh.io/v1alpha2', plural: 'meshconfigs', namespaced: true },
 ];
+
+/** Cluster Secrets: followed by the Kubernetes source when it has the deployment key; written back too. */
+export const SECRET_RESOURCE: KubernetesResource = { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', namespaced: true };
 
 /** The collection across all namespaces, e.g. `/api/v1/services`, `/apis/networking.k8s.io/v1/ingresses`. */
 export function collectionPath(resource: KubernetesResource): string {

@@ -9,6 +9,10 @@
  * Every add/update/delete becomes a `ResourceChanged`, published in observed order with an id
  * derived from (op, kind, namespace, name, resourceVersion): the same observation made twice —
  * a retried publish, a watcher restarted within the bus's duplicate window — is one message.
+ *
+ * With the deployment key, Secrets are followed too, through ClusterSecrets: only those meshgate
+ * has a reason to hold (secret-interest.ts, fed by the Namespaces and referencing objects seen
+ * here), their values sealed.
  */
 import { createHash } from 'node:crypto';
 import { ListWatch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
@@ -16,10 +20,13 @@ import type { ResourceChanged } from '@meshgate/bus';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { BookmarkingWatch, listCollection } from './kubernetes-client.js';
-import { collectionPath, KUBERNETES_RESOURCES, type KubernetesResource } from './kubernetes-resources.js';
+import { collectionPath, KUBERNETES_RESOURCES, SECRET_RESOURCE, type KubernetesResource } from './kubernetes-resources.js';
 import { PublishQueue } from './publish-queue.js';
 import type { HeldObject } from './held-objects.js';
 import type { Source } from './source.js';
+import type { SecretCipher } from '@meshgate/secrets';
+import { ClusterSecrets } from './cluster-secrets.js';
+import { SecretInterest } from './secret-interest.js';
 
 export const DEFAULT_MONITORED_BY_LABEL = 'openservicemesh.io/monitored-by';
 
@@ -43,6 +50,12 @@ export interface KubernetesSourceOptions {
    * those objects stay in meshgate until deleted by hand.
    */
   held?: (source: string) => Promise<HeldObject[]>;
+  /**
+   * The deployment key (MESHGATE_CA_ENCRYPTION_KEY[_FILE]). With it, Secrets are followed too —
+   * those in monitored namespaces or named by a followed object — and their values published
+   * sealed; without it, Secrets are not followed (a warning says so).
+   */
+  cipher?: SecretCipher;
 }
 
 interface Follower {
@@ -68,10 +81,22 @@ export class KubernetesSource implements Source {
   readonly source: string;
   private stopped = false;
   private held: Promise<HeldObject[]> | undefined;
+  private readonly interest = new SecretInterest();
+  private readonly secrets: ClusterSecrets | undefined;
 
   constructor(private readonly options: KubernetesSourceOptions) {
     this.queue = new PublishQueue(options.publish, options.logger);
     this.source = `kubernetes:${options.kubeConfig.getCurrentCluster()?.server ?? 'unknown'}`;
+    if (options.cipher) {
+      this.secrets = new ClusterSecrets({
+        cipher: options.cipher,
+        interest: this.interest,
+        source: this.source,
+        push: (change) => this.queue.push(change),
+        changeId: (op, namespace, name, version) => kubernetesChangeId(op, SECRET_RESOURCE.kind, namespace, name, version),
+        logger: options.logger,
+      });
+    }
   }
 
   /** The label selector for Namespaces, e.g. `openservicemesh.io/monitored-by=osm`. */
@@ -89,7 +114,10 @@ export class KubernetesSource implements Source {
     this.held = this.options.held?.(this.source);
     // Read before any list: a failure is retried by the first list that needs it.
     this.held?.catch(() => undefined);
-    for (const resource of this.options.resources ?? KUBERNETES_RESOURCES) {
+    const resources = [...(this.options.resources ?? KUBERNETES_RESOURCES)];
+    if (this.secrets) resources.push(SECRET_RESOURCE);
+    else logger.warn('no deployment key (MESHGATE_CA_ENCRYPTION_KEY_FILE or MESHGATE_CA_ENCRYPTION_KEY): Secrets are not followed, their values must not cross the bus in clear');
+    for (const resource of resources) {
       const labelSelector = resource.kind === 'Namespace' ? this.namespaceSelector : undefined;
       const follower = { resource, attempt: 0, timer: undefined, reconciled: false } as Follower;
       follower.watch = new BookmarkingWatch(kubeConfig, () => (follower.attempt = 0));
@@ -113,7 +141,18 @@ export class KubernetesSource implements Source {
     }
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespaces: this.namespaceSelector }, 'following the Kubernetes API');
     await Promise.all(this.followers.map((follower) => follower.informer.start()));
+    await this.settleHeldSecrets();
     await this.queue.idle();
+  }
+
+  /**
+   * Held Secrets no longer wanted are deleted once interest is known: when every first list
+   * succeeded at start. After a failed start they wait for their next change or interest change.
+   */
+  private async settleHeldSecrets(): Promise<void> {
+    if (!this.secrets || !this.held || !this.followers.every((follower) => follower.reconciled)) return;
+    const held = await this.held.catch(() => undefined);
+    if (held) this.secrets.settleHeld(held.filter((object) => object.kind === SECRET_RESOURCE.kind));
   }
 
   /** Resolves once every change observed so far is published. */
@@ -141,15 +180,23 @@ export class KubernetesSource implements Source {
     const namespace = resource.namespaced ? object.metadata?.namespace || 'default' : '';
     const resourceVersion = object.metadata?.resourceVersion ?? '';
     const id = kubernetesChangeId(op, resource.kind, namespace, name, resourceVersion);
+    if (resource.kind === SECRET_RESOURCE.kind) {
+      this.secrets?.observe(op, object);
+      return;
+    }
     const base = { id, source: this.source, op, kind: resource.kind, namespace, name };
+    // Interest is recorded now; the Secrets it makes (un)wanted are queued after this change.
+    const interestChanged = this.interest.observe(op, resource.kind, namespace, name, object as unknown as Record<string, unknown>);
     if (op === 'delete') {
       this.queue.push(base);
+      if (interestChanged) this.secrets?.reconsider();
       return;
     }
     // managedFields is bookkeeping of the apiserver's, often larger than the object itself.
     const metadata = { ...object.metadata };
     delete metadata.managedFields;
     this.queue.push({ ...base, object: { ...object, apiVersion: object.apiVersion ?? resource.apiVersion, kind: resource.kind, metadata } });
+    if (interestChanged) this.secrets?.reconsider();
   }
 
   /**

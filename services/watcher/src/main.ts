@@ -3,6 +3,7 @@
 import { loadWriteBackClientToken } from '@meshgate/auth';
 import { StateFollower } from '@meshgate/follower';
 import { createLogger, loadConfig, openInfrastructure, startOrExit, stopOnSignals } from '@meshgate/runtime';
+import { loadOptionalEncryptionKey, SecretCipher, SecretsError } from '@meshgate/secrets';
 import { createKubernetesWriteBack, createSources } from './app.js';
 import type { KubernetesWriteBack } from './write-back/write-back.js';
 import type { Source } from './source.js';
@@ -17,13 +18,25 @@ if (!config.manifestsDir && !kubernetes) {
   logger.error('nothing to watch: set MESHGATE_MANIFESTS_DIR (a directory of manifests), KUBECONFIG (a cluster) or MESHGATE_KUBERNETES_IN_CLUSTER=true');
   process.exit(2);
 }
+// The deployment key (the CA's) seals Secrets on the bus; never generated here. Without it the
+// cluster's Secrets are not followed (the Kubernetes source warns).
+let cipher: SecretCipher | undefined;
+try {
+  const key = loadOptionalEncryptionKey({ key: config.ca.encryptionKey, keyFile: config.ca.encryptionKeyFile, allowGenerated: false, dataDir: config.dataDir });
+  cipher = key === undefined ? undefined : new SecretCipher(key.key);
+  if (key) logger.info({ encryptionKey: key.source }, 'Secrets are sealed under the deployment key on the bus');
+} catch (error) {
+  if (!(error instanceof SecretsError)) throw error;
+  logger.fatal({ code: error.code }, error.message);
+  process.exit(1);
+}
 const writesBack = kubernetes !== undefined && config.kubernetesWriteBack;
 const infra = await startOrExit('meshgate-watcher', () => openInfrastructure(config, 'meshgate-watcher'));
 let sources: Source[];
 let follower: StateFollower | undefined;
 let writeBack: KubernetesWriteBack | undefined;
 try {
-  sources = createSources({ bus: infra.bus, log: infra.store, logger, meshName: config.meshName, directory: config.manifestsDir, kubernetes });
+  sources = createSources({ bus: infra.bus, log: infra.store, logger, meshName: config.meshName, directory: config.manifestsDir, kubernetes, cipher });
   for (const source of sources) await source.start();
   if (writesBack && kubernetes) {
     // Reads only: the write-back follows the log for what to write; it never writes snapshots.

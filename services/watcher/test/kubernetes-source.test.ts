@@ -4,13 +4,15 @@
  * source gives the same ids for the same observations (so JetStream drops them as duplicates).
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InProcessBus, type ResourceChanged } from '@meshgate/bus';
 import { FakeKubeApiServer } from '@meshgate/testkit';
-import { backoffDelay, createKubernetesWatcher, KUBERNETES_RESOURCES, kubernetesChangeId, loadKubeConfig, objectsHeldFrom, type KubernetesSource } from '../src/index.js';
-import { Inbox, TEST_TIMEOUT_MS, capturingLogger, tempDirectory } from './support.js';
+import { isSealedSecret, SecretCipher } from '@meshgate/secrets';
+import { backoffDelay, createKubernetesWatcher, KUBERNETES_RESOURCES, kubernetesChangeId, loadKubeConfig, objectsHeldFrom, SECRET_RESOURCE, type KubernetesSource } from '../src/index.js';
+import { Inbox, TEST_TIMEOUT_MS, WARN, capturingLogger, tempDirectory } from './support.js';
 
 describe('the Kubernetes source', { timeout: TEST_TIMEOUT_MS }, () => {
   const server = new FakeKubeApiServer(KUBERNETES_RESOURCES);
@@ -170,5 +172,75 @@ describe('backoff with jitter', () => {
     assert.equal(backoffDelay(3, 500, 30_000, () => 0), 2_000);
     assert.equal(backoffDelay(20, 500, 30_000, () => 1), 30_000);
     assert.equal(backoffDelay(20, 500, 30_000, () => 0), 15_000);
+  });
+});
+
+describe('the Kubernetes source and the cluster\'s Secrets', { timeout: TEST_TIMEOUT_MS }, () => {
+  const server = new FakeKubeApiServer([...KUBERNETES_RESOURCES, SECRET_RESOURCE]);
+  let kubeconfig: string;
+  const data = { 'tls.crt': Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64'), 'tls.key': Buffer.from('-----BEGIN PRIVATE KEY-----\n').toString('base64') };
+
+  before(async () => {
+    await server.start();
+    kubeconfig = server.writeKubeconfig();
+    server.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'httpbin', labels: { 'openservicemesh.io/monitored-by': 'osm' } } });
+    server.apply({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'Gateway',
+      metadata: { name: 'gw', namespace: 'istio-system' },
+      spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'cred' } }] },
+    });
+    for (const [namespace, name] of [['istio-system', 'cred'], ['istio-system', 'stale'], ['istio-system', 'other'], ['httpbin', 'app']]) {
+      server.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'kubernetes.io/tls', data });
+    }
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  it('publishes the wanted Secrets sealed, and deletes held ones that vanished or are no longer wanted', async () => {
+    const bus = new InProcessBus();
+    const inbox = new Inbox<ResourceChanged>();
+    await bus.consumeChanges(async (change) => inbox.push(change), { durable: 'test' });
+    const held = async () => [
+      { kind: 'Secret', namespace: 'istio-system', name: 'stale' },
+      { kind: 'Secret', namespace: 'istio-system', name: 'gone' },
+    ];
+    const source = createKubernetesWatcher({ bus, kubeconfig, logger: capturingLogger().logger, meshName: 'osm', held, cipher: new SecretCipher(randomBytes(32)) });
+    await source.start();
+    const changes = await inbox.waitFor(6);
+    await source.idle();
+    await source.stop();
+    await bus.close();
+    assert.equal(inbox.items.length, 6, 'istio-system/other (unreferenced, unmonitored) is not published');
+    assert.deepEqual(changes.map((change) => `${change.op} ${change.kind}/${change.namespace}/${change.name}`).sort(), [
+      'apply Gateway/istio-system/gw',
+      'apply Namespace//httpbin',
+      'apply Secret/httpbin/app',
+      'apply Secret/istio-system/cred',
+      'delete Secret/istio-system/gone',
+      'delete Secret/istio-system/stale',
+    ]);
+    for (const change of changes.filter((candidate) => candidate.kind === 'Secret' && candidate.op === 'apply')) {
+      assert.ok(isSealedSecret(change.object));
+      assert.equal((change.object as { data?: unknown }).data, undefined);
+    }
+  });
+
+  it('without the deployment key, follows no Secret and says so', async () => {
+    const bus = new InProcessBus();
+    const inbox = new Inbox<ResourceChanged>();
+    await bus.consumeChanges(async (change) => inbox.push(change), { durable: 'test' });
+    const { logger, records } = capturingLogger();
+    const mark = server.requests.length;
+    const source = createKubernetesWatcher({ bus, kubeconfig, logger, meshName: 'osm' });
+    await source.start();
+    await source.idle();
+    await source.stop();
+    await bus.close();
+    assert.deepEqual(inbox.items.map((change) => change.kind).sort(), ['Gateway', 'Namespace']);
+    assert.ok(records.some((record) => record.level === WARN && record.msg.includes('Secrets are not followed')));
+    assert.ok(!server.requests.slice(mark).some((request) => request.url.startsWith('/api/v1/secrets')), 'Secrets are not even listed');
   });
 });

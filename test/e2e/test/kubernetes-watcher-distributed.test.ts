@@ -3,7 +3,8 @@
  * api and ca processes on PostgreSQL), no manifests directory. The cluster's objects reach the
  * api; a restarted watcher lists everything again and the log gains no event; killed with -9,
  * deletions made while it was down are caught up; its write-back copies the CA's issued secret
- * into the cluster with a token that may only read secrets.
+ * into the cluster with a token that may only read secrets; a referenced cluster Secret arrives
+ * sealed over NATS, and the Secrets the write-back wrote are not taken back.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -181,4 +182,27 @@ test("the watcher's write-back copies the issued client certificate into the clu
   assert.equal(issued.status, 403);
   assert.doesNotMatch(`${watcher?.output() ?? ''}${ca.output()}`, /PRIVATE KEY|LS0tLS1CRUdJTi/, 'no key material in the logs');
   await converged('the MeshConfig');
+});
+
+test('a Secret a Gateway names reaches the api sealed over NATS; the Secrets the write-back wrote do not come back', async () => {
+  const certificate = '-----BEGIN CERTIFICATE-----\nMIIBdistributedwatchertest\n-----END CERTIFICATE-----\n';
+  server.apply({
+    apiVersion: 'networking.istio.io/v1beta1',
+    kind: 'Gateway',
+    metadata: { name: 'https-gateway', namespace: 'istio-system' },
+    spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'https-credential' } }] },
+  });
+  server.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'https-credential', namespace: 'istio-system' }, type: 'Opaque', data: { cert: Buffer.from(certificate).toString('base64') } });
+  const view = `${apiUrl}/v1/resources/secrets/istio-system/https-credential`;
+  await eventually('the referenced Secret to reach the api', async () => ((await getJson(view, TEST_API_TOKEN)).status === 200 ? true : undefined), 30_000);
+  const bytes = await getJson<{ data: Record<string, string> }>(`${env.MESHGATE_CA_URL}/v1/secrets/istio-system/https-credential`, TEST_API_TOKEN);
+  assert.equal(bytes.status, 200);
+  assert.equal(Buffer.from(bytes.body.data.cert, 'base64').toString('utf8'), certificate);
+  // The MeshConfig names osm-nginx-client-cert, but the write-back wrote it (and osm-ca-bundle): skipped.
+  assert.equal((await getJson(`${apiUrl}/v1/resources/secrets/osm-system/osm-nginx-client-cert`, TEST_API_TOKEN)).status, 404);
+  assert.equal((await getJson(`${apiUrl}/v1/resources/secrets/osm-system/osm-ca-bundle`, TEST_API_TOKEN)).status, 404);
+  // (The CA's SecretPublished events share the stream; an applied copy would be a ResourceApplied.)
+  const applied = (await loggedEvents()).filter((event) => event.type === 'ResourceApplied' && event.streamId.startsWith('Secret/osm-system/'));
+  assert.deepEqual(applied, [], 'no applied copy of the written-back Secrets');
+  assert.doesNotMatch(watcher?.output() ?? '', /MIIBdistributedwatchertest|LS0tLS1CRUdJTi/, 'no value in the watcher\'s log');
 });

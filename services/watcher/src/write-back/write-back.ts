@@ -17,11 +17,11 @@ import type { Logger } from 'pino';
 import { backoffDelay } from '../backoff.js';
 import { applyObject } from '../kubernetes-apply.js';
 import { KubernetesHttpError } from '../kubernetes-client.js';
-import { KUBERNETES_RESOURCES, type KubernetesResource } from '../kubernetes-resources.js';
+import { KUBERNETES_RESOURCES, SECRET_RESOURCE, type KubernetesResource } from '../kubernetes-resources.js';
 import type { IssuedSecretSource } from './ca-secrets.js';
 import { planWriteBack, type SecretRef, type StatusWrite } from './plan.js';
 
-export const SECRET_RESOURCE: KubernetesResource = { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', namespaced: true };
+export { SECRET_RESOURCE };
 export const MANAGED_BY_LABELS = { 'app.kubernetes.io/managed-by': 'meshgate' };
 
 /** The MeshState and its advances (a StateFollower). */
