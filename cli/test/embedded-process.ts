@@ -27,7 +27,7 @@ export interface Exited {
 
 /** Spawns `meshgate up` on `dataDir`; resolves when it is up, or with how it ended if it never was. */
 export async function startEmbedded(dataDir: string): Promise<EmbeddedProcess | Exited> {
-  const child = spawn(process.execPath, [MAIN, 'up', '--data-dir', dataDir, '--api-port', '0', '--xds-port', '0'], {
+  const child = spawn(process.execPath, [MAIN, 'up', '--data-dir', dataDir, '--api-port', '0', '--xds-port', '0', '--xds-secure-port', '0', '--grpc-port', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, DATABASE_URL: '', NATS_URL: '', MESHGATE_LOG_LEVEL: 'warn', MESHGATE_API_HOST: '127.0.0.1', MESHGATE_XDS_HOST: '127.0.0.1' },
   });
