@@ -17,7 +17,7 @@ import {
   type MeshObject,
   type ServiceEntryObject,
 } from '../src/index.js';
-import { validOne } from './helpers.js';
+import { parseOne, validOne } from './helpers.js';
 
 const MONGO_ENTRY = `apiVersion: networking.istio.io/v1alpha3
 kind: ServiceEntry
@@ -140,7 +140,7 @@ describe('DestinationRule', () => {
 describe('objects stored while the kinds were foreign', () => {
   // What the model stored before: envelope + the spec as written (keys sorted), nothing defaulted.
   const legacyEntry = { apiVersion: 'networking.istio.io/v1alpha3', kind: 'ServiceEntry', metadata: { name: 'mongo', namespace: 'default', labels: {}, annotations: {} }, spec: { hosts: ['my-mongo.tcp.svc'], ports: [{ name: 'tcp', number: 27017, protocol: 'TCP' }], resolution: 'DNS' } };
-  const legacyRule = { apiVersion: 'networking.istio.io/v1alpha3', kind: 'DestinationRule', metadata: { name: 'egw', namespace: 'default', labels: {}, annotations: {} }, spec: { host: 'istio-egressgateway.istio-system.svc.cluster.local', subsets: [{ name: 'mongo' }] } };
+  const legacyRule = { apiVersion: 'networking.istio.io/v1alpha3', kind: 'DestinationRule', metadata: { name: 'egw', namespace: 'default', labels: {}, annotations: {} }, spec: { host: 'istio-egressgateway.istio-system.svc.cluster.local', subsets: [{ name: 'Mongo_Subset' }] } };
 
   it('replay into the shape of today', () => {
     const state = evolve(initialState(), 1, { type: 'ResourceApplied', data: { object: legacyEntry, digest: 'x', source: 'api' } });
@@ -154,9 +154,18 @@ describe('objects stored while the kinds were foreign', () => {
     const state = evolve(initialState(), 1, { type: 'ResourceApplied', data: { object: legacyRule, digest: 'x', source: 'api' } });
     const rule = state.byKind.DestinationRule.get('default/egw');
     assert.equal(rule?.spec.host, '');
-    assert.match(rule?.refusedOnLoad?.join('\n') ?? '', /spec\.subsets\[0\]\.labels: a subset needs labels/);
+    assert.match(rule?.refusedOnLoad?.join('\n') ?? '', /spec\.subsets\[0\]\.name/);
     const restored = deserialiseState(JSON.parse(JSON.stringify(serialiseState(state))));
     assert.deepEqual(restored.byKind.DestinationRule.get('default/egw'), rule);
+  });
+});
+
+describe('a subset with neither labels nor a trafficPolicy (seed 003, first step)', () => {
+  it('is accepted as Istio accepts it, with a warning naming the subset', () => {
+    const result = validateDocument(parseOne('apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata: {name: egressgateway-for-mongo}\nspec:\n  host: istio-egressgateway.istio-system.svc.cluster.local\n  subsets:\n  - name: mongo\n'));
+    assert.ok(result.valid, JSON.stringify(!result.valid && result.errors));
+    assert.deepEqual(result.warnings?.map((w) => w.path), ['spec.subsets[0]']);
+    assert.match(result.warnings?.[0].message ?? '', /neither labels nor a trafficPolicy/);
   });
 });
 

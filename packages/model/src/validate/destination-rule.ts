@@ -6,7 +6,7 @@
 import { checkHostname, qualifyDestinationHost } from '../hosts.js';
 import { isIP } from '../ip.js';
 import { checkDns1123Label, checkDns1123Subdomain } from '../names.js';
-import type { DestinationRuleObject, DestinationSubset } from '../types.js';
+import type { DestinationRuleObject, DestinationSubset, FieldError } from '../types.js';
 import { reportDuplicates } from './common.js';
 import { istioVersion, readExportTo } from './istio.js';
 import { refuseUnknownFields } from './known-fields.js';
@@ -24,12 +24,6 @@ function readSubset(subset: ObjectReader): DestinationSubset | undefined {
   const name = subset.requireString('name', checkDns1123Label);
   const labels = readLabels(subset, 'labels');
   const trafficPolicy = readTrafficPolicy(subset);
-  // Istio accepts a subset with neither; it selects every endpoint and changes nothing, which
-  // is a mistake more often than not (a subset without labels "selects" nothing in the user's
-  // head). A subset with a trafficPolicy only (seed 003's egress gateway subset) is fine.
-  if (Object.keys(labels).length === 0 && trafficPolicy === undefined) {
-    subset.error('labels', 'a subset needs labels (the Pods it selects) or a trafficPolicy; with neither it is the host itself');
-  }
   return name === undefined ? undefined : { name, labels, trafficPolicy };
 }
 
@@ -57,4 +51,17 @@ export function readDestinationRuleObject(document: ObjectReader, apiVersion: st
     exportTo: readExportTo(spec),
   };
   return object;
+}
+
+/**
+ * What `apply` warns about a DestinationRule it accepts. A subset with neither labels nor a
+ * trafficPolicy is accepted, as Istio accepts it (seed 003's first step writes one), but it selects
+ * every endpoint of the host and changes nothing: more often a mistake than meant.
+ */
+export function destinationRuleWarnings(rule: DestinationRuleObject): FieldError[] {
+  return rule.spec.subsets.flatMap((subset, index) =>
+    Object.keys(subset.labels).length === 0 && subset.trafficPolicy === undefined
+      ? [{ path: `spec.subsets[${index}]`, message: `subset ${subset.name} has neither labels nor a trafficPolicy: it selects every endpoint of ${rule.spec.host} and changes nothing` }]
+      : [],
+  );
 }

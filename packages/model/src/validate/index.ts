@@ -10,7 +10,7 @@ import { sortKeysDeep } from '../canonical.js';
 import { DEFAULT_CLUSTER_DOMAIN } from '../hosts.js';
 import { KINDS, isClusterScoped, isKind } from '../keys.js';
 import type { FieldError, ForeignKind, Kind, MeshObject, Validated } from '../types.js';
-import { readDestinationRuleObject } from './destination-rule.js';
+import { destinationRuleWarnings, readDestinationRuleObject } from './destination-rule.js';
 import { readEndpointSliceObject } from './endpoint-slice.js';
 import { readEndpointsObject } from './endpoints.js';
 import { readForeignObject } from './foreign.js';
@@ -115,6 +115,7 @@ export function validateDocument(document: unknown, options: ValidateOptions = {
   // Nothing dropped in silence: Istio fields meshgate does not apply are warned about (and kept), unknown ones refused.
   const warnings: FieldError[] = [];
   reviewIstioFields(kind, document, object as unknown as Record<string, unknown>, sink, warnings);
+  if (object.kind === 'DestinationRule' && sink.count === 0) warnings.push(...destinationRuleWarnings(object));
   if (sink.count > 0) return { valid: false, errors: sink.errors };
   return { valid: true, value: sortKeysDeep(object), ...(warnings.length > 0 ? { warnings } : {}) };
 }
