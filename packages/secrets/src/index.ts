@@ -32,23 +32,8 @@ export {
   type SecretSummary,
 } from './store.js';
 export { APPLIED_SECRET_PREFIX, AppliedSecretPayloads, keyDigestsOf, payloadDigestOf, type AppliedSecretPayloadsOptions, type SecretPayload } from './payloads.js';
-export { CA_KEYS, CERTIFICATE_KEY_PAIRS, parseCertificates, tlsProblems } from './tls-problems.js';
-export {
-  CA_CERT_SUFFIX,
-  CREDENTIAL_ROLES,
-  CREDENTIAL_SDS_PREFIX,
-  caCertificateSdsName,
-  credentialServable,
-  credentialSdsName,
-  resolveCredentialSdsName,
-  resolveGatewayCredential,
-  type CertificateSource,
-  type CredentialSource,
-  type GatewayCredential,
-  type SecretLocation,
-  type SecretsByKey,
-  type ValidationSource,
-} from './credentials.js';
+// The credential resolution and TLS checks, as `@meshgate/secrets/credentials` exports them.
+export * from './credentials-entry.js';
 export { appliedSecretReader, firstSecretReader } from './readers.js';
 export type { SecretBytes, SecretReader } from './store.js';
 export { isSealedSecret, openSealedSecret, sealSecret, sealedSecretIdentity, SEALED_FIELD } from './sealed-secret.js';
