@@ -4,6 +4,7 @@
  * whole state.
  */
 import {
+  objectKey,
   outboundTrafficPolicy,
   qualifyDestinationHost,
   type DestinationRuleObject,
@@ -68,7 +69,16 @@ export function exportedTo(exportTo: readonly string[], ownNamespace: string, na
 /** What the index itself has to say: objects refused on load, and problems with the outbound policy. */
 export function reportTrafficIndex(index: TrafficIndex, diagnostics: Diagnostics): void {
   for (const object of index.refusedTrafficObjects) {
-    diagnostics.error(`${object.kind}/${object.metadata.namespace}/${object.metadata.name}`, `stored before meshgate compiled ${object.kind}s and refused by today's rules, so it is not applied: ${(object.refusedOnLoad ?? []).join('; ')}`);
+    diagnostics.error(objectKey(object), `stored before meshgate compiled ${object.kind}s and refused by today's rules, so it is not applied: ${(object.refusedOnLoad ?? []).join('; ')}`);
   }
   for (const warning of index.outboundPolicy.warnings) diagnostics.warn(index.outboundPolicy.source.split(' and ')[0], warning);
+  // Rules the lookups never reach (`destinationRuleFor` takes the oldest of an exact host): said, not ignored.
+  for (const [host, rules] of index.destinationRulesByHost) {
+    const [applied, ...shadowed] = rules;
+    if (host.startsWith('*')) {
+      for (const rule of rules) diagnostics.warn(objectKey(rule), `host ${host}: wildcard DestinationRule hosts are stored but not applied yet`);
+      continue;
+    }
+    for (const rule of shadowed) diagnostics.warn(objectKey(rule), `host ${host}: not applied; ${objectKey(applied)} was created first and is the one applied (rules for one host are not merged)`);
+  }
 }
