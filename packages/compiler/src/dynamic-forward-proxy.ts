@@ -169,3 +169,15 @@ export function guardDynamicRoutes<T extends object>(routes: readonly T[], clust
   });
   return { routes: out, guarded };
 }
+
+/** `guardDynamicRoutes` over a route configuration's virtual hosts. */
+export function guardVirtualHosts<T extends { routes: readonly object[] }>(virtualHosts: readonly T[], clusters: ClusterRequests): { virtualHosts: T[]; guarded: boolean } {
+  let guarded = false;
+  const out = virtualHosts.map((virtualHost) => {
+    const result = guardDynamicRoutes(virtualHost.routes, clusters);
+    if (!result.guarded) return virtualHost;
+    guarded = true;
+    return { ...virtualHost, routes: result.routes };
+  });
+  return { virtualHosts: out, guarded };
+}

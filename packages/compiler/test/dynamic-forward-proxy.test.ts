@@ -112,6 +112,15 @@ test('the egress gateway resolves and guards the SNI before tcp_proxy (istio#618
   assert.ok(blocked(refused(only.filters[1].typed_config.rules as Json), '169.254.169.254'));
 });
 
+test('the egress gateway HTTP port: the DFP filters before the router, the guard on the route to the wildcard host', () => {
+  const result = compiledCase('egress-gateway-wildcard-dfp');
+  const hcm = chain({ filter_chains: (resource(result, TYPE_URL.listener, '0.0.0.0_80').filter_chains as Json[]).map((c) => ({ ...c, name: 'only' })) }, 'only').filters[0].typed_config;
+  assert.deepEqual((hcm.http_filters as { name: string }[]).map((f) => f.name), ['envoy.filters.http.dynamic_forward_proxy', 'meshgate.dynamic_forward_proxy_guard', 'envoy.filters.http.router']);
+  const [wildcard] = resource(result, TYPE_URL.route, 'http.80').virtual_hosts as { name: string; routes: { route: { cluster: string }; typed_per_filter_config?: Record<string, { rbac: { rules: Json } }> }[] }[];
+  assert.equal(wildcard.routes[0].route.cluster, 'outbound|80||*.com');
+  assert.ok(blocked(refused(wildcard.routes[0].typed_per_filter_config?.['meshgate.dynamic_forward_proxy_guard'].rbac.rules ?? {}), '127.0.0.1'));
+});
+
 test('proxyless gRPC: a DYNAMIC_DNS wildcard entry names no target, so the client gets nothing for it', () => {
   const objects = objectsFromYaml('apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: any-com, namespace: default}\nspec:\n  hosts: ["*.com"]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DYNAMIC_DNS\n', 'inline');
   const result = compileProxy(stateOf(objects), GRPC_NODE, OPTIONS);
