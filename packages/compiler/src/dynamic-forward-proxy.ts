@@ -181,3 +181,9 @@ export function guardVirtualHosts<T extends { routes: readonly object[] }>(virtu
   });
   return { virtualHosts: out, guarded };
 }
+
+/** Whether a RouteConfiguration carries the guard on some route (`guardVirtualHosts` put it there). */
+export function routesReachDynamicForwardProxy(routeConfig: Record<string, unknown>): boolean {
+  const virtualHosts = (routeConfig.virtual_hosts ?? []) as { routes?: RouteShape[] }[];
+  return virtualHosts.some((virtualHost) => (virtualHost.routes ?? []).some((route) => route.typed_per_filter_config?.[HTTP_GUARD_FILTER_NAME] !== undefined));
+}

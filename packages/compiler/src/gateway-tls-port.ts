@@ -15,7 +15,7 @@
 import { compareObjects, gatewayRefOf, objectKey, type GatewayObject, type GatewayServer, type VirtualServiceObject } from '@meshgate/model';
 import type { ClusterRequests } from './clusters.js';
 import { resolveCredential, type ResolvedCredential } from './credentials.js';
-import { SNI_DFP_FILTER_NAME, withSniForwardProxy } from './dynamic-forward-proxy.js';
+import { httpForwardProxyFilters, routesReachDynamicForwardProxy, SNI_DFP_FILTER_NAME, withSniForwardProxy } from './dynamic-forward-proxy.js';
 import type { Diagnostics } from './diagnostics.js';
 import { gatewayServerTlsSocket } from './gateway-tls.js';
 import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
@@ -170,12 +170,15 @@ function serverChains(port: number, entry: TlsServerEntry, context: PortContext,
       return { chains: [] };
     }
     routeNames.add(routeName);
+    const route = context.httpsRoutes(routeName, port, entry, context.byHost.candidates(gateway, server));
+    // Routes to a wildcard host resolved per request (guarded in `httpsRoutes`) need the DFP filters.
+    const dynamic = routesReachDynamicForwardProxy(route.resource) ? httpForwardProxyFilters() : [];
     return {
-      route: context.httpsRoutes(routeName, port, entry, context.byHost.candidates(gateway, server)),
+      route,
       chains: [
         {
           ...(sni.length > 0 ? { filter_chain_match: { server_names: sni } } : {}),
-          filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_${gatewayListenerName(port)}`, routeName) }],
+          filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_${gatewayListenerName(port)}`, routeName, dynamic) }],
           transport_socket: socket,
         },
       ],

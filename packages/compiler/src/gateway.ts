@@ -105,7 +105,7 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
       httpsRoutes: (routeName, routePort, entry, candidates) => {
         const virtualHosts = new Map<string, VirtualHost>();
         for (const [host, binding] of bindHosts(index, [entry], bindings, candidates)) virtualHosts.set(host, buildVirtualHost(host, routePort, binding, { index, node, diagnostics, clusters }));
-        return { name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, routePort) } };
+        return { name: routeName, resource: { name: routeName, virtual_hosts: guardVirtualHosts(finishVirtualHosts(virtualHosts, routePort), clusters).virtualHosts } };
       },
     });
     routes.push(...output.routes);

@@ -127,3 +127,49 @@ test('proxyless gRPC: a DYNAMIC_DNS wildcard entry names no target, so the clien
   assert.ok(!JSON.stringify(result.resources).includes('*.com'), 'no resource names *.com');
   assert.deepEqual(result.diagnostics, []);
 });
+
+test('an HTTPS server terminating TLS at the egress gateway and routing to the wildcard host gets the DFP filters and the guard', () => {
+  const yaml = `apiVersion: v1
+kind: Secret
+metadata: {name: egress-credential, namespace: istio-system}
+type: kubernetes.io/tls
+data:
+  tls.crt: { sha256: "${'1'.repeat(64)}", bytes: 1001 }
+  tls.key: { sha256: "${'2'.repeat(64)}", bytes: 1002 }
+problems: []
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: any-com, namespace: istio-system}
+spec:
+  hosts: ["*.com"]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: DYNAMIC_DNS
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: istio-egressgateway, namespace: istio-system}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: ["*.com"]
+    tls: {mode: SIMPLE, credentialName: egress-credential}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: any-com, namespace: istio-system}
+spec:
+  hosts: ["*.com"]
+  gateways: [istio-egressgateway]
+  http:
+  - route: [{destination: {host: "*.com", port: {number: 80}}}]
+`;
+  const result = compileProxy(stateOf(objectsFromYaml(yaml, 'inline')), loadCase('egress-gateway-wildcard-dfp').node, OPTIONS);
+  assert.deepEqual(result.diagnostics, []);
+  const [only] = resource(result, TYPE_URL.listener, '0.0.0.0_443').filter_chains as { filters: { typed_config: Json }[] }[];
+  assert.deepEqual((only.filters[0].typed_config.http_filters as { name: string }[]).map((f) => f.name), ['envoy.filters.http.dynamic_forward_proxy', 'meshgate.dynamic_forward_proxy_guard', 'envoy.filters.http.router']);
+  const routeName = (only.filters[0].typed_config.rds as { route_config_name: string }).route_config_name;
+  const [wildcard] = resource(result, TYPE_URL.route, routeName).virtual_hosts as { routes: { typed_per_filter_config?: Record<string, { rbac: { rules: Json } }> }[] }[];
+  assert.ok(blocked(refused(wildcard.routes[0].typed_per_filter_config?.['meshgate.dynamic_forward_proxy_guard'].rbac.rules ?? {}), '10.0.0.1'));
+});
