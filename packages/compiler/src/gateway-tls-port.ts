@@ -15,6 +15,7 @@
 import { compareObjects, gatewayRefOf, objectKey, type GatewayObject, type GatewayServer, type VirtualServiceObject } from '@meshgate/model';
 import type { ClusterRequests } from './clusters.js';
 import { resolveCredential, type ResolvedCredential } from './credentials.js';
+import { httpForwardProxyFilters, routesReachDynamicForwardProxy, SNI_DFP_FILTER_NAME, withSniForwardProxy } from './dynamic-forward-proxy.js';
 import type { Diagnostics } from './diagnostics.js';
 import { gatewayServerTlsSocket } from './gateway-tls.js';
 import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
@@ -93,7 +94,9 @@ export function compileTlsPort(port: number, servers: readonly TlsServerEntry[],
   }
   if (chains.length === 0) return { routes };
   const name = gatewayListenerName(port);
-  const needsSni = chains.some((chain) => isRecord(chain.filter_chain_match) && Array.isArray(chain.filter_chain_match.server_names));
+  // The SNI is read for chains matched by it, and for the dynamic forward proxy that resolves it.
+  const readsSni = (chain: FilterChain) => Array.isArray(chain.filters) && chain.filters.some((filter) => isRecord(filter) && filter.name === SNI_DFP_FILTER_NAME);
+  const needsSni = chains.some((chain) => (isRecord(chain.filter_chain_match) && Array.isArray(chain.filter_chain_match.server_names)) || readsSni(chain));
   return {
     routes,
     listener: {
@@ -167,12 +170,15 @@ function serverChains(port: number, entry: TlsServerEntry, context: PortContext,
       return { chains: [] };
     }
     routeNames.add(routeName);
+    const route = context.httpsRoutes(routeName, port, entry, context.byHost.candidates(gateway, server));
+    // Routes to a wildcard host resolved per request (guarded in `httpsRoutes`) need the DFP filters.
+    const dynamic = routesReachDynamicForwardProxy(route.resource) ? httpForwardProxyFilters() : [];
     return {
-      route: context.httpsRoutes(routeName, port, entry, context.byHost.candidates(gateway, server)),
+      route,
       chains: [
         {
           ...(sni.length > 0 ? { filter_chain_match: { server_names: sni } } : {}),
-          filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_${gatewayListenerName(port)}`, routeName) }],
+          filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_${gatewayListenerName(port)}`, routeName, dynamic) }],
           transport_socket: socket,
         },
       ],
@@ -237,7 +243,7 @@ function tcpChains(port: number, entry: TlsServerEntry, context: PortContext, cl
         const filter = tcpProxyFilter(vs, `spec.tcp[${r}]`, route.route, `outbound_${gatewayListenerName(port)}`, scope);
         if (!filter) continue;
         context.bound(gatewayKey, vs, vsHost);
-        chains.push({ ...chainMatch(sni, subnets), filters: [filter], ...(socket ? { transport_socket: socket } : {}) });
+        chains.push({ ...chainMatch(sni, subnets), filters: withSniForwardProxy([filter], context.clusters), ...(socket ? { transport_socket: socket } : {}) });
         if (subnets.length === 0) complete = true;
       }
     });
@@ -270,7 +276,8 @@ function passthroughChains(port: number, entry: TlsServerEntry, context: PortCon
         const filter = tcpProxyFilter(vs, `spec.tls[${r}]`, route.route, `outbound_${gatewayListenerName(port)}`, scope);
         if (!filter) return;
         context.bound(gatewayKey, vs, vsHost);
-        chains.push({ ...chainMatch(sniHosts, match.destinationSubnets), filters: [filter] });
+        // A wildcard ServiceEntry host resolved per connection: resolve and guard the SNI first (istio#61831).
+        chains.push({ ...chainMatch(sniHosts, match.destinationSubnets), filters: withSniForwardProxy([filter], context.clusters) });
       });
     });
   }

@@ -11,6 +11,7 @@
 import { gatewayRefOf, gatewaysSelecting, objectKey, stateKey, type GatewayObject, type GatewayServer, type VirtualServiceObject } from '@meshgate/model';
 import type { ClusterRequests } from './clusters.js';
 import { compare, type Diagnostics } from './diagnostics.js';
+import { guardVirtualHosts, httpForwardProxyFilters } from './dynamic-forward-proxy.js';
 import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
 import { HostTable, hostsOverlap, moreSpecificHost, parseServerHost, serverHostAdmits, type ServerHost } from './hosts.js';
 import { resolveCredential } from './credentials.js';
@@ -88,8 +89,10 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
       ingressHostsOn80 = [...ingress.hosts.keys()];
     }
     const routeName = gatewayRouteConfigName(port);
-    routes.push({ name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, port) } });
-    listeners.push(buildListener(port, routeName));
+    // Routes to a wildcard ServiceEntry host resolved per request carry the DFP guard, and the port the DFP filters.
+    const finished = guardVirtualHosts(finishVirtualHosts(virtualHosts, port), clusters);
+    routes.push({ name: routeName, resource: { name: routeName, virtual_hosts: finished.virtualHosts } });
+    listeners.push(buildListener(port, routeName, finished.guarded));
   }
   const tlsPorts = tlsPortsBesidePlainHttp(tlsServersByPort, ports, diagnostics);
   for (const [port, servers] of tlsPorts) {
@@ -102,7 +105,7 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
       httpsRoutes: (routeName, routePort, entry, candidates) => {
         const virtualHosts = new Map<string, VirtualHost>();
         for (const [host, binding] of bindHosts(index, [entry], bindings, candidates)) virtualHosts.set(host, buildVirtualHost(host, routePort, binding, { index, node, diagnostics, clusters }));
-        return { name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, routePort) } };
+        return { name: routeName, resource: { name: routeName, virtual_hosts: guardVirtualHosts(finishVirtualHosts(virtualHosts, routePort), clusters).virtualHosts } };
       },
     });
     routes.push(...output.routes);
@@ -325,7 +328,7 @@ function ensureNotFound(virtualHosts: VirtualHost[], port: number): void {
   virtualHosts.push({ name: blackholeVirtualHostName(port), domains: ['*'], routes: [notFoundRoute()] });
 }
 
-function buildListener(port: number, routeName: string): XdsResource {
+function buildListener(port: number, routeName: string, dynamicForwardProxy: boolean): XdsResource {
   const name = gatewayListenerName(port);
   return {
     name,
@@ -333,7 +336,7 @@ function buildListener(port: number, routeName: string): XdsResource {
       name,
       address: { socket_address: { address: GATEWAY_LISTEN_ADDRESS, port_value: port } },
       filter_chains: [
-        { filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_${name}`, routeName) }] },
+        { filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_${name}`, routeName, dynamicForwardProxy ? httpForwardProxyFilters() : []) }] },
       ],
     },
   };

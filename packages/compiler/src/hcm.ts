@@ -11,13 +11,13 @@ export const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.ht
 export const ROUTER_FILTER_NAME = 'envoy.filters.http.router';
 export const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
-/** An `Any`-wrapped HttpConnectionManager reading RouteConfiguration `routeConfigName` over ADS. */
-export function httpConnectionManager(statPrefix: string, routeConfigName: string): Record<string, unknown> {
+/** An `Any`-wrapped HttpConnectionManager reading RouteConfiguration `routeConfigName` over ADS; `filters` run before the router. */
+export function httpConnectionManager(statPrefix: string, routeConfigName: string, filters: readonly Record<string, unknown>[] = []): Record<string, unknown> {
   return {
     '@type': HCM_TYPE,
     stat_prefix: statPrefix,
     rds: { route_config_name: routeConfigName, config_source: adsConfigSource() },
-    http_filters: [routerFilter()],
+    http_filters: [...filters, routerFilter()],
   };
 }
 

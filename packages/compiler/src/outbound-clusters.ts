@@ -8,6 +8,10 @@
  * | DNS              | STRICT_DNS, endpoints (or the host) inline   | LOGICAL_DNS of the first endpoint (or the host) |
  * | DNS_ROUND_ROBIN  | LOGICAL_DNS                                  | LOGICAL_DNS                                    |
  * | NONE             | ORIGINAL_DST (the address the caller dialled) | not possible: no listener (`proxyless-egress.ts`) |
+ * | DYNAMIC_DNS      | dynamic forward proxy (`dynamic-forward-proxy.ts`) | not possible: wildcard hosts name no target |
+ *
+ * A wildcard host on a TLS/HTTPS port with resolution NONE also gets the dynamic forward proxy
+ * cluster at Envoy (the SNI is resolved, and guarded, rather than the dialled address trusted).
  *
  * grpc-js-xds 1.14 takes EDS, LOGICAL_DNS (one endpoint) and AGGREGATE clusters only: no
  * STATIC, no STRICT_DNS. Then the DestinationRule's cluster fields are added
@@ -18,6 +22,7 @@ import { endpointsForService, objectKey, selectorMatches, type ServiceEntryEndpo
 import { adsConfigSource, buildCluster, http2ProtocolOptions, type ClusterRequest } from './clusters.js';
 import type { Diagnostics } from './diagnostics.js';
 import { destinationRuleClusterFields, envoyUpstreamTls, policyForRequest } from './destination-rules.js';
+import { dynamicForwardProxyCluster, usesDynamicForwardProxy } from './dynamic-forward-proxy.js';
 import { buildLoadAssignment } from './endpoints.js';
 import type { CompileIndex } from './meshIndex.js';
 import { destinationRuleFor, subsetOf } from './traffic-lookups.js';
@@ -62,8 +67,12 @@ function inlineAssignment(request: ClusterRequest, endpoints: Record<string, unk
 function serviceEntryCluster(index: CompileIndex, request: ClusterRequest, entry: ServiceEntryObject, client: 'envoy' | 'grpc', diagnostics: Diagnostics): Record<string, unknown> {
   const base = { name: request.name, connect_timeout: CONNECT_TIMEOUT, lb_policy: 'ROUND_ROBIN' };
   const object = objectKey(entry);
+  if (client === 'envoy' && usesDynamicForwardProxy(entry, request.host, request.port)) return dynamicForwardProxyCluster(request);
   switch (entry.spec.resolution) {
     case 'STATIC':
+      return { ...base, type: 'EDS', eds_cluster_config: { eds_config: adsConfigSource(), service_name: request.name } };
+    case 'DYNAMIC_DNS':
+      diagnostics.warn(object, `${request.name}: resolution DYNAMIC_DNS resolves the name each connection carries, which a proxyless gRPC client does not give; the cluster has no endpoints`);
       return { ...base, type: 'EDS', eds_cluster_config: { eds_config: adsConfigSource(), service_name: request.name } };
     case 'NONE':
       if (client === 'grpc') diagnostics.warn(object, `${request.name}: resolution NONE has no address for a proxyless gRPC client to dial; the cluster has no endpoints`);

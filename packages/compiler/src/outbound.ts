@@ -12,7 +12,8 @@
  *     ServiceEntry's `addresses`); a ServiceEntry without addresses takes the whole port (the
  *     api refuses a second one, istio#6695);
  *   - TLS and HTTPS: a chain per destination matched by SNI (`server_names`, the hosts,
- *     wildcards included), `tls_inspector` reading it;
+ *     wildcards included), `tls_inspector` reading it; a wildcard host resolved per connection
+ *     (DYNAMIC_DNS, or NONE on TLS) resolves and guards the SNI first (`dynamic-forward-proxy.ts`);
  *   - HTTP, HTTP2 and gRPC: one chain with an HTTP connection manager reading RouteConfiguration
  *     `<port>` over RDS: a virtual host per host on the port, routed by mesh VirtualServices
  *     (`gateways: [mesh]`) or straight to the host's cluster, and a last `*` virtual host
@@ -28,6 +29,7 @@ import { canonicalIP, hostOfService, MESH_GATEWAY, objectKey, parseCidr, type Se
 import type { ClusterRequests } from './clusters.js';
 import { compare, type Diagnostics } from './diagnostics.js';
 import { hashPolicyFor } from './destination-rules.js';
+import { guardDynamicRoutes, httpForwardProxyFilters, sniForwardProxyFilters, usesDynamicForwardProxy } from './dynamic-forward-proxy.js';
 import { HCM_FILTER_NAME, httpConnectionManager } from './hcm.js';
 import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 import { outboundListenerName, outboundRouteConfigName, VIRTUAL_OUTBOUND_LISTENER } from './naming.js';
@@ -145,9 +147,13 @@ function tcpFilters(destination: Destination, cluster: string): Record<string, u
   return [{ name: MONGO_PROXY_FILTER_NAME, typed_config: { '@type': MONGO_PROXY_TYPE, stat_prefix: cluster } }, tcp];
 }
 
-/** The RouteConfiguration `<port>` of the port's HTTP destinations. */
-function httpRouteConfig(index: CompileIndex, node: ProxyNode, port: number, destinations: Destination[], diagnostics: Diagnostics, clusters: ClusterRequests): Record<string, unknown> {
+/**
+ * The RouteConfiguration `<port>` of the port's HTTP destinations, and whether some route goes to
+ * a dynamic forward proxy cluster (then the port's connection manager needs the DFP filters).
+ */
+function httpRouteConfig(index: CompileIndex, node: ProxyNode, port: number, destinations: Destination[], diagnostics: Diagnostics, clusters: ClusterRequests): { config: Record<string, unknown>; dynamic: boolean } {
   const used = new Set<string>();
+  let dynamic = false;
   const virtualHosts: Record<string, unknown>[] = [];
   const seenHosts = new Set<string>();
   for (const destination of destinations) {
@@ -165,7 +171,9 @@ function httpRouteConfig(index: CompileIndex, node: ProxyNode, port: number, des
       const hashPolicy = request && hashPolicyFor(index, request, 'envoy');
       routes = [{ match: { prefix: '/' }, route: { cluster, ...(hashPolicy ? { hash_policy: hashPolicy } : {}) } }];
     }
-    virtualHosts.push({ name: `${destination.host}:${port}`, domains, routes });
+    const guarded = guardDynamicRoutes(routes, clusters);
+    if (guarded.guarded) dynamic = true;
+    virtualHosts.push({ name: `${destination.host}:${port}`, domains, routes: guarded.routes });
   }
   const fallback = fallbackClusterName(index);
   virtualHosts.push(
@@ -173,7 +181,7 @@ function httpRouteConfig(index: CompileIndex, node: ProxyNode, port: number, des
       ? { name: 'block_all', domains: ['*'], routes: [{ match: { prefix: '/' }, direct_response: { status: 502 } }] }
       : { name: 'allow_any', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: fallback } }] },
   );
-  return { name: outboundRouteConfigName(port), virtual_hosts: virtualHosts, validate_clusters: { value: false } };
+  return { config: { name: outboundRouteConfigName(port), virtual_hosts: virtualHosts, validate_clusters: { value: false } }, dynamic };
 }
 
 function portListener(index: CompileIndex, node: ProxyNode, port: number, destinations: Destination[], diagnostics: Diagnostics, clusters: ClusterRequests): { listener: XdsResource; route?: XdsResource } {
@@ -207,7 +215,9 @@ function portListener(index: CompileIndex, node: ProxyNode, port: number, destin
     names.forEach((host) => tlsNames.add(host));
     if (names.length === 0) continue;
     const cluster = clusterOf(destination, clusters);
-    chains.push({ name: `${port}|${destination.host}`, filter_chain_match: { server_names: names, transport_protocol: 'tls' }, filters: [tcpProxyFilter(cluster, cluster)] });
+    // A wildcard host resolved per connection: the SNI is resolved and its address checked before tcp_proxy.
+    const dynamic = destination.entry && usesDynamicForwardProxy(destination.entry, destination.host, port) ? sniForwardProxyFilters(destination.entry, port) : [];
+    chains.push({ name: `${port}|${destination.host}`, filter_chain_match: { server_names: names, transport_protocol: 'tls' }, filters: [...dynamic, tcpProxyFilter(cluster, cluster)] });
   }
 
   const http = destinations.filter((d) => d.kind === 'http');
@@ -216,9 +226,10 @@ function portListener(index: CompileIndex, node: ProxyNode, port: number, destin
     if (catchAll) {
       for (const destination of http) diagnostics.warn(destination.owner, `port ${port}: ${catchAllOwner} (TCP without addresses) takes every connection on this port; HTTP to ${destination.host} is not routed here`);
     } else {
-      const config = httpRouteConfig(index, node, port, http, diagnostics, clusters);
+      const { config, dynamic } = httpRouteConfig(index, node, port, http, diagnostics, clusters);
       route = { name: outboundRouteConfigName(port), resource: config };
-      catchAll = { name: `${port}|http`, ...(tlsNames.size > 0 ? { filter_chain_match: { transport_protocol: 'raw_buffer' } } : {}), filters: [{ name: HCM_FILTER_NAME, typed_config: httpConnectionManager(`outbound_0.0.0.0_${port}`, outboundRouteConfigName(port)) }] };
+      const hcm = httpConnectionManager(`outbound_0.0.0.0_${port}`, outboundRouteConfigName(port), dynamic ? httpForwardProxyFilters() : []);
+      catchAll = { name: `${port}|http`, ...(tlsNames.size > 0 ? { filter_chain_match: { transport_protocol: 'raw_buffer' } } : {}), filters: [{ name: HCM_FILTER_NAME, typed_config: hcm }] };
     }
   }
   if (catchAll) chains.push(catchAll);

@@ -383,3 +383,24 @@ test("a unit reading an object's creation sequence depends on that object only",
   mesh.incremental.apply([ref]);
   assert.ok(!memo.isClean('probe'), 'its ServiceEntry deleted');
 });
+
+test('a wildcard DYNAMIC_DNS ServiceEntry: its private-destinations opt-in reaches the sidecar guard incrementally', () => {
+  const mesh = trafficMesh();
+  const entry = (annotations: Record<string, string>) => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name: 'any-org', namespace: 'apps', annotations },
+    spec: { hosts: ['*.example.org'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }, { number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'DYNAMIC_DNS' },
+  });
+  const policies = () => {
+    const listeners = compileWithIndex(mesh.incremental.index, SIDECAR).resources['type.googleapis.com/envoy.config.listener.v3.Listener'];
+    const chain = (listeners.find((l) => l.name === '0.0.0.0_443')?.resource.filter_chains as { name: string; filters: { name: string; typed_config: { rules?: { policies: object } } }[] }[]).find((c) => c.name === '443|*.example.org');
+    return Object.keys(chain?.filters.find((f) => f.name === 'envoy.filters.network.rbac')?.typed_config.rules?.policies ?? {});
+  };
+  applyBatch(mesh, [entry({})]);
+  assert.deepEqual(policies(), ['public-destinations']);
+  applyBatch(mesh, [entry({ 'meshgate.io/allow-private-destinations': 'true' })]);
+  assert.deepEqual(policies(), ['resolved-destinations']);
+  const clusters = compileWithIndex(mesh.incremental.index, SIDECAR).resources['type.googleapis.com/envoy.config.cluster.v3.Cluster'];
+  assert.equal(clusters.find((c) => c.name === 'outbound|80||*.example.org')?.resource.lb_policy, 'CLUSTER_PROVIDED');
+});

@@ -79,7 +79,7 @@ const gateways = fc
 
 const GATEWAY_REFS = ['istio-system/public', 'istio-system/edge', 'a/edge', 'mesh'];
 /** Destinations of L4 routes: Services (short and qualified) and ServiceEntry hosts. */
-const L4_DESTINATIONS = ['s1', 's2.b.svc.cluster.local', 'ext.example.com', 'db.example.com'];
+const L4_DESTINATIONS = ['s1', 's2.b.svc.cluster.local', 'ext.example.com', 'db.example.com', '*.example.com'];
 
 const l4VirtualServices = fc
   .record({
@@ -149,6 +149,23 @@ const serviceEntries = fc
     };
   });
 
+/** Wildcard entries resolved per connection (the dynamic forward proxy), with and without the private-destinations opt-in. */
+const dynamicServiceEntries = fc
+  .record({
+    namespace: fc.constantFrom(...NAMESPACES),
+    name: fc.constantFrom('se1', 'dyn'),
+    hosts: fc.constantFrom(['*.example.com'], ['*.example.com', '*.corp.example']),
+    ports: fc.subarray(SE_PORTS.filter((port) => port.protocol !== 'TCP'), { minLength: 1 }),
+    allowPrivate: fc.constantFrom(undefined, 'true', 'false'),
+    exportTo: fc.constantFrom([], ['.'], ['*']),
+  })
+  .map(({ namespace, name, hosts, ports, allowPrivate, exportTo }) => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name, namespace, ...(allowPrivate ? { annotations: { 'meshgate.io/allow-private-destinations': allowPrivate } } : {}) },
+    spec: { hosts, ports, resolution: 'DYNAMIC_DNS', ...(exportTo.length > 0 ? { exportTo } : {}) },
+  }));
+
 const loadBalancers = fc.constantFrom<unknown>(undefined, { simple: 'LEAST_REQUEST' }, { simple: 'RANDOM' }, { consistentHash: { httpHeaderName: 'x-user' } });
 const clientTls = fc.constantFrom<unknown>(undefined, { mode: 'DISABLE' }, { mode: 'ISTIO_MUTUAL' }, { mode: 'SIMPLE', sni: 'ext.example.com' }, { mode: 'SIMPLE', credentialName: 'cert-a' });
 
@@ -203,6 +220,7 @@ export const trafficDocuments: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: gateways },
   { weight: 1, arbitrary: l4VirtualServices },
   { weight: 2, arbitrary: serviceEntries },
+  { weight: 1, arbitrary: dynamicServiceEntries },
   { weight: 2, arbitrary: destinationRules },
   { weight: 1, arbitrary: meshConfigMaps },
   { weight: 1, arbitrary: osmMeshConfigs },

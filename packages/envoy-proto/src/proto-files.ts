@@ -7,15 +7,18 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
 let cachedIncludeDirs: readonly string[] | undefined;
 
 /**
- * Include directories for the Envoy protos, in lookup order. The last one is protobufjs's own
- * folder: it holds `google/protobuf/descriptor.proto`, which protobufjs does not bundle and the
- * Envoy protos import for their options.
+ * Include directories for the Envoy protos, in lookup order. The first is this package's own
+ * `protos/`: newer copies of the few Envoy files whose fields meshgate needs and the deps lack
+ * (each says why at its top); it is searched first so that its copy takes the deps' place. The
+ * last one is protobufjs's own folder: it holds `google/protobuf/descriptor.proto`, which
+ * protobufjs does not bundle and the Envoy protos import for their options.
  */
 export function includeDirs(): string[] {
   if (!cachedIncludeDirs) {
@@ -26,7 +29,10 @@ export function includeDirs(): string[] {
       if (!existsSync(dir)) throw new Error(`Envoy proto include directory not found: ${dir}`);
     }
     const protobufjsDir = path.dirname(require.resolve('protobufjs/package.json'));
-    cachedIncludeDirs = [...dirs, protobufjsDir];
+    // dist/src/proto-files.js → the package root.
+    const ownDir = fileURLToPath(new URL('../../protos', import.meta.url));
+    if (!existsSync(ownDir)) throw new Error(`Envoy proto include directory not found: ${ownDir}`);
+    cachedIncludeDirs = [ownDir, ...dirs, protobufjsDir];
   }
   return [...cachedIncludeDirs];
 }
@@ -61,13 +67,16 @@ export const ENVOY_PROTO_FILES = [
   'envoy/extensions/filters/network/rbac/v3/rbac.proto',
   'envoy/extensions/filters/network/direct_response/v3/config.proto',
   'envoy/extensions/filters/network/mongo_proxy/v3/mongo_proxy.proto',
+  'envoy/extensions/filters/network/sni_dynamic_forward_proxy/v3/sni_dynamic_forward_proxy.proto',
   'envoy/extensions/filters/http/router/v3/router.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',
   'envoy/extensions/filters/http/fault/v3/fault.proto',
   'envoy/extensions/filters/http/cors/v3/cors.proto',
   'envoy/extensions/filters/http/health_check/v3/health_check.proto',
   'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+  'envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy.proto',
   'envoy/config/rbac/v3/rbac.proto',
+  'envoy/extensions/rbac/matchers/upstream_ip_port/v3/upstream_ip_port_matcher.proto',
   // Listener filters.
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
@@ -78,6 +87,7 @@ export const ENVOY_PROTO_FILES = [
   'envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/extensions/clusters/aggregate/v3/cluster.proto',
+  'envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster.proto',
   // Load-balancing policies the proxyless gRPC client understands.
   'envoy/extensions/load_balancing_policies/round_robin/v3/round_robin.proto',
   'envoy/extensions/load_balancing_policies/ring_hash/v3/ring_hash.proto',

@@ -19,6 +19,7 @@ export const TYPE_URLS = {
   networkRbac: `${PREFIX}envoy.extensions.filters.network.rbac.v3.RBAC`,
   directResponse: `${PREFIX}envoy.extensions.filters.network.direct_response.v3.Config`,
   mongoProxy: `${PREFIX}envoy.extensions.filters.network.mongo_proxy.v3.MongoProxy`,
+  sniDynamicForwardProxy: `${PREFIX}envoy.extensions.filters.network.sni_dynamic_forward_proxy.v3.FilterConfig`,
   // HTTP filters and their per-route configs.
   router: `${PREFIX}envoy.extensions.filters.http.router.v3.Router`,
   httpRbac: `${PREFIX}envoy.extensions.filters.http.rbac.v3.RBAC`,
@@ -28,6 +29,9 @@ export const TYPE_URLS = {
   corsPolicy: `${PREFIX}envoy.extensions.filters.http.cors.v3.CorsPolicy`,
   healthCheck: `${PREFIX}envoy.extensions.filters.http.health_check.v3.HealthCheck`,
   localRateLimit: `${PREFIX}envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit`,
+  httpDynamicForwardProxy: `${PREFIX}envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig`,
+  // RBAC matcher extensions.
+  upstreamIpPortMatcher: `${PREFIX}envoy.extensions.rbac.matchers.upstream_ip_port.v3.UpstreamIpPortMatcher`,
   // Listener filters.
   tlsInspector: `${PREFIX}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`,
   originalDst: `${PREFIX}envoy.extensions.filters.listener.original_dst.v3.OriginalDst`,
@@ -37,6 +41,7 @@ export const TYPE_URLS = {
   downstreamTlsContext: `${PREFIX}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
   rawBuffer: `${PREFIX}envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer`,
   aggregateCluster: `${PREFIX}envoy.extensions.clusters.aggregate.v3.ClusterConfig`,
+  dynamicForwardProxyCluster: `${PREFIX}envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig`,
   httpProtocolOptions: `${PREFIX}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
   // Load-balancing policies.
   roundRobin: `${PREFIX}envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin`,

@@ -79,5 +79,6 @@ export { checkDns1123Label, checkDns1123Subdomain } from './names.js';
 export { serviceEntryPortCollisions, describeCollision, type ServiceEntryPortCollision } from './service-entry-conflicts.js';
 export { inCurrentShape } from './stored-shape.js';
 export { SERVICE_ENTRY_PROTOCOLS, SERVICE_ENTRY_RESOLUTIONS, isOpaqueTcpProtocol } from './validate/service-entry.js';
+export { ALLOW_PRIVATE_DESTINATIONS_ANNOTATION, allowsPrivateDestinations } from './service-entry-annotations.js';
 export { CLIENT_TLS_MODES } from './validate/traffic-policy.js';
 export { outboundTrafficPolicy, ISTIO_MESH_CONFIG_MAP, type OutboundTrafficMode, type OutboundTrafficPolicy } from './outbound-policy.js';

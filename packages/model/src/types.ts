@@ -274,7 +274,7 @@ export interface ServiceEntryEndpoint {
   weight?: number;
 }
 
-export type ServiceEntryResolution = 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
+export type ServiceEntryResolution = 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN' | 'DYNAMIC_DNS';
 export type ServiceEntryLocation = 'MESH_EXTERNAL' | 'MESH_INTERNAL';
 
 export interface ServiceEntryObject {

@@ -169,6 +169,25 @@ describe('a subset with neither labels nor a trafficPolicy (seed 003, first step
   });
 });
 
+describe('a wildcard ServiceEntry with resolution DYNAMIC_DNS (issue 10, item 6)', () => {
+  const entry = (annotations: string) =>
+    `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: any-com\n${annotations}spec:\n  hosts: ["*.com"]\n  ports: [{number: 443, name: tls, protocol: TLS}, {number: 80, name: http, protocol: HTTP}]\n  resolution: DYNAMIC_DNS\n`;
+
+  it('is accepted with TLS and HTTP ports and no warning', () => {
+    const result = validateDocument(parseOne(entry('')));
+    assert.ok(result.valid, JSON.stringify(!result.valid && result.errors));
+    assert.equal((result.value as ServiceEntryObject).spec.resolution, 'DYNAMIC_DNS');
+    assert.equal(result.warnings, undefined);
+  });
+
+  it('takes the allow-private-destinations opt-in without a warning, and warns about other meshgate.io annotations', () => {
+    const result = validateDocument(parseOne(entry('  annotations:\n    meshgate.io/allow-private-destinations: "true"\n    meshgate.io/allow-privat-destinations: "true"\n    example.com/other: x\n')));
+    assert.ok(result.valid, JSON.stringify(!result.valid && result.errors));
+    assert.deepEqual(result.warnings?.map((w) => w.path), ['metadata.annotations["meshgate.io/allow-privat-destinations"]']);
+    assert.match(result.warnings?.[0].message ?? '', /does not know this annotation/);
+  });
+});
+
 describe('TCP ServiceEntries without addresses on one port (istio#6695)', () => {
   const tcpEntry = (name: string, host: string, port: number, addresses = '') =>
     validOne(`apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ${name}}\nspec:\n  hosts: [${host}]\n  ports: [{number: ${port}, name: tcp, protocol: TCP}]\n  resolution: DNS\n${addresses}`) as ServiceEntryObject;

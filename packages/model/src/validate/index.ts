@@ -25,7 +25,7 @@ import { readNamespaceObject } from './namespace.js';
 import { readPodObject } from './pod.js';
 import { ErrorSink, ObjectReader, isPlainObject } from './reader.js';
 import { readSecretObject } from './secret.js';
-import { readServiceEntryObject } from './service-entry.js';
+import { readServiceEntryObject, serviceEntryWarnings } from './service-entry.js';
 import { readServiceObject } from './service.js';
 import { reportUnstorableStrings } from './storable.js';
 import { readVirtualServiceObject } from './virtual-service.js';
@@ -116,6 +116,7 @@ export function validateDocument(document: unknown, options: ValidateOptions = {
   const warnings: FieldError[] = [];
   reviewIstioFields(kind, document, object as unknown as Record<string, unknown>, sink, warnings);
   if (object.kind === 'DestinationRule' && sink.count === 0) warnings.push(...destinationRuleWarnings(object));
+  if (object.kind === 'ServiceEntry' && sink.count === 0) warnings.push(...serviceEntryWarnings(object));
   if (sink.count > 0) return { valid: false, errors: sink.errors };
   return { valid: true, value: sortKeysDeep(object), ...(warnings.length > 0 ? { warnings } : {}) };
 }

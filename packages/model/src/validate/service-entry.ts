@@ -7,7 +7,8 @@
 import { checkHostname } from '../hosts.js';
 import { canonicalCidr, isIP, parseCidr } from '../ip.js';
 import { checkDns1123Subdomain } from '../names.js';
-import type { ServiceEntryEndpoint, ServiceEntryObject, ServiceEntryPort, ServiceEntryProtocol } from '../types.js';
+import { ALLOW_PRIVATE_DESTINATIONS_ANNOTATION, MESHGATE_ANNOTATION_PREFIX, SERVICE_ENTRY_ANNOTATIONS } from '../service-entry-annotations.js';
+import type { FieldError, ServiceEntryEndpoint, ServiceEntryObject, ServiceEntryPort, ServiceEntryProtocol } from '../types.js';
 import { reportDuplicates } from './common.js';
 import { istioVersion, readExportTo } from './istio.js';
 import { refuseUnknownFields } from './known-fields.js';
@@ -15,7 +16,8 @@ import { readLabels, readMetadata } from './metadata.js';
 import { PORT_RANGE, type ObjectReader } from './reader.js';
 
 export const SERVICE_ENTRY_PROTOCOLS: readonly ServiceEntryProtocol[] = ['HTTP', 'HTTPS', 'HTTP2', 'GRPC', 'TCP', 'TLS', 'MONGO'];
-export const SERVICE_ENTRY_RESOLUTIONS = ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN'] as const;
+/** Istio's enum; DYNAMIC_DNS (wildcard hosts resolved per connection by Envoy's dynamic forward proxy) included. */
+export const SERVICE_ENTRY_RESOLUTIONS = ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN', 'DYNAMIC_DNS'] as const;
 const LOCATIONS = ['MESH_EXTERNAL', 'MESH_INTERNAL'] as const;
 /** Istio protocols meshgate does not compile yet. */
 const UNSUPPORTED_PROTOCOLS = ['GRPC-WEB', 'MYSQL', 'REDIS', 'UDP'];
@@ -125,7 +127,23 @@ export function readServiceEntryObject(document: ObjectReader, apiVersion: strin
     subjectAltNames: spec.stringArray('subjectAltNames'),
   };
   checkResolution(spec, object.spec);
+  checkAnnotations(document, object);
   return object;
+}
+
+function checkAnnotations(document: ObjectReader, entry: ServiceEntryObject): void {
+  const value = entry.metadata.annotations[ALLOW_PRIVATE_DESTINATIONS_ANNOTATION];
+  if (value !== undefined && value !== 'true' && value !== 'false') {
+    document.sink.add(`metadata.annotations["${ALLOW_PRIVATE_DESTINATIONS_ANNOTATION}"]`, `must be "true" or "false" (got ${JSON.stringify(value)})`);
+  }
+}
+
+/** What `apply` warns about a ServiceEntry it accepts: `meshgate.io/` annotations meshgate does not know. */
+export function serviceEntryWarnings(entry: ServiceEntryObject): FieldError[] {
+  return Object.keys(entry.metadata.annotations)
+    .filter((key) => key.startsWith(MESHGATE_ANNOTATION_PREFIX) && !SERVICE_ENTRY_ANNOTATIONS.includes(key))
+    .sort()
+    .map((key) => ({ path: `metadata.annotations["${key}"]`, message: `meshgate does not know this annotation; it has no effect (known on a ServiceEntry: ${SERVICE_ENTRY_ANNOTATIONS.join(', ')})` }));
 }
 
 /** Istio's rules that tie resolution, endpoints, addresses, hosts and ports together. */
@@ -156,6 +174,17 @@ function checkResolution(spec: ObjectReader, entry: ServiceEntryObject['spec']):
       endpoints.forEach((endpoint, index) => {
         const problem = isIP(endpoint.address) ? undefined : checkHostname(endpoint.address);
         if (problem !== undefined || endpoint.address.startsWith('*')) spec.sink.add(endpointPath(index), `must be an IP address or a DNS name (got ${JSON.stringify(endpoint.address)})`);
+      });
+      break;
+    case 'DYNAMIC_DNS':
+      // The name to resolve is the one each connection carries (SNI or Host): nothing else may be given.
+      hosts.forEach((host, index) => {
+        if (!host.startsWith('*.')) spec.sink.add(`${spec.pathOf('hosts')}[${index}]`, `resolution DYNAMIC_DNS is for wildcard hosts such as "*.example.com" (got ${JSON.stringify(host)}); use DNS for a single name`);
+      });
+      if (endpoints.length > 0) spec.error('endpoints', 'no endpoints may be given with resolution DYNAMIC_DNS (each connection is sent to the name it asks for)');
+      if (addresses.length > 0) spec.error('addresses', 'no addresses may be given with resolution DYNAMIC_DNS (connections are told apart by SNI or Host, never by address)');
+      ports.forEach((port, index) => {
+        if (isOpaqueTcpProtocol(port.protocol)) spec.sink.add(`${spec.pathOf('ports')}[${index}].protocol`, `resolution DYNAMIC_DNS needs a name on each connection: use TLS (SNI) or HTTP (Host), not ${port.protocol}`);
       });
       break;
   }
