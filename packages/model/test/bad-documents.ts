@@ -624,6 +624,24 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     path: 'spec.tcp[0].match[0].sourceNamespace',
     message: 'not supported',
   },
+  {
+    name: 'VirtualService tcp match with a misspelt key (it must not become a match on everything)',
+    yaml: vs('', '\n  tcp:\n  - match: [{destinationSubnet: [203.0.113.7/32]}]\n    route: [{destination: {host: db, port: {number: 5432}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tcp[0].match[0].destinationSubnet',
+    message: 'unknown field',
+  },
+  {
+    name: 'VirtualService tls match with both sniHosts and sni_hosts',
+    yaml: vs('', '\n  tls:\n  - match: [{sniHosts: [httpbin.example.com], sni_hosts: [httpbin.example.com]}]\n    route: [{destination: {host: nginx, port: {number: 443}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tls[0].match[0].sni_hosts',
+    message: 'give one of them',
+  },
+  {
+    name: 'VirtualService tcp destination with a misspelt subset',
+    yaml: vs('', '\n  tcp:\n  - route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subet: mongo, port: {number: 443}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tcp[0].route[0].destination.subet',
+    message: 'unknown field',
+  },
   // ServiceEntry and DestinationRule (issue 10)
   { name: 'ServiceEntry with a bad CIDR', yaml: se('  addresses: [10.0.0.0/33]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.1}]\n'), path: 'spec.addresses[0]', message: 'IP address or a CIDR' },
   { name: 'ServiceEntry STATIC without endpoints', yaml: se('  resolution: STATIC\n  addresses: [203.0.113.7]\n'), path: 'spec.endpoints', message: 'STATIC needs at least one endpoint' },
