@@ -68,7 +68,11 @@ for (const { step, port, mtls } of STEPS) {
     assert.match(toGateway, /^outbound\|\d+\|mongo\|istio-egressgateway\.istio-system\.svc\.cluster\.local$/);
     const upstream = cluster(sidecar, toGateway).transport_socket as { typed_config: { sni?: string; common_tls_context: { tls_certificate_sds_secret_configs: { name: string }[] } } } | undefined;
     assert.equal(upstream !== undefined, mtls, 'the sidecar originates mesh TLS exactly when the step says so');
-    if (upstream) assert.deepEqual(upstream.typed_config.common_tls_context.tls_certificate_sds_secret_configs.map((s) => s.name), ['default']);
+    if (upstream) {
+      assert.deepEqual(upstream.typed_config.common_tls_context.tls_certificate_sds_secret_configs.map((s) => s.name), ['default']);
+      // No subjectAltNames in the rule: the gateway's own identity (its Pod's service account) is checked, as Istio does.
+      assert.match(JSON.stringify(upstream), /"san_type":"URI","matcher":\{"exact":"spiffe:\/\/cluster\.local\/ns\/istio-system\/sa\/istio-egressgateway-service-account"\}/);
+    }
 
     // The SNI the gateway sees: the subset's `sni` under mesh TLS, else the application's own (passthrough), else none (TCP).
     const appSni = routed.filter_chain_match?.server_names?.[0];
