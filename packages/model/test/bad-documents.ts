@@ -656,6 +656,12 @@ export const BAD_DOCUMENTS: BadDocument[] = [
   { name: 'ServiceEntry with workloadSelector', yaml: se('  resolution: DNS\n  workloadSelector: {labels: {app: db}}\n'), path: 'spec.workloadSelector', message: 'not supported by meshgate' },
   { name: 'ServiceEntry endpoint port naming no port', yaml: se('  resolution: DNS\n  endpoints: [{address: db.example.com, ports: {mysql: 3306}}]\n'), path: 'spec.endpoints[0].ports.mysql', message: 'no port of the ServiceEntry' },
   { name: 'ServiceEntry with a duplicate port number', yaml: se('  resolution: DNS\n').replace('  location:', '  - {number: 27017, name: tcp2, protocol: TCP}\n  location:'), path: 'spec.ports[1].number', message: 'duplicate port number' },
+  {
+    name: 'Gateway ISTIO_MUTUAL server with a credentialName (Istio refuses it: the mesh identity is used)',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    tls: {mode: ISTIO_MUTUAL, credentialName: egress-cred}\n    hosts: [mongo.example.com]\n'),
+    path: 'spec.servers[0].tls.credentialName',
+    message: 'ISTIO_MUTUAL',
+  },
   { name: 'DestinationRule ISTIO_MUTUAL with a credentialName', yaml: dr('  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL, credentialName: db-cred}\n'), path: 'spec.trafficPolicy.tls.credentialName', message: 'ISTIO_MUTUAL' },
   { name: 'DestinationRule MUTUAL without a certificate', yaml: dr('  trafficPolicy:\n    tls: {mode: MUTUAL}\n'), path: 'spec.trafficPolicy.tls', message: 'needs credentialName' },
   { name: 'DestinationRule consistentHash with two keys', yaml: dr('  trafficPolicy:\n    loadBalancer:\n      consistentHash: {httpHeaderName: x-user, useSourceIp: true}\n'), path: 'spec.trafficPolicy.loadBalancer.consistentHash', message: 'exactly one' },
