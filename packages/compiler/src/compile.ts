@@ -18,6 +18,7 @@ import { buildOutboundAssignment, buildOutboundCluster, usesEds } from './outbou
 import { compileProxylessServiceEntries } from './proxyless-egress.js';
 import { compileOutbound } from './outbound.js';
 import { reportTrafficIndex } from './traffic-index.js';
+import { reportUpstreamCredentials } from './upstream-credentials.js';
 import { TYPE_URL, type CompileOptions, type CompileProxy, type CompileResult, type ProxyNode, type XdsResource } from './types.js';
 
 export const compileProxy: CompileProxy = (state: MeshState, node: ProxyNode, options: CompileOptions): CompileResult =>
@@ -80,6 +81,7 @@ function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListen
   const assignment = (request: ClusterRequest) => meshWide(index, meshWideKeys(request).endpoint, diagnostics, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]);
   reportTrafficIndex(index, diagnostics);
   const edsClusters = requested.map((request) => ({ name: request.name, resource: cluster(request) }));
+  reportUpstreamCredentials(index, node, requested.map((request, i) => ({ request, resource: edsClusters[i].resource })), diagnostics);
   return {
     resources: {
       [TYPE_URL.listener]: sortByName(listeners),

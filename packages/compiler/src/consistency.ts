@@ -29,7 +29,7 @@ function isMeshIdentitySecret(name: string): boolean {
 }
 
 /** Every SdsSecretConfig `name` below `value` (certificates and validation contexts, wherever nested). */
-function collectSdsNames(value: unknown, into: Set<string>): void {
+export function collectSdsNames(value: unknown, into: Set<string>): void {
   if (Array.isArray(value)) {
     for (const item of value) collectSdsNames(item, into);
     return;

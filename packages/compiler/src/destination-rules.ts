@@ -14,6 +14,7 @@ import { objectKey, type DestinationRuleObject } from '@meshgate/model';
 import type { ClusterRequest } from './clusters.js';
 import type { Diagnostics } from './diagnostics.js';
 import { parseGoDuration, type ProtoDuration } from './duration.js';
+import { destinationIdentities } from './destination-identities.js';
 import type { CompileIndex } from './meshIndex.js';
 import { destinationRuleFor, effectivePolicy, type EffectivePolicy } from './traffic-lookups.js';
 
@@ -158,8 +159,11 @@ export function envoyUpstreamTls(index: CompileIndex, request: ClusterRequest): 
   const sanMatchers = tls.subjectAltNames.length > 0 ? { match_typed_subject_alt_names: tls.subjectAltNames.flatMap((san) => ['DNS', 'URI'].map((sanType) => ({ san_type: sanType, matcher: { exact: san } }))) } : {};
   const common: Record<string, unknown> = {};
   if (tls.mode === 'ISTIO_MUTUAL') {
+    // No subjectAltNames: the destination's own identities, as Istio does (`destination-identities.ts`).
+    const identities = tls.subjectAltNames.length > 0 ? [] : destinationIdentities(index, request);
+    const meshSans = identities.length > 0 ? { match_typed_subject_alt_names: identities.map((san) => ({ san_type: 'URI', matcher: { exact: san } })) } : sanMatchers;
     common.tls_certificate_sds_secret_configs = [sds('default')];
-    common.combined_validation_context = { default_validation_context: sanMatchers, validation_context_sds_secret_config: sds('ROOTCA') };
+    common.combined_validation_context = { default_validation_context: meshSans, validation_context_sds_secret_config: sds('ROOTCA') };
     common.alpn_protocols = ['istio'];
   } else {
     if (tls.mode === 'MUTUAL') {

@@ -17,7 +17,7 @@ import type { ClusterRequests } from './clusters.js';
 import { resolveCredential, type ResolvedCredential } from './credentials.js';
 import { httpForwardProxyFilters, routesReachDynamicForwardProxy, SNI_DFP_FILTER_NAME, withSniForwardProxy } from './dynamic-forward-proxy.js';
 import type { Diagnostics } from './diagnostics.js';
-import { gatewayServerTlsSocket } from './gateway-tls.js';
+import { gatewayServerTlsSocket, isLegacyMeshCertificateFiles } from './gateway-tls.js';
 import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
 import { HostTable, parseServerHost } from './hosts.js';
 import type { CompileIndex } from './meshIndex.js';
@@ -124,7 +124,11 @@ function serverChains(port: number, entry: TlsServerEntry, context: PortContext,
   const { gateway, server } = entry;
   const object = objectKey(gateway);
   const where = describeServer(server);
-  const tls = server.tls;
+  let tls = server.tls;
+  if (tls && isLegacyMeshCertificateFiles(tls)) {
+    context.diagnostics.warn(object, `${where}: tls.serverCertificate, privateKey and caCertificates are Istio 1.0's mesh certificate files (/etc/certs); served as mode ISTIO_MUTUAL (the gateway's mesh identity over SDS); write mode: ISTIO_MUTUAL`);
+    tls = { ...tls, mode: 'ISTIO_MUTUAL' };
+  }
   if (server.bind !== undefined && server.bind !== GATEWAY_LISTEN_ADDRESS) {
     context.diagnostics.warn(object, `${where}: bind ${server.bind} is not supported yet; listening on ${GATEWAY_LISTEN_ADDRESS}`);
   }

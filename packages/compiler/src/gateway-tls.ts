@@ -46,6 +46,25 @@ function tlsParams(tls: ServerTls): Record<string, unknown> | undefined {
 }
 
 /**
+ * Istio 1.0's mesh certificate files, as its egress gateway examples (seed 003) write a server
+ * that takes the sidecars' mutual TLS: `mode: MUTUAL` with the workload certificate, key and
+ * mesh root that Istio mounted under `/etc/certs`. That is the mesh identity, which meshgate
+ * serves over SDS (`default`, `ROOTCA`), so such a server is ISTIO_MUTUAL (with a warning);
+ * other certificate files are not readable by the gateway and stay refused.
+ */
+const LEGACY_MESH_CERTIFICATE_FILES = { serverCertificate: '/etc/certs/cert-chain.pem', privateKey: '/etc/certs/key.pem', caCertificates: '/etc/certs/root-cert.pem' };
+
+export function isLegacyMeshCertificateFiles(tls: ServerTls): boolean {
+  return (
+    tls.mode === 'MUTUAL' &&
+    tls.credentialName === undefined &&
+    tls.serverCertificate === LEGACY_MESH_CERTIFICATE_FILES.serverCertificate &&
+    tls.privateKey === LEGACY_MESH_CERTIFICATE_FILES.privateKey &&
+    tls.caCertificates === LEGACY_MESH_CERTIFICATE_FILES.caCertificates
+  );
+}
+
+/**
  * The transport socket for a server in mode SIMPLE, MUTUAL or ISTIO_MUTUAL; `credential` is the
  * resolved `credentialName` (absent for ISTIO_MUTUAL).
  */

@@ -33,6 +33,7 @@ import { guardDynamicRoutes, httpForwardProxyFilters, sniForwardProxyFilters, us
 import { HCM_FILTER_NAME, httpConnectionManager } from './hcm.js';
 import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 import { outboundListenerName, outboundRouteConfigName, VIRTUAL_OUTBOUND_LISTENER } from './naming.js';
+import { meshL4RouteChains, type RoutedChains } from './outbound-l4-routes.js';
 import { fallbackCluster, fallbackClusterName, tcpProxyFilter } from './outbound-policy.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
 import { tlsInspector } from './tls.js';
@@ -142,9 +143,14 @@ function clusterOf(destination: Destination, clusters: ClusterRequests): string 
 }
 
 function tcpFilters(destination: Destination, cluster: string): Record<string, unknown>[] {
-  const tcp = tcpProxyFilter(cluster, cluster);
-  if (destination.kind !== 'mongo') return [tcp];
-  return [{ name: MONGO_PROXY_FILTER_NAME, typed_config: { '@type': MONGO_PROXY_TYPE, stat_prefix: cluster } }, tcp];
+  return withProtocolFilters(destination, tcpProxyFilter(cluster, cluster));
+}
+
+/** `tcp_proxy`, after `mongo_proxy` (with the same stat prefix, as Istio) on a MONGO port. */
+function withProtocolFilters(destination: Destination, tcpProxy: Record<string, unknown>): Record<string, unknown>[] {
+  if (destination.kind !== 'mongo') return [tcpProxy];
+  const config = tcpProxy.typed_config as { stat_prefix: string };
+  return [{ name: MONGO_PROXY_FILTER_NAME, typed_config: { '@type': MONGO_PROXY_TYPE, stat_prefix: config.stat_prefix } }, tcpProxy];
 }
 
 /**
@@ -184,6 +190,22 @@ function httpRouteConfig(index: CompileIndex, node: ProxyNode, port: number, des
   return { config: { name: outboundRouteConfigName(port), virtual_hosts: virtualHosts, validate_clusters: { value: false } }, dynamic };
 }
 
+/** The mesh VirtualService tcp/tls routes for a destination's host on its port (`outbound-l4-routes.ts`), or undefined when none applies. */
+function routedChains(index: CompileIndex, node: ProxyNode, destination: Destination, diagnostics: Diagnostics, clusters: ClusterRequests): RoutedChains | undefined {
+  if (destination.kind === 'http') return undefined;
+  const virtualServices = destination.entry ? virtualServicesForEntryHost(index, destination.entry, destination.host) : meshVirtualServicesFor(index, destination.host);
+  if (virtualServices.length === 0) return undefined;
+  return meshL4RouteChains({ host: destination.host, port: destination.port, kind: destination.kind, cidrs: destination.cidrs }, virtualServices, { index, node, diagnostics, clusters });
+}
+
+/** A TCP/MONGO destination's chains: its mesh VirtualService's tcp routes, then (unless one took every address) its own. */
+function tcpChainSpecs(index: CompileIndex, node: ProxyNode, destination: Destination, diagnostics: Diagnostics, clusters: ClusterRequests): { name: string; cidrs: readonly string[]; filters: () => Record<string, unknown>[] }[] {
+  const routed = routedChains(index, node, destination, diagnostics, clusters);
+  const specs = (routed?.chains ?? []).map((chain) => ({ name: chain.name, cidrs: chain.cidrs, filters: () => withProtocolFilters(destination, chain.tcpProxy) }));
+  if (routed?.terminal !== true) specs.push({ name: `${destination.port}|${destination.host}`, cidrs: destination.cidrs, filters: () => tcpFilters(destination, clusterOf(destination, clusters)) });
+  return specs;
+}
+
 function portListener(index: CompileIndex, node: ProxyNode, port: number, destinations: Destination[], diagnostics: Diagnostics, clusters: ClusterRequests): { listener: XdsResource; route?: XdsResource } {
   const name = outboundListenerName(port);
   const chains: Record<string, unknown>[] = [];
@@ -193,26 +215,40 @@ function portListener(index: CompileIndex, node: ProxyNode, port: number, destin
   const tlsNames = new Set<string>();
 
   for (const destination of destinations.filter((d) => d.kind === 'tcp' || d.kind === 'mongo')) {
-    if (destination.cidrs.length === 0) {
-      if (destination.service) continue; // a headless Service: nothing to match the destination address on
-      if (catchAll) {
-        diagnostics.warn(destination.owner, `port ${port}: ${catchAllOwner} already takes every destination address on this port; ${destination.host} is not reachable here`);
+    for (const spec of tcpChainSpecs(index, node, destination, diagnostics, clusters)) {
+      if (spec.cidrs.length === 0) {
+        if (destination.service) continue; // a headless Service: nothing to match the destination address on
+        if (catchAll) {
+          diagnostics.warn(destination.owner, `port ${port}: ${catchAllOwner} already takes every destination address on this port; ${destination.host} is not reachable here`);
+          continue;
+        }
+        catchAllOwner = destination.owner;
+        catchAll = { name: spec.name, filters: spec.filters() };
         continue;
       }
-      catchAllOwner = destination.owner;
-      catchAll = { name: `${port}|${destination.host}`, filters: tcpFilters(destination, clusterOf(destination, clusters)) };
-      continue;
+      const fresh = spec.cidrs.filter((cidr) => !claimed.has(cidr));
+      fresh.forEach((cidr) => claimed.add(cidr));
+      if (fresh.length === 0) continue;
+      chains.push({ name: spec.name, filter_chain_match: { prefix_ranges: fresh.map(cidrRange) }, filters: spec.filters() });
     }
-    const fresh = destination.cidrs.filter((cidr) => !claimed.has(cidr));
-    fresh.forEach((cidr) => claimed.add(cidr));
-    if (fresh.length === 0) continue;
-    const cluster = clusterOf(destination, clusters);
-    chains.push({ name: `${port}|${destination.host}`, filter_chain_match: { prefix_ranges: fresh.map(cidrRange) }, filters: tcpFilters(destination, cluster) });
   }
 
   for (const destination of destinations.filter((d) => d.kind === 'tls')) {
-    const names = [destination.host].filter((host) => !tlsNames.has(host));
-    names.forEach((host) => tlsNames.add(host));
+    const routed = routedChains(index, node, destination, diagnostics, clusters);
+    for (const chain of routed?.chains ?? []) {
+      // A name (with the same subnets) some chain already matches: Envoy refuses two identical matches.
+      const keys = (chain.serverNames.length === 0 ? ['*'] : chain.serverNames).map((name) => `${chain.cidrs.join(',')}\u0000${name}`);
+      if (keys.some((key) => tlsNames.has(key))) {
+        diagnostics.warn(destination.owner, `port ${port}: SNI ${chain.serverNames.join(', ') || '*'} is already matched by another chain; chain ${chain.name} not used`);
+        continue;
+      }
+      keys.forEach((key) => tlsNames.add(key));
+      const match: Record<string, unknown> = { ...(chain.cidrs.length > 0 ? { prefix_ranges: chain.cidrs.map(cidrRange) } : {}), ...(chain.serverNames.length > 0 ? { server_names: chain.serverNames } : {}), transport_protocol: 'tls' };
+      chains.push({ name: chain.name, filter_chain_match: match, filters: [chain.tcpProxy] });
+    }
+    if (routed) continue;
+    const names = [destination.host].filter((host) => !tlsNames.has(`\u0000${host}`));
+    names.forEach((host) => tlsNames.add(`\u0000${host}`));
     if (names.length === 0) continue;
     const cluster = clusterOf(destination, clusters);
     // A wildcard host resolved per connection: the SNI is resolved and its address checked before tcp_proxy.

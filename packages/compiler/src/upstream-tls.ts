@@ -91,7 +91,7 @@ function workloadPortsOf(index: CompileIndex, service: ServiceObject, servicePor
 }
 
 /** Service accounts of the Pods behind the Service port: those it selects and those at its endpoint addresses; sorted, unique. */
-function serverIdentities(index: CompileIndex, service: ServiceObject, servicePort: ServicePort): string[] {
+export function serverIdentities(index: CompileIndex, service: ServiceObject, servicePort: ServicePort): string[] {
   const accounts = new Set<string>();
   for (const pod of podsSelectedBy(index, service)) accounts.add(pod.spec.serviceAccountName);
   for (const endpoint of endpointsForService(index.state, service, servicePort.port, index.slicesByService)) {

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { digestOf, evolve, initialState, type MeshObject, type MeshState } from '@meshgate/model';
 import { compileIndexKey, compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, type ChangedRef, type ProxyNode } from '../src/index.js';
 import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, secret, service, virtualService } from './support.js';
-import { trafficDocuments } from './traffic-arbitraries.js';
+import { EGRESS_NODE, trafficDocuments } from './traffic-arbitraries.js';
 
 const NAMESPACES = ['a', 'b'];
 const SERVICES = ['s1', 's2', 's3'];
@@ -19,7 +19,7 @@ const IPS = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
 
 const SIDECAR: ProxyNode = { id: 'side', role: 'sidecar', client: 'envoy', namespace: 'a', serviceAccount: 's1', labels: { app: 's1' }, ips: [] };
 const GRPC_SERVER: ProxyNode = { id: 'srv', role: 'sidecar', client: 'grpc', namespace: 'a', serviceAccount: 's1', labels: { app: 's1' }, ips: ['10.0.0.1'] };
-const NODES: ProxyNode[] = [INGRESS_NODE, SIDECAR, GRPC_NODE, GRPC_SERVER];
+const NODES: ProxyNode[] = [INGRESS_NODE, SIDECAR, GRPC_NODE, GRPC_SERVER, EGRESS_NODE];
 
 const ns = fc.constantFrom(...NAMESPACES);
 const svcName = fc.constantFrom(...SERVICES);

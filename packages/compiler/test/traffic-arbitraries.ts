@@ -3,10 +3,13 @@
  * HTTP routes: gateway credentials (stored Secrets in every layout, with and without problems,
  * `NAME-cacert`), Gateways with HTTPS/TLS/TCP servers naming them, VirtualServices with `tls`
  * and `tcp` routes, ServiceEntries, DestinationRules and the two objects that set the outbound
- * policy. Every document is valid by construction (the test fails on an invalid one), and the
+ * policy, and seed 003's egress gateway chain (the gateway's Service, its DestinationRule subset
+ * with ISTIO_MUTUAL and `sni`, mesh + gateway VirtualServices, the egress Gateway's servers, TLS
+ * origination with `credentialName` or files). Every document is valid by construction (the test fails on an invalid one), and the
  * names come from small pools so that updates, conflicts and deletes happen often.
  */
 import fc from 'fast-check';
+import type { ProxyNode } from '../src/index.js';
 import { gateway, secret, virtualService } from './support.js';
 
 /** Where the gateway proxy runs: the namespace its credentials are read from. */
@@ -167,7 +170,15 @@ const dynamicServiceEntries = fc
   }));
 
 const loadBalancers = fc.constantFrom<unknown>(undefined, { simple: 'LEAST_REQUEST' }, { simple: 'RANDOM' }, { consistentHash: { httpHeaderName: 'x-user' } });
-const clientTls = fc.constantFrom<unknown>(undefined, { mode: 'DISABLE' }, { mode: 'ISTIO_MUTUAL' }, { mode: 'SIMPLE', sni: 'ext.example.com' }, { mode: 'SIMPLE', credentialName: 'cert-a' });
+const clientTls = fc.constantFrom<unknown>(
+  undefined,
+  { mode: 'DISABLE' },
+  { mode: 'ISTIO_MUTUAL' },
+  { mode: 'SIMPLE', sni: 'ext.example.com' },
+  { mode: 'SIMPLE', credentialName: 'cert-a' },
+  { mode: 'MUTUAL', credentialName: 'cert-b', sni: 'db.example.com', subjectAltNames: ['db.example.com'] },
+  { mode: 'MUTUAL', clientCertificate: '/etc/certs/client.pem', privateKey: '/etc/certs/client-key.pem', caCertificates: '/etc/certs/ca.pem' },
+);
 
 const destinationRules = fc
   .record({
@@ -214,6 +225,84 @@ const osmMeshConfigs = fc.record({ namespace: fc.constantFrom('osm-system', 'a')
   spec: { traffic: enableEgress === null ? {} : { enableEgress } },
 }));
 
+// ---------------------------------------------------------------- seed 003's egress gateway chain
+
+/** The egress gateway proxy: the Gateway `istio-system/egress` selects it. */
+export const EGRESS_NODE: ProxyNode = {
+  id: 'egress-1',
+  role: 'egress-gateway',
+  namespace: GATEWAY_NAMESPACE,
+  serviceAccount: 'istio-egressgateway',
+  labels: { istio: 'egressgateway' },
+  client: 'envoy',
+  ips: [],
+};
+
+const EGRESS_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
+const EXTERNAL_HOSTS = ['ext.example.com', 'db.example.com'];
+
+const egressService = fc.constantFrom([443], [443, 7777], [7777]).map((ports) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'istio-egressgateway', namespace: GATEWAY_NAMESPACE },
+  spec: { clusterIP: '10.96.20.4', selector: { istio: 'egressgateway' }, ports: ports.map((port) => ({ name: port === 443 ? 'https' : 'tcp-mongo', port })) },
+}));
+
+/** The subset the sidecars route to; ISTIO_MUTUAL with the external host's SNI on 443, or nothing (plain TCP). */
+const egressSubsets = fc.record({ name: fc.constantFrom('d1', 'egressgateway-for-mongo'), sni: fc.option(fc.constantFrom(...EXTERNAL_HOSTS)) }).map(({ name, sni }) => ({
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'DestinationRule',
+  metadata: { name, namespace: 'a' },
+  spec: {
+    host: EGRESS_HOST,
+    subsets: [{ name: 'mongo', ...(sni === null ? {} : { trafficPolicy: { portLevelSettings: [{ port: { number: 443 }, tls: { mode: 'ISTIO_MUTUAL', sni } }] } }) }],
+  },
+}));
+
+const egressServers = fc.constantFrom<unknown[]>(
+  [{ port: { number: 7777, name: 'tcp', protocol: 'TCP' }, hosts: EXTERNAL_HOSTS }],
+  [{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['db.example.com'], tls: { mode: 'ISTIO_MUTUAL' } }],
+  [{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['db.example.com'], tls: { mode: 'MUTUAL', serverCertificate: '/etc/certs/cert-chain.pem', privateKey: '/etc/certs/key.pem', caCertificates: '/etc/certs/root-cert.pem' } }],
+  [{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['*.example.com'], tls: { mode: 'PASSTHROUGH' } }],
+  [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['ext.example.com'], tls: { mode: 'ISTIO_MUTUAL' } }],
+);
+
+const egressGateways = egressServers.map((servers) => gateway(GATEWAY_NAMESPACE, 'egress', servers, { istio: 'egressgateway' }));
+
+/** The chain's VirtualService: mesh → the gateway's subset, gateway → the external host; TCP (by subnet or port), TLS (by SNI) or HTTP. */
+const egressVirtualServices = fc
+  .record({
+    name: fc.constantFrom('l4a', 'direct-through-egress'),
+    host: fc.constantFrom(...EXTERNAL_HOSTS),
+    kind: fc.constantFrom('tcp', 'tcp-subnet', 'tls', 'http'),
+    gatewayPort: fc.constantFrom(443, 7777),
+    externalPort: fc.constantFrom(27017, 443, 80),
+  })
+  .map(({ name, host, kind, gatewayPort, externalPort }) => {
+    const egress = `${GATEWAY_NAMESPACE}/egress`;
+    const toGateway = [{ destination: { host: EGRESS_HOST, subset: 'mongo', port: { number: gatewayPort } } }];
+    const toExternal = [{ destination: { host, port: { number: externalPort } } }];
+    const meshMatch = { gateways: ['mesh'], port: externalPort, ...(kind === 'tcp-subnet' ? { destinationSubnets: ['203.0.113.0/24'] } : {}) };
+    const gatewayMatch = { gateways: [egress], port: gatewayPort };
+    const spec: Record<string, unknown> = { hosts: [host], gateways: ['mesh', egress] };
+    if (kind === 'http') spec.http = [{ match: [meshMatch], route: toGateway }, { match: [gatewayMatch], route: toExternal }];
+    else if (kind === 'tls') spec.tls = [{ match: [{ ...meshMatch, sniHosts: [host] }], route: toGateway }, { match: [{ ...gatewayMatch, sniHosts: [host] }], route: toExternal }];
+    else spec.tcp = [{ match: [meshMatch], route: toGateway }, { match: [gatewayMatch], route: toExternal }];
+    return virtualService('a', name, spec);
+  });
+
+/** TLS origination at the gateway: the external host's rule, MUTUAL with a credential (resolved in the gateway's namespace) or files, SIMPLE with a CA. */
+const originationRules = fc
+  .record({ host: fc.constantFrom(...EXTERNAL_HOSTS), port: fc.constantFrom(27017, 443, 80), tls: fc.constantFrom<unknown>({ mode: 'MUTUAL', credentialName: 'cert-a' }, { mode: 'SIMPLE', credentialName: 'cert-c' }, { mode: 'SIMPLE', caCertificates: '/etc/ssl/certs/ca.pem' }) })
+  .map(({ host, port, tls }) => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: { name: 'd2', namespace: 'a' },
+    spec: { host, trafficPolicy: { portLevelSettings: [{ port: { number: port }, tls }] } },
+  }));
+
+const egressChain: fc.Arbitrary<unknown> = fc.oneof(egressService, egressSubsets, egressGateways, egressVirtualServices, originationRules);
+
 /** Everything above, Secrets and Gateways weighted up (they are what the gateway's credentials read). */
 export const trafficDocuments: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: secrets },
@@ -224,4 +313,5 @@ export const trafficDocuments: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: destinationRules },
   { weight: 1, arbitrary: meshConfigMaps },
   { weight: 1, arbitrary: osmMeshConfigs },
+  { weight: 2, arbitrary: egressChain },
 );

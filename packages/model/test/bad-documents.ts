@@ -624,6 +624,24 @@ export const BAD_DOCUMENTS: BadDocument[] = [
     path: 'spec.tcp[0].match[0].sourceNamespace',
     message: 'not supported',
   },
+  {
+    name: 'VirtualService tcp match with a misspelt key (it must not become a match on everything)',
+    yaml: vs('', '\n  tcp:\n  - match: [{destinationSubnet: [203.0.113.7/32]}]\n    route: [{destination: {host: db, port: {number: 5432}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tcp[0].match[0].destinationSubnet',
+    message: 'unknown field',
+  },
+  {
+    name: 'VirtualService tls match with both sniHosts and sni_hosts',
+    yaml: vs('', '\n  tls:\n  - match: [{sniHosts: [httpbin.example.com], sni_hosts: [httpbin.example.com]}]\n    route: [{destination: {host: nginx, port: {number: 443}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tls[0].match[0].sni_hosts',
+    message: 'give one of them',
+  },
+  {
+    name: 'VirtualService tcp destination with a misspelt subset',
+    yaml: vs('', '\n  tcp:\n  - route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subet: mongo, port: {number: 443}}}]').replace('\n  http:\n', '\n'),
+    path: 'spec.tcp[0].route[0].destination.subet',
+    message: 'unknown field',
+  },
   // ServiceEntry and DestinationRule (issue 10)
   { name: 'ServiceEntry with a bad CIDR', yaml: se('  addresses: [10.0.0.0/33]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.1}]\n'), path: 'spec.addresses[0]', message: 'IP address or a CIDR' },
   { name: 'ServiceEntry STATIC without endpoints', yaml: se('  resolution: STATIC\n  addresses: [203.0.113.7]\n'), path: 'spec.endpoints', message: 'STATIC needs at least one endpoint' },
@@ -643,6 +661,12 @@ export const BAD_DOCUMENTS: BadDocument[] = [
   { name: 'ServiceEntry DYNAMIC_DNS with addresses', yaml: se('  resolution: DYNAMIC_DNS\n  addresses: [203.0.113.7]\n', '"*.example.com"').replace('protocol: TCP', 'protocol: TLS'), path: 'spec.addresses', message: 'no addresses may be given with resolution DYNAMIC_DNS' },
   { name: 'ServiceEntry allow-private-destinations neither true nor false', yaml: se('  resolution: DYNAMIC_DNS\n', '"*.example.com"').replace('protocol: TCP', 'protocol: TLS').replace('  name: db\n', '  name: db\n  annotations: {meshgate.io/allow-private-destinations: "yes"}\n'), path: 'metadata.annotations["meshgate.io/allow-private-destinations"]', message: 'must be "true" or "false"' },
   { name: 'ServiceEntry with a duplicate port number', yaml: se('  resolution: DNS\n').replace('  location:', '  - {number: 27017, name: tcp2, protocol: TCP}\n  location:'), path: 'spec.ports[1].number', message: 'duplicate port number' },
+  {
+    name: 'Gateway ISTIO_MUTUAL server with a credentialName (Istio refuses it: the mesh identity is used)',
+    yaml: gateway('  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    tls: {mode: ISTIO_MUTUAL, credentialName: egress-cred}\n    hosts: [mongo.example.com]\n'),
+    path: 'spec.servers[0].tls.credentialName',
+    message: 'ISTIO_MUTUAL',
+  },
   { name: 'DestinationRule ISTIO_MUTUAL with a credentialName', yaml: dr('  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL, credentialName: db-cred}\n'), path: 'spec.trafficPolicy.tls.credentialName', message: 'ISTIO_MUTUAL' },
   { name: 'DestinationRule MUTUAL without a certificate', yaml: dr('  trafficPolicy:\n    tls: {mode: MUTUAL}\n'), path: 'spec.trafficPolicy.tls', message: 'needs credentialName' },
   { name: 'DestinationRule consistentHash with two keys', yaml: dr('  trafficPolicy:\n    loadBalancer:\n      consistentHash: {httpHeaderName: x-user, useSourceIp: true}\n'), path: 'spec.trafficPolicy.loadBalancer.consistentHash', message: 'exactly one' },

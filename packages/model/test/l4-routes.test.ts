@@ -36,6 +36,20 @@ describe('VirtualService tls and tcp routes', () => {
     assert.deepEqual(spec.http, []);
   });
 
+  it('reads the protobuf spellings Istio accepts too (seed 003 writes sni_hosts) into the same fields', () => {
+    const result = validateDocument(
+      vs({
+        hosts: ['mongo.example.com'],
+        gateways: ['mesh'],
+        tls: [{ match: [{ port: 27017, sni_hosts: ['mongo.example.com'], destination_subnets: ['203.0.113.7'], source_labels: { app: 'ratings' } }], route: [{ destination: { host: 'mongo.example.com', port: { number: 443 } } }] }],
+      }),
+    );
+    assert.ok(result.valid, JSON.stringify(result));
+    assert.deepEqual((result.value as VirtualServiceObject).spec.tls?.[0].match, [
+      { destinationSubnets: ['203.0.113.7/32'], gateways: [], port: 27017, sniHosts: ['mongo.example.com'], sourceLabels: { app: 'ratings' } },
+    ]);
+  });
+
   it('stores tcp routes with canonical subnets and weights', () => {
     const result = validateDocument(
       vs({

@@ -3,7 +3,8 @@
  * as `kubernetes://NAME` / `kubernetes://NAME-cacert` to a gateway proxy of the Secret's
  * namespace only; a rotation (seed 002's step 5) arrives as a new SDS version with no listener
  * or cluster change, and the old certificate is no longer served; SotW and delta; a Kubernetes
- * Ingress's `tls.secretName` is served the same way.
+ * Ingress's `tls.secretName` is served the same way, and so is a DestinationRule's
+ * `credentialName` for TLS origination at an egress gateway (seed 003).
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
@@ -12,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { InProcessBus } from '@meshgate/bus';
 import type { MeshCa } from '@meshgate/ca';
 import { TYPE_URL } from '@meshgate/compiler';
+import { decodeResource } from '@meshgate/envoy-proto';
 import { openEventStore, type EventStore } from '@meshgate/eventlog';
 import { digestOf, objectKey, secretPayloadOf, validateDocument, type MeshObject } from '@meshgate/model';
 import { AppliedSecretPayloads, SecretCipher, tlsProblems } from '@meshgate/secrets';
@@ -258,6 +260,41 @@ test('seed 002’s own rotation — kubectl delete secret, then create secret tl
   const back = await nextSecretResponse(stream, names);
   assert.equal(decodeSecrets(back).get(names[0])?.certificateChain, rotated.certPem);
   for (const resource of back.resources) assert.ok(!resource.value.includes(httpbin.certPem.slice(-120, -60)), 'the old certificate is not served');
+});
+
+test('seed 003 TLS origination at the egress gateway: the external host\'s cluster names the DestinationRule\'s credential, and the egress gateway of its namespace is served it; a sidecar is not', async () => {
+  const client = opensslLeaf(exampleCa, 'ratings.bookinfo.example.com', 2);
+  await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'client-credential', namespace: 'istio-system' }, data: { 'tls.crt': b64(client.certPem), 'tls.key': b64(client.keyPem), 'ca.crt': b64(exampleCa.certPem) } });
+  await apply({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'mongo', namespace: 'default' }, spec: { hosts: ['mongo.example.com'], addresses: ['203.0.113.7'], ports: [{ number: 27017, name: 'tcp', protocol: 'TCP' }], resolution: 'DNS' } });
+  await apply({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'istio-egressgateway', namespace: 'default' }, spec: { selector: { istio: 'egressgateway' }, servers: [{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['mongo.example.com'], tls: { mode: 'ISTIO_MUTUAL' } }] } });
+  await apply({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: 'direct-mongo-through-egress-gateway', namespace: 'default' },
+    spec: { hosts: ['mongo.example.com'], gateways: ['mesh', 'istio-egressgateway'], tcp: [{ match: [{ gateways: ['istio-egressgateway'], port: 443 }], route: [{ destination: { host: 'mongo.example.com', port: { number: 27017 } } }] }] },
+  });
+  await apply({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: { name: 'originate-mtls-for-mongo', namespace: 'default' },
+    spec: { host: 'mongo.example.com', trafficPolicy: { portLevelSettings: [{ port: { number: 27017 }, tls: { mode: 'MUTUAL', credentialName: 'client-credential', sni: 'mongo.example.com' } }] } },
+  });
+
+  const egress = await open({ id: 'egress-seed-003', role: 'egress-gateway', namespace: 'istio-system', serviceAccount: 'istio-egressgateway', labels: { istio: 'egressgateway' } });
+  const clusters = await subscribeAndAck(egress, TYPE_URL.cluster, []);
+  const mongo = clusters.resources.map((r) => decodeResource(TYPE_URL.cluster, r.value)).find((c) => c.name === 'outbound|27017||mongo.example.com');
+  assert.ok(mongo, 'the gateway has the external host\'s cluster');
+  const socket = JSON.stringify(mongo.transport_socket);
+  assert.match(socket, /"sni":"mongo\.example\.com"/);
+  const names = ['kubernetes://client-credential', 'kubernetes://client-credential-cacert'];
+  for (const name of names) assert.ok(socket.includes(`"name":"${name}"`), `the cluster names ${name}`);
+
+  const secrets = decodeSecrets(await subscribeSecrets(egress, names));
+  assert.equal(secrets.get('kubernetes://client-credential')?.certificateChain, client.certPem);
+  assert.equal(secrets.get('kubernetes://client-credential-cacert')?.trustedCa, exampleCa.certPem);
+
+  const sidecar = await open({ id: 'ratings-seed-003', serviceAccount: 'ratings', namespace: 'istio-system' });
+  assert.equal((await subscribeSecrets(sidecar, names)).resources.length, 0, 'a sidecar is sent no credential');
 });
 
 /** The next Secret response, acknowledging whatever else comes first (listeners a deletion may change). */

@@ -44,6 +44,14 @@ function checkCipherSuite(value: string): string | undefined {
   return /^[A-Za-z0-9_\-[\]|+!]+$/.test(value) ? undefined : `not a cipher suite name (got ${JSON.stringify(value)})`;
 }
 
+/** Istio's rule: ISTIO_MUTUAL serves the mesh identity, so certificates and credentials would go unused. */
+function checkIstioMutual(tls: ObjectReader, value: ServerTls): void {
+  if (value.mode !== 'ISTIO_MUTUAL') return;
+  for (const key of ['credentialName', 'serverCertificate', 'privateKey', 'caCertificates'] as const) {
+    if (value[key] !== undefined) tls.error(key, "cannot be set with mode ISTIO_MUTUAL (the gateway's mesh identity is used)");
+  }
+}
+
 const VERSION_ORDER: Record<string, number> = { TLSV1_0: 0, TLSV1_1: 1, TLSV1_2: 2, TLSV1_3: 3 };
 
 /** Istio's rule: the minimum may not exceed the maximum. */
@@ -72,6 +80,7 @@ function readTls(server: ObjectReader): ServerTls | undefined {
   };
   checkProtocolVersions(tls, value);
   checkCertificateSource(tls, value);
+  checkIstioMutual(tls, value);
   return value;
 }
 

@@ -8,8 +8,9 @@ import { checkHostname } from '../hosts.js';
 import { canonicalCidr, checkCidr, isIP, isIPv4 } from '../ip.js';
 import type { L4MatchAttributes, TCPRoute, TLSMatchAttributes, TLSRoute } from '../types.js';
 import { readGatewayRefs, readRouteDestinations, type RouteContext } from './http-route.js';
+import { refuseUnknownFields } from './known-fields.js';
 import { readLabels } from './metadata.js';
-import { PORT_RANGE, type ObjectReader } from './reader.js';
+import { indexPath, isPlainObject, ObjectReader, PORT_RANGE } from './reader.js';
 
 /** Istio's `host.Name(sub).SubsetOf(host.Name(of))`: every name `sub` covers, `of` covers too. */
 function hostsWithin(sub: string, of: string): boolean {
@@ -30,16 +31,53 @@ function canonicalSubnet(value: string): string {
 }
 
 /** Fields Istio has on L4 matches that meshgate does not implement: refused by path, never dropped. */
-const UNSUPPORTED_L4_FIELDS = ['sourceNamespace', 'sourceSubnet'] as const;
+const UNSUPPORTED_L4_FIELDS = ['sourceNamespace', 'sourceSubnet', 'source_namespace', 'source_subnet'] as const;
 
-function readL4Match(match: ObjectReader, context: RouteContext): L4MatchAttributes {
+/**
+ * Istio reads a match's fields by their JSON names and by their protobuf names too
+ * (`sni_hosts`, as seed 003 writes it): the written key, the protobuf spelling when only that one
+ * is given; both at once is an error.
+ */
+const PROTO_NAMES: Readonly<Record<string, string>> = { sniHosts: 'sni_hosts', destinationSubnets: 'destination_subnets', sourceLabels: 'source_labels' };
+
+function keyOf(match: ObjectReader, field: string): string {
+  const proto = PROTO_NAMES[field];
+  if (proto === undefined || !match.has(proto)) return field;
+  if (match.has(field)) match.error(proto, `the same field as ${field}; give one of them`);
+  return match.has(field) ? field : proto;
+}
+
+const L4_MATCH_FIELDS = ['destinationSubnets', 'port', 'sourceLabels', 'gateways', ...UNSUPPORTED_L4_FIELDS, 'destination_subnets', 'source_labels'];
+const TLS_MATCH_FIELDS = [...L4_MATCH_FIELDS, 'sniHosts', 'sni_hosts'];
+
+function readL4Match(match: ObjectReader, context: RouteContext, known = L4_MATCH_FIELDS): L4MatchAttributes {
+  // `tcp` and `tls` are read here, not by the field table (istio-fields.ts): a misspelt key must not vanish.
+  refuseUnknownFields(match, known);
   for (const field of UNSUPPORTED_L4_FIELDS) if (match.has(field)) match.error(field, 'not supported by meshgate yet');
   return {
-    destinationSubnets: [...new Set(match.stringArray('destinationSubnets', checkSubnet).map(canonicalSubnet))].sort(),
+    destinationSubnets: [...new Set(match.stringArray(keyOf(match, 'destinationSubnets'), checkSubnet).map(canonicalSubnet))].sort(),
     port: match.optionalInt('port', PORT_RANGE),
-    sourceLabels: readLabels(match, 'sourceLabels'),
+    sourceLabels: readLabels(match, keyOf(match, 'sourceLabels')),
     gateways: readGatewayRefs(match, context.namespace),
   };
+}
+
+/** Istio's RouteDestination and Destination have no other fields; `http` destinations are checked by the field table. */
+function refuseUnknownDestinationFields(entry: ObjectReader): void {
+  refuseUnknownFields(entry, ['match', 'route']);
+  const route = entry.get('route');
+  if (!Array.isArray(route)) return; // reported by readRouteDestinations
+  route.forEach((item: unknown, index) => {
+    if (!isPlainObject(item)) return; // reported by readRouteDestinations
+    const destination = new ObjectReader(entry.sink, indexPath(entry.pathOf('route'), index), item);
+    refuseUnknownFields(destination, ['destination', 'weight']);
+    const target = destination.get('destination');
+    if (!isPlainObject(target)) return;
+    const targetReader = new ObjectReader(entry.sink, destination.pathOf('destination'), target);
+    refuseUnknownFields(targetReader, ['host', 'subset', 'port']);
+    const port = targetReader.get('port');
+    if (isPlainObject(port)) refuseUnknownFields(new ObjectReader(entry.sink, targetReader.pathOf('port'), port), ['number']);
+  });
 }
 
 function readTlsMatch(match: ObjectReader, context: RouteContext, vsHosts: readonly string[]): TLSMatchAttributes {
@@ -49,8 +87,8 @@ function readTlsMatch(match: ObjectReader, context: RouteContext, vsHosts: reado
     if (problem !== undefined || vsHosts.length === 0 || vsHosts.some((host) => hostsWithin(sni, host))) return problem;
     return `${sni} is not within any of the VirtualService's hosts (${vsHosts.join(', ')})`;
   };
-  const sniHosts = match.stringArray('sniHosts', checkSni, { required: true, message: 'at least one SNI host is required' }).map((host) => host.toLowerCase());
-  return { ...readL4Match(match, context), sniHosts: [...new Set(sniHosts)] };
+  const sniHosts = match.stringArray(keyOf(match, 'sniHosts'), checkSni, { required: true, message: 'at least one SNI host is required' }).map((host) => host.toLowerCase());
+  return { ...readL4Match(match, context, TLS_MATCH_FIELDS), sniHosts: [...new Set(sniHosts)] };
 }
 
 function requireRoute(entry: ObjectReader): void {
@@ -60,11 +98,13 @@ function requireRoute(entry: ObjectReader): void {
 
 export function readTcpRoute(entry: ObjectReader, context: RouteContext): TCPRoute {
   requireRoute(entry);
+  refuseUnknownDestinationFields(entry);
   return { match: entry.objects('match', (match) => readL4Match(match, context)), route: readRouteDestinations(entry, context) };
 }
 
 export function readTlsRoute(entry: ObjectReader, context: RouteContext, vsHosts: readonly string[]): TLSRoute {
   requireRoute(entry);
+  refuseUnknownDestinationFields(entry);
   return {
     match: entry.objects('match', (match) => readTlsMatch(match, context, vsHosts), { required: true, message: 'a tls route needs at least one match with sniHosts' }),
     route: readRouteDestinations(entry, context),
