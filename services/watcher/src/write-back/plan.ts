@@ -9,8 +9,14 @@
  * - each Istio Gateway's and VirtualService's `status.conditions`: one `Reconciled` condition
  *   carrying the diagnostics meshgate's compiler reports about the object when it compiles the
  *   gateway proxies each Gateway's selector picks (False with the errors, True otherwise, the
- *   warnings in the message).
+ *   warnings in the message);
+ * - each Istio object's `status.validationMessages` as istiod's in-cluster analysis writes them
+ *   (`istioctl analyze`'s messages as `{documentationUrl, level, type: {code, name}}`): what
+ *   `@meshgate/analysis` reports about it — the same analyzers, over the same state, as
+ *   `meshgate analyze` and `GET /v1/analyze`. Without messages the field is left out, which a
+ *   server-side apply turns into removing the entries meshgate wrote before.
  */
+import { analyzeState, validationMessagesByObject, type ValidationMessage } from '@meshgate/analysis';
 import { buildIndex, compileWithIndex, type CompileOptions, type Diagnostic } from '@meshgate/compiler';
 import { ingressBackendStatuses, objectKey, type MeshState } from '@meshgate/model';
 
@@ -21,8 +27,13 @@ export interface SecretRef {
   name: string;
 }
 
+/** The Istio kinds whose status is an IstioStatus (conditions, validationMessages). */
+export const ISTIO_STATUS_KINDS = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry'] as const;
+/** The kinds that also carry meshgate's `Reconciled` condition (the ones a gateway compile reports on). */
+const RECONCILED_KINDS: ReadonlySet<string> = new Set(['Gateway', 'VirtualService']);
+
 export interface StatusWrite {
-  kind: 'IngressBackend' | 'Gateway' | 'VirtualService';
+  kind: 'IngressBackend' | (typeof ISTIO_STATUS_KINDS)[number];
   namespace: string;
   name: string;
   status: Record<string, unknown>;
@@ -82,6 +93,11 @@ export function reconciledCondition(diagnostics: readonly Diagnostic[]): Record<
   return { type: 'Reconciled', status: 'True', reason: 'Compiled', message: 'compiled by meshgate' };
 }
 
+/** The IstioStatus fields meshgate owns; each one left out when empty, so that an apply removes it. */
+function istioStatus(reconciled: Record<string, unknown> | undefined, validationMessages: ValidationMessage[]): Record<string, unknown> {
+  return { ...(reconciled ? { conditions: [reconciled] } : {}), ...(validationMessages.length > 0 ? { validationMessages } : {}) };
+}
+
 export function planWriteBack(state: MeshState, options: CompileOptions): WriteBackPlan {
   const issuedSecrets: SecretRef[] = [];
   const bundleNamespaces = new Set<string>();
@@ -91,12 +107,15 @@ export function planWriteBack(state: MeshState, options: CompileOptions): WriteB
     if (ingressGateway) issuedSecrets.push({ namespace: ingressGateway.secret.namespace, name: ingressGateway.secret.name });
   }
   const diagnostics = gatewayDiagnostics(state, options);
+  const analysis = validationMessagesByObject(analyzeState(state, { clusterDomain: options.clusterDomain }));
   const istio: StatusWrite[] = [];
-  for (const kind of ['Gateway', 'VirtualService'] as const) {
+  for (const kind of ISTIO_STATUS_KINDS) {
     for (const object of state.byKind[kind].values()) {
-      const { namespace, name } = object.metadata;
-      const about = diagnostics.get(objectKey({ kind, namespace, name })) ?? [];
-      istio.push({ kind, namespace, name, status: { conditions: [reconciledCondition(about)] } });
+      const { name } = object.metadata;
+      const namespace = object.metadata.namespace ?? 'default';
+      const key = objectKey({ kind, namespace, name });
+      const status = istioStatus(RECONCILED_KINDS.has(kind) ? reconciledCondition(diagnostics.get(key) ?? []) : undefined, analysis.get(key) ?? []);
+      istio.push({ kind, namespace, name, status });
     }
   }
   return {
