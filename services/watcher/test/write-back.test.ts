@@ -333,4 +333,21 @@ describe('the write-back controller', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.deepEqual(statusOwners(fixed)['meshgate/status'], ['f:conditions']);
     assert.deepEqual(server.patches.slice(patches).map((written) => written.path), ['/apis/networking.istio.io/v1beta1/namespaces/istio-system/virtualservices/typo/status']);
   });
+
+  it("judges a Gateway's credential where its workload runs, as the analysis does: the Gateway in app, its proxy and Secret in istio-system", async () => {
+    const appGateway: KubeObject = {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'Gateway',
+      metadata: { name: 'app-gateway', namespace: 'app' },
+      spec: { selector: { istio: 'app-ingress' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['app.example.com'], tls: { mode: 'SIMPLE', credentialName: 'app-credential' } }] },
+    };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app-ingress-1', namespace: 'istio-system', labels: { istio: 'app-ingress' } }, spec: {} };
+    const credential = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-credential', namespace: 'istio-system' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'certificate', 'tls.key': 'key' } };
+    server.apply(appGateway);
+    state.apply(appGateway, pod, credential);
+    await writeBack.sync();
+    const status = server.get('Gateway', 'app', 'app-gateway')?.status as { conditions: { status: string; message: string }[]; validationMessages?: { type: { code: string } }[] };
+    assert.equal(status.conditions[0].status, 'True', status.conditions[0].message);
+    assert.deepEqual(status.validationMessages?.map((message) => message.type.code), ['IST0162'], 'no IST0161: the credential resolves; only no Service exposes 443 for the workload');
+  });
 });

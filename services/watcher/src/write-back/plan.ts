@@ -8,15 +8,15 @@
  * - each IngressBackend's `status` as OSM writes it: `{currentStatus: committed|rejected, reason}`;
  * - each Istio Gateway's and VirtualService's `status.conditions`: one `Reconciled` condition
  *   carrying the diagnostics meshgate's compiler reports about the object when it compiles the
- *   gateway proxies each Gateway's selector picks (False with the errors, True otherwise, the
- *   warnings in the message);
+ *   gateway proxies each Gateway's selector picks, in their workloads' namespaces (False with the
+ *   errors, True otherwise, the warnings in the message);
  * - each Istio object's `status.validationMessages` as istiod's in-cluster analysis writes them
  *   (`istioctl analyze`'s messages as `{documentationUrl, level, type: {code, name}}`): what
  *   `@meshgate/analysis` reports about it — the same analyzers, over the same state, as
  *   `meshgate analyze` and `GET /v1/analyze`. Without messages the field is left out, which a
  *   server-side apply turns into removing the entries meshgate wrote before.
  */
-import { analyzeState, validationMessagesByObject, type ValidationMessage } from '@meshgate/analysis';
+import { analyzeState, gatewayWorkloadNamespaces, validationMessagesByObject, type ValidationMessage } from '@meshgate/analysis';
 import { buildIndex, compileWithIndex, type CompileOptions, type Diagnostic } from '@meshgate/compiler';
 import { ingressBackendStatuses, objectKey, type MeshState } from '@meshgate/model';
 
@@ -61,7 +61,11 @@ function ingressBackendWrites(state: MeshState): StatusWrite[] {
   });
 }
 
-/** Every diagnostic about a Gateway or VirtualService, from compiling each Gateway's proxies. */
+/**
+ * Every diagnostic about a Gateway or VirtualService, from compiling the proxies each Gateway's
+ * selector picks, in each namespace its workloads run in (where its credentials are read: the
+ * analysis's rule, `gatewayWorkloadNamespaces`).
+ */
 function gatewayDiagnostics(state: MeshState, options: CompileOptions): Map<string, Diagnostic[]> {
   const byObject = new Map<string, Diagnostic[]>();
   if (state.byKind.Gateway.size === 0) return byObject;
@@ -69,15 +73,17 @@ function gatewayDiagnostics(state: MeshState, options: CompileOptions): Map<stri
   const seen = new Set<string>();
   for (const gateway of state.byKind.Gateway.values()) {
     const labels = gateway.spec.selector;
-    const selector = JSON.stringify(Object.entries(labels).sort());
-    // Gateways with one selector pick the same proxies: one compile serves them all.
-    if (seen.has(selector)) continue;
-    seen.add(selector);
-    const node = { id: `write-back~${selector}`, role: 'ingress-gateway' as const, namespace: gateway.metadata.namespace, serviceAccount: '', labels, client: 'envoy' as const, ips: [] };
-    for (const diagnostic of compileWithIndex(index, node).diagnostics) {
-      const list = byObject.get(diagnostic.object) ?? [];
-      if (!list.some((known) => known.message === diagnostic.message && known.severity === diagnostic.severity)) list.push(diagnostic);
-      byObject.set(diagnostic.object, list);
+    for (const { namespace } of gatewayWorkloadNamespaces(state, gateway)) {
+      const proxy = `${namespace}~${JSON.stringify(Object.entries(labels).sort())}`;
+      // Gateways with one selector pick the same proxies: one compile per namespace serves them all.
+      if (seen.has(proxy)) continue;
+      seen.add(proxy);
+      const node = { id: `write-back~${proxy}`, role: 'ingress-gateway' as const, namespace, serviceAccount: '', labels, client: 'envoy' as const, ips: [] };
+      for (const diagnostic of compileWithIndex(index, node).diagnostics) {
+        const list = byObject.get(diagnostic.object) ?? [];
+        if (!list.some((known) => known.message === diagnostic.message && known.severity === diagnostic.severity)) list.push(diagnostic);
+        byObject.set(diagnostic.object, list);
+      }
     }
   }
   return byObject;
