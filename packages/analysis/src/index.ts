@@ -7,3 +7,4 @@ export * from './codes.js';
 export { ANALYZERS } from './analyzers/index.js';
 export { analyzeDocuments, analyzeState, formatMessage, reachesThreshold, sortMessages, type AnalyzeOptions, type SourceDocument } from './analyze.js';
 export { gatewayWorkloadNamespaces, type WorkloadNamespace } from './analyzers/gateway-workloads.js';
+export { documentationUrl, validationMessageOf, validationMessagesByObject, type ValidationMessage } from './istio-status.js';

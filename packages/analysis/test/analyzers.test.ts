@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { digestOf, evolve, initialState, parseDocuments, type MeshState, type SecretObject } from '@meshgate/model';
-import { analyzeDocuments, formatMessage, reachesThreshold, type AnalysisMessage } from '../src/index.js';
+import { analyzeDocuments, formatMessage, reachesThreshold, validationMessageOf, validationMessagesByObject, type AnalysisMessage } from '../src/index.js';
 
 function analyzeYaml(yaml: string, base?: MeshState): AnalysisMessage[] {
   const parsed = parseDocuments(yaml);
@@ -347,5 +347,18 @@ spec:
     const messages = analyzeYaml(yaml + workload);
     assert.deepEqual(lines(messages), ['Warning [IST0162] (Gateway default/gw) The gateway refers to a port that is not exposed on the workload (pod selector istio=ingressgateway; port 31400)']);
     assert.equal(messages[0].path, 'spec.servers[2].port');
+  });
+});
+
+describe('analysis messages as Istio writes them in status.validationMessages', () => {
+  it('gives AnalysisMessageBase: documentationUrl (Istio codes only), level in capitals, type code and name; one entry per message', () => {
+    const messages = analyzeYaml(SEED_002_HTTPS);
+    const byObject = validationMessagesByObject(messages);
+    assert.deepEqual(byObject.get('VirtualService/default/httpbin'), [
+      { documentationUrl: 'https://istio.io/latest/docs/reference/config/analysis/ist0101/', level: 'ERROR', type: { code: 'IST0101', name: 'ReferencedResourceNotFound' } },
+    ]);
+    const own = validationMessageOf({ code: 'MG0002', name: 'HttpRoutesOnPassthroughServer', level: 'Warning', object: { kind: 'VirtualService', namespace: 'a', name: 'b' }, message: 'm' });
+    assert.deepEqual(own, { level: 'WARNING', type: { code: 'MG0002', name: 'HttpRoutesOnPassthroughServer' } }, 'no Istio page for meshgate\'s own codes');
+    assert.equal(validationMessageOf({ ...messages[0], level: 'Info' }).level, 'INFO');
   });
 });

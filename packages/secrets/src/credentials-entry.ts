@@ -21,3 +21,4 @@ export {
   type ValidationSource,
 } from './credentials.js';
 export type { SecretPayload } from './payloads.js';
+export { credentialSecrets, gatewayWorkloadNamespaces, type GatewayWorkload, type WorkloadNamespace } from './credential-namespaces.js';

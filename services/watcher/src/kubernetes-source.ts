@@ -140,7 +140,11 @@ export class KubernetesSource implements Source {
       this.followers.push(follower);
     }
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespaces: this.namespaceSelector }, 'following the Kubernetes API');
-    await Promise.all(this.followers.map((follower) => follower.informer.start()));
+    // Secrets last: their first list then meets the interest the other lists made (the Pods
+    // that place a Gateway's credential included), instead of publishing and withdrawing.
+    const secretsLast = (follower: Follower) => follower.resource.kind === SECRET_RESOURCE.kind;
+    await Promise.all(this.followers.filter((follower) => !secretsLast(follower)).map((follower) => follower.informer.start()));
+    await Promise.all(this.followers.filter(secretsLast).map((follower) => follower.informer.start()));
     await this.settleHeldSecrets();
     await this.queue.idle();
   }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { InProcessBus, type ResourceChanged } from '@meshgate/bus';
-import { isSealedSecret, openSealedSecret, SecretCipher } from '@meshgate/secrets';
+import { isSealedSecret, openSealedSecret, SecretCipher, type GatewayWorkload } from '@meshgate/secrets';
 import { ClusterSecrets, writtenByMeshgate } from '../src/cluster-secrets.js';
 import { createWatcher } from '../src/index.js';
 import { SecretInterest, secretReferences } from '../src/secret-interest.js';
@@ -36,6 +36,37 @@ describe('secret references', () => {
       ['osm-system/osm-nginx-client-cert'],
     );
     assert.deepEqual(secretReferences('Service', { metadata: { namespace: 'a' }, spec: { tls: [{ secretName: 'x' }] } }), []);
+  });
+
+  it("places a Gateway's credential in its workloads' namespaces (the Gateway's own while none is known), in each form Istio reads", () => {
+    const gateway = (credentialName: string, mode = 'SIMPLE') => ({ metadata: { namespace: 'app' }, spec: { selector: { istio: 'ingress' }, servers: [{ tls: { mode, credentialName } }] } });
+    const workloads: GatewayWorkload[] = [
+      { kind: 'Pod', namespace: 'istio-system', name: 'ingress-1', labels: { istio: 'ingress' } },
+      { kind: 'Pod', namespace: 'edge', name: 'ingress-2', labels: { istio: 'ingress', zone: 'b' } },
+      { kind: 'Pod', namespace: 'app', name: 'web-1', labels: { app: 'web' } },
+    ];
+    assert.deepEqual(secretReferences('Gateway', gateway('cred'), workloads), ['edge/cred', 'istio-system/cred']);
+    assert.deepEqual(secretReferences('Gateway', gateway('cred')), ['app/cred'], 'no workload known');
+    assert.deepEqual(secretReferences('Gateway', gateway('kubernetes://cred', 'MUTUAL'), workloads.slice(0, 1)), ['istio-system/cred', 'istio-system/cred-cacert']);
+    assert.deepEqual(secretReferences('Gateway', gateway('istio-system/cred'), workloads), ['istio-system/cred'], "NS/NAME only where NS is the workload's");
+  });
+
+  it('moves the interest when a Pod the selector picks appears, changes or goes; not for other Pods', () => {
+    const interest = new SecretInterest();
+    const gateway = { metadata: { namespace: 'app' }, spec: { selector: { istio: 'ingress' }, servers: [{ tls: { mode: 'SIMPLE', credentialName: 'cred' } }] } };
+    assert.equal(interest.observe('apply', 'Gateway', 'app', 'gw', gateway), true);
+    assert.ok(interest.isReferenced('app', 'cred'));
+    assert.equal(interest.observe('apply', 'Pod', 'app', 'web-1', { metadata: { labels: { app: 'web' } } }), false);
+    assert.equal(interest.observe('apply', 'Pod', 'istio-system', 'ingress-1', { metadata: { labels: { istio: 'ingress' } } }), true);
+    assert.ok(interest.isReferenced('istio-system', 'cred') && !interest.isReferenced('app', 'cred'));
+    assert.equal(interest.observe('apply', 'Pod', 'istio-system', 'ingress-1', { metadata: { labels: { istio: 'ingress' } }, status: { phase: 'Running' } }), false, 'same labels: nothing to redo');
+    // Two Gateways name the same Secret: it stays wanted until neither does.
+    interest.observe('apply', 'Gateway', 'istio-system', 'gw-2', { ...gateway, metadata: { namespace: 'istio-system' } });
+    interest.observe('delete', 'Gateway', 'app', 'gw', undefined);
+    assert.ok(interest.isReferenced('istio-system', 'cred'));
+    assert.equal(interest.observe('delete', 'Pod', 'istio-system', 'ingress-1', undefined), false, "gw-2's own namespace is istio-system too");
+    interest.observe('delete', 'Gateway', 'istio-system', 'gw-2', undefined);
+    assert.ok(!interest.isReferenced('istio-system', 'cred'));
   });
 });
 

@@ -244,3 +244,54 @@ describe('the Kubernetes source and the cluster\'s Secrets', { timeout: TEST_TIM
     assert.ok(!server.requests.slice(mark).some((request) => request.url.startsWith('/api/v1/secrets')), 'Secrets are not even listed');
   });
 });
+
+describe("a Gateway's credential, where its workload runs", { timeout: TEST_TIMEOUT_MS }, () => {
+  const server = new FakeKubeApiServer([...KUBERNETES_RESOURCES, SECRET_RESOURCE]);
+  const data = { 'tls.crt': Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64'), 'tls.key': Buffer.from('-----BEGIN PRIVATE KEY-----\n').toString('base64') };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app-ingress-1', namespace: 'istio-system', labels: { istio: 'app-ingress' } }, spec: { containers: [{ name: 'istio-proxy', image: 'proxyv2' }] } };
+
+  before(async () => {
+    await server.start();
+    // The Gateway lives with the application; the proxy serving it (and so its credential) in istio-system.
+    server.apply({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'Gateway',
+      metadata: { name: 'app-gateway', namespace: 'app' },
+      spec: { selector: { istio: 'app-ingress' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['app.example.com'], tls: { mode: 'SIMPLE', credentialName: 'app-credential' } }] },
+    });
+    server.apply(pod);
+    for (const namespace of ['istio-system', 'app']) server.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-credential', namespace }, type: 'kubernetes.io/tls', data });
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  it("takes the Secret of the gateway workload's namespace, not the Gateway's, and follows the workload", async () => {
+    const bus = new InProcessBus();
+    const inbox = new Inbox<ResourceChanged>();
+    await bus.consumeChanges(async (change) => inbox.push(change), { durable: 'test' });
+    const source = createKubernetesWatcher({ bus, kubeconfig: server.writeKubeconfig(), logger: capturingLogger().logger, meshName: 'osm', cipher: new SecretCipher(randomBytes(32)) });
+    const secretChanges = () => inbox.items.filter((change) => change.kind === 'Secret').map((change) => `${change.op} ${change.namespace}/${change.name}`);
+    try {
+      await source.start();
+      await source.idle();
+      // Listed after the Pods and Gateways: the first list meets the interest they made, nothing taken and withdrawn.
+      assert.deepEqual(secretChanges(), ['apply istio-system/app-credential']);
+
+      // The workload gone, no proxy is known: the Gateway's own namespace stands in, as in `meshgate analyze`.
+      server.delete('Pod', 'istio-system', 'app-ingress-1');
+      await inbox.waitFor(inbox.items.length + 3);
+      assert.deepEqual(secretChanges().slice(1).sort(), ['apply app/app-credential', 'delete istio-system/app-credential']);
+      // Back, relabelled so that the selector no longer picks it: nothing moves.
+      server.apply({ ...pod, metadata: { ...pod.metadata, labels: { istio: 'other' } } });
+      server.apply({ ...pod, metadata: { ...pod.metadata, name: 'marker', namespace: 'elsewhere', labels: {} } });
+      await inbox.waitFor(inbox.items.length + 2);
+      await source.idle();
+      assert.deepEqual(secretChanges().length, 3, secretChanges().join(', '));
+    } finally {
+      await source.stop();
+      await bus.close();
+    }
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Writing back to the cluster: server-side apply as the test apiserver implements it (after the
  * Kubernetes documentation), then the write-back controller against it — IngressBackend status
- * as OSM writes it, Istio `Reconciled` conditions carrying meshgate's diagnostics, the issued
+ * as OSM writes it, Istio `Reconciled` conditions carrying meshgate's diagnostics and
+ * `validationMessages` carrying its analysis (as istiod's in-cluster analysis), the issued
  * secret and the trust bundle as Secrets, renewed once when they change and not rewritten when
  * nothing changed.
  */
@@ -197,6 +198,16 @@ function virtualService(name: string, host: string): KubeObject {
   };
 }
 
+function validationMessage(level: string, code: string, name: string): Record<string, unknown> {
+  return { documentationUrl: `https://istio.io/latest/docs/reference/config/analysis/${code.toLowerCase()}/`, level, type: { code, name } };
+}
+
+/** `manager[/subresource]` → the top-level status fields it owns (`f:conditions`), from the object's managedFields. */
+function statusOwners(object: KubeObject | undefined): Record<string, string[]> {
+  const entries = (object?.metadata.managedFields ?? []) as { manager: string; subresource?: string; fieldsV1: { 'f:status'?: Record<string, unknown> } }[];
+  return Object.fromEntries(entries.map((entry) => [`${entry.manager}${entry.subresource ? `/${entry.subresource}` : ''}`, Object.keys(entry.fieldsV1['f:status'] ?? {}).sort()]));
+}
+
 describe('the write-back controller', { timeout: TEST_TIMEOUT_MS }, () => {
   const server = new FakeKubeApiServer([...KUBERNETES_RESOURCES, SECRET_RESOURCE]);
   const state = new StateOf();
@@ -233,6 +244,8 @@ describe('the write-back controller', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.deepEqual(server.get('Gateway', 'istio-system', 'gw')?.status, { conditions: [{ type: 'Reconciled', status: 'True', reason: 'Compiled', message: 'compiled by meshgate' }] });
     assert.deepEqual(server.get('VirtualService', 'istio-system', 'stray')?.status, {
       conditions: [{ type: 'Reconciled', status: 'True', reason: 'CompiledWithWarnings', message: 'warning: hosts other.example.com match no HTTP server host of Gateway istio-system/gw' }],
+      // `meshgate analyze`'s messages about it, as istiod's analysis writes them: no Service httpbin yet, a host the Gateway does not serve.
+      validationMessages: [validationMessage('ERROR', 'IST0101', 'ReferencedResourceNotFound'), validationMessage('WARNING', 'IST0132', 'VirtualServiceHostNotFoundInGateway')],
     });
     const bundle = server.get('Secret', 'osm-system', 'osm-ca-bundle');
     assert.deepEqual(bundle?.data, { 'ca.crt': Buffer.from(secrets.pem).toString('base64') });
@@ -282,5 +295,59 @@ describe('the write-back controller', { timeout: TEST_TIMEOUT_MS }, () => {
     }
     // Bound to the Gateway now, the VirtualService's routes are compiled: their warning replaces the old one.
     assert.equal(message(), 'warning: http[0]: destination httpbin.httpbin.svc.cluster.local matches no Service or ServiceEntry; its cluster has no endpoints (503)');
+  });
+
+  it('writes analysis messages as istiod does: IST0101 while a VirtualService names a missing Gateway, gone once it is fixed, one write per change', async () => {
+    // The destination Service exists from now on: the only message left is the one under test.
+    const httpbin = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'httpbin' }, spec: { selector: { app: 'httpbin' }, ports: [{ port: 14001 }] } };
+    const typo = virtualService('typo', 'httpbin.example.com');
+    const typoSpec = { ...(typo.spec as object), gateways: ['missing-gateway'] };
+    // A DestinationRule whose status another controller wrote: nothing to say about it, nothing taken from it.
+    const rule: KubeObject = { apiVersion: 'networking.istio.io/v1beta1', kind: 'DestinationRule', metadata: { name: 'httpbin', namespace: 'httpbin' }, spec: { host: 'httpbin' } };
+    const istiodStatus = { conditions: [{ type: 'Reconciled', status: 'True', message: '1/1 proxies up to date.' }] };
+    server.apply({ ...typo, spec: typoSpec });
+    server.apply({ ...rule, status: istiodStatus }, 'istiod');
+    state.apply(httpbin, { ...typo, spec: typoSpec }, rule);
+    await writeBack.sync();
+    const broken = server.get('VirtualService', 'istio-system', 'typo');
+    assert.deepEqual((broken?.status as { validationMessages?: unknown }).validationMessages, [validationMessage('ERROR', 'IST0101', 'ReferencedResourceNotFound')]);
+    assert.deepEqual(statusOwners(broken), { kubectl: [], 'meshgate/status': ['f:conditions', 'f:validationMessages'] }, 'written by server-side apply of the manager meshgate, on the status subresource');
+    const patch = server.patches.findLast((candidate) => candidate.path === '/apis/networking.istio.io/v1beta1/namespaces/istio-system/virtualservices/typo/status');
+    assert.deepEqual(patch && { contentType: patch.contentType, fieldManager: patch.fieldManager, force: patch.force }, { contentType: 'application/apply-patch+yaml', fieldManager: 'meshgate', force: 'true' });
+    assert.deepEqual(server.get('DestinationRule', 'httpbin', 'httpbin')?.status, istiodStatus);
+    assert.equal((server.get('VirtualService', 'istio-system', 'bound')?.status as { validationMessages?: unknown }).validationMessages, undefined, 'its host resolves now: cleared');
+
+    // The same state again: not one request.
+    const patches = server.patches.length;
+    state.apply(httpbin);
+    await writeBack.sync();
+    assert.equal(server.patches.length, patches);
+
+    // Fixed: the entry goes (the apply leaves the field out), the condition stays.
+    server.apply(typo);
+    state.apply(typo);
+    await writeBack.sync();
+    const fixed = server.get('VirtualService', 'istio-system', 'typo');
+    assert.equal((fixed?.status as { validationMessages?: unknown }).validationMessages, undefined);
+    assert.deepEqual((fixed?.status as { conditions: unknown[] }).conditions, [{ type: 'Reconciled', status: 'True', reason: 'Compiled', message: 'compiled by meshgate' }]);
+    assert.deepEqual(statusOwners(fixed)['meshgate/status'], ['f:conditions']);
+    assert.deepEqual(server.patches.slice(patches).map((written) => written.path), ['/apis/networking.istio.io/v1beta1/namespaces/istio-system/virtualservices/typo/status']);
+  });
+
+  it("judges a Gateway's credential where its workload runs, as the analysis does: the Gateway in app, its proxy and Secret in istio-system", async () => {
+    const appGateway: KubeObject = {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'Gateway',
+      metadata: { name: 'app-gateway', namespace: 'app' },
+      spec: { selector: { istio: 'app-ingress' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['app.example.com'], tls: { mode: 'SIMPLE', credentialName: 'app-credential' } }] },
+    };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app-ingress-1', namespace: 'istio-system', labels: { istio: 'app-ingress' } }, spec: {} };
+    const credential = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-credential', namespace: 'istio-system' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'certificate', 'tls.key': 'key' } };
+    server.apply(appGateway);
+    state.apply(appGateway, pod, credential);
+    await writeBack.sync();
+    const status = server.get('Gateway', 'app', 'app-gateway')?.status as { conditions: { status: string; message: string }[]; validationMessages?: { type: { code: string } }[] };
+    assert.equal(status.conditions[0].status, 'True', status.conditions[0].message);
+    assert.deepEqual(status.validationMessages?.map((message) => message.type.code), ['IST0162'], 'no IST0161: the credential resolves; only no Service exposes 443 for the workload');
   });
 });

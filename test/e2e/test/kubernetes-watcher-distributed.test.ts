@@ -206,3 +206,58 @@ test('a Secret a Gateway names reaches the api sealed over NATS; the Secrets the
   assert.deepEqual(applied, [], 'no applied copy of the written-back Secrets');
   assert.doesNotMatch(watcher?.output() ?? '', /MIIBdistributedwatchertest|LS0tLS1CRUdJTi/, 'no value in the watcher\'s log');
 });
+
+test("a Gateway's credential is taken from its workload's namespace, not the Gateway's", async () => {
+  const data = { cert: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBworkloadnamespace\n-----END CERTIFICATE-----\n').toString('base64') };
+  server.apply({
+    apiVersion: 'networking.istio.io/v1beta1',
+    kind: 'Gateway',
+    metadata: { name: 'app-gateway', namespace: 'app' },
+    spec: { selector: { istio: 'app-ingress' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['app.example.com'], tls: { mode: 'SIMPLE', credentialName: 'app-credential' } }] },
+  });
+  server.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app-ingress-1', namespace: 'istio-system', labels: { istio: 'app-ingress' } }, spec: { containers: [{ name: 'istio-proxy', image: 'proxyv2' }] } });
+  for (const namespace of ['app', 'istio-system']) server.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-credential', namespace }, type: 'Opaque', data });
+  await eventually('the workload namespace\'s Secret to reach the api', async () => ((await getJson(`${apiUrl}/v1/resources/secrets/istio-system/app-credential`, TEST_API_TOKEN)).status === 200 ? true : undefined), 30_000);
+  // Everything the watcher saw before the marker is in the log once the marker is.
+  server.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'marker-3', namespace: 'httpbin' }, spec: { ports: [{ name: 'http', port: 82 }] } });
+  await eventually('the marker to arrive', async () => ((await getJson(`${apiUrl}/v1/resources/Service/httpbin/marker-3`, TEST_API_TOKEN)).status === 200 ? true : undefined), 30_000);
+  assert.equal((await getJson(`${apiUrl}/v1/resources/secrets/app/app-credential`, TEST_API_TOKEN)).status, 404, "the Gateway's own namespace holds no credential of its");
+});
+
+test('analysis messages reach the cluster as istiod writes them: IST0101 on a VirtualService naming a missing Gateway, removed once fixed, by server-side apply of meshgate', async () => {
+  const path = '/apis/networking.istio.io/v1beta1/namespaces/httpbin/virtualservices/httpbin/status';
+  const virtualService = (gateways: string[]) => ({
+    apiVersion: 'networking.istio.io/v1beta1',
+    kind: 'VirtualService',
+    metadata: { name: 'httpbin', namespace: 'httpbin' },
+    spec: { hosts: ['httpbin.example.com'], gateways, http: [{ route: [{ destination: { host: 'httpbin', port: { number: 14001 } } }] }] },
+  });
+  type Status = { validationMessages?: unknown[]; conditions?: { type: string }[] };
+  server.apply(virtualService(['missing-gateway']));
+  const broken = await eventually('IST0101 on the VirtualService in the cluster', async () => {
+    const status = server.get('VirtualService', 'httpbin', 'httpbin')?.status as Status | undefined;
+    return status?.validationMessages ? status : undefined;
+  }, 30_000);
+  assert.deepEqual(broken.validationMessages, [
+    { documentationUrl: 'https://istio.io/latest/docs/reference/config/analysis/ist0101/', level: 'ERROR', type: { code: 'IST0101', name: 'ReferencedResourceNotFound' } },
+  ]);
+  assert.deepEqual(broken.conditions?.map((condition) => condition.type), ['Reconciled']);
+  // meshgate's analysis of its state says the same (the api's `GET /v1/analyze`, `meshgate analyze`).
+  const analyzed = await getJson<{ messages: { code: string; object: { kind: string; name: string } }[] }>(`${apiUrl}/v1/analyze?namespace=httpbin`, TEST_API_TOKEN);
+  assert.deepEqual(analyzed.body.messages.filter((message) => message.object.kind === 'VirtualService').map((message) => message.code), ['IST0101']);
+
+  server.apply(virtualService(['istio-system/https-gateway']));
+  await eventually('the message removed once the VirtualService names a Gateway that exists', async () => {
+    const status = server.get('VirtualService', 'httpbin', 'httpbin')?.status as Status | undefined;
+    return status && status.validationMessages === undefined && status.conditions?.length === 1 ? true : undefined;
+  }, 30_000);
+  // Written only as controllers write: apply patches of the field manager meshgate on the status subresource, which owns every status field.
+  const writes = server.patches.filter((patch) => patch.path === path);
+  assert.ok(writes.length >= 2, `the message written, then removed (${writes.length} writes)`);
+  assert.deepEqual(new Set(writes.map((patch) => `${patch.contentType} ${patch.fieldManager} force=${patch.force}`)), new Set(['application/apply-patch+yaml meshgate force=true']));
+  const managers = (server.get('VirtualService', 'httpbin', 'httpbin')?.metadata.managedFields ?? []) as { manager: string; operation: string; subresource?: string; fieldsV1: { 'f:status'?: object } }[];
+  assert.deepEqual(
+    managers.filter((entry) => entry.fieldsV1['f:status']).map((entry) => [entry.manager, entry.operation, entry.subresource, Object.keys(entry.fieldsV1['f:status'] ?? {})]),
+    [['meshgate', 'Apply', 'status', ['f:conditions']]],
+  );
+});

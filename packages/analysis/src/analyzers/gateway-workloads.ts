@@ -1,36 +1,26 @@
 /**
- * Where a Gateway's workloads run: Istio resolves a server's `credentialName` in the namespace
- * of the gateway PROXY, not of the Gateway object. The workloads are the Pods (and Deployments,
- * by their pod template's labels) the selector matches; when none is known, the Gateway's own
- * namespace stands in, and the message says so.
+ * Where a Gateway's workloads run, read from a state: its Pods and Deployments (by their pod
+ * template's labels), handed to the one rule the watcher uses too
+ * (`gatewayWorkloadNamespaces` of `@meshgate/secrets/credentials`): Istio resolves a server's
+ * `credentialName` in the namespace of the gateway PROXY, not of the Gateway object; when no
+ * workload is known, the Gateway's own namespace stands in, and the message says so.
  */
-import { compareObjects, selectorMatches, type GatewayObject, type MeshState } from '@meshgate/model';
+import { compareObjects, type GatewayObject, type MeshState } from '@meshgate/model';
+import { gatewayWorkloadNamespaces as workloadNamespaces, type GatewayWorkload, type WorkloadNamespace } from '@meshgate/secrets/credentials';
 
-export interface WorkloadNamespace {
-  namespace: string;
-  /** How it was found, for the message: `workload Pod istio-system/ingress-1` or the fallback. */
-  how: string;
-}
+export type { WorkloadNamespace };
 
 /** The namespaces the Gateway's workloads run in, sorted; the Gateway's own when none is found. */
 export function gatewayWorkloadNamespaces(state: MeshState, gateway: GatewayObject): WorkloadNamespace[] {
-  const selector = gateway.spec.selector;
-  const found = new Map<string, string>();
-  if (Object.keys(selector).length > 0) {
-    for (const pod of [...state.byKind.Pod.values()].sort(compareObjects)) {
-      if (selectorMatches(selector, pod.metadata.labels) && !found.has(pod.metadata.namespace)) found.set(pod.metadata.namespace, `workload Pod ${pod.metadata.namespace}/${pod.metadata.name}`);
-    }
-    for (const deployment of [...state.byKind.Deployment.values()].sort(compareObjects)) {
-      if (selectorMatches(selector, templateLabels(deployment)) && !found.has(deployment.metadata.namespace)) {
-        found.set(deployment.metadata.namespace, `workload Deployment ${deployment.metadata.namespace}/${deployment.metadata.name}`);
-      }
-    }
+  return workloadNamespaces({ namespace: gateway.metadata.namespace, selector: gateway.spec.selector }, workloadsOf(state));
+}
+
+/** Pods first, then Deployments, each sorted: the first to match names a namespace's `how`. */
+function* workloadsOf(state: MeshState): Generator<GatewayWorkload> {
+  for (const pod of [...state.byKind.Pod.values()].sort(compareObjects)) yield { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, labels: pod.metadata.labels };
+  for (const deployment of [...state.byKind.Deployment.values()].sort(compareObjects)) {
+    yield { kind: 'Deployment', namespace: deployment.metadata.namespace, name: deployment.metadata.name, labels: templateLabels(deployment) };
   }
-  if (found.size === 0) {
-    const namespace = gateway.metadata.namespace;
-    return [{ namespace, how: `no workload known for selector ${selectorText(selector)}; the Gateway's namespace` }];
-  }
-  return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([namespace, how]) => ({ namespace, how }));
 }
 
 /** `spec.template.metadata.labels` of a Deployment (a foreign kind: its body is opaque JSON). */
@@ -43,12 +33,4 @@ function templateLabels(deployment: { [field: string]: unknown }): Record<string
 
 function field(value: unknown, name: string): unknown {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[name] : undefined;
-}
-
-function selectorText(selector: Record<string, string>): string {
-  const text = Object.keys(selector)
-    .sort()
-    .map((key) => `${key}=${selector[key]}`)
-    .join(',');
-  return text || '(empty)';
 }

@@ -8,9 +8,15 @@
  * - each IngressBackend's `status` as OSM writes it: `{currentStatus: committed|rejected, reason}`;
  * - each Istio Gateway's and VirtualService's `status.conditions`: one `Reconciled` condition
  *   carrying the diagnostics meshgate's compiler reports about the object when it compiles the
- *   gateway proxies each Gateway's selector picks (False with the errors, True otherwise, the
- *   warnings in the message).
+ *   gateway proxies each Gateway's selector picks, in their workloads' namespaces (False with the
+ *   errors, True otherwise, the warnings in the message);
+ * - each Istio object's `status.validationMessages` as istiod's in-cluster analysis writes them
+ *   (`istioctl analyze`'s messages as `{documentationUrl, level, type: {code, name}}`): what
+ *   `@meshgate/analysis` reports about it — the same analyzers, over the same state, as
+ *   `meshgate analyze` and `GET /v1/analyze`. Without messages the field is left out, which a
+ *   server-side apply turns into removing the entries meshgate wrote before.
  */
+import { analyzeState, gatewayWorkloadNamespaces, validationMessagesByObject, type ValidationMessage } from '@meshgate/analysis';
 import { buildIndex, compileWithIndex, type CompileOptions, type Diagnostic } from '@meshgate/compiler';
 import { ingressBackendStatuses, objectKey, type MeshState } from '@meshgate/model';
 
@@ -21,8 +27,13 @@ export interface SecretRef {
   name: string;
 }
 
+/** The Istio kinds whose status is an IstioStatus (conditions, validationMessages). */
+export const ISTIO_STATUS_KINDS = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry'] as const;
+/** The kinds that also carry meshgate's `Reconciled` condition (the ones a gateway compile reports on). */
+const RECONCILED_KINDS: ReadonlySet<string> = new Set(['Gateway', 'VirtualService']);
+
 export interface StatusWrite {
-  kind: 'IngressBackend' | 'Gateway' | 'VirtualService';
+  kind: 'IngressBackend' | (typeof ISTIO_STATUS_KINDS)[number];
   namespace: string;
   name: string;
   status: Record<string, unknown>;
@@ -50,7 +61,11 @@ function ingressBackendWrites(state: MeshState): StatusWrite[] {
   });
 }
 
-/** Every diagnostic about a Gateway or VirtualService, from compiling each Gateway's proxies. */
+/**
+ * Every diagnostic about a Gateway or VirtualService, from compiling the proxies each Gateway's
+ * selector picks, in each namespace its workloads run in (where its credentials are read: the
+ * analysis's rule, `gatewayWorkloadNamespaces`).
+ */
 function gatewayDiagnostics(state: MeshState, options: CompileOptions): Map<string, Diagnostic[]> {
   const byObject = new Map<string, Diagnostic[]>();
   if (state.byKind.Gateway.size === 0) return byObject;
@@ -58,15 +73,17 @@ function gatewayDiagnostics(state: MeshState, options: CompileOptions): Map<stri
   const seen = new Set<string>();
   for (const gateway of state.byKind.Gateway.values()) {
     const labels = gateway.spec.selector;
-    const selector = JSON.stringify(Object.entries(labels).sort());
-    // Gateways with one selector pick the same proxies: one compile serves them all.
-    if (seen.has(selector)) continue;
-    seen.add(selector);
-    const node = { id: `write-back~${selector}`, role: 'ingress-gateway' as const, namespace: gateway.metadata.namespace, serviceAccount: '', labels, client: 'envoy' as const, ips: [] };
-    for (const diagnostic of compileWithIndex(index, node).diagnostics) {
-      const list = byObject.get(diagnostic.object) ?? [];
-      if (!list.some((known) => known.message === diagnostic.message && known.severity === diagnostic.severity)) list.push(diagnostic);
-      byObject.set(diagnostic.object, list);
+    for (const { namespace } of gatewayWorkloadNamespaces(state, gateway)) {
+      const proxy = `${namespace}~${JSON.stringify(Object.entries(labels).sort())}`;
+      // Gateways with one selector pick the same proxies: one compile per namespace serves them all.
+      if (seen.has(proxy)) continue;
+      seen.add(proxy);
+      const node = { id: `write-back~${proxy}`, role: 'ingress-gateway' as const, namespace, serviceAccount: '', labels, client: 'envoy' as const, ips: [] };
+      for (const diagnostic of compileWithIndex(index, node).diagnostics) {
+        const list = byObject.get(diagnostic.object) ?? [];
+        if (!list.some((known) => known.message === diagnostic.message && known.severity === diagnostic.severity)) list.push(diagnostic);
+        byObject.set(diagnostic.object, list);
+      }
     }
   }
   return byObject;
@@ -82,6 +99,11 @@ export function reconciledCondition(diagnostics: readonly Diagnostic[]): Record<
   return { type: 'Reconciled', status: 'True', reason: 'Compiled', message: 'compiled by meshgate' };
 }
 
+/** The IstioStatus fields meshgate owns; each one left out when empty, so that an apply removes it. */
+function istioStatus(reconciled: Record<string, unknown> | undefined, validationMessages: ValidationMessage[]): Record<string, unknown> {
+  return { ...(reconciled ? { conditions: [reconciled] } : {}), ...(validationMessages.length > 0 ? { validationMessages } : {}) };
+}
+
 export function planWriteBack(state: MeshState, options: CompileOptions): WriteBackPlan {
   const issuedSecrets: SecretRef[] = [];
   const bundleNamespaces = new Set<string>();
@@ -91,12 +113,15 @@ export function planWriteBack(state: MeshState, options: CompileOptions): WriteB
     if (ingressGateway) issuedSecrets.push({ namespace: ingressGateway.secret.namespace, name: ingressGateway.secret.name });
   }
   const diagnostics = gatewayDiagnostics(state, options);
+  const analysis = validationMessagesByObject(analyzeState(state, { clusterDomain: options.clusterDomain }));
   const istio: StatusWrite[] = [];
-  for (const kind of ['Gateway', 'VirtualService'] as const) {
+  for (const kind of ISTIO_STATUS_KINDS) {
     for (const object of state.byKind[kind].values()) {
-      const { namespace, name } = object.metadata;
-      const about = diagnostics.get(objectKey({ kind, namespace, name })) ?? [];
-      istio.push({ kind, namespace, name, status: { conditions: [reconciledCondition(about)] } });
+      const { name } = object.metadata;
+      const namespace = object.metadata.namespace ?? 'default';
+      const key = objectKey({ kind, namespace, name });
+      const status = istioStatus(RECONCILED_KINDS.has(kind) ? reconciledCondition(diagnostics.get(key) ?? []) : undefined, analysis.get(key) ?? []);
+      istio.push({ kind, namespace, name, status });
     }
   }
   return {

@@ -125,7 +125,9 @@ export class KubernetesWriteBack {
     const writes: Write[] = plan.statuses.map((status) => ({
       key: `${status.kind}/${status.namespace}/${status.name}/status`,
       resource: resourceOf(status.kind),
-      body: { metadata: { name: status.name, namespace: status.namespace }, status: status.status },
+      // Nothing to say: no `status` at all (an empty map would be a field of its own), so the
+      // apply drops what meshgate wrote there before and leaves the rest to its owners.
+      body: { metadata: { name: status.name, namespace: status.namespace }, ...(Object.keys(status.status).length > 0 ? { status: status.status } : {}) },
       subresource: 'status' as const,
     }));
     const wanted = new Set(writes.map((write) => write.key));
