@@ -17,7 +17,7 @@
 import { endpointsForService, objectKey, selectorMatches, type ServiceEntryEndpoint, type ServiceEntryObject } from '@meshgate/model';
 import { adsConfigSource, buildCluster, http2ProtocolOptions, type ClusterRequest } from './clusters.js';
 import type { Diagnostics } from './diagnostics.js';
-import { destinationRuleClusterFields, envoyUpstreamTls, policyForRequest } from './destination-rules.js';
+import { destinationRuleClusterFields, envoyUpstreamTls } from './destination-rules.js';
 import { buildLoadAssignment } from './endpoints.js';
 import type { CompileIndex } from './meshIndex.js';
 import { destinationRuleFor, subsetOf } from './traffic-lookups.js';
@@ -98,8 +98,8 @@ export function buildOutboundCluster(
     if (upstreamTls) cluster.transport_socket = upstreamTls;
     const protocol = entry?.spec.ports.find((port) => port.number === request.port)?.protocol;
     if (protocol === 'GRPC' || protocol === 'HTTP2') cluster.typed_extension_protocol_options = http2ProtocolOptions();
-  } else if (policyForRequest(index, request).policy.tls && request.serviceEntry) {
-    diagnostics.warn(request.name, 'DestinationRule tls is not applied to proxyless gRPC clients yet');
+  } else if (entry && transportSocket) {
+    cluster.transport_socket = transportSocket;
   }
   return { ...cluster, ...destinationRuleClusterFields(index, request, client, diagnostics) };
 }

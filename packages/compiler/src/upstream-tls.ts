@@ -9,9 +9,9 @@
  * `proxyless-server.ts`), so client and server agree without a second switch to keep in step.
  * Among several IngressBackends of the Service claiming the port, the first by name decides, as
  * it does on the server. An `http` claim, no claim, or an unmonitored namespace (the server gets
- * no listener there at all) leave the cluster plaintext. Istio's DestinationRule
- * (`trafficPolicy.tls.mode: ISTIO_MUTUAL`) is not read: the model stores DestinationRules as
- * opaque foreign objects, and a client-side switch could only disagree with the server.
+ * no listener there at all) leave the cluster plaintext. This rule applies only while no
+ * DestinationRule gives the port a `tls` setting; one that does decides instead
+ * (`proxyless-tls.ts`), as an explicit DestinationRule overrides Istio's automatic mTLS.
  *
  * **How.** The client's certificate and the trust bundle come from the bootstrap's certificate
  * provider instance `default` (the `file_watcher` files `writeCertificateFiles` writes). The
@@ -69,6 +69,14 @@ export function proxylessUpstreamTls(index: CompileIndex, request: ClusterReques
       },
     },
   };
+}
+
+/** The SPIFFE IDs of the Pods behind the request's Service port (none for a ServiceEntry or an unknown port). */
+export function serviceIdentitySans(index: CompileIndex, request: ClusterRequest): string[] {
+  const service = request.service;
+  const servicePort = service?.spec.ports.find((port) => port.port === request.port);
+  if (!service || !servicePort) return [];
+  return serverIdentities(index, service, servicePort).map((serviceAccount) => spiffeId(index.options.trustDomain, service.metadata.namespace, serviceAccount));
 }
 
 /** Whether the Service's own IngressBackends make the server behind `servicePort` take TLS (see the module comment). */
