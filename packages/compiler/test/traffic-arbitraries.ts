@@ -150,7 +150,17 @@ const serviceEntries = fc
   });
 
 const loadBalancers = fc.constantFrom<unknown>(undefined, { simple: 'LEAST_REQUEST' }, { simple: 'RANDOM' }, { consistentHash: { httpHeaderName: 'x-user' } });
-const clientTls = fc.constantFrom<unknown>(undefined, { mode: 'DISABLE' }, { mode: 'ISTIO_MUTUAL' }, { mode: 'SIMPLE', sni: 'ext.example.com' }, { mode: 'SIMPLE', credentialName: 'cert-a' });
+const clientTls = fc.constantFrom<unknown>(
+  undefined,
+  { mode: 'DISABLE' },
+  { mode: 'ISTIO_MUTUAL' },
+  { mode: 'SIMPLE', sni: 'ext.example.com' },
+  { mode: 'SIMPLE', credentialName: 'cert-a' },
+  // Files: one a proxyless client of the property test has an instance for, one it has not.
+  { mode: 'SIMPLE', caCertificates: '/etc/ext/ca.pem' },
+  { mode: 'SIMPLE', caCertificates: '/etc/other/ca.pem', subjectAltNames: ['ext.example.com'] },
+  { mode: 'MUTUAL', caCertificates: '/etc/ext/ca.pem', clientCertificate: '/etc/ext/client.pem', privateKey: '/etc/ext/client-key.pem' },
+);
 
 const destinationRules = fc
   .record({
@@ -163,7 +173,7 @@ const destinationRules = fc
     ]),
     loadBalancer: loadBalancers,
     tls: clientTls,
-    portLevel: fc.boolean(),
+    portLevel: fc.constantFrom(false, 'loadBalancer', 'tls'),
     exportTo: fc.constantFrom([], ['.'], ['*']),
   })
   .map(({ namespace, name, host, subsets, loadBalancer, tls, portLevel, exportTo }) => ({
@@ -175,7 +185,8 @@ const destinationRules = fc
       trafficPolicy: {
         ...(loadBalancer === undefined ? {} : { loadBalancer }),
         ...(tls === undefined ? {} : { tls }),
-        ...(portLevel ? { portLevelSettings: [{ port: { number: 80 }, loadBalancer: { simple: 'LEAST_CONN' } }] } : {}),
+        ...(portLevel === 'loadBalancer' ? { portLevelSettings: [{ port: { number: 80 }, loadBalancer: { simple: 'LEAST_CONN' } }] } : {}),
+        ...(portLevel === 'tls' ? { portLevelSettings: [{ port: { number: 7070 }, tls: { mode: 'SIMPLE', caCertificates: '/etc/ext/ca.pem', sni: 'x.example.com' } }] } : {}),
       },
       ...(subsets.length > 0 ? { subsets } : {}),
       ...(exportTo.length > 0 ? { exportTo } : {}),
