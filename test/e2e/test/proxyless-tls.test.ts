@@ -17,10 +17,10 @@ import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
 import { grpcBootstrap } from '@meshgate/cli/agent';
-import { startWorkloadAgent, type WorkloadAgent } from '../src/agent.js';
+import { startWorkloadAgent, withoutAgents, type WorkloadAgent } from '../src/agent.js';
 import { callUntil, METHODS, rawServiceDefinition, type CallResult } from '../src/backends.js';
 import { useBootstrap } from '../src/bootstrap.js';
-import { apply } from '../src/rest.js';
+import { apply, eventually, proxies } from '../src/rest.js';
 
 const NODE_ID = 'tls-client-0.egress';
 const NAMESPACE = 'egress';
@@ -133,6 +133,15 @@ spec:
     tls: ${tls}
 `;
 
+/** Every resource type the client subscribed to is ACKed: no cluster meshgate sent was refused. */
+async function assertNothingNacked(): Promise<void> {
+  const status = await eventually('the client ACKs every type', async () => {
+    const [client] = withoutAgents(await proxies(meshgate.apiUrl, meshgate.apiToken)).filter((proxy) => proxy.id === NODE_ID);
+    return client && Object.values(client.types).every((type) => type.synced) ? client : undefined;
+  });
+  for (const [type, state] of Object.entries(status.types)) assert.equal(state.nack, null, `${type}: ${JSON.stringify(state.nack)}`);
+}
+
 let billingPort = 0;
 let ledgerPort = 0;
 
@@ -214,6 +223,7 @@ test('tls SIMPLE: a wrong subjectAltNames, or a CA that did not sign the server,
   await applyOk(rule('billing', `{mode: SIMPLE, caCertificates: ${file('unlisted-ca.pem')}}`));
   const noInstance = await settle(billing, false);
   assert.equal(noInstance.code, grpc.status.UNAVAILABLE, JSON.stringify(noInstance));
+  await assertNothingNacked();
 });
 
 test('tls MUTUAL with the client files: the server that requires a client certificate sees it; SIMPLE is refused there', async () => {
@@ -225,4 +235,5 @@ test('tls MUTUAL with the client files: the server that requires a client certif
   await applyOk(rule('ledger', `{mode: MUTUAL, caCertificates: ${file('external-ca.pem')}, clientCertificate: ${file('client.pem')}, privateKey: ${file('client-key.pem')}}`));
   const mutual = await settle(ledger, true);
   assert.deepEqual(reply(mutual), { servedBy: 'ledger', transportSecurityType: 'ssl', peerSubjectAltName: 'DNS:tls-client.egress.example' }, JSON.stringify(mutual));
+  await assertNothingNacked();
 });
