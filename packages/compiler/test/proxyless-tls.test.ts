@@ -177,3 +177,34 @@ test('ISTIO_MUTUAL on a Service names the identities of its Pods', () => {
   assert.equal(matcher.apply('URI:spiffe://cluster.local/ns/egress/sa/echo-sa'), true);
   assert.equal(matcher.apply('URI:spiffe://cluster.local/ns/egress/sa/other'), false);
 });
+
+/** What a proxyless client cannot do with a rule's `tls`: each row's warning, and whether the cluster is closed (admits no calls) or still TLS. */
+const WARNING_ROWS: { name: string; tls: Record<string, unknown>; node?: ProxyNode; warning: RegExp; outcome: 'closed' | 'tls' }[] = [
+  { name: 'credentialName (SIMPLE)', tls: { mode: 'SIMPLE', credentialName: 'billing-ca' }, warning: /credentialName "billing-ca" cannot reach a proxyless gRPC client/, outcome: 'closed' },
+  { name: 'credentialName (MUTUAL)', tls: { mode: 'MUTUAL', credentialName: 'billing-cred' }, warning: /credentialName "billing-cred" cannot reach/, outcome: 'closed' },
+  { name: 'SIMPLE without caCertificates', tls: { mode: 'SIMPLE' }, warning: /SIMPLE without caCertificates/, outcome: 'closed' },
+  { name: 'MUTUAL without caCertificates', tls: { mode: 'MUTUAL', clientCertificate: CERT, privateKey: KEY }, warning: /MUTUAL without caCertificates/, outcome: 'closed' },
+  { name: 'a CA file the bootstrap lacks', tls: { mode: 'SIMPLE', caCertificates: '/etc/x/ca.pem' }, warning: /defines no certificate provider "file:ca=\/etc\/x\/ca.pem"/, outcome: 'closed' },
+  { name: 'a client pair the bootstrap lacks', tls: { mode: 'MUTUAL', caCertificates: CA, clientCertificate: '/etc/x/c.pem', privateKey: KEY }, warning: /defines no certificate provider "file:cert=\/etc\/x\/c.pem;key=\/etc\/ext\/client-key.pem"/, outcome: 'closed' },
+  { name: 'an unstated bootstrap (default only)', tls: { mode: 'SIMPLE', caCertificates: CA }, node: { ...NODE, certificateProviders: undefined }, warning: /CERTIFICATE_PROVIDERS lists default\)/, outcome: 'closed' },
+  { name: 'ISTIO_MUTUAL with no identity to check', tls: { mode: 'ISTIO_MUTUAL' }, warning: /no server identity is known/, outcome: 'closed' },
+  { name: 'sni other than the host', tls: { mode: 'SIMPLE', caCertificates: CA, sni: 'b.example.com' }, warning: /tls.sni "b.example.com" is not sent/, outcome: 'tls' },
+  { name: 'insecureSkipVerify', tls: { mode: 'SIMPLE', caCertificates: CA, insecureSkipVerify: true }, warning: /insecureSkipVerify is not possible/, outcome: 'tls' },
+  { name: 'ISTIO_MUTUAL sni', tls: { mode: 'ISTIO_MUTUAL', sni: 'outbound_.7443_._.billing', subjectAltNames: ['spiffe://cluster.local/ns/billing/sa/billing'] }, warning: /is not sent by proxyless gRPC clients/, outcome: 'tls' },
+];
+
+for (const row of WARNING_ROWS) {
+  test(`proxyless tls, warned: ${row.name}`, () => {
+    const node = row.node ?? NODE;
+    const result = compile([entry(), rule({ tls: row.tls })], node);
+    assert.match(warnings(result).join('\n'), row.warning);
+    const decoded = decodeCluster(cluster(result), node);
+    if (row.outcome === 'closed') {
+      assert.equal(decoded.maxConcurrentRequests, 0, 'admits no calls');
+      assert.equal(decoded.security, undefined, 'and is never plaintext-with-a-promise: no TLS settings to half-apply');
+    } else {
+      assert.ok(decoded.security, 'still TLS');
+      assert.equal(decoded.maxConcurrentRequests, undefined);
+    }
+  });
+}
