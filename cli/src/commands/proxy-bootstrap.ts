@@ -75,6 +75,9 @@ export function registerProxyBootstrapCommand(program: Command, context: CliCont
       runAction(context, async () => {
         if (options.client !== 'envoy' && options.client !== 'grpc') throw new CliError(`error: --client must be envoy or grpc, got "${options.client}"`);
         if (options.role !== undefined && !(ROLES as readonly string[]).includes(options.role)) throw new CliError(`error: --role must be one of ${ROLES.join(', ')}`);
+        // Checked before a join token is spent.
+        const upstreamTls = upstreamTlsFiles(options);
+        if (options.client !== 'grpc' && upstreamTls.length > 0) throw new CliError('error: --upstream-ca and --upstream-client-cert are for --client grpc (Envoy reads the files the rule names itself)');
         // Loaded here, not at start-up: the xds package and the Envoy protos are heavy.
         const [{ agentConfig, enroll, envoyBootstrap, grpcBootstrap, splitHostPort }, { checkResource, TYPE_URLS }, { writeCertificateMaterial }] = await Promise.all([
           import('../agent/index.js'),
@@ -136,7 +139,7 @@ export function registerProxyBootstrapCommand(program: Command, context: CliCont
         const agentFile = path.join(out, 'agent.json');
         await replaceFile(agentFile, json(config), 0o644);
         const bootstrapFile = path.join(out, 'grpc-bootstrap.json');
-        await replaceFile(bootstrapFile, json(grpcBootstrap(identity, options.agentListen, certificateDir, upstreamTlsFiles(options))), 0o644);
+        await replaceFile(bootstrapFile, json(grpcBootstrap(identity, options.agentListen, certificateDir, upstreamTls)), 0o644);
         context.stdout(`${agentFile}\n${joinTokenFile}\n${bootstrapFile}\n`);
         context.stderr(`meshgate agent --config ${agentFile}   (the join token is good once, until ${body.expiresAt})\nGRPC_XDS_BOOTSTRAP=${bootstrapFile} for the application\n`);
       }),
