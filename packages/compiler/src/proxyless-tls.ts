@@ -6,6 +6,7 @@
  * | DestinationRule tls              | proxyless cluster                                                        |
  * | -------------------------------- | ------------------------------------------------------------------------ |
  * | (none)                           | mesh mTLS when an `https` IngressBackend claims the port (`upstream-tls.ts`) |
+ * |                                  | (no Pod known behind the Service: admits no calls)                       |
  * | DISABLE                          | plaintext                                                                |
  * | ISTIO_MUTUAL                     | identity and trust bundle from instance `default` (the agent's files)     |
  * | SIMPLE + caCertificates          | trust bundle from instance `file:ca=<path>`                              |
@@ -65,6 +66,7 @@ function clusterTls(index: CompileIndex, request: ClusterRequest, providers: Rea
   const tls = policy.tls;
   if (!rule || !tls) {
     const socket = proxylessUpstreamTls(index, request, diagnostics);
+    if (socket === 'closed') return CLOSED;
     return socket ? { kind: 'tls', transportSocket: socket } : PLAINTEXT;
   }
   if (tls.mode === 'DISABLE') return PLAINTEXT;
