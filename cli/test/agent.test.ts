@@ -130,6 +130,24 @@ describe('meshgate proxy bootstrap and meshgate agent', { timeout: 90_000 }, () 
     }
   });
 
+  it('--upstream-ca and --upstream-client-cert add file_watcher instances named as DestinationRule files are, listed in CERTIFICATE_PROVIDERS', async () => {
+    const base = ['proxy', 'bootstrap', 'tls-client-0', '--namespace', 'echo', '--service-account', 'tls-client', '--client', 'grpc', '--agent-listen', '127.0.0.1:0', '--xds-address', xdsAddress(), '--token', TOKEN];
+    const result = await cli([...base, '--out', 'grpc-tls', '--upstream-ca', '/etc/billing/ca.pem', '--upstream-client-cert', '/etc/billing/client.pem:/etc/billing/key.pem']);
+    assert.equal(result.code, 0, result.stderr);
+    const bootstrap = JSON.parse(await readFile(path.join(work, 'grpc-tls', 'grpc-bootstrap.json'), 'utf8')) as { node: { metadata: Record<string, unknown> }; certificate_providers: Record<string, unknown> };
+    assert.deepEqual(bootstrap.certificate_providers['file:ca=/etc/billing/ca.pem'], { plugin_name: 'file_watcher', config: { ca_certificate_file: '/etc/billing/ca.pem', refresh_interval: '10s' } });
+    assert.deepEqual(bootstrap.certificate_providers['file:cert=/etc/billing/client.pem;key=/etc/billing/key.pem'], {
+      plugin_name: 'file_watcher',
+      config: { certificate_file: '/etc/billing/client.pem', private_key_file: '/etc/billing/key.pem', refresh_interval: '10s' },
+    });
+    assert.ok(bootstrap.certificate_providers.default, "the agent's own files stay");
+    assert.deepEqual(bootstrap.node.metadata.CERTIFICATE_PROVIDERS, ['default', 'file:ca=/etc/billing/ca.pem', 'file:cert=/etc/billing/client.pem;key=/etc/billing/key.pem']);
+
+    const bad = await cli([...base, '--out', 'grpc-bad', '--upstream-client-cert', '/etc/billing/client.pem']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--upstream-client-cert expects CERT_FILE:KEY_FILE/);
+  });
+
   it('a used join token does not enroll a second agent', async () => {
     const dir = path.join(work, 'grpc');
     const raw = JSON.parse(await readFile(path.join(dir, 'agent.json'), 'utf8')) as Record<string, unknown>;

@@ -7,7 +7,7 @@
  * - proxyless gRPC: the agent's config, and the grpc-js-xds bootstrap that points at the agent
  *   (insecure, loopback) with the `file_watcher` provider over the agent's files.
  */
-import { bootstrapCertificateProviders, certificateFilePaths } from '@meshgate/xds';
+import { bootstrapCertificateProviders, certificateFilePaths, upstreamTlsCertificateProviders, type UpstreamTlsFiles } from '@meshgate/xds';
 import type { AgentConfig } from './config.js';
 
 export const XDS_CLUSTER = 'meshgate-xds';
@@ -75,14 +75,22 @@ export function envoyBootstrap(proxy: ProxyIdentity, xds: { address: string; ser
   };
 }
 
-/** The grpc-js-xds bootstrap of an application behind `meshgate agent` listening on `agentAddress`. */
-export function grpcBootstrap(proxy: ProxyIdentity, agentAddress: string, certificateDir: string): Record<string, unknown> {
+/**
+ * The grpc-js-xds bootstrap of an application behind `meshgate agent` listening on `agentAddress`.
+ * `upstreamTls` adds `file_watcher` instances over DestinationRule certificate files (SIMPLE and
+ * MUTUAL `caCertificates`, `clientCertificate`, `privateKey`) and lists every instance in the
+ * node metadata `CERTIFICATE_PROVIDERS`, so that meshgate only names instances the client has.
+ */
+export function grpcBootstrap(proxy: ProxyIdentity, agentAddress: string, certificateDir: string, upstreamTls: UpstreamTlsFiles[] = []): Record<string, unknown> {
   const metadata: Record<string, unknown> = { CLIENT: 'grpc', ROLE: proxy.role ?? 'sidecar', NAMESPACE: proxy.namespace, SERVICE_ACCOUNT: proxy.serviceAccount, LABELS: proxy.labels ?? {} };
+  const own = bootstrapCertificateProviders(certificateDir);
+  const files = upstreamTlsCertificateProviders(upstreamTls);
+  if (upstreamTls.length > 0) metadata.CERTIFICATE_PROVIDERS = files.names;
   return {
     xds_servers: [{ server_uri: agentAddress, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
     node: { id: proxy.nodeId, locality: {}, metadata },
     server_listener_resource_name_template: SERVER_LISTENER_TEMPLATE,
-    ...bootstrapCertificateProviders(certificateDir),
+    certificate_providers: { ...own.certificate_providers, ...files.providers },
   };
 }
 

@@ -22,6 +22,7 @@ interface CompileOptions {
   namespace: string;
   labels?: string;
   ips?: string;
+  certificateProvider: string[];
   type?: string;
   output: string;
 }
@@ -35,6 +36,7 @@ export function registerCompileCommand(program: Command, context: CliContext): v
     .option('-n, --namespace <ns>', "the proxy's namespace", 'istio-system')
     .option('-l, --labels <k=v,...>', "the proxy's labels, e.g. istio=ingressgateway")
     .option('--ips <ip,...>', "the workload's addresses (INSTANCE_IPS): a proxyless gRPC server gets a listener per address")
+    .option('--certificate-provider <name>', "grpc: an instance the client's bootstrap defines (CERTIFICATE_PROVIDERS), e.g. file:ca=/etc/x/ca.pem; repeatable", (value: string, previous: string[]) => [...previous, value], [])
     .addOption(new Option('-t, --type <type>', 'only this type of resource').choices(TYPE_WORDS))
     .addOption(new Option('-o, --output <format>', 'output format').choices(STRUCTURED_FORMATS).default('yaml'))
     .action(async (options: CompileOptions, command: Command) =>
@@ -43,6 +45,7 @@ export function registerCompileCommand(program: Command, context: CliContext): v
         const query = new URLSearchParams({ role: options.role, client: options.client, namespace: options.namespace });
         if (options.labels) query.set('labels', options.labels);
         if (options.ips) query.set('ips', options.ips);
+        for (const name of options.certificateProvider) query.append('certificateProvider', name);
         const body = await clientFor(command, context).getJson(`/v1/compile?${query.toString()}`);
         if (!isRecord(body)) throw new CliError('error: unexpected response from the server: the compile result is not a JSON object');
         const diagnostics = at(body, 'diagnostics');

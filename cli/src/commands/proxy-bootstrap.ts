@@ -29,12 +29,28 @@ interface BootstrapOptions {
   trustDomain: string;
   agentListen: string;
   ttl?: string;
+  upstreamCa: string[];
+  upstreamClientCert: string[];
 }
 
 const ROLES = ['sidecar', 'ingress-gateway', 'egress-gateway'] as const;
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `--upstream-ca` and `--upstream-client-cert` as the files of DestinationRules (paths as the rules write them). */
+function upstreamTlsFiles(options: BootstrapOptions): { caCertificates?: string; clientCertificate?: string; privateKey?: string }[] {
+  const pairs = options.upstreamClientCert.map((pair) => {
+    const match = /^([^:]+):([^:]+)$/.exec(pair);
+    if (!match) throw new CliError(`error: --upstream-client-cert expects CERT_FILE:KEY_FILE, got "${pair}"`);
+    return { clientCertificate: match[1], privateKey: match[2] };
+  });
+  return [...options.upstreamCa.map((caCertificates) => ({ caCertificates })), ...pairs];
 }
 
 export function registerProxyBootstrapCommand(program: Command, context: CliContext): void {
@@ -53,10 +69,15 @@ export function registerProxyBootstrapCommand(program: Command, context: CliCont
     .option('--trust-domain <domain>', 'the mesh trust domain', 'cluster.local')
     .option('--agent-listen <address>', 'grpc: where the agent serves the application (127.0.0.1:PORT or unix:/path)', '127.0.0.1:15020')
     .option('--ttl <duration>', 'how long the join token stays usable (default 1h)')
+    .option('--upstream-ca <file>', 'grpc: a DestinationRule caCertificates file the application has (repeatable)', collect, [])
+    .option('--upstream-client-cert <cert:key>', 'grpc: a DestinationRule clientCertificate and privateKey pair the application has (repeatable)', collect, [])
     .action(async (id: string, options: BootstrapOptions, command: Command) =>
       runAction(context, async () => {
         if (options.client !== 'envoy' && options.client !== 'grpc') throw new CliError(`error: --client must be envoy or grpc, got "${options.client}"`);
         if (options.role !== undefined && !(ROLES as readonly string[]).includes(options.role)) throw new CliError(`error: --role must be one of ${ROLES.join(', ')}`);
+        // Checked before a join token is spent.
+        const upstreamTls = upstreamTlsFiles(options);
+        if (options.client !== 'grpc' && upstreamTls.length > 0) throw new CliError('error: --upstream-ca and --upstream-client-cert are for --client grpc (Envoy reads the files the rule names itself)');
         // Loaded here, not at start-up: the xds package and the Envoy protos are heavy.
         const [{ agentConfig, enroll, envoyBootstrap, grpcBootstrap, splitHostPort }, { checkResource, TYPE_URLS }, { writeCertificateMaterial }] = await Promise.all([
           import('../agent/index.js'),
@@ -118,7 +139,7 @@ export function registerProxyBootstrapCommand(program: Command, context: CliCont
         const agentFile = path.join(out, 'agent.json');
         await replaceFile(agentFile, json(config), 0o644);
         const bootstrapFile = path.join(out, 'grpc-bootstrap.json');
-        await replaceFile(bootstrapFile, json(grpcBootstrap(identity, options.agentListen, certificateDir)), 0o644);
+        await replaceFile(bootstrapFile, json(grpcBootstrap(identity, options.agentListen, certificateDir, upstreamTls)), 0o644);
         context.stdout(`${agentFile}\n${joinTokenFile}\n${bootstrapFile}\n`);
         context.stderr(`meshgate agent --config ${agentFile}   (the join token is good once, until ${body.expiresAt})\nGRPC_XDS_BOOTSTRAP=${bootstrapFile} for the application\n`);
       }),

@@ -13,7 +13,7 @@ import { compileInbound } from './inbound.js';
 import { buildIndex, namespaceInjectionDisabled, type CompileIndex } from './meshIndex.js';
 import { compileProxyless } from './proxyless.js';
 import { compileProxylessServer } from './proxyless-server.js';
-import { proxylessUpstreamTls } from './upstream-tls.js';
+import { certificateProvidersOf, proxylessCluster } from './proxyless-tls.js';
 import { buildOutboundAssignment, buildOutboundCluster, usesEds } from './outbound-clusters.js';
 import { compileProxylessServiceEntries } from './proxyless-egress.js';
 import { compileOutbound } from './outbound.js';
@@ -69,15 +69,13 @@ function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListen
 
   const requested = clusters.list();
   const client = node.client;
-  // Only proxyless clients dial with mesh mTLS today; Envoy's outbound clusters stay plaintext.
+  // A proxyless client's cluster also depends on the certificate providers its bootstrap defines.
+  const providers = client === 'grpc' ? certificateProvidersOf(node) : [];
+  const providersKey = providers.join(',');
   const cluster = (request: ClusterRequest) =>
-    meshWide(
-      index,
-      meshWideKeys(request).cluster[client],
-      diagnostics,
-      (own) => buildOutboundCluster(index, request, client, own, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined),
-      [request.service, request.serviceEntry],
-    );
+    client === 'grpc'
+      ? meshWide(index, `${meshWideKeys(request).cluster.grpc}|${providersKey}`, diagnostics, (own) => proxylessCluster(index, request, providers, own), [request.service, request.serviceEntry])
+      : meshWide(index, meshWideKeys(request).cluster.envoy, diagnostics, (own) => buildOutboundCluster(index, request, client, own), [request.service, request.serviceEntry]);
   const assignment = (request: ClusterRequest) => meshWide(index, meshWideKeys(request).endpoint, diagnostics, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]);
   reportTrafficIndex(index, diagnostics);
   const edsClusters = requested.map((request) => ({ name: request.name, resource: cluster(request) }));
@@ -184,5 +182,7 @@ export function compileIndexKey(node: ProxyNode): string {
   const ips = node.client === 'grpc' ? [...new Set(node.ips)].sort(compare) : [];
   // The role matters beyond sidecar/gateway only through sidecar injection; keep it for sidecars.
   const role = node.client === 'grpc' || node.role === 'sidecar' ? node.role : '';
+  // A proxyless client's TLS clusters depend on the certificate providers its bootstrap defines.
+  if (node.client === 'grpc' && node.certificateProviders !== undefined) return JSON.stringify([kind, labels, node.namespace, ips, role, certificateProvidersOf(node)]);
   return JSON.stringify([kind, labels, node.namespace, ips, role]);
 }

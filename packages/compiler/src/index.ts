@@ -17,6 +17,8 @@ export {
   proxylessListenerName,
   GATEWAY_LISTEN_ADDRESS,
   GRPC_CERTIFICATE_PROVIDER_INSTANCE,
+  caFileProviderInstance,
+  identityFileProviderInstance,
   IDENTITY_SECRET_NAME,
   INBOUND_LISTEN_ADDRESS,
   ROOT_CA_SECRET_NAME,

@@ -115,6 +115,21 @@ export const ROOT_CA_SECRET_NAME = 'ROOTCA';
 /** The certificate provider instance a proxyless bootstrap defines (`bootstrapCertificateProviders` in @meshgate/xds). */
 export const GRPC_CERTIFICATE_PROVIDER_INSTANCE = 'default';
 
+/**
+ * Certificate provider instances over a DestinationRule's files (`caCertificates`,
+ * `clientCertificate` + `privateKey`), a contract between the compiler (which names them in a
+ * proxyless cluster) and the bootstrap (which defines them as `file_watcher` instances and lists
+ * them in the node metadata `CERTIFICATE_PROVIDERS`): `file:ca=<path>` for a trust bundle,
+ * `file:cert=<path>;key=<path>` for a client certificate and its key.
+ */
+export function caFileProviderInstance(caCertificates: string): string {
+  return `file:ca=${caCertificates}`;
+}
+
+export function identityFileProviderInstance(clientCertificate: string, privateKey: string): string {
+  return `file:cert=${clientCertificate};key=${privateKey}`;
+}
+
 /** A gateway's TLS secret, Istio's `credentialName` convention: `kubernetes://<secretName>`. */
 export function credentialSecretName(secretName: string): string {
   return `kubernetes://${secretName}`;

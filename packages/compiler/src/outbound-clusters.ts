@@ -107,8 +107,8 @@ export function buildOutboundCluster(
     if (upstreamTls) cluster.transport_socket = upstreamTls;
     const protocol = entry?.spec.ports.find((port) => port.number === request.port)?.protocol;
     if (protocol === 'GRPC' || protocol === 'HTTP2') cluster.typed_extension_protocol_options = http2ProtocolOptions();
-  } else if (policyForRequest(index, request).policy.tls && request.serviceEntry) {
-    diagnostics.warn(request.name, 'DestinationRule tls is not applied to proxyless gRPC clients yet');
+  } else if (entry && transportSocket) {
+    cluster.transport_socket = transportSocket;
   }
   return { ...cluster, ...destinationRuleClusterFields(index, request, client, diagnostics) };
 }

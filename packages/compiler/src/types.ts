@@ -29,6 +29,13 @@ export interface ProxyNode {
    * address and port (`grpc/server?xds.resource.listening_address=<ip>:<port>`).
    */
   ips: string[];
+  /**
+   * The certificate provider instances the proxyless client's bootstrap defines (node metadata
+   * `CERTIFICATE_PROVIDERS`); absent: `default` only, what every meshgate bootstrap defines. A
+   * DestinationRule's certificate files reach a proxyless client only through instances listed
+   * here (`proxyless-tls.ts`).
+   */
+  certificateProviders?: string[];
 }
 
 export interface CompileOptions {

@@ -9,9 +9,9 @@
  * `proxyless-server.ts`), so client and server agree without a second switch to keep in step.
  * Among several IngressBackends of the Service claiming the port, the first by name decides, as
  * it does on the server. An `http` claim, no claim, or an unmonitored namespace (the server gets
- * no listener there at all) leave the cluster plaintext. Istio's DestinationRule
- * (`trafficPolicy.tls.mode: ISTIO_MUTUAL`) is not read: the model stores DestinationRules as
- * opaque foreign objects, and a client-side switch could only disagree with the server.
+ * no listener there at all) leave the cluster plaintext. This rule applies only while no
+ * DestinationRule gives the port a `tls` setting; one that does decides instead
+ * (`proxyless-tls.ts`), as an explicit DestinationRule overrides Istio's automatic mTLS.
  *
  * **How.** The client's certificate and the trust bundle come from the bootstrap's certificate
  * provider instance `default` (the `file_watcher` files `writeCertificateFiles` writes). The
@@ -22,9 +22,10 @@
  * (deprecated) field, not `match_typed_subject_alt_names`. No `sni`: grpc-js ignores it and sends
  * the target's host name.
  *
- * With no Pod known behind the Service, no SAN matcher is written and a warning says so: grpc-js
- * then checks the certificate against the target host name (`<svc>.<ns>.svc.<domain>`), which
- * mesh certificates do not carry, so calls fail — closed — until the Pods are known.
+ * With no Pod known behind the Service there is no identity to check, and grpc-js-xds with no
+ * SAN matcher accepts any certificate its trust bundle signed (it replaces the host name check
+ * with the matcher): the cluster admits no calls instead (`proxyless-tls.ts`), with a warning,
+ * until the Pods are known.
  */
 import { endpointsForService, objectKey, selectorMatches, type PodObject, type ServiceObject, type ServicePort } from '@meshgate/model';
 import type { ClusterRequest } from './clusters.js';
@@ -41,10 +42,12 @@ export function spiffeId(trustDomain: string, namespace: string, serviceAccount:
 }
 
 /**
- * The cluster's `transport_socket` for a proxyless gRPC client, or `undefined` when the
- * destination is plaintext.
+ * The cluster's `transport_socket` for a proxyless gRPC client, `undefined` when the destination
+ * is plaintext, or `'closed'` when it takes TLS but no server identity is known: grpc-js-xds
+ * with no SAN matcher accepts any certificate the mesh CA signed, so such a cluster admits no
+ * calls (`proxyless-tls.ts`) until the Pods are known.
  */
-export function proxylessUpstreamTls(index: CompileIndex, request: ClusterRequest, diagnostics: Diagnostics): Record<string, unknown> | undefined {
+export function proxylessUpstreamTls(index: CompileIndex, request: ClusterRequest, diagnostics: Diagnostics): Record<string, unknown> | 'closed' | undefined {
   const service = request.service;
   const servicePort = service?.spec.ports.find((port) => port.port === request.port);
   if (!service || !servicePort || !servedWithTls(index, service, servicePort)) return undefined;
@@ -55,8 +58,9 @@ export function proxylessUpstreamTls(index: CompileIndex, request: ClusterReques
   if (sans.length === 0) {
     diagnostics.warn(
       objectKey(service),
-      `port ${request.port} is served with TLS, but no Pod behind the Service is known, so the server's identity cannot be checked; proxyless clients' calls fail until its Pods are applied`,
+      `port ${request.port} is served with TLS, but no Pod behind the Service is known, so the server's identity cannot be checked (grpc-js would accept any mesh workload); proxyless clients' calls are refused until its Pods are applied`,
     );
+    return 'closed';
   }
   const provider = { instance_name: GRPC_CERTIFICATE_PROVIDER_INSTANCE };
   return {
@@ -65,10 +69,18 @@ export function proxylessUpstreamTls(index: CompileIndex, request: ClusterReques
       '@type': UPSTREAM_TLS_CONTEXT_TYPE,
       common_tls_context: {
         tls_certificate_provider_instance: provider,
-        validation_context: { ca_certificate_provider_instance: provider, ...(sans.length > 0 ? { match_subject_alt_names: sans } : {}) },
+        validation_context: { ca_certificate_provider_instance: provider, match_subject_alt_names: sans },
       },
     },
   };
+}
+
+/** The SPIFFE IDs of the Pods behind the request's Service port (none for a ServiceEntry or an unknown port). */
+export function serviceIdentitySans(index: CompileIndex, request: ClusterRequest): string[] {
+  const service = request.service;
+  const servicePort = service?.spec.ports.find((port) => port.port === request.port);
+  if (!service || !servicePort) return [];
+  return serverIdentities(index, service, servicePort).map((serviceAccount) => spiffeId(index.options.trustDomain, service.metadata.namespace, serviceAccount));
 }
 
 /** Whether the Service's own IngressBackends make the server behind `servicePort` take TLS (see the module comment). */

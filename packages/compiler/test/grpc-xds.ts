@@ -53,6 +53,15 @@ export const decodeContext = {
   },
 };
 
+/**
+ * A bootstrap defining the node's certificate provider instances (`ProxyNode.certificateProviders`;
+ * `default` only when unstated), for a client whose bootstrap has DestinationRule file instances.
+ */
+export function decodeContextFor(certificateProviders: readonly string[] | undefined): typeof decodeContext {
+  const fileWatcher = decodeContext.bootstrap.certificateProviders.default;
+  return { bootstrap: { certificateProviders: Object.fromEntries((certificateProviders ?? ['default']).map((name) => [name, fileWatcher])) as typeof decodeContext.bootstrap.certificateProviders } };
+}
+
 const httpFilters = require('@grpc/grpc-js-xds/build/src/http-filter.js') as {
   parseTopLevelFilterConfig(encoded: { type_url: string; value: Buffer }, client: boolean): { config: RbacPolicyGroup } | null;
 };

@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { digestOf, evolve, initialState, type MeshObject, type MeshState } from '@meshgate/model';
-import { compileIndexKey, compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, type ChangedRef, type ProxyNode } from '../src/index.js';
+import { encodeResource } from '@meshgate/envoy-proto';
+import { compileIndexKey, compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, TYPE_URL, type ChangedRef, type CompileResult, type ProxyNode } from '../src/index.js';
+import { resourceTypes } from './grpc-xds.js';
 import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, secret, service, virtualService } from './support.js';
 import { EGRESS_NODE, trafficDocuments } from './traffic-arbitraries.js';
 
@@ -19,7 +21,14 @@ const IPS = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
 
 const SIDECAR: ProxyNode = { id: 'side', role: 'sidecar', client: 'envoy', namespace: 'a', serviceAccount: 's1', labels: { app: 's1' }, ips: [] };
 const GRPC_SERVER: ProxyNode = { id: 'srv', role: 'sidecar', client: 'grpc', namespace: 'a', serviceAccount: 's1', labels: { app: 's1' }, ips: ['10.0.0.1'] };
-const NODES: ProxyNode[] = [INGRESS_NODE, SIDECAR, GRPC_NODE, GRPC_SERVER, EGRESS_NODE];
+/** A proxyless client whose bootstrap has file instances for some DestinationRule files (`proxyless-tls.ts`). */
+const GRPC_TLS_CLIENT: ProxyNode = {
+  ...GRPC_NODE,
+  id: 'tls-client',
+  namespace: 'a',
+  certificateProviders: ['default', 'file:ca=/etc/ext/ca.pem', 'file:cert=/etc/ext/client.pem;key=/etc/ext/client-key.pem'],
+};
+const NODES: ProxyNode[] = [INGRESS_NODE, SIDECAR, GRPC_NODE, GRPC_SERVER, GRPC_TLS_CLIENT, EGRESS_NODE];
 
 const ns = fc.constantFrom(...NAMESPACES);
 const svcName = fc.constantFrom(...SERVICES);
@@ -133,6 +142,7 @@ test('after every step of a random sequence of changes, incremental compile equa
         for (const node of NODES) {
           const fresh = compileProxy(state, node, OPTIONS);
           assert.deepEqual(compileWithIndex(incremental.index, node), fresh, `step ${i}, ${node.id}`);
+          if (node === GRPC_TLS_CLIENT && i === sequence.length - 1) assertGrpcAcceptsClusters(fresh, node);
           if (node.ips.length > 0) {
             const full = compileServerListeners(compileFreshIndex(state), node);
             assert.deepEqual(compileServerListeners(incremental.index, node), full, `step ${i}, ${node.id} server listeners`);
@@ -143,6 +153,17 @@ test('after every step of a random sequence of changes, incremental compile equa
     { numRuns: 100 },
   );
 });
+
+/** grpc-js-xds's cluster validator, with a bootstrap defining the node's instances, accepts every cluster (no NACK). */
+function assertGrpcAcceptsClusters(result: CompileResult, node: ProxyNode): void {
+  const type = resourceTypes[TYPE_URL.cluster];
+  assert.ok(type);
+  const certificateProviders = Object.fromEntries((node.certificateProviders ?? ['default']).map((name) => [name, { plugin_name: 'file_watcher', config: {} }]));
+  for (const { name, resource } of result.resources[TYPE_URL.cluster]) {
+    const decoded = type.decode({ bootstrap: { certificateProviders } }, { type_url: TYPE_URL.cluster, value: encodeResource(TYPE_URL.cluster, resource) });
+    assert.equal(decoded.error, undefined, `${node.id}: grpc-js-xds NACKs ${name}`);
+  }
+}
 
 function compileFreshIndex(state: MeshState) {
   return new IncrementalIndex(state, OPTIONS).index;

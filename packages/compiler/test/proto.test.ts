@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkResource, encodeResource } from '@meshgate/envoy-proto';
 import { compileProxy, TYPE_URL, type CompileResult, type TypeUrl } from '../src/index.js';
-import { decodeContext, resourceTypes } from './grpc-xds.js';
+import { decodeContext, decodeContextFor, resourceTypes } from './grpc-xds.js';
 import { goldenCases, loadCase, OPTIONS, stateOf } from './support.js';
 
-const compiled = new Map<string, { result: CompileResult; client: 'envoy' | 'grpc' }>();
-function compileCase(name: string): { result: CompileResult; client: 'envoy' | 'grpc' } {
+const compiled = new Map<string, { result: CompileResult; client: 'envoy' | 'grpc'; certificateProviders?: string[] }>();
+function compileCase(name: string): { result: CompileResult; client: 'envoy' | 'grpc'; certificateProviders?: string[] } {
   let entry = compiled.get(name);
   if (!entry) {
     const golden = loadCase(name);
-    entry = { result: compileProxy(stateOf(golden.objects), golden.node, OPTIONS), client: golden.node.client };
+    entry = { result: compileProxy(stateOf(golden.objects), golden.node, OPTIONS), client: golden.node.client, certificateProviders: golden.node.certificateProviders };
     compiled.set(name, entry);
   }
   return entry;
@@ -51,13 +51,15 @@ for (const name of goldenCases()) {
   const { client } = compileCase(name);
   if (client !== 'grpc') continue;
   test(`grpc-js-xds: the proxyless resources of ${name} decode and validate as a real client would`, () => {
-    const { result } = compileCase(name);
+    const { result, certificateProviders } = compileCase(name);
+    // The bootstrap the node states: its certificate provider instances (`default` when unstated).
+    const context = decodeContextFor(certificateProviders);
     let checked = 0;
     for (const typeUrl of TYPE_URLS) {
       const type = resourceTypes[typeUrl];
       if (!type) continue;
       for (const { name: resourceName, resource } of result.resources[typeUrl]) {
-        const decoded = type.decode(decodeContext, { type_url: typeUrl, value: encodeResource(typeUrl, resource) });
+        const decoded = type.decode(context, { type_url: typeUrl, value: encodeResource(typeUrl, resource) });
         assert.equal(decoded.error, undefined, `${typeUrl} ${resourceName}: ${decoded.error}`);
         assert.equal(decoded.name, resourceName);
         checked += 1;

@@ -88,7 +88,9 @@ export function parseNode(text: string, where: string): ProxyNode {
   if (typeof id !== 'string' || !role || !client || typeof namespace !== 'string' || typeof serviceAccount !== 'string' || !isStringRecord(labels) || !ipsOk) {
     throw new Error(`${where}: expected {id, role, namespace, serviceAccount, labels, client, ips?: string[]}`);
   }
-  return { id, role, namespace, serviceAccount, labels, client, ips: ips.map(String) };
+  const providers = get('certificateProviders');
+  if (providers !== undefined && !(Array.isArray(providers) && providers.every((name) => typeof name === 'string'))) throw new Error(`${where}: certificateProviders must be a list of strings`);
+  return { id, role, namespace, serviceAccount, labels, client, ips: ips.map(String), ...(providers !== undefined ? { certificateProviders: providers.map(String) } : {}) };
 }
 
 export interface GoldenCase {

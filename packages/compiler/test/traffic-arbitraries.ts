@@ -178,6 +178,10 @@ const clientTls = fc.constantFrom<unknown>(
   { mode: 'SIMPLE', credentialName: 'cert-a' },
   { mode: 'MUTUAL', credentialName: 'cert-b', sni: 'db.example.com', subjectAltNames: ['db.example.com'] },
   { mode: 'MUTUAL', clientCertificate: '/etc/certs/client.pem', privateKey: '/etc/certs/client-key.pem', caCertificates: '/etc/certs/ca.pem' },
+  // Files: one a proxyless client of the property test has an instance for, one it has not.
+  { mode: 'SIMPLE', caCertificates: '/etc/ext/ca.pem' },
+  { mode: 'SIMPLE', caCertificates: '/etc/other/ca.pem', subjectAltNames: ['ext.example.com'] },
+  { mode: 'MUTUAL', caCertificates: '/etc/ext/ca.pem', clientCertificate: '/etc/ext/client.pem', privateKey: '/etc/ext/client-key.pem' },
 );
 
 const destinationRules = fc
@@ -191,7 +195,7 @@ const destinationRules = fc
     ]),
     loadBalancer: loadBalancers,
     tls: clientTls,
-    portLevel: fc.boolean(),
+    portLevel: fc.constantFrom(false, 'loadBalancer', 'tls'),
     exportTo: fc.constantFrom([], ['.'], ['*']),
   })
   .map(({ namespace, name, host, subsets, loadBalancer, tls, portLevel, exportTo }) => ({
@@ -203,7 +207,8 @@ const destinationRules = fc
       trafficPolicy: {
         ...(loadBalancer === undefined ? {} : { loadBalancer }),
         ...(tls === undefined ? {} : { tls }),
-        ...(portLevel ? { portLevelSettings: [{ port: { number: 80 }, loadBalancer: { simple: 'LEAST_CONN' } }] } : {}),
+        ...(portLevel === 'loadBalancer' ? { portLevelSettings: [{ port: { number: 80 }, loadBalancer: { simple: 'LEAST_CONN' } }] } : {}),
+        ...(portLevel === 'tls' ? { portLevelSettings: [{ port: { number: 7070 }, tls: { mode: 'SIMPLE', caCertificates: '/etc/ext/ca.pem', sni: 'x.example.com' } }] } : {}),
       },
       ...(subsets.length > 0 ? { subsets } : {}),
       ...(exportTo.length > 0 ? { exportTo } : {}),

@@ -154,9 +154,12 @@ test('a Service without selector takes the identities of the Pods at its endpoin
   assert.deepEqual(result.diagnostics, []);
 });
 
-test('no Pod behind the Service: TLS without a SAN matcher, and a warning', () => {
+test('no Pod behind the Service: no identity to check, so the cluster admits no calls (grpc-js would accept any mesh workload), and a warning', () => {
   const result = compile([MONITORED, echoService(), ingressBackend('echo', 'echo', 50051, 'https')]);
-  assert.deepEqual(expectedSans(result), []);
+  assert.equal(expectedSans(result), undefined, 'no TLS settings without a SAN matcher');
+  assert.equal(decodeCluster(clusterOf(result, ECHO_CLUSTER)).error, undefined);
+  assert.deepEqual(clusterOf(result, ECHO_CLUSTER).circuit_breakers, { thresholds: [{ priority: 'DEFAULT', max_requests: { value: 0 } }] });
+  assert.equal(new SanMatcher([]).apply(workloadSans('echo', 'impostor')), true, 'why: grpc-js-xds with no matcher accepts any certificate');
   assert.deepEqual(
     result.diagnostics.map((d) => [d.severity, d.object]),
     [['warning', 'Service/echo/echo']],

@@ -64,3 +64,44 @@ test('a proxyless server described with its addresses gets a server listener per
   assert.equal(bad.statusCode, 400);
   assert.match(bad.json().message, /ips/);
 });
+
+test('a proxyless preview states its bootstrap certificate providers: a DestinationRule CA file is TLS with one, closed with a warning without', async () => {
+  const applied = await harness.inject({
+    method: 'POST',
+    url: '/v1/apply',
+    headers: { 'content-type': 'application/yaml' },
+    payload: `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: billing, namespace: default}
+spec:
+  hosts: [billing.external.example]
+  ports: [{number: 7443, name: grpc, protocol: GRPC}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: billing, namespace: default}
+spec:
+  host: billing.external.example
+  trafficPolicy:
+    tls: {mode: SIMPLE, caCertificates: /etc/billing/ca.pem}
+`,
+  });
+  assert.equal(applied.statusCode, 200, applied.body);
+  const clusterOf = (body: { resources: { Cluster: { name: string; transport_socket?: unknown; circuit_breakers?: unknown }[] } }) =>
+    body.resources.Cluster.find((cluster) => cluster.name === 'outbound|7443||billing.external.example');
+
+  const withInstance = await harness.inject({ method: 'GET', url: `/v1/compile?client=grpc&role=sidecar&namespace=default&certificateProvider=default&certificateProvider=${encodeURIComponent('file:ca=/etc/billing/ca.pem')}` });
+  assert.equal(withInstance.statusCode, 200, withInstance.body);
+  assert.deepEqual(withInstance.json().node.certificateProviders, ['default', 'file:ca=/etc/billing/ca.pem']);
+  assert.ok(clusterOf(withInstance.json())?.transport_socket, 'TLS through the file instance');
+
+  const without = await harness.inject({ method: 'GET', url: '/v1/compile?client=grpc&role=sidecar&namespace=default' });
+  assert.equal(without.statusCode, 200, without.body);
+  assert.equal(clusterOf(without.json())?.transport_socket, undefined);
+  assert.deepEqual(clusterOf(without.json())?.circuit_breakers, { thresholds: [{ priority: 'DEFAULT', max_requests: { value: 0 } }] });
+  assert.ok(
+    without.json().diagnostics.some((d: { object: string; message: string }) => d.object === 'DestinationRule/default/billing' && /defines no certificate provider "file:ca=\/etc\/billing\/ca.pem"/.test(d.message)),
+    JSON.stringify(without.json().diagnostics),
+  );
+});

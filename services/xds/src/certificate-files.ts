@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CertificateAuthority, CertificateInfo, Identity, IssueReason } from '@meshgate/ca';
+import { caFileProviderInstance, GRPC_CERTIFICATE_PROVIDER_INSTANCE, identityFileProviderInstance } from '@meshgate/compiler';
 import { certificateChainPem } from './sds-secrets.js';
 
 export const CERTIFICATE_FILE = 'cert.pem';
@@ -95,6 +96,38 @@ export function bootstrapCertificateProviders(directory: string, options: { inst
       },
     },
   };
+}
+
+/** A DestinationRule's certificate files as a proxyless client must have them (`caCertificates`, and for MUTUAL the client pair). */
+export interface UpstreamTlsFiles {
+  caCertificates?: string;
+  clientCertificate?: string;
+  privateKey?: string;
+}
+
+/**
+ * `file_watcher` instances over DestinationRule files, named as the compiler names them
+ * (`caFileProviderInstance`, `identityFileProviderInstance`), and the list of every instance
+ * name for the node metadata `CERTIFICATE_PROVIDERS` (with `default`, the agent's files). Paths
+ * are kept as written: the names must spell the rule's paths exactly.
+ */
+export function upstreamTlsCertificateProviders(files: UpstreamTlsFiles[], options: { refreshInterval?: string } = {}) {
+  const refresh_interval = options.refreshInterval ?? '10s';
+  const providers: Record<string, { plugin_name: 'file_watcher'; config: Record<string, string> }> = {};
+  for (const entry of files) {
+    if ((entry.clientCertificate === undefined) !== (entry.privateKey === undefined)) throw new Error('a client certificate needs its private key, and a private key its certificate');
+    if (entry.caCertificates !== undefined) {
+      providers[caFileProviderInstance(entry.caCertificates)] = { plugin_name: 'file_watcher', config: { ca_certificate_file: entry.caCertificates, refresh_interval } };
+    }
+    if (entry.clientCertificate !== undefined && entry.privateKey !== undefined) {
+      providers[identityFileProviderInstance(entry.clientCertificate, entry.privateKey)] = {
+        plugin_name: 'file_watcher',
+        config: { certificate_file: entry.clientCertificate, private_key_file: entry.privateKey, refresh_interval },
+      };
+    }
+  }
+  const names = [...new Set([GRPC_CERTIFICATE_PROVIDER_INSTANCE, ...Object.keys(providers)])].sort();
+  return { providers, names };
 }
 
 async function replaceFile(path: string, content: string, mode: number): Promise<void> {

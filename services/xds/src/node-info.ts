@@ -1,6 +1,6 @@
 /**
  * Reads who a proxy is from its xDS `Node` (DESIGN.md "proxy node metadata"): `node.id` and the
- * metadata keys ROLE, NAMESPACE, SERVICE_ACCOUNT, LABELS, CLIENT, INSTANCE_IPS. The node arrives as
+ * metadata keys ROLE, NAMESPACE, SERVICE_ACCOUNT, LABELS, CLIENT, INSTANCE_IPS, CERTIFICATE_PROVIDERS. The node arrives as
  * @grpc/proto-loader decodes it (keepCase, oneofs), where a Struct is `{ fields: { KEY: Value } }`
  * and a Value is `{ kind: 'stringValue', stringValue: '…' }`: protobufjs defines the well-known
  * Struct types itself with camelCase field names, so keepCase does not apply to them. The
@@ -106,6 +106,29 @@ function instanceIps(value: string | undefined, warnings: string[]): string[] {
   return ips;
 }
 
+/**
+ * `CERTIFICATE_PROVIDERS`: the certificate provider instance names a proxyless client's bootstrap
+ * defines, as a list of strings (names may hold commas: they spell file paths). Absent: unstated
+ * (the compiler assumes `default`).
+ */
+function optionalProviders(names: string[] | undefined): { certificateProviders?: string[] } {
+  return names === undefined ? {} : { certificateProviders: names };
+}
+
+function certificateProviders(value: Json | undefined, warnings: string[]): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) {
+    warnings.push('metadata.CERTIFICATE_PROVIDERS: expected a list of strings; ignored');
+    return undefined;
+  }
+  const names: string[] = [];
+  for (const entry of value) {
+    if (typeof entry === 'string' && entry !== '') names.push(entry);
+    else warnings.push(`metadata.CERTIFICATE_PROVIDERS: ${JSON.stringify(entry)} is not an instance name; ignored`);
+  }
+  return [...new Set(names)].sort();
+}
+
 export function parseNode(raw: unknown): NodeParseResult | { error: string } {
   if (!isRecord(raw)) return { error: 'the first DiscoveryRequest carries no node' };
   const id = typeof raw.id === 'string' ? raw.id : '';
@@ -136,6 +159,7 @@ export function parseNode(raw: unknown): NodeParseResult | { error: string } {
       serviceAccount: claimed.serviceAccount ?? 'default',
       labels: stringMap(meta.LABELS, warnings),
       ips: instanceIps(text('INSTANCE_IPS'), warnings),
+      ...optionalProviders(client === 'grpc' ? certificateProviders(meta.CERTIFICATE_PROVIDERS, warnings) : undefined),
     },
     warnings,
     claimed,

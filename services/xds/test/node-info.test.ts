@@ -33,3 +33,23 @@ test('the user agent: gRPC names its version as a string, Envoy as a build versi
   assert.ok('node' in bare);
   assert.equal(bare.userAgent, undefined);
 });
+
+test('CERTIFICATE_PROVIDERS: a list of instance names (a proxyless client only), sorted and unique; anything else warned', () => {
+  const list = (values: unknown[]) => ({ kind: 'listValue', listValue: { values } });
+  const str = (value: string) => ({ kind: 'stringValue', stringValue: value });
+  const node = (client: string, providers: unknown) => ({ id: 'c-0.egress', metadata: { fields: { CLIENT: str(client), CERTIFICATE_PROVIDERS: providers } } });
+  const parsed = parseNode(node('grpc', list([str('file:ca=/etc/ext,1/ca.pem'), str('default'), str('default'), { kind: 'numberValue', numberValue: 3 }])));
+  assert.ok('node' in parsed);
+  assert.deepEqual(parsed.node.certificateProviders, ['default', 'file:ca=/etc/ext,1/ca.pem']);
+  assert.deepEqual(parsed.warnings, ['metadata.CERTIFICATE_PROVIDERS: 3 is not an instance name; ignored']);
+  const text = parseNode(node('grpc', str('default')));
+  assert.ok('node' in text);
+  assert.equal(text.node.certificateProviders, undefined);
+  assert.deepEqual(text.warnings, ['metadata.CERTIFICATE_PROVIDERS: expected a list of strings; ignored']);
+  const envoy = parseNode(node('envoy', list([str('default')])));
+  assert.ok('node' in envoy);
+  assert.equal(envoy.node.certificateProviders, undefined, 'Envoy takes certificates over SDS');
+  const unstated = parseNode(nodeWith({ CLIENT: 'grpc' }));
+  assert.ok('node' in unstated);
+  assert.equal(unstated.node.certificateProviders, undefined);
+});

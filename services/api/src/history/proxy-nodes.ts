@@ -1,6 +1,6 @@
 /**
  * The node descriptions of connected proxies, read from what the xds service reports
- * (`GET /v1/proxies` items: `{id, node: {role, client, namespace, serviceAccount, labels, ips}}`).
+ * (`GET /v1/proxies` items: `{id, node: {role, client, namespace, serviceAccount, labels, ips, certificateProviders?}}`).
  * The report crosses a service boundary, so it is checked field by field, never cast.
  */
 import type { ProxyNode } from '@meshgate/compiler';
@@ -29,7 +29,10 @@ function readNode(value: unknown): ProxyNode | undefined {
     if (typeof ip !== 'string') return undefined;
     ipList.push(ip);
   }
-  return { id, role, client, namespace, serviceAccount, labels: labelMap, ips: ipList };
+  // A proxyless client's bootstrap instances (CERTIFICATE_PROVIDERS): its TLS clusters depend on them.
+  const providers = value.certificateProviders;
+  if (providers !== undefined && !(Array.isArray(providers) && providers.every((name) => typeof name === 'string'))) return undefined;
+  return { id, role, client, namespace, serviceAccount, labels: labelMap, ips: ipList, ...(providers !== undefined ? { certificateProviders: [...providers] } : {}) };
 }
 
 /** Every connected proxy's node; an entry that does not read as one is an internal error (the two services disagree). */

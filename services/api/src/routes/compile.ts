@@ -17,6 +17,7 @@ interface CompileQuery {
   serviceAccount: string;
   labels?: string;
   ips?: string;
+  certificateProvider?: string[];
   at?: number;
 }
 
@@ -63,6 +64,11 @@ export function registerCompileRoute(app: FastifyInstance, context: RouteContext
             serviceAccount: { type: 'string', default: 'default' },
             labels: { type: 'string', description: 'the proxy labels, as key=value,key=value' },
             ips: { type: 'string', description: "the workload's addresses (node metadata INSTANCE_IPS), as ip,ip: a proxyless server gets a listener per address" },
+            certificateProvider: {
+              type: 'array',
+              items: { type: 'string', minLength: 1 },
+              description: "grpc: a certificate provider instance the client's bootstrap defines (node metadata CERTIFICATE_PROVIDERS), repeated per instance; unstated: default only",
+            },
             at: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'compile the state at this log position instead of the current one' },
           },
         },
@@ -79,6 +85,7 @@ export function registerCompileRoute(app: FastifyInstance, context: RouteContext
         serviceAccount,
         labels: parseLabelList(request.query.labels),
         ips: parseIpList(request.query.ips),
+        ...(client === 'grpc' && request.query.certificateProvider !== undefined ? { certificateProviders: [...new Set(request.query.certificateProvider)].sort() } : {}),
       };
       const { at } = request.query;
       const state = at === undefined ? context.follower.current : await context.history.at(await context.history.checkPosition(at, 'at'));
