@@ -21,7 +21,7 @@
 import { endpointsForService, objectKey, selectorMatches, type ServiceEntryEndpoint, type ServiceEntryObject } from '@meshgate/model';
 import { adsConfigSource, buildCluster, http2ProtocolOptions, type ClusterRequest } from './clusters.js';
 import type { Diagnostics } from './diagnostics.js';
-import { destinationRuleClusterFields, envoyUpstreamTls, policyForRequest } from './destination-rules.js';
+import { destinationRuleClusterFields, envoyUpstreamTls } from './destination-rules.js';
 import { dynamicForwardProxyCluster, usesDynamicForwardProxy } from './dynamic-forward-proxy.js';
 import { buildLoadAssignment } from './endpoints.js';
 import type { CompileIndex } from './meshIndex.js';
