@@ -40,6 +40,9 @@ export async function openUpstreamStream(config: AgentConfig): Promise<{ call: A
     'grpc.default_authority': config.xdsServerName,
   }) as unknown as AdsClient;
   const call = client.StreamAggregatedResources();
+  // Every end is reported through 'status'; without a listener from the start, a stream cancelled
+  // before its owner attached one (stop() racing a reconnect) would throw CANCELLED out of the process.
+  call.on('error', () => undefined);
   let closed = false;
   const close = () => {
     if (closed) return;
