@@ -6,7 +6,7 @@
  * can share one result among proxies with the same `compileIndexKey`.
  */
 import type { MeshState } from '@meshgate/model';
-import { ClusterRequests, type ClusterRequest } from './clusters.js';
+import type { ClusterRequests, ClusterRequest } from './clusters.js';
 import { compare, Diagnostics } from './diagnostics.js';
 import { compileGateway } from './gateway.js';
 import { compileInbound } from './inbound.js';
@@ -55,41 +55,61 @@ export function serverListenersUnitKeyOf(indexKey: string): string {
 
 function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean }, key: string): CompileResult {
   const diagnostics = new Diagnostics();
-  const clusters = new ClusterRequests();
   if (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace)) {
     // `osm namespace add --disable-sidecar-injection`: no sidecar config at all (its Services
     // still count as IngressBackend sources, which other proxies read).
     return emptyResult();
   }
-  // Listeners and routes are a unit of their own, so that an endpoint change reuses them.
-  const { listeners, routes, staticClusters } = index.memo.unit(`listeners|${key}`, [], { diagnostics, clusters }, (own) =>
-    compileListenersAndRoutes(index, node, parts, own.diagnostics, own.clusters),
-  );
-
-  const requested = clusters.list();
+  // Listeners and routes are a unit of their own, so that an endpoint change reuses them; their
+  // cluster requests are part of its value (sorted once), not replayed into this compile.
+  const output = index.memo.unit(`listeners|${key}`, [], { diagnostics }, (own) => {
+    const built = compileListenersAndRoutes(index, node, parts, own.diagnostics, own.clusters);
+    // No static clusters is always the same (empty) list, so that the cluster list holds.
+    return { listeners: sortByName(built.listeners), routes: sortByName(built.routes), staticClusters: built.staticClusters.length > 0 ? built.staticClusters : NO_RESOURCES, requested: own.clusters.list() };
+  });
+  // The same clusters asked again (a route changed, not where it goes) keep the list, and so the
+  // cluster and assignment lists built from it: a route change does not walk 1,000 clusters.
+  const requested = index.memo.unit(`requests|${key}`, [output], {}, () => output.requested, { same: sameRequests });
   const client = node.client;
   // Only proxyless clients dial with mesh mTLS today; Envoy's outbound clusters stay plaintext.
-  const cluster = (request: ClusterRequest) =>
-    meshWide(
-      index,
-      meshWideKeys(request).cluster[client],
-      diagnostics,
-      (own) => buildOutboundCluster(index, request, client, own, client === 'grpc' ? proxylessUpstreamTls(index, request, own) : undefined),
-      [request.service, request.serviceEntry],
-    );
-  const assignment = (request: ClusterRequest) => meshWide(index, meshWideKeys(request).endpoint, diagnostics, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]);
+  const clusters = index.memo.unit(`cluster-list|${key}`, [requested, output.staticClusters], { diagnostics }, (own) => {
+    const eds = requested.map((request) => ({
+      name: request.name,
+      resource: meshWide(
+        index,
+        meshWideKeys(request).cluster[client],
+        own.diagnostics,
+        (unit) => buildOutboundCluster(index, request, client, unit, client === 'grpc' ? proxylessUpstreamTls(index, request, unit) : undefined),
+        [request.service, request.serviceEntry],
+      ),
+    }));
+    return sortByName([...eds, ...output.staticClusters]);
+  });
+  const assignments = index.memo.unit(`endpoint-list|${key}`, [requested], { diagnostics }, (own) =>
+    requested
+      .filter(usesEds)
+      .map((request) => ({ name: request.name, resource: meshWide(index, meshWideKeys(request).endpoint, own.diagnostics, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]) })),
+  );
   reportTrafficIndex(index, diagnostics);
-  const edsClusters = requested.map((request) => ({ name: request.name, resource: cluster(request) }));
   return {
     resources: {
-      [TYPE_URL.listener]: sortByName(listeners),
-      [TYPE_URL.route]: sortByName(routes),
-      [TYPE_URL.cluster]: sortByName([...edsClusters, ...staticClusters]),
-      [TYPE_URL.endpoint]: requested.filter(usesEds).map((request) => ({ name: request.name, resource: assignment(request) })),
+      [TYPE_URL.listener]: output.listeners,
+      [TYPE_URL.route]: output.routes,
+      [TYPE_URL.cluster]: clusters,
+      [TYPE_URL.endpoint]: assignments,
       [TYPE_URL.secret]: [],
     },
     diagnostics: diagnostics.list(),
   };
+}
+
+const NO_RESOURCES: readonly XdsResource[] = [];
+
+/** Two sorted request lists asking for the same clusters of the same Services and ServiceEntries. */
+function sameRequests(a: readonly ClusterRequest[], b: readonly ClusterRequest[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || a[i].service !== b[i].service || a[i].serviceEntry !== b[i].serviceEntry) return false;
+  return true;
 }
 
 /**

@@ -4,10 +4,12 @@
  * the rest are reused while what they read (the Services their destinations name, …) holds.
  */
 import { objectKey, type ServiceObject, type VirtualServiceObject } from '@meshgate/model';
+import { resolveCredential, type CredentialResolution } from './credentials.js';
 import { compare } from './diagnostics.js';
 import type { CompileIndex } from './meshIndex.js';
 import type { UnitOwn, UnitSinks } from './memo.js';
 import type { EnvoyRoute, RouteScope } from './routes.js';
+import type { ProxyNode } from './types.js';
 
 const labelKeys = new WeakMap<Record<string, string>, string>();
 
@@ -21,13 +23,41 @@ function labelsKey(labels: Record<string, string>): string {
   return key;
 }
 
+/** What a gateway's units are keyed by besides their own part: the proxy labels and namespace (as `compileIndexKey`). */
+export function gatewayNodeKey(node: ProxyNode): string {
+  return `${labelsKey(node.labels)}|${node.namespace}`;
+}
+
+const objectKeys = new WeakMap<object, string>();
+
+/** `objectKey(object)`, made once per (immutable) object: unit keys are built in loops over 1,000 of them. */
+function cachedObjectKey(object: VirtualServiceObject | ServiceObject): string {
+  let key = objectKeys.get(object);
+  if (key === undefined) objectKeys.set(object, (key = objectKey(object)));
+  return key;
+}
+
+/**
+ * A gateway credential resolved, as a unit with early cutoff (memo.ts): a Secret rotated under
+ * the same SDS names resolves the same, so the listeners using it are not rebuilt — the new
+ * certificate goes over SDS alone.
+ */
+export function credentialUnit(index: CompileIndex, namespace: string, written: string, mutual: boolean): CredentialResolution {
+  return index.memo.unit(`credential|${namespace}|${written}|${mutual}`, [], {}, () => resolveCredential(index, namespace, written, mutual), { same: sameResolution });
+}
+
+function sameResolution(a: CredentialResolution, b: CredentialResolution): boolean {
+  if (a.ok && b.ok) return a.credential.certificate === b.credential.certificate && a.credential.validation === b.credential.validation;
+  return !a.ok && !b.ok && a.reason === b.reason;
+}
+
 /**
  * `translate(vs, scope)` as a unit keyed by everything of the scope it reads: the
  * VirtualService, the port, the gateways it came through, the proxy labels and the client.
  */
 export function virtualServiceRoutes(vs: VirtualServiceObject, scope: RouteScope, translate: (vs: VirtualServiceObject, scope: RouteScope) => EnvoyRoute[]): EnvoyRoute[] {
   const gateways = scope.gateways.size === 1 ? scope.gateways.values().next().value : [...scope.gateways].sort(compare).join(',');
-  const key = `vs-routes|${scope.client}|${objectKey(vs)}|${scope.port}|${gateways}|${labelsKey(scope.proxyLabels)}`;
+  const key = `vs-routes|${scope.client}|${cachedObjectKey(vs)}|${scope.port}|${gateways}|${labelsKey(scope.proxyLabels)}`;
   return scope.index.memo.unit(key, [vs], scope, (own) => translate(vs, { ...scope, diagnostics: own.diagnostics, clusters: own.clusters }));
 }
 
@@ -36,6 +66,16 @@ export function virtualServiceRoutes(vs: VirtualServiceObject, scope: RouteScope
  * the Service, the proxy labels and the client; `build` reads everything else through the index.
  */
 export function serviceUnit<T>(index: CompileIndex, service: ServiceObject, labels: Record<string, string>, client: 'envoy' | 'grpc', sinks: UnitSinks, build: (own: UnitOwn) => T): T {
-  const key = `service|${client}|${service.metadata.namespace}/${service.metadata.name}|${labelsKey(labels)}`;
-  return index.memo.unit(key, [service], sinks, build);
+  return index.memo.unit(serviceUnitKey(service, `${client}|${labelsKey(labels)}`), [service], sinks, build);
+}
+
+const serviceKeys = new WeakMap<ServiceObject, { scope: string; key: string }>();
+
+/** The key of a Service's unit, kept with the Service object: a proxyless compile asks it for every Service. */
+function serviceUnitKey(service: ServiceObject, scope: string): string {
+  const known = serviceKeys.get(service);
+  if (known?.scope === scope) return known.key;
+  const key = `service|${scope.slice(0, scope.indexOf('|'))}|${service.metadata.namespace}/${service.metadata.name}|${scope.slice(scope.indexOf('|') + 1)}`;
+  serviceKeys.set(service, { scope, key });
+  return key;
 }
