@@ -46,6 +46,8 @@ interface HostBinding {
   /** By namespace/name (as `stateKey` sorts), each with the gateways it came through. */
   virtualServices: Map<VirtualServiceObject, Set<string>>;
   requireTls: boolean;
+  /** The match that made it: its virtual host's unit keys are kept there. */
+  match: ServerMatch;
 }
 
 export interface GatewayOutput {
@@ -150,6 +152,13 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
   return { listeners, routes };
 }
 
+function virtualHostUnitKey(match: ServerMatch, scopeKey: string): string {
+  match.unitKeys ??= new Map();
+  let key = match.unitKeys.get(scopeKey);
+  if (key === undefined) match.unitKeys.set(scopeKey, (key = `gw-vh|${scopeKey}|${match.effective}`));
+  return key;
+}
+
 function routeConfiguration(name: string, virtualHosts: ReadonlyMap<string, VirtualHost>, port: number): XdsResource {
   return { name, resource: { name, virtual_hosts: finishVirtualHosts(virtualHosts, port) } };
 }
@@ -164,7 +173,7 @@ function virtualHostUnits(scopeKey: string, port: number, hosts: ReadonlyMap<str
   for (const [host, binding] of hosts) {
     const inputs: unknown[] = [binding.requireTls];
     for (const [vs, gateways] of binding.virtualServices) inputs.push(vs, gateways.size === 1 ? gateways.values().next().value : [...gateways].sort(compare).join(','));
-    virtualHosts.set(host, context.index.memo.unit(`gw-vh|${scopeKey}|${host}`, inputs, context, (own) => buildVirtualHost(host, port, binding, { ...context, diagnostics: own.diagnostics, clusters: own.clusters })));
+    virtualHosts.set(host, context.index.memo.unit(virtualHostUnitKey(binding.match, scopeKey), inputs, context, (own) => buildVirtualHost(host, port, binding, { ...context, diagnostics: own.diagnostics, clusters: own.clusters })));
   }
   return virtualHosts;
 }
@@ -284,6 +293,8 @@ interface ServerMatch {
   admitted: boolean;
   /** The virtual host it makes: the more specific of the two hosts. */
   effective: string;
+  /** Unit keys of that virtual host, by route configuration scope (made once, not per compile). */
+  unitKeys?: Map<string, string>;
 }
 
 /** A server's host table, and what each VirtualService met on it (objects are immutable: computed once per pair). */
@@ -340,7 +351,7 @@ function bindHosts(index: CompileIndex, servers: readonly BoundServer[], binding
         bindings.bound(gatewayKey, vs, match.vsHost);
         let binding = hosts.get(match.effective);
         if (!binding) {
-          binding = { virtualServices: new Map(), requireTls: false };
+          binding = { virtualServices: new Map(), requireTls: false, match };
           hosts.set(match.effective, binding);
         }
         const gateways = binding.virtualServices.get(vs);

@@ -47,7 +47,7 @@ interface Entry {
   parents: Set<string>;
   value: unknown;
   diagnostics: Diagnostic[];
-  requests: ClusterRequest[];
+  requests: readonly ClusterRequest[];
   dirty: boolean;
   /** Cutoff units only: how to build it again, and when the value is the same. */
   cutoff?: { build: (own: UnitOwn) => unknown; same: (a: unknown, b: unknown) => boolean };
@@ -103,7 +103,7 @@ export class Memo {
     const top = this.building.length - 1;
     if (top >= 0) (this.building[top] ??= []).push(key, entry.stamp);
     if (sinks.diagnostics) sinks.diagnostics.addAll(entry.diagnostics);
-    if (sinks.clusters) for (const request of entry.requests) sinks.clusters.adopt(request);
+    if (sinks.clusters) sinks.clusters.adoptAll(entry.requests);
     return entry.value as T;
   }
 

@@ -8,7 +8,7 @@
  * routes; a method no route matches then fails with UNAVAILABLE in the client, as it should —
  * no 404 catch-all is added (a gRPC client cannot take a direct_response anyway).
  */
-import { findServiceByHost, hostOfService, MESH_GATEWAY, objectKey, qualifyDestinationHost, type ServiceObject, type ServicePort } from '@meshgate/model';
+import { findServiceByHost, hostOfService, MESH_GATEWAY, objectKey, qualifyDestinationHost, type ServiceObject, type ServicePort, type VirtualServiceObject } from '@meshgate/model';
 import type { ClusterRequests } from './clusters.js';
 import type { Diagnostics } from './diagnostics.js';
 import { httpConnectionManager } from './hcm.js';
@@ -17,7 +17,7 @@ import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 import { proxylessListenerName } from './naming.js';
 import { defaultRoute } from './proxyless-egress.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
-import { serviceUnit, virtualServiceRoutes } from './units.js';
+import { serviceUnit, serviceUnitScope, virtualServiceRoutes } from './units.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 const MESH_ONLY: ReadonlySet<string> = new Set([MESH_GATEWAY]);
@@ -39,9 +39,11 @@ function grpcPorts(service: ServiceObject): ServicePort[] {
 export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnostics: Diagnostics, clusters: ClusterRequests): ProxylessOutput {
   const listeners: XdsResource[] = [];
   const routes: XdsResource[] = [];
+  const scope = serviceUnitScope(node.labels, 'grpc');
+  const sinks = { diagnostics, clusters };
   for (const service of index.services) {
     // One memoised unit per Service (units.ts): a change rebuilds only the Services it reaches.
-    const own = serviceUnit(index, service, node.labels, 'grpc', { diagnostics, clusters }, (unit) => compileProxylessService(index, node, service, unit.diagnostics, unit.clusters));
+    const own = serviceUnit(index, service, scope, sinks, (unit) => compileProxylessService(index, node, service, unit.diagnostics, unit.clusters));
     listeners.push(...own.listeners);
     routes.push(...own.routes);
   }
@@ -84,6 +86,15 @@ function compileProxylessService(index: CompileIndex, node: ProxyNode, service: 
   return { listeners, routes };
 }
 
+const meshHostsUnitKeys = new WeakMap<VirtualServiceObject, string>();
+
+/** The key of a VirtualService's host check, kept with the (immutable) object: asked for each one on every proxyless compile. */
+function meshHostsUnitKey(vs: VirtualServiceObject): string {
+  let key = meshHostsUnitKeys.get(vs);
+  if (key === undefined) meshHostsUnitKeys.set(vs, (key = `mesh-vs-hosts|${objectKey(vs)}`));
+  return key;
+}
+
 /**
  * A mesh VirtualService none of whose hosts is a Service routes nothing a proxyless client can
  * ask for (listeners exist only for Services). One external host beside a Service host is the
@@ -92,7 +103,7 @@ function compileProxylessService(index: CompileIndex, node: ProxyNode, service: 
 function reportHostsWithoutService(index: CompileIndex, diagnostics: Diagnostics): void {
   for (const vs of index.virtualServicesByGateway.get(MESH_GATEWAY) ?? []) {
     // A unit per VirtualService: a change to one does not re-check the others' hosts.
-    index.memo.unit(`mesh-vs-hosts|${objectKey(vs)}`, [vs], { diagnostics }, (own) => {
+    index.memo.unit(meshHostsUnitKey(vs), [vs], { diagnostics }, (own) => {
       const hosts = vs.spec.hosts.map((host) => qualifyDestinationHost(host, vs.metadata.namespace, index.options.clusterDomain));
       const reachesAService = hosts.some((host) => isWildcardHost(host) || findServiceByHost(index.state, host, index.options.clusterDomain));
       if (!reachesAService) {

@@ -61,12 +61,18 @@ export function virtualServiceRoutes(vs: VirtualServiceObject, scope: RouteScope
   return scope.index.memo.unit(key, [vs], scope, (own) => translate(vs, { ...scope, diagnostics: own.diagnostics, clusters: own.clusters }));
 }
 
+/** The scope of a proxy's Service units (`serviceUnit`): made once per compile, not once per Service. */
+export function serviceUnitScope(labels: Record<string, string>, client: 'envoy' | 'grpc'): string {
+  return `${client}|${labelsKey(labels)}`;
+}
+
 /**
  * What one Service contributes to a proxy's compile (its listeners and routes), as a unit keyed by
- * the Service, the proxy labels and the client; `build` reads everything else through the index.
+ * the Service and `scope` (`serviceUnitScope`: the proxy labels and the client); `build` reads
+ * everything else through the index.
  */
-export function serviceUnit<T>(index: CompileIndex, service: ServiceObject, labels: Record<string, string>, client: 'envoy' | 'grpc', sinks: UnitSinks, build: (own: UnitOwn) => T): T {
-  return index.memo.unit(serviceUnitKey(service, `${client}|${labelsKey(labels)}`), [service], sinks, build);
+export function serviceUnit<T>(index: CompileIndex, service: ServiceObject, scope: string, sinks: UnitSinks, build: (own: UnitOwn) => T): T {
+  return index.memo.unit(serviceUnitKey(service, scope), [service], sinks, build);
 }
 
 const serviceKeys = new WeakMap<ServiceObject, { scope: string; key: string }>();
@@ -75,7 +81,8 @@ const serviceKeys = new WeakMap<ServiceObject, { scope: string; key: string }>()
 function serviceUnitKey(service: ServiceObject, scope: string): string {
   const known = serviceKeys.get(service);
   if (known?.scope === scope) return known.key;
-  const key = `service|${scope.slice(0, scope.indexOf('|'))}|${service.metadata.namespace}/${service.metadata.name}|${scope.slice(scope.indexOf('|') + 1)}`;
+  const bar = scope.indexOf('|');
+  const key = `service|${scope.slice(0, bar)}|${service.metadata.namespace}/${service.metadata.name}|${scope.slice(bar + 1)}`;
   serviceKeys.set(service, { scope, key });
   return key;
 }
