@@ -11,6 +11,8 @@ import { compare, Diagnostics } from './diagnostics.js';
 import { compileGateway } from './gateway.js';
 import { compileInbound } from './inbound.js';
 import { buildIndex, namespaceInjectionDisabled, type CompileIndex } from './meshIndex.js';
+import type { UnitSinks } from './memo.js';
+import { grouped } from './units.js';
 import { compileProxyless } from './proxyless.js';
 import { compileProxylessServer } from './proxyless-server.js';
 import { proxylessUpstreamTls } from './upstream-tls.js';
@@ -73,12 +75,13 @@ function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListen
   const client = node.client;
   // Only proxyless clients dial with mesh mTLS today; Envoy's outbound clusters stay plaintext.
   const clusters = index.memo.unit(`cluster-list|${key}`, [requested, output.staticClusters], { diagnostics }, (own) => {
-    const eds = requested.map((request) => ({
+    // In groups (units.ts): the list rebuilt for one cluster walks ~32 groups, not every cluster.
+    const eds = grouped(index.memo, `cluster-group|${key}`, requested, requestInputs, own, (request, sinks) => ({
       name: request.name,
       resource: meshWide(
         index,
         meshWideKeys(request).cluster[client],
-        own.diagnostics,
+        sinks,
         (unit) => buildOutboundCluster(index, request, client, unit, client === 'grpc' ? proxylessUpstreamTls(index, request, unit) : undefined),
         [request.service, request.serviceEntry],
       ),
@@ -86,9 +89,10 @@ function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListen
     return sortByName([...eds, ...output.staticClusters]);
   });
   const assignments = index.memo.unit(`endpoint-list|${key}`, [requested], { diagnostics }, (own) =>
-    requested
-      .filter(usesEds)
-      .map((request) => ({ name: request.name, resource: meshWide(index, meshWideKeys(request).endpoint, own.diagnostics, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]) })),
+    grouped(index.memo, `endpoint-group|${key}`, requested.filter(usesEds), requestInputs, own, (request, sinks) => ({
+      name: request.name,
+      resource: meshWide(index, meshWideKeys(request).endpoint, sinks, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]),
+    })),
   );
   reportTrafficIndex(index, diagnostics);
   return {
@@ -117,8 +121,13 @@ function sameRequests(a: readonly ClusterRequest[], b: readonly ClusterRequest[]
  * per index and kept while what it read holds; its diagnostics are replayed into every compile
  * that uses it. `inputs` are what it takes from the caller rather than reads (the request's Service).
  */
-function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, build: (own: Diagnostics) => Record<string, unknown>, inputs: readonly unknown[] = []): Record<string, unknown> {
-  return index.memo.unit(key, inputs, { diagnostics }, (own) => build(own.diagnostics));
+function meshWide(index: CompileIndex, key: string, sinks: UnitSinks, build: (own: Diagnostics) => Record<string, unknown>, inputs: readonly unknown[] = []): Record<string, unknown> {
+  return index.memo.unit(key, inputs, { diagnostics: sinks.diagnostics }, (own) => build(own.diagnostics));
+}
+
+/** What a cluster or assignment is built from besides its name: the Service or ServiceEntry. */
+function requestInputs(request: ClusterRequest, inputs: unknown[]): void {
+  inputs.push(request.name, request.service, request.serviceEntry);
 }
 
 const keysOfRequest = new WeakMap<ClusterRequest, { cluster: Record<'envoy' | 'grpc', string>; endpoint: string }>();

@@ -28,7 +28,7 @@ import {
 } from './naming.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
 import { tlsInspector } from './tls.js';
-import { credentialUnit, gatewayNodeKey, virtualServiceRoutes } from './units.js';
+import { credentialUnit, gatewayNodeKey, grouped, virtualServiceRoutes } from './units.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 /** Server protocols served by the HTTP connection manager (HTTP/2 and gRPC negotiate on the same listener). */
@@ -169,13 +169,22 @@ function routeConfiguration(name: string, virtualHosts: ReadonlyMap<string, Virt
  * redirect): a VirtualService change rebuilds its host, the others are the same objects.
  */
 function virtualHostUnits(scopeKey: string, port: number, hosts: ReadonlyMap<string, HostBinding>, context: BuildContext): Map<string, VirtualHost> {
+  // In groups (units.ts): a port rebuilt for one VirtualService walks ~32 groups, not every host.
+  const built = grouped(context.index.memo, `gw-vh-group|${scopeKey}`, [...hosts], ([host, binding], inputs) => bindingInputs(host, binding, inputs), context, ([host, binding], sinks) => {
+    const inputs: unknown[] = [];
+    bindingInputs(host, binding, inputs);
+    return context.index.memo.unit(virtualHostUnitKey(binding.match, scopeKey), inputs, sinks, (own) => buildVirtualHost(host, port, binding, { ...context, diagnostics: own.diagnostics, clusters: own.clusters }));
+  });
   const virtualHosts = new Map<string, VirtualHost>();
-  for (const [host, binding] of hosts) {
-    const inputs: unknown[] = [binding.requireTls];
-    for (const [vs, gateways] of binding.virtualServices) inputs.push(vs, gateways.size === 1 ? gateways.values().next().value : [...gateways].sort(compare).join(','));
-    virtualHosts.set(host, context.index.memo.unit(virtualHostUnitKey(binding.match, scopeKey), inputs, context, (own) => buildVirtualHost(host, port, binding, { ...context, diagnostics: own.diagnostics, clusters: own.clusters })));
-  }
+  let i = 0;
+  for (const host of hosts.keys()) virtualHosts.set(host, built[i++]);
   return virtualHosts;
+}
+
+/** What a virtual host is built from besides its key: the TLS redirect, and each VirtualService with the gateways it came through. */
+function bindingInputs(host: string, binding: HostBinding, inputs: unknown[]): void {
+  inputs.push(host, binding.requireTls);
+  for (const [vs, gateways] of binding.virtualServices) inputs.push(vs, gateways.size === 1 ? gateways.values().next().value : [...gateways].sort(compare).join(','));
 }
 
 /** Ingress routes join the virtual host of the same name after the VirtualServices' routes, or make their own. */

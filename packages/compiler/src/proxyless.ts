@@ -17,7 +17,7 @@ import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 import { proxylessListenerName } from './naming.js';
 import { defaultRoute } from './proxyless-egress.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
-import { serviceUnit, serviceUnitScope, virtualServiceRoutes } from './units.js';
+import { grouped, serviceUnit, serviceUnitScope, virtualServiceRoutes } from './units.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 const MESH_ONLY: ReadonlySet<string> = new Set([MESH_GATEWAY]);
@@ -40,12 +40,13 @@ export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnosti
   const listeners: XdsResource[] = [];
   const routes: XdsResource[] = [];
   const scope = serviceUnitScope(node.labels, 'grpc');
-  const sinks = { diagnostics, clusters };
-  for (const service of index.services) {
-    // One memoised unit per Service (units.ts): a change rebuilds only the Services it reaches.
-    const own = serviceUnit(index, service, scope, sinks, (unit) => compileProxylessService(index, node, service, unit.diagnostics, unit.clusters));
-    listeners.push(...own.listeners);
-    routes.push(...own.routes);
+  // One memoised unit per Service (units.ts), in groups: a change rebuilds only the Services it reaches, and walks their group.
+  const outputs = grouped(index.memo, `service-group|${scope}`, index.services, (service, inputs) => inputs.push(service), { diagnostics, clusters }, (service, sinks) =>
+    serviceUnit(index, service, scope, sinks, (unit) => compileProxylessService(index, node, service, unit.diagnostics, unit.clusters)),
+  );
+  for (const own of outputs) {
+    for (const listener of own.listeners) listeners.push(listener);
+    for (const route of own.routes) routes.push(route);
   }
   reportHostsWithoutService(index, diagnostics);
   return { listeners, routes };
@@ -101,14 +102,14 @@ function meshHostsUnitKey(vs: VirtualServiceObject): string {
  * common "gateway + mesh" pattern and is not reported.
  */
 function reportHostsWithoutService(index: CompileIndex, diagnostics: Diagnostics): void {
-  for (const vs of index.virtualServicesByGateway.get(MESH_GATEWAY) ?? []) {
-    // A unit per VirtualService: a change to one does not re-check the others' hosts.
-    index.memo.unit(meshHostsUnitKey(vs), [vs], { diagnostics }, (own) => {
+  // A unit per VirtualService, in groups: a change to one does not re-check the others' hosts.
+  grouped(index.memo, 'mesh-vs-hosts-group', index.virtualServicesByGateway.get(MESH_GATEWAY) ?? [], (vs, inputs) => inputs.push(vs), { diagnostics }, (vs, sinks) =>
+    index.memo.unit(meshHostsUnitKey(vs), [vs], sinks, (own) => {
       const hosts = vs.spec.hosts.map((host) => qualifyDestinationHost(host, vs.metadata.namespace, index.options.clusterDomain));
       const reachesAService = hosts.some((host) => isWildcardHost(host) || findServiceByHost(index.state, host, index.options.clusterDomain));
       if (!reachesAService) {
         own.diagnostics.warn(objectKey(vs), `no host of ${hosts.join(', ')} is a known Service; proxyless gRPC clients have no listener for it`);
       }
-    });
-  }
+    }),
+  );
 }

@@ -7,7 +7,7 @@ import { objectKey, type ServiceObject, type VirtualServiceObject } from '@meshg
 import { resolveCredential, type CredentialResolution } from './credentials.js';
 import { compare } from './diagnostics.js';
 import type { CompileIndex } from './meshIndex.js';
-import type { UnitOwn, UnitSinks } from './memo.js';
+import type { Memo, UnitOwn, UnitSinks } from './memo.js';
 import type { EnvoyRoute, RouteScope } from './routes.js';
 import type { ProxyNode } from './types.js';
 
@@ -85,4 +85,34 @@ function serviceUnitKey(service: ServiceObject, scope: string): string {
   const key = `service|${scope.slice(0, bar)}|${service.metadata.namespace}/${service.metadata.name}|${scope.slice(bar + 1)}`;
   serviceKeys.set(service, { scope, key });
   return key;
+}
+
+/** How many members a group of units holds (`grouped`). */
+let GROUP_SIZE = 32;
+
+/** Sets the group size (tests make it small, so that a handful of objects already spans several groups); returns the previous one. */
+export function setUnitGroupSize(size: number): number {
+  const previous = GROUP_SIZE;
+  GROUP_SIZE = Math.max(1, Math.floor(size));
+  return previous;
+}
+
+/**
+ * `each(item)` for every item, the items taken in groups of `GROUP_SIZE`, each group a unit whose
+ * inputs are its items' `inputsOf`: a change to one member rebuilds its group only, and a caller
+ * rebuilt around 1,000 members walks ~32 groups (identity checks) instead of 1,000 unit lookups.
+ * `key` must name everything `each` uses besides the item (the groups are keyed by position: an
+ * item added or removed re-forms the groups after it, whose members are still reused).
+ */
+export function grouped<E, R>(memo: Memo, key: string, items: readonly E[], inputsOf: (item: E, inputs: unknown[]) => void, sinks: UnitSinks, each: (item: E, sinks: UnitSinks) => R): R[] {
+  if (items.length <= GROUP_SIZE) return items.map((item) => each(item, sinks));
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += GROUP_SIZE) {
+    const part = items.slice(start, start + GROUP_SIZE);
+    const inputs: unknown[] = [];
+    for (const item of part) inputsOf(item, inputs);
+    const values = memo.unit(`${key}|${start}`, inputs, sinks, (own) => part.map((item) => each(item, own)));
+    for (const value of values) results.push(value);
+  }
+  return results;
 }
