@@ -126,8 +126,9 @@ export class Memo {
     const entry = this.entries.get(key);
     if (!entry || marked.has(key)) return;
     marked.add(key);
-    // A dirty unit's users are dirty already (marked with it, or built after it was checked).
-    if (entry.dirty) return;
+    // Its users are marked too even when it is dirty already: a user rebuilt in the same pass (a
+    // group rebuilt after one of its members was rebuilt for another group) is clean while this
+    // one may not be. The walk stops at units marked in this call.
     entry.dirty = true;
     for (const parent of entry.parents) this.markDirty(parent, marked);
   }
