@@ -80,7 +80,7 @@ function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListen
       name: request.name,
       resource: meshWide(
         index,
-        meshWideKeys(request).cluster[client],
+        meshWideKey(request, client),
         sinks,
         (unit) => buildOutboundCluster(index, request, client, unit, client === 'grpc' ? proxylessUpstreamTls(index, request, unit) : undefined),
         [request.service, request.serviceEntry],
@@ -91,7 +91,7 @@ function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListen
   const assignments = index.memo.unit(`endpoint-list|${key}`, [requested], { diagnostics }, (own) =>
     grouped(index.memo, `endpoint-group|${key}`, requested.filter(usesEds), requestInputs, own, (request, sinks) => ({
       name: request.name,
-      resource: meshWide(index, meshWideKeys(request).endpoint, sinks, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]),
+      resource: meshWide(index, meshWideKey(request, 'endpoint'), sinks, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]),
     })),
   );
   reportTrafficIndex(index, diagnostics);
@@ -130,16 +130,16 @@ function requestInputs(request: ClusterRequest, inputs: unknown[]): void {
   inputs.push(request.name, request.service, request.serviceEntry);
 }
 
-const keysOfRequest = new WeakMap<ClusterRequest, { cluster: Record<'envoy' | 'grpc', string>; endpoint: string }>();
+const keysOfRequest = new WeakMap<ClusterRequest, Partial<Record<'envoy' | 'grpc' | 'endpoint', string>>>();
 
-/** The memo keys of a request's cluster and assignment, made once per request object (they are kept with the units that made them). */
-function meshWideKeys(request: ClusterRequest): { cluster: Record<'envoy' | 'grpc', string>; endpoint: string } {
+/**
+ * The memo key of a request's cluster (for `client`) or assignment (`endpoint`), made once per
+ * request object and kind (a one-shot compile's requests are all new: only the keys used are made).
+ */
+function meshWideKey(request: ClusterRequest, kind: 'envoy' | 'grpc' | 'endpoint'): string {
   let keys = keysOfRequest.get(request);
-  if (!keys) {
-    keys = { cluster: { envoy: `cluster|envoy|${request.name}`, grpc: `cluster|grpc|${request.name}` }, endpoint: `endpoint|${request.name}` };
-    keysOfRequest.set(request, keys);
-  }
-  return keys;
+  if (!keys) keysOfRequest.set(request, (keys = {}));
+  return (keys[kind] ??= kind === 'endpoint' ? `endpoint|${request.name}` : `cluster|${kind}|${request.name}`);
 }
 
 function compileListenersAndRoutes(

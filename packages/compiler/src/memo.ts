@@ -85,6 +85,11 @@ export class Memo {
    */
   constructor(private readonly options: { track: boolean } = { track: true }) {}
 
+  /** Whether reads are recorded (false: a one-shot memo, whose units are never checked again). */
+  get tracking(): boolean {
+    return this.options.track;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -105,7 +105,8 @@ export function setUnitGroupSize(size: number): number {
  * item added or removed re-forms the groups after it, whose members are still reused).
  */
 export function grouped<E, R>(memo: Memo, key: string, items: readonly E[], inputsOf: (item: E, inputs: unknown[]) => void, sinks: UnitSinks, each: (item: E, sinks: UnitSinks) => R): R[] {
-  if (items.length <= GROUP_SIZE) return items.map((item) => each(item, sinks));
+  // A one-shot memo reuses nothing: groups would only cost.
+  if (items.length <= GROUP_SIZE || !memo.tracking) return items.map((item) => each(item, sinks));
   const results: R[] = [];
   for (let start = 0; start < items.length; start += GROUP_SIZE) {
     const part = items.slice(start, start + GROUP_SIZE);
