@@ -17,28 +17,62 @@ export interface ClusterRequest {
   serviceEntry?: ServiceEntryObject;
 }
 
-/** The clusters routes refer to, collected while translating them. */
+/**
+ * The clusters routes refer to, collected while translating them. A collector that took one
+ * unit's list whole (`adoptAll`, the usual case of a unit over one port) keeps that list as it is
+ * until something else is added: no copy, no re-sort.
+ */
 export class ClusterRequests {
-  private readonly byName = new Map<string, ClusterRequest>();
+  private byName?: Map<string, ClusterRequest>;
+  /** `list()` as last made, while nothing was added since; or the one list adopted whole. */
+  private sorted?: readonly ClusterRequest[];
+
+  private names(): Map<string, ClusterRequest> {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const request of this.sorted ?? []) this.byName.set(request.name, request);
+    }
+    return this.byName;
+  }
 
   /** Records that traffic goes to (host, port, subset) and returns the cluster's name. */
   request(host: string, port: number, subset: string, service: ServiceObject | undefined, serviceEntry?: ServiceEntryObject): string {
     const name = clusterName(host, port, subset);
-    if (!this.byName.has(name)) this.byName.set(name, { name, host, port, subset, service, ...(serviceEntry ? { serviceEntry } : {}) });
+    const byName = this.names();
+    if (!byName.has(name)) {
+      byName.set(name, { name, host, port, subset, service, ...(serviceEntry ? { serviceEntry } : {}) });
+      this.sorted = undefined;
+    }
     return name;
   }
 
   get(name: string): ClusterRequest | undefined {
-    return this.byName.get(name);
+    return this.names().get(name);
   }
 
-  list(): ClusterRequest[] {
-    return [...this.byName.values()].sort((a, b) => compare(a.name, b.name));
+  /** By name; the same array while nothing is added (read-only: it may be a unit's). */
+  list(): readonly ClusterRequest[] {
+    this.sorted ??= [...(this.byName?.values() ?? [])].sort((a, b) => compare(a.name, b.name));
+    return this.sorted;
   }
 
   /** Takes a request made elsewhere (a memoised unit's), keeping the object: the first of a name wins, as in `request`. */
   adopt(request: ClusterRequest): void {
-    if (!this.byName.has(request.name)) this.byName.set(request.name, request);
+    const byName = this.names();
+    if (!byName.has(request.name)) {
+      byName.set(request.name, request);
+      this.sorted = undefined;
+    }
+  }
+
+  /** `adopt` for each of a unit's requests (a `list()`: sorted, one per name). */
+  adoptAll(requests: readonly ClusterRequest[]): void {
+    if (requests.length === 0) return;
+    if (!this.byName && !this.sorted) {
+      this.sorted = requests;
+      return;
+    }
+    for (let i = 0; i < requests.length; i++) this.adopt(requests[i]);
   }
 }
 

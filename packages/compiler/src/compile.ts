@@ -6,19 +6,21 @@
  * can share one result among proxies with the same `compileIndexKey`.
  */
 import type { MeshState } from '@meshgate/model';
-import { ClusterRequests, type ClusterRequest } from './clusters.js';
+import type { ClusterRequests, ClusterRequest } from './clusters.js';
 import { compare, Diagnostics } from './diagnostics.js';
 import { compileGateway } from './gateway.js';
 import { compileInbound } from './inbound.js';
 import { buildIndex, namespaceInjectionDisabled, type CompileIndex } from './meshIndex.js';
+import type { UnitSinks } from './memo.js';
+import { grouped } from './units.js';
 import { compileProxyless } from './proxyless.js';
 import { compileProxylessServer } from './proxyless-server.js';
 import { certificateProvidersOf, proxylessCluster } from './proxyless-tls.js';
 import { buildOutboundAssignment, buildOutboundCluster, usesEds } from './outbound-clusters.js';
 import { compileProxylessServiceEntries } from './proxyless-egress.js';
 import { compileOutbound } from './outbound.js';
-import { reportTrafficIndex } from './traffic-index.js';
 import { reportUpstreamCredentials } from './upstream-credentials.js';
+import { reportTrafficIndex } from './traffic-index.js';
 import { TYPE_URL, type CompileOptions, type CompileProxy, type CompileResult, type ProxyNode, type XdsResource } from './types.js';
 
 export const compileProxy: CompileProxy = (state: MeshState, node: ProxyNode, options: CompileOptions): CompileResult =>
@@ -56,40 +58,65 @@ export function serverListenersUnitKeyOf(indexKey: string): string {
 
 function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListeners?: boolean }, key: string): CompileResult {
   const diagnostics = new Diagnostics();
-  const clusters = new ClusterRequests();
   if (node.role === 'sidecar' && namespaceInjectionDisabled(index, node.namespace)) {
     // `osm namespace add --disable-sidecar-injection`: no sidecar config at all (its Services
     // still count as IngressBackend sources, which other proxies read).
     return emptyResult();
   }
-  // Listeners and routes are a unit of their own, so that an endpoint change reuses them.
-  const { listeners, routes, staticClusters } = index.memo.unit(`listeners|${key}`, [], { diagnostics, clusters }, (own) =>
-    compileListenersAndRoutes(index, node, parts, own.diagnostics, own.clusters),
-  );
-
-  const requested = clusters.list();
+  // Listeners and routes are a unit of their own, so that an endpoint change reuses them; their
+  // cluster requests are part of its value (sorted once), not replayed into this compile.
+  const output = index.memo.unit(`listeners|${key}`, [], { diagnostics }, (own) => {
+    const built = compileListenersAndRoutes(index, node, parts, own.diagnostics, own.clusters);
+    // No static clusters is always the same (empty) list, so that the cluster list holds.
+    return { listeners: sortByName(built.listeners), routes: sortByName(built.routes), staticClusters: built.staticClusters.length > 0 ? built.staticClusters : NO_RESOURCES, requested: own.clusters.list() };
+  });
+  // The same clusters asked again (a route changed, not where it goes) keep the list, and so the
+  // cluster and assignment lists built from it: a route change does not walk 1,000 clusters.
+  const requested = index.memo.unit(`requests|${key}`, [output], {}, () => output.requested, { same: sameRequests });
   const client = node.client;
   // A proxyless client's cluster also depends on the certificate providers its bootstrap defines.
   const providers = client === 'grpc' ? certificateProvidersOf(node) : [];
   const providersKey = providers.join(',');
-  const cluster = (request: ClusterRequest) =>
+  const cluster = (request: ClusterRequest, sinks: UnitSinks): Record<string, unknown> =>
     client === 'grpc'
-      ? meshWide(index, `${meshWideKeys(request).cluster.grpc}|${providersKey}`, diagnostics, (own) => proxylessCluster(index, request, providers, own), [request.service, request.serviceEntry])
-      : meshWide(index, meshWideKeys(request).cluster.envoy, diagnostics, (own) => buildOutboundCluster(index, request, client, own), [request.service, request.serviceEntry]);
-  const assignment = (request: ClusterRequest) => meshWide(index, meshWideKeys(request).endpoint, diagnostics, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]);
+      ? meshWide(index, `${meshWideKey(request, 'grpc')}|${providersKey}`, sinks, (own) => proxylessCluster(index, request, providers, own), [request.service, request.serviceEntry])
+      : meshWide(index, meshWideKey(request, 'envoy'), sinks, (own) => buildOutboundCluster(index, request, client, own), [request.service, request.serviceEntry]);
+  const clusters = index.memo.unit(`cluster-list|${key}`, [requested, output.staticClusters], { diagnostics }, (own) => {
+    // In groups (units.ts): the list rebuilt for one cluster walks ~32 groups, not every cluster.
+    const eds = grouped(index.memo, `cluster-group|${key}`, requested, requestInputs, own, (request, sinks) => {
+      const resource = cluster(request, sinks);
+      // Per proxy: whether xds will serve this proxy the credentials the cluster names.
+      reportUpstreamCredentials(index, node, [{ request, resource }], sinks.diagnostics ?? own.diagnostics);
+      return { name: request.name, resource };
+    });
+    return sortByName([...eds, ...output.staticClusters]);
+  });
+  const assignments = index.memo.unit(`endpoint-list|${key}`, [requested], { diagnostics }, (own) =>
+    grouped(index.memo, `endpoint-group|${key}`, requested.filter(usesEds), requestInputs, own, (request, sinks) => ({
+      name: request.name,
+      resource: meshWide(index, meshWideKey(request, 'endpoint'), sinks, () => buildOutboundAssignment(index, request), [request.service, request.serviceEntry]),
+    })),
+  );
   reportTrafficIndex(index, diagnostics);
-  const edsClusters = requested.map((request) => ({ name: request.name, resource: cluster(request) }));
-  reportUpstreamCredentials(index, node, requested.map((request, i) => ({ request, resource: edsClusters[i].resource })), diagnostics);
   return {
     resources: {
-      [TYPE_URL.listener]: sortByName(listeners),
-      [TYPE_URL.route]: sortByName(routes),
-      [TYPE_URL.cluster]: sortByName([...edsClusters, ...staticClusters]),
-      [TYPE_URL.endpoint]: requested.filter(usesEds).map((request) => ({ name: request.name, resource: assignment(request) })),
+      [TYPE_URL.listener]: output.listeners,
+      [TYPE_URL.route]: output.routes,
+      [TYPE_URL.cluster]: clusters,
+      [TYPE_URL.endpoint]: assignments,
       [TYPE_URL.secret]: [],
     },
     diagnostics: diagnostics.list(),
   };
+}
+
+const NO_RESOURCES: readonly XdsResource[] = [];
+
+/** Two sorted request lists asking for the same clusters of the same Services and ServiceEntries. */
+function sameRequests(a: readonly ClusterRequest[], b: readonly ClusterRequest[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || a[i].service !== b[i].service || a[i].serviceEntry !== b[i].serviceEntry) return false;
+  return true;
 }
 
 /**
@@ -97,20 +124,25 @@ function compileUnit(index: CompileIndex, node: ProxyNode, parts: { serverListen
  * per index and kept while what it read holds; its diagnostics are replayed into every compile
  * that uses it. `inputs` are what it takes from the caller rather than reads (the request's Service).
  */
-function meshWide(index: CompileIndex, key: string, diagnostics: Diagnostics, build: (own: Diagnostics) => Record<string, unknown>, inputs: readonly unknown[] = []): Record<string, unknown> {
-  return index.memo.unit(key, inputs, { diagnostics }, (own) => build(own.diagnostics));
+function meshWide(index: CompileIndex, key: string, sinks: UnitSinks, build: (own: Diagnostics) => Record<string, unknown>, inputs: readonly unknown[] = []): Record<string, unknown> {
+  return index.memo.unit(key, inputs, { diagnostics: sinks.diagnostics }, (own) => build(own.diagnostics));
 }
 
-const keysOfRequest = new WeakMap<ClusterRequest, { cluster: Record<'envoy' | 'grpc', string>; endpoint: string }>();
+/** What a cluster or assignment is built from besides its name: the Service or ServiceEntry. */
+function requestInputs(request: ClusterRequest, inputs: unknown[]): void {
+  inputs.push(request.name, request.service, request.serviceEntry);
+}
 
-/** The memo keys of a request's cluster and assignment, made once per request object (they are kept with the units that made them). */
-function meshWideKeys(request: ClusterRequest): { cluster: Record<'envoy' | 'grpc', string>; endpoint: string } {
+const keysOfRequest = new WeakMap<ClusterRequest, Partial<Record<'envoy' | 'grpc' | 'endpoint', string>>>();
+
+/**
+ * The memo key of a request's cluster (for `client`) or assignment (`endpoint`), made once per
+ * request object and kind (a one-shot compile's requests are all new: only the keys used are made).
+ */
+function meshWideKey(request: ClusterRequest, kind: 'envoy' | 'grpc' | 'endpoint'): string {
   let keys = keysOfRequest.get(request);
-  if (!keys) {
-    keys = { cluster: { envoy: `cluster|envoy|${request.name}`, grpc: `cluster|grpc|${request.name}` }, endpoint: `endpoint|${request.name}` };
-    keysOfRequest.set(request, keys);
-  }
-  return keys;
+  if (!keys) keysOfRequest.set(request, (keys = {}));
+  return (keys[kind] ??= kind === 'endpoint' ? `endpoint|${request.name}` : `cluster|${kind}|${request.name}`);
 }
 
 function compileListenersAndRoutes(

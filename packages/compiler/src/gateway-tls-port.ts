@@ -14,7 +14,7 @@
  */
 import { compareObjects, gatewayRefOf, objectKey, type GatewayObject, type GatewayServer, type VirtualServiceObject } from '@meshgate/model';
 import type { ClusterRequests } from './clusters.js';
-import { resolveCredential, type ResolvedCredential } from './credentials.js';
+import type { ResolvedCredential } from './credentials.js';
 import { httpForwardProxyFilters, routesReachDynamicForwardProxy, SNI_DFP_FILTER_NAME, withSniForwardProxy } from './dynamic-forward-proxy.js';
 import type { Diagnostics } from './diagnostics.js';
 import { gatewayServerTlsSocket, isLegacyMeshCertificateFiles } from './gateway-tls.js';
@@ -27,6 +27,7 @@ import { FilterChainClaims, serverSniHosts } from './sni.js';
 import { l4MatchApplies, tcpProxyFilter, virtualServiceHostsMeet } from './tcp-routes.js';
 import { tlsInspector } from './tls.js';
 import type { ProxyNode, XdsResource } from './types.js';
+import { credentialUnit } from './units.js';
 
 export interface TlsServerEntry {
   gateway: GatewayObject;
@@ -149,7 +150,7 @@ function serverChains(port: number, entry: TlsServerEntry, context: PortContext,
       context.diagnostics.error(object, `${where}: certificates from files (serverCertificate/privateKey) are not supported; give a credentialName; server not served`);
       return { chains: [] };
     }
-    const resolved = resolveCredential(context.index, context.node.namespace, tls.credentialName, tls.mode === 'MUTUAL');
+    const resolved = credentialUnit(context.index, context.node.namespace, tls.credentialName, tls.mode === 'MUTUAL');
     if (!resolved.ok) {
       context.diagnostics.error(object, `${where}: credential ${tls.credentialName}: ${resolved.reason}; server not served`);
       return { chains: [] };

@@ -14,7 +14,6 @@ import { compare, type Diagnostics } from './diagnostics.js';
 import { guardVirtualHosts, httpForwardProxyFilters } from './dynamic-forward-proxy.js';
 import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
 import { HostTable, hostsOverlap, moreSpecificHost, parseServerHost, serverHostAdmits, type ServerHost } from './hosts.js';
-import { resolveCredential } from './credentials.js';
 import { compileTlsPort, TLS_PORT_PROTOCOLS, type TlsServerEntry } from './gateway-tls-port.js';
 import { gatewayServerTlsSocket } from './gateway-tls.js';
 import { compileIngresses, INGRESS_HTTP_PORT, INGRESS_HTTPS_PORT, servesIngresses, type IngressOutput } from './kube-ingress.js';
@@ -30,7 +29,7 @@ import {
 } from './naming.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
 import { tlsInspector } from './tls.js';
-import { virtualServiceRoutes } from './units.js';
+import { credentialUnit, gatewayNodeKey, grouped, virtualServiceRoutes } from './units.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 /** Server protocols served by the HTTP connection manager (HTTP/2 and gRPC negotiate on the same listener). */
@@ -45,8 +44,11 @@ type VirtualHost = { name: string; domains: string[]; routes: EnvoyRoute[]; requ
 
 /** One virtual host being assembled: the VirtualServices for a host and the gateways they came through. */
 interface HostBinding {
-  virtualServices: Map<string, { vs: VirtualServiceObject; gateways: Set<string> }>;
+  /** By namespace/name (as `stateKey` sorts), each with the gateways it came through. */
+  virtualServices: Map<VirtualServiceObject, Set<string>>;
   requireTls: boolean;
+  /** The match that made it: its virtual host's unit keys are kept there. */
+  match: ServerMatch;
 }
 
 export interface GatewayOutput {
@@ -75,39 +77,57 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
   const ports = new Set(serversByPort.keys());
   if (ingress && ingress.hosts.size > 0) ports.add(INGRESS_HTTP_PORT);
 
-  const bindings = new BindingReport();
+  const nodeKey = gatewayNodeKey(node);
+  const reports: BindingReport[] = [];
   const listeners: XdsResource[] = [];
   const routes: XdsResource[] = [];
   let ingressHostsOn80: readonly string[] = [];
   for (const port of [...ports].sort((a, b) => a - b)) {
     const servers = serversByPort.get(port) ?? [];
-    const hosts = bindHosts(index, servers, bindings);
-    const virtualHosts = new Map<string, VirtualHost>();
-    for (const [host, binding] of hosts) virtualHosts.set(host, buildVirtualHost(host, port, binding, { index, node, diagnostics, clusters }));
-    if (ingress && port === INGRESS_HTTP_PORT) {
+    // One unit per port: a change to one port's VirtualServices or servers leaves the others.
+    const built = index.memo.unit(`gw-http|${nodeKey}|${port}`, servers.flatMap(({ gateway, server }) => [gateway, server]), { diagnostics, clusters }, (own) => {
+      const report = new BindingReport();
+      const routeName = gatewayRouteConfigName(port);
+      const virtualHosts = virtualHostUnits(`${nodeKey}|${routeName}`, port, bindHosts(index, servers, report), { index, node, diagnostics: own.diagnostics, clusters: own.clusters });
+      return { report, virtualHosts, ...routeConfiguration(routeName, virtualHosts, port, own.clusters) };
+    });
+    reports.push(built.report);
+    let { route, guarded } = built;
+    if (ingress && ingress.hosts.size > 0 && port === INGRESS_HTTP_PORT) {
+      const virtualHosts = new Map(built.virtualHosts);
       addIngressHosts(virtualHosts, ingress.hosts, port);
       ingressHostsOn80 = [...ingress.hosts.keys()];
+      ({ route, guarded } = routeConfiguration(route.name, virtualHosts, port, clusters));
     }
-    const routeName = gatewayRouteConfigName(port);
+    routes.push(route);
     // Routes to a wildcard ServiceEntry host resolved per request carry the DFP guard, and the port the DFP filters.
-    const finished = guardVirtualHosts(finishVirtualHosts(virtualHosts, port), clusters);
-    routes.push({ name: routeName, resource: { name: routeName, virtual_hosts: finished.virtualHosts } });
-    listeners.push(buildListener(port, routeName, finished.guarded));
+    const dynamicForwardProxy = guarded;
+    listeners.push(index.memo.unit(`gw-http-listener|${port}|${dynamicForwardProxy ? 'dfp' : 'plain'}`, [], {}, () => buildListener(port, route.name, dynamicForwardProxy)));
   }
   const tlsPorts = tlsPortsBesidePlainHttp(tlsServersByPort, ports, diagnostics);
   for (const [port, servers] of tlsPorts) {
-    const output = compileTlsPort(port, servers, {
-      index,
-      node,
-      diagnostics,
-      clusters,
-      bound: (gatewayKey, vs, vsHost) => bindings.bound(gatewayKey, vs, vsHost),
-      httpsRoutes: (routeName, routePort, entry, candidates) => {
-        const virtualHosts = new Map<string, VirtualHost>();
-        for (const [host, binding] of bindHosts(index, [entry], bindings, candidates)) virtualHosts.set(host, buildVirtualHost(host, routePort, binding, { index, node, diagnostics, clusters }));
-        return { name: routeName, resource: { name: routeName, virtual_hosts: guardVirtualHosts(finishVirtualHosts(virtualHosts, routePort), clusters).virtualHosts } };
-      },
+    const output = index.memo.unit(`gw-tls|${nodeKey}|${port}`, servers.flatMap(({ gateway, server }) => [gateway, server]), { diagnostics, clusters }, (own) => {
+      const portReports = [new BindingReport()];
+      const built = compileTlsPort(port, servers, {
+        index,
+        node,
+        diagnostics: own.diagnostics,
+        clusters: own.clusters,
+        bound: (gatewayKey, vs, vsHost) => portReports[0].bound(gatewayKey, vs, vsHost),
+        httpsRoutes: (routeName, routePort, entry, candidates) => {
+          // The server's RouteConfiguration is a unit of its own: a credential rotated or another server changed leaves it.
+          const https = index.memo.unit(`gw-https-routes|${nodeKey}|${routeName}`, [routePort, entry.gateway, entry.server, ...candidates], own, (unit) => {
+            const report = new BindingReport();
+            const virtualHosts = virtualHostUnits(`${nodeKey}|${routeName}`, routePort, bindHosts(index, [entry], report, candidates), { index, node, diagnostics: unit.diagnostics, clusters: unit.clusters });
+            return { report, route: routeConfiguration(routeName, virtualHosts, routePort, unit.clusters).route };
+          });
+          portReports.push(https.report);
+          return https.route;
+        },
+      });
+      return { ...built, reports: portReports };
     });
+    reports.push(...output.reports);
     routes.push(...output.routes);
     if (output.listener) listeners.push(output.listener);
   }
@@ -131,8 +151,45 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
 
   const reported = new Map(serversByPort);
   for (const [port, servers] of tlsPorts) reported.set(port, [...(reported.get(port) ?? []), ...servers]);
-  bindings.report(index, reported, diagnostics);
+  reportBindings(index, reports, reported, diagnostics);
   return { listeners, routes };
+}
+
+function virtualHostUnitKey(match: ServerMatch, scopeKey: string): string {
+  match.unitKeys ??= new Map();
+  let key = match.unitKeys.get(scopeKey);
+  if (key === undefined) match.unitKeys.set(scopeKey, (key = `gw-vh|${scopeKey}|${match.effective}`));
+  return key;
+}
+
+/** A RouteConfiguration, with the DFP guard on routes to wildcard hosts resolved per request (`guarded`: the port needs the DFP filters). */
+function routeConfiguration(name: string, virtualHosts: ReadonlyMap<string, VirtualHost>, port: number, clusters: ClusterRequests): { route: XdsResource; guarded: boolean } {
+  const finished = guardVirtualHosts(finishVirtualHosts(virtualHosts, port), clusters);
+  return { route: { name, resource: { name, virtual_hosts: finished.virtualHosts } }, guarded: finished.guarded };
+}
+
+/**
+ * The virtual hosts of one RouteConfiguration, each a unit keyed by the configuration and host
+ * whose inputs are what bound it (the VirtualServices, the gateways they came through, the TLS
+ * redirect): a VirtualService change rebuilds its host, the others are the same objects.
+ */
+function virtualHostUnits(scopeKey: string, port: number, hosts: ReadonlyMap<string, HostBinding>, context: BuildContext): Map<string, VirtualHost> {
+  // In groups (units.ts): a port rebuilt for one VirtualService walks ~32 groups, not every host.
+  const built = grouped(context.index.memo, `gw-vh-group|${scopeKey}`, [...hosts], ([host, binding], inputs) => bindingInputs(host, binding, inputs), context, ([host, binding], sinks) => {
+    const inputs: unknown[] = [];
+    bindingInputs(host, binding, inputs);
+    return context.index.memo.unit(virtualHostUnitKey(binding.match, scopeKey), inputs, sinks, (own) => buildVirtualHost(host, port, binding, { ...context, diagnostics: own.diagnostics, clusters: own.clusters }));
+  });
+  const virtualHosts = new Map<string, VirtualHost>();
+  let i = 0;
+  for (const host of hosts.keys()) virtualHosts.set(host, built[i++]);
+  return virtualHosts;
+}
+
+/** What a virtual host is built from besides its key: the TLS redirect, and each VirtualService with the gateways it came through. */
+function bindingInputs(host: string, binding: HostBinding, inputs: unknown[]): void {
+  inputs.push(host, binding.requireTls);
+  for (const [vs, gateways] of binding.virtualServices) inputs.push(vs, gateways.size === 1 ? gateways.values().next().value : [...gateways].sort(compare).join(','));
 }
 
 /** Ingress routes join the virtual host of the same name after the VirtualServices' routes, or make their own. */
@@ -140,7 +197,8 @@ function addIngressHosts(virtualHosts: Map<string, VirtualHost>, ingressHosts: R
   for (const [host, routes] of ingressHosts) {
     const copies = routes.map((route) => structuredClone(route));
     const existing = virtualHosts.get(host);
-    if (existing) existing.routes.push(...copies);
+    // The virtual hosts are units' values, shared: extended as copies, never edited.
+    if (existing) virtualHosts.set(host, { ...existing, routes: [...existing.routes, ...copies] });
     else virtualHosts.set(host, { name: gatewayVirtualHostName(host, port), domains: domainsOf(host, port), routes: copies });
   }
 }
@@ -165,7 +223,7 @@ function ingressTls(ingress: IngressOutput, hosts: readonly string[], index: Com
   const routeName = gatewayTlsRouteConfigName(port);
   // A TLS entry whose Secret does not resolve is left out (its hosts then get no certificate), never sent waiting for it.
   const served = ingress.tls.flatMap((chain) => {
-    const resolved = resolveCredential(index, node.namespace, chain.credentialName, false);
+    const resolved = credentialUnit(index, node.namespace, chain.credentialName, false);
     if (resolved.ok) return [{ chain, socket: gatewayServerTlsSocket({ mode: 'SIMPLE' }, resolved.credential) }];
     diagnostics.error(chain.object, `TLS for ${chain.serverNames.join(', ') || 'any host'}: ${resolved.reason}; not served`);
     return [];
@@ -241,41 +299,91 @@ function isPlainHttpServer(gateway: GatewayObject, server: GatewayServer, diagno
   return true;
 }
 
+/** What one VirtualService host meets on one server: the server host, and whether it admits the VirtualService's namespace. */
+interface ServerMatch {
+  vsHost: string;
+  written: string;
+  serverHost: ServerHost;
+  admitted: boolean;
+  /** The virtual host it makes: the more specific of the two hosts. */
+  effective: string;
+  /** Unit keys of that virtual host, by route configuration scope (made once, not per compile). */
+  unitKeys?: Map<string, string>;
+}
+
+/** A server's host table, and what each VirtualService met on it (objects are immutable: computed once per pair). */
+interface ServerBindings {
+  namespace: string;
+  table: HostTable<{ serverHost: ServerHost; written: string }>;
+  byVirtualService: WeakMap<VirtualServiceObject, readonly ServerMatch[]>;
+}
+
+const serverBindings = new WeakMap<GatewayServer, ServerBindings>();
+
+function bindingsOf(gateway: GatewayObject, server: GatewayServer): ServerBindings {
+  const namespace = gateway.metadata.namespace;
+  let bindings = serverBindings.get(server);
+  if (bindings?.namespace !== namespace) {
+    const table = new HostTable<{ serverHost: ServerHost; written: string }>();
+    for (const written of server.hosts) {
+      const serverHost = parseServerHost(written, namespace);
+      table.add(serverHost.host, { serverHost, written });
+    }
+    bindings = { namespace, table, byVirtualService: new WeakMap() };
+    serverBindings.set(server, bindings);
+  }
+  return bindings;
+}
+
+function matchesOf(bindings: ServerBindings, vs: VirtualServiceObject): readonly ServerMatch[] {
+  let matches = bindings.byVirtualService.get(vs);
+  if (!matches) {
+    const found: ServerMatch[] = [];
+    for (const vsHost of new Set(vs.spec.hosts)) {
+      for (const { host: serverHostName, value: { serverHost, written } } of bindings.table.overlapping(vsHost)) {
+        found.push({ vsHost, written, serverHost, admitted: serverHostAdmits(serverHost, vs.metadata.namespace), effective: moreSpecificHost(serverHostName, vsHost) });
+      }
+    }
+    bindings.byVirtualService.set(vs, (matches = found));
+  }
+  return matches;
+}
+
 /** Effective host → the VirtualServices serving it on one port. */
 function bindHosts(index: CompileIndex, servers: readonly BoundServer[], bindings: BindingReport, candidates?: readonly VirtualServiceObject[]): Map<string, HostBinding> {
   const hosts = new Map<string, HostBinding>();
   for (const { gateway, server } of servers) {
     const gatewayKey = gatewayRefOf(gateway);
-    const table = new HostTable<{ serverHost: ServerHost; written: string }>();
-    for (const written of server.hosts) {
-      const serverHost = parseServerHost(written, gateway.metadata.namespace);
-      table.add(serverHost.host, { serverHost, written });
-    }
+    const serverBindings = bindingsOf(gateway, server);
     // `candidates`: the caller already narrowed the Gateway's VirtualServices to those meeting these servers' hosts.
     for (const vs of candidates ?? index.virtualServicesByGateway.get(gatewayKey) ?? []) {
-      const vsKey = stateKey(vs.metadata.namespace, vs.metadata.name);
-      for (const vsHost of new Set(vs.spec.hosts)) {
-        for (const { host: serverHostName, value: { serverHost, written } } of table.overlapping(vsHost)) {
-          if (!serverHostAdmits(serverHost, vs.metadata.namespace)) {
-            bindings.refused(gatewayKey, vs, vsHost, written, serverHost.namespace);
-            continue;
-          }
-          bindings.bound(gatewayKey, vs, vsHost);
-          const effective = moreSpecificHost(serverHostName, vsHost);
-          let binding = hosts.get(effective);
-          if (!binding) {
-            binding = { virtualServices: new Map(), requireTls: false };
-            hosts.set(effective, binding);
-          }
-          const entry = binding.virtualServices.get(vsKey);
-          if (entry) entry.gateways.add(gatewayKey);
-          else binding.virtualServices.set(vsKey, { vs, gateways: new Set([gatewayKey]) });
-          if (server.tls?.httpsRedirect === true) binding.requireTls = true;
+      for (const match of matchesOf(serverBindings, vs)) {
+        if (!match.admitted) {
+          bindings.refused(gatewayKey, vs, match.vsHost, match.written, match.serverHost.namespace);
+          continue;
         }
+        bindings.bound(gatewayKey, vs, match.vsHost);
+        let binding = hosts.get(match.effective);
+        if (!binding) {
+          binding = { virtualServices: new Map(), requireTls: false, match };
+          hosts.set(match.effective, binding);
+        }
+        const gateways = binding.virtualServices.get(vs);
+        if (gateways) gateways.add(gatewayKey);
+        else binding.virtualServices.set(vs, new Set([gatewayKey]));
+        if (server.tls?.httpsRedirect === true) binding.requireTls = true;
       }
     }
   }
+  // VirtualServices landing on one host are merged in namespace/name order.
+  for (const binding of hosts.values()) {
+    if (binding.virtualServices.size > 1) binding.virtualServices = new Map([...binding.virtualServices].sort(([a], [b]) => compare(stateKeyOf(a), stateKeyOf(b))));
+  }
   return hosts;
+}
+
+function stateKeyOf(vs: VirtualServiceObject): string {
+  return stateKey(vs.metadata.namespace, vs.metadata.name);
 }
 
 interface BuildContext {
@@ -287,8 +395,7 @@ interface BuildContext {
 
 function buildVirtualHost(host: string, port: number, binding: HostBinding, context: BuildContext): VirtualHost {
   const routes: EnvoyRoute[] = [];
-  const byName = [...binding.virtualServices.entries()].sort(([a], [b]) => compare(a, b));
-  for (const [, { vs, gateways }] of byName) {
+  for (const [vs, gateways] of binding.virtualServices) {
     const scope: RouteScope = {
       port,
       gateways,
@@ -319,13 +426,24 @@ function notFoundRoute(): EnvoyRoute {
  * last virtual host `blackhole:<port>` takes every other host.
  */
 function ensureNotFound(virtualHosts: VirtualHost[], port: number): void {
-  const wildcard = virtualHosts.find((vh) => vh.domains.includes('*'));
-  if (wildcard) {
+  const at = virtualHosts.findIndex((vh) => vh.domains.includes('*'));
+  if (at >= 0) {
+    const wildcard = virtualHosts[at];
     const last = wildcard.routes[wildcard.routes.length - 1];
-    if (!last || !isCatchAll(last.match)) wildcard.routes.push(notFoundRoute());
+    // A copy: the virtual host may be a unit's value, shared with other route configurations.
+    if (!last || !isCatchAll(last.match)) virtualHosts[at] = { ...wildcard, routes: [...wildcard.routes, notFoundRoute()] };
     return;
   }
-  virtualHosts.push({ name: blackholeVirtualHostName(port), domains: ['*'], routes: [notFoundRoute()] });
+  virtualHosts.push(blackholeHost(port));
+}
+
+const blackholeHosts = new Map<number, VirtualHost>();
+
+/** The 404 virtual host of a port: one object per port, so that a configuration rebuilt around it keeps it. */
+function blackholeHost(port: number): VirtualHost {
+  let host = blackholeHosts.get(port);
+  if (!host) blackholeHosts.set(port, (host = { name: blackholeVirtualHostName(port), domains: ['*'], routes: [notFoundRoute()] }));
+  return host;
 }
 
 function buildListener(port: number, routeName: string, dynamicForwardProxy: boolean): XdsResource {
@@ -345,44 +463,62 @@ function buildListener(port: number, routeName: string, dynamicForwardProxy: boo
 /**
  * Which VirtualService hosts found a server host on the selected Gateways, and which were turned
  * away by a server host's namespace, so that a VirtualService that serves nothing is reported.
+ * One per unit that binds (a port, an HTTPS server's routes); kept with its unit's value and read
+ * by `reportBindings` over all of them.
  */
 class BindingReport {
-  private readonly boundHosts = new Set<string>();
-  private readonly boundPairs = new Set<string>();
-  private readonly refusals = new Map<string, { vs: VirtualServiceObject; message: string }>();
+  /** By gateway, the VirtualServices bound and the hosts that did. */
+  private readonly boundByGateway = new Map<string, Map<VirtualServiceObject, Set<string>>>();
+  readonly refusals = new Map<string, { vs: VirtualServiceObject; gatewayKey: string; vsHost: string; message: string }>();
 
   bound(gatewayKey: string, vs: VirtualServiceObject, vsHost: string): void {
-    const pair = `${gatewayKey}\u0000${stateKey(vs.metadata.namespace, vs.metadata.name)}`;
-    this.boundPairs.add(pair);
-    this.boundHosts.add(`${pair}\u0000${vsHost}`);
+    let byVs = this.boundByGateway.get(gatewayKey);
+    if (!byVs) this.boundByGateway.set(gatewayKey, (byVs = new Map()));
+    const hosts = byVs.get(vs);
+    if (hosts) hosts.add(vsHost);
+    else byVs.set(vs, new Set([vsHost]));
+  }
+
+  isBound(gatewayKey: string, vs: VirtualServiceObject, vsHost?: string): boolean {
+    const hosts = this.boundByGateway.get(gatewayKey)?.get(vs);
+    return hosts !== undefined && (vsHost === undefined || hosts.has(vsHost));
   }
 
   refused(gatewayKey: string, vs: VirtualServiceObject, vsHost: string, serverHost: string, admitted: string): void {
-    const key = `${gatewayKey}\u0000${stateKey(vs.metadata.namespace, vs.metadata.name)}\u0000${vsHost}`;
+    const key = refusalKey(gatewayKey, vs, vsHost);
     if (this.refusals.has(key)) return;
     const message = `host ${vsHost}: server host ${serverHost} of Gateway ${gatewayKey} admits only VirtualServices of namespace ${admitted}`;
-    this.refusals.set(key, { vs, message });
+    this.refusals.set(key, { vs, gatewayKey, vsHost, message });
   }
+}
 
-  report(index: CompileIndex, serversByPort: ReadonlyMap<number, readonly BoundServer[]>, diagnostics: Diagnostics): void {
-    for (const [key, { vs, message }] of this.refusals) {
-      if (!this.boundHosts.has(key)) diagnostics.warn(objectKey(vs), message);
+function refusalKey(gatewayKey: string, vs: VirtualServiceObject, vsHost: string): string {
+  return `${gatewayKey}\u0000${stateKey(vs.metadata.namespace, vs.metadata.name)}\u0000${vsHost}`;
+}
+
+function reportBindings(index: CompileIndex, reports: readonly BindingReport[], serversByPort: ReadonlyMap<number, readonly BoundServer[]>, diagnostics: Diagnostics): void {
+  const bound = (gatewayKey: string, vs: VirtualServiceObject, vsHost?: string) => reports.some((report) => report.isBound(gatewayKey, vs, vsHost));
+  const refused = new Set<string>();
+  for (const report of reports) {
+    for (const [key, { vs, gatewayKey, vsHost, message }] of report.refusals) {
+      if (refused.has(key)) continue;
+      refused.add(key);
+      if (!bound(gatewayKey, vs, vsHost)) diagnostics.warn(objectKey(vs), message);
     }
-    const gatewayKeys = new Set<string>();
-    for (const servers of serversByPort.values()) for (const { gateway } of servers) gatewayKeys.add(gatewayRefOf(gateway));
-    for (const gatewayKey of gatewayKeys) {
-      for (const vs of index.virtualServicesByGateway.get(gatewayKey) ?? []) {
-        const pair = `${gatewayKey}\u0000${stateKey(vs.metadata.namespace, vs.metadata.name)}`;
-        if (this.boundPairs.has(pair)) continue;
-        if (vs.spec.hosts.some((host) => this.refusals.has(`${pair}\u0000${host}`))) continue; // already said why
-        const l4 = vs.spec.tls !== undefined || vs.spec.tcp !== undefined;
-        diagnostics.warn(
-          objectKey(vs),
-          l4
-            ? `hosts ${vs.spec.hosts.join(', ')}: no route of this VirtualService reaches a server of Gateway ${gatewayKey} (server hosts, protocol and TLS mode, match port and sniHosts decide)`
-            : `hosts ${vs.spec.hosts.join(', ')} match no HTTP server host of Gateway ${gatewayKey}`,
-        );
-      }
+  }
+  const gatewayKeys = new Set<string>();
+  for (const servers of serversByPort.values()) for (const { gateway } of servers) gatewayKeys.add(gatewayRefOf(gateway));
+  for (const gatewayKey of gatewayKeys) {
+    for (const vs of index.virtualServicesByGateway.get(gatewayKey) ?? []) {
+      if (bound(gatewayKey, vs)) continue;
+      if (vs.spec.hosts.some((host) => refused.has(refusalKey(gatewayKey, vs, host)))) continue; // already said why
+      const l4 = vs.spec.tls !== undefined || vs.spec.tcp !== undefined;
+      diagnostics.warn(
+        objectKey(vs),
+        l4
+          ? `hosts ${vs.spec.hosts.join(', ')}: no route of this VirtualService reaches a server of Gateway ${gatewayKey} (server hosts, protocol and TLS mode, match port and sniHosts decide)`
+          : `hosts ${vs.spec.hosts.join(', ')} match no HTTP server host of Gateway ${gatewayKey}`,
+      );
     }
   }
 }

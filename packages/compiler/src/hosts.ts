@@ -77,6 +77,20 @@ export class HostTable<T> {
     else this.exact.set(host, [value]);
   }
 
+  /**
+   * Puts `next` where `previous` is, under `hosts` (those it was added under): an object replaced
+   * by its new version with the same hosts keeps its place without the table being built again.
+   */
+  replace(previous: T, next: T, hosts: Iterable<string>): void {
+    for (const list of [this.all, this.wildcards]) {
+      for (let i = 0; i < list.length; i++) if (list[i].value === previous) list[i] = { host: list[i].host, value: next };
+    }
+    for (const host of hosts) {
+      const list = this.exact.get(host);
+      if (list) for (let i = 0; i < list.length; i++) if (list[i] === previous) list[i] = next;
+    }
+  }
+
   /** Entries whose host overlaps `host`: exact hits first, then wildcards, each in insertion order. */
   overlapping(host: string): { host: string; value: T }[] {
     if (isWildcardHost(host)) return this.all.filter((entry) => hostsOverlap(entry.host, host));

@@ -45,6 +45,13 @@ export interface ChangedRef {
 
 type Objects<T> = ReadonlyMap<string, T>;
 
+/** What a batch did to the mesh VirtualServices: the hosts whose answer may change, and (when that is all) the objects replaced under the same hosts. */
+interface MeshChange {
+  changed: boolean;
+  hosts: Set<string> | 'all';
+  replaced: [VirtualServiceObject, VirtualServiceObject][] | undefined;
+}
+
 export class IncrementalIndex {
   private readonly tracked: TrackedIndex;
   /** EndpointSlice → the Service it was indexed under. */
@@ -111,7 +118,10 @@ export class IncrementalIndex {
       const { gateways, mesh } = this.updateVirtualServices(virtualServices);
       for (const gateway of gateways) touch(maps.virtualServicesByGateway, gateway);
       if (mesh.changed) {
-        data.meshVirtualServiceHosts = meshHosts(data.virtualServicesByGateway.get(MESH_GATEWAY) ?? [], data.options.clusterDomain);
+        // Only read by the mesh VirtualService query (its answers are what units depend on): a
+        // VirtualService changed under the same hosts takes its place in the table, else it is built again.
+        if (mesh.replaced) for (const [before, after] of mesh.replaced) data.meshVirtualServiceHosts.replace(before, after, qualifiedHostsOf(before, data.options.clusterDomain));
+        else data.meshVirtualServiceHosts = meshHosts(data.virtualServicesByGateway.get(MESH_GATEWAY) ?? [], data.options.clusterDomain);
         touchCell('meshVirtualServiceHosts');
         const query = this.tracked.queries.get(MESH_VIRTUAL_SERVICES_QUERY);
         if (query) for (const host of refreshQuery(query, mesh.hosts)) touch(query.source, host);
@@ -221,10 +231,10 @@ export class IncrementalIndex {
   }
 
   /** Moves the changed VirtualServices between the gateway lists they left and joined. */
-  private updateVirtualServices(keys: ReadonlySet<string>): { gateways: Set<string>; mesh: { changed: boolean; hosts: Set<string> | 'all' } } {
+  private updateVirtualServices(keys: ReadonlySet<string>): { gateways: Set<string>; mesh: MeshChange } {
     const byGateway = this.tracked.data.virtualServicesByGateway as Map<string, readonly VirtualServiceObject[]>;
     const gateways = new Set<string>();
-    const mesh: { changed: boolean; hosts: Set<string> | 'all' } = { changed: false, hosts: new Set() };
+    const mesh: MeshChange = { changed: false, hosts: new Set(), replaced: [] };
     const clusterDomain = this.tracked.data.options.clusterDomain;
     const meshHostsOf = (vs: VirtualServiceObject | undefined) => {
       if (!vs?.spec.gateways.includes(MESH_GATEWAY) || mesh.hosts === 'all') return;
@@ -247,6 +257,11 @@ export class IncrementalIndex {
       }
       meshHostsOf(before);
       meshHostsOf(after);
+      const meshBound = (vs: VirtualServiceObject | undefined) => vs?.spec.gateways.includes(MESH_GATEWAY) === true;
+      if (meshBound(before) || meshBound(after)) {
+        if (before && after && meshBound(before) && meshBound(after) && sameList(qualifiedHostsOf(before, clusterDomain), qualifiedHostsOf(after, clusterDomain))) mesh.replaced?.push([before, after]);
+        else mesh.replaced = undefined;
+      }
       if (after) this.indexedVirtualServices.set(key, after);
       else this.indexedVirtualServices.delete(key);
     }

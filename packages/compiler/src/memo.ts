@@ -13,6 +13,11 @@
  *
  * A unit's diagnostics and cluster requests are its side effects: they are kept with it and
  * replayed into the caller's on every use.
+ *
+ * Early cutoff (`same`): a unit rebuilt into a value equal to the one it had keeps the old value
+ * and its stamp, so its users stay valid — a Secret rotated under the same SDS names, a cluster
+ * request list of the same clusters, rebuild nothing above them. Such a unit keeps its build, so
+ * that a user checking it can rebuild it in place (with the same inputs: what else it needs it reads).
  */
 import { ClusterRequests, type ClusterRequest } from './clusters.js';
 import { Diagnostics } from './diagnostics.js';
@@ -42,8 +47,16 @@ interface Entry {
   parents: Set<string>;
   value: unknown;
   diagnostics: Diagnostic[];
-  requests: ClusterRequest[];
+  requests: readonly ClusterRequest[];
   dirty: boolean;
+  /** Cutoff units only: how to build it again, and when the value is the same. */
+  cutoff?: { build: (own: UnitOwn) => unknown; same: (a: unknown, b: unknown) => boolean };
+}
+
+/** Options of one unit. */
+export interface UnitOptions<T> {
+  /** Early cutoff: a rebuilt value `same` as the previous one is not a change for the unit's users. */
+  same?: (previous: T, next: T) => boolean;
 }
 
 export interface MemoHooks {
@@ -72,6 +85,11 @@ export class Memo {
    */
   constructor(private readonly options: { track: boolean } = { track: true }) {}
 
+  /** Whether reads are recorded (false: a one-shot memo, whose units are never checked again). */
+  get tracking(): boolean {
+    return this.options.track;
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -81,13 +99,16 @@ export class Memo {
    * by `build` with fresh collectors. Its diagnostics and cluster requests are replayed into
    * `sinks`; the unit being built around it records that it used it.
    */
-  unit<T>(key: string, inputs: readonly unknown[], sinks: UnitSinks, build: (own: UnitOwn) => T): T {
+  unit<T>(key: string, inputs: readonly unknown[], sinks: UnitSinks, build: (own: UnitOwn) => T, options?: UnitOptions<T>): T {
     let entry = this.entries.get(key);
-    if (!entry || !sameInputs(entry.inputs, inputs) || !this.valid(entry)) entry = this.options.track ? this.build(key, inputs, build, entry) : this.buildOnce(key, inputs, build);
+    if (!entry || !sameInputs(entry.inputs, inputs) || !this.valid(entry)) {
+      const cutoff = options?.same ? { build, same: options.same as (a: unknown, b: unknown) => boolean } : undefined;
+      entry = this.options.track ? this.build(key, inputs, build, entry, cutoff) : this.buildOnce(key, inputs, build);
+    }
     const top = this.building.length - 1;
     if (top >= 0) (this.building[top] ??= []).push(key, entry.stamp);
     if (sinks.diagnostics) sinks.diagnostics.addAll(entry.diagnostics);
-    if (sinks.clusters) for (const request of entry.requests) sinks.clusters.adopt(request);
+    if (sinks.clusters) sinks.clusters.adoptAll(entry.requests);
     return entry.value as T;
   }
 
@@ -110,8 +131,9 @@ export class Memo {
     const entry = this.entries.get(key);
     if (!entry || marked.has(key)) return;
     marked.add(key);
-    // A dirty unit's users are dirty already (marked with it, or built after it was checked).
-    if (entry.dirty) return;
+    // Its users are marked too even when it is dirty already: a user rebuilt in the same pass (a
+    // group rebuilt after one of its members was rebuilt for another group) is clean while this
+    // one may not be. The walk stops at units marked in this call.
     entry.dirty = true;
     for (const parent of entry.parents) this.markDirty(parent, marked);
   }
@@ -141,20 +163,25 @@ export class Memo {
     for (const [key, entry] of this.entries) if (!live.has(key)) this.forget(key, entry);
   }
 
-  /** A dirty unit is still valid when its reads hold and its children are the builds it used, still valid. */
+  /**
+   * A dirty unit is still valid when its reads hold and its children are the builds it used, still
+   * valid. A cutoff child that is not is rebuilt here: if it comes out the same, its stamp holds.
+   */
   private valid(entry: Entry): boolean {
     if (!entry.dirty) return true;
     if (!frameHolds(entry.reads)) return false;
     const children = entry.children ?? [];
     for (let i = 0; i < children.length; i += 2) {
-      const child = this.entries.get(children[i] as string);
-      if (!child || child.stamp !== children[i + 1] || !this.valid(child)) return false;
+      const key = children[i] as string;
+      let child = this.entries.get(key);
+      if (child && child.stamp === children[i + 1] && !this.valid(child) && child.cutoff) child = this.build(key, child.inputs, child.cutoff.build, child, child.cutoff);
+      if (!child || child.stamp !== children[i + 1] || child.dirty) return false;
     }
     entry.dirty = false;
     return true;
   }
 
-  private build<T>(key: string, inputs: readonly unknown[], build: (own: UnitOwn) => T, previous: Entry | undefined): Entry {
+  private build<T>(key: string, inputs: readonly unknown[], build: (own: UnitOwn) => T, previous: Entry | undefined, cutoff?: Entry['cutoff']): Entry {
     const own: UnitOwn = { diagnostics: new Diagnostics(), clusters: new ClusterRequests() };
     this.building.push(undefined);
     let built: { value: T; reads: Frame };
@@ -165,17 +192,23 @@ export class Memo {
       children = this.building.pop();
     }
     const parents = previous?.parents ?? new Set<string>();
+    const diagnostics = own.diagnostics.list();
+    const requests = own.clusters.list();
+    // Early cutoff: the same value and side effects as before is no change for the users.
+    const unchanged =
+      cutoff !== undefined && previous !== undefined && cutoff.same(previous.value, built.value) && sameDiagnostics(previous.diagnostics, diagnostics) && sameInputs(previous.requests, requests);
     if (previous) this.forget(key, previous);
     const entry: Entry = {
-      stamp: ++this.stamps,
+      stamp: unchanged ? previous.stamp : ++this.stamps,
       inputs: [...inputs],
       reads: built.reads,
       children,
       parents,
-      value: built.value,
-      diagnostics: own.diagnostics.list(),
-      requests: own.clusters.list(),
+      value: unchanged ? previous.value : built.value,
+      diagnostics: unchanged ? previous.diagnostics : diagnostics,
+      requests: unchanged ? previous.requests : requests,
       dirty: false,
+      ...(cutoff ? { cutoff } : {}),
     };
     this.entries.set(key, entry);
     for (const [source, keys] of built.reads) {
@@ -191,7 +224,7 @@ export class Memo {
     if (children) for (let i = 0; i < children.length; i += 2) this.entries.get(children[i] as string)?.parents.add(key);
     // Users of the previous build hold its value: they must check (they see a new stamp).
     const marked = new Set<string>();
-    for (const parent of parents) this.markDirty(parent, marked);
+    if (!unchanged) for (const parent of parents) this.markDirty(parent, marked);
     this.builds++;
     this.hooks.onBuild?.(key);
     return entry;
@@ -228,6 +261,10 @@ export class Memo {
 
 const NO_READS: Frame = new Map();
 const NO_PARENTS = new Set<string>();
+
+function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.severity === b[i].severity && d.object === b[i].object && d.message === b[i].message);
+}
 
 function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;

@@ -8,7 +8,7 @@
  * routes; a method no route matches then fails with UNAVAILABLE in the client, as it should —
  * no 404 catch-all is added (a gRPC client cannot take a direct_response anyway).
  */
-import { findServiceByHost, hostOfService, MESH_GATEWAY, objectKey, qualifyDestinationHost, type ServiceObject, type ServicePort } from '@meshgate/model';
+import { findServiceByHost, hostOfService, MESH_GATEWAY, objectKey, qualifyDestinationHost, type ServiceObject, type ServicePort, type VirtualServiceObject } from '@meshgate/model';
 import type { ClusterRequests } from './clusters.js';
 import type { Diagnostics } from './diagnostics.js';
 import { httpConnectionManager } from './hcm.js';
@@ -17,7 +17,7 @@ import { meshVirtualServicesFor, type CompileIndex } from './meshIndex.js';
 import { proxylessListenerName } from './naming.js';
 import { defaultRoute } from './proxyless-egress.js';
 import { translateVirtualService, type EnvoyRoute, type RouteScope } from './routes.js';
-import { serviceUnit, virtualServiceRoutes } from './units.js';
+import { grouped, serviceUnit, serviceUnitScope, virtualServiceRoutes } from './units.js';
 import type { ProxyNode, XdsResource } from './types.js';
 
 const MESH_ONLY: ReadonlySet<string> = new Set([MESH_GATEWAY]);
@@ -39,11 +39,14 @@ function grpcPorts(service: ServiceObject): ServicePort[] {
 export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnostics: Diagnostics, clusters: ClusterRequests): ProxylessOutput {
   const listeners: XdsResource[] = [];
   const routes: XdsResource[] = [];
-  for (const service of index.services) {
-    // One memoised unit per Service (units.ts): a change rebuilds only the Services it reaches.
-    const own = serviceUnit(index, service, node.labels, 'grpc', { diagnostics, clusters }, (unit) => compileProxylessService(index, node, service, unit.diagnostics, unit.clusters));
-    listeners.push(...own.listeners);
-    routes.push(...own.routes);
+  const scope = serviceUnitScope(node.labels, 'grpc');
+  // One memoised unit per Service (units.ts), in groups: a change rebuilds only the Services it reaches, and walks their group.
+  const outputs = grouped(index.memo, `service-group|${scope}`, index.services, (service, inputs) => inputs.push(service), { diagnostics, clusters }, (service, sinks) =>
+    serviceUnit(index, service, scope, sinks, (unit) => compileProxylessService(index, node, service, unit.diagnostics, unit.clusters)),
+  );
+  for (const own of outputs) {
+    for (const listener of own.listeners) listeners.push(listener);
+    for (const route of own.routes) routes.push(route);
   }
   reportHostsWithoutService(index, diagnostics);
   return { listeners, routes };
@@ -84,20 +87,29 @@ function compileProxylessService(index: CompileIndex, node: ProxyNode, service: 
   return { listeners, routes };
 }
 
+const meshHostsUnitKeys = new WeakMap<VirtualServiceObject, string>();
+
+/** The key of a VirtualService's host check, kept with the (immutable) object: asked for each one on every proxyless compile. */
+function meshHostsUnitKey(vs: VirtualServiceObject): string {
+  let key = meshHostsUnitKeys.get(vs);
+  if (key === undefined) meshHostsUnitKeys.set(vs, (key = `mesh-vs-hosts|${objectKey(vs)}`));
+  return key;
+}
+
 /**
  * A mesh VirtualService none of whose hosts is a Service routes nothing a proxyless client can
  * ask for (listeners exist only for Services). One external host beside a Service host is the
  * common "gateway + mesh" pattern and is not reported.
  */
 function reportHostsWithoutService(index: CompileIndex, diagnostics: Diagnostics): void {
-  for (const vs of index.virtualServicesByGateway.get(MESH_GATEWAY) ?? []) {
-    // A unit per VirtualService: a change to one does not re-check the others' hosts.
-    index.memo.unit(`mesh-vs-hosts|${objectKey(vs)}`, [vs], { diagnostics }, (own) => {
+  // A unit per VirtualService, in groups: a change to one does not re-check the others' hosts.
+  grouped(index.memo, 'mesh-vs-hosts-group', index.virtualServicesByGateway.get(MESH_GATEWAY) ?? [], (vs, inputs) => inputs.push(vs), { diagnostics }, (vs, sinks) =>
+    index.memo.unit(meshHostsUnitKey(vs), [vs], sinks, (own) => {
       const hosts = vs.spec.hosts.map((host) => qualifyDestinationHost(host, vs.metadata.namespace, index.options.clusterDomain));
       const reachesAService = hosts.some((host) => isWildcardHost(host) || findServiceByHost(index.state, host, index.options.clusterDomain));
       if (!reachesAService) {
         own.diagnostics.warn(objectKey(vs), `no host of ${hosts.join(', ')} is a known Service; proxyless gRPC clients have no listener for it`);
       }
-    });
-  }
+    }),
+  );
 }

@@ -52,10 +52,17 @@ function translateHttpRoute(vs: VirtualServiceObject, route: HTTPRoute, position
   const action = routeAction(vs, route, describe(route, position), scope);
   if (action === undefined) return [];
   return matches.map((match, i) => {
-    const name = [route.name, match?.name].filter((part) => part !== undefined && part !== '').join('.');
+    const name = routeName(route.name, match?.name);
     // Each Envoy route owns its objects, so that a consumer editing one cannot change another.
-    return { ...(name ? { name } : {}), match: translateMatch(match), ...(i === 0 ? action : structuredClone(action)) };
+    const envoyRoute: EnvoyRoute = name ? { name, match: translateMatch(match) } : { match: translateMatch(match) };
+    return Object.assign(envoyRoute, i === 0 ? action : structuredClone(action));
   });
+}
+
+/** `route.match.name` joined by a dot, either part left out when empty. */
+function routeName(routeName: string | undefined, matchName: string | undefined): string {
+  if (!routeName) return matchName ?? '';
+  return matchName ? `${routeName}.${matchName}` : routeName;
 }
 
 /** The action part of the routes (`route`, `redirect` or `direct_response`), or undefined when the route is skipped. */

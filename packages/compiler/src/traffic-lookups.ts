@@ -27,7 +27,10 @@ export function writtenEntryHost(index: CompileIndex, entry: ServiceEntryObject,
  * written in a ServiceEntry is also tried qualified against `namespace`.
  */
 export function destinationRuleFor(index: CompileIndex, host: string, namespace = ''): DestinationRuleObject | undefined {
-  return (index.destinationRulesByHost.get(host) ?? index.destinationRulesByHost.get(qualifyDestinationHost(host, namespace, index.options.clusterDomain)))?.[0];
+  const rules = index.destinationRulesByHost;
+  // No rule at all (the common case per cluster of a large mesh): no host to qualify.
+  if (rules.size === 0) return undefined;
+  return (rules.get(host) ?? index.destinationRulesByHost.get(qualifyDestinationHost(host, namespace, index.options.clusterDomain)))?.[0];
 }
 
 /** The mesh VirtualServices for a ServiceEntry host, found under the host as written or qualified. */

@@ -12,6 +12,7 @@ import { digestOf, evolve, initialState, type MeshObject, type MeshState } from 
 import { encodeResource } from '@meshgate/envoy-proto';
 import { compileIndexKey, compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, TYPE_URL, type ChangedRef, type CompileResult, type ProxyNode } from '../src/index.js';
 import { resourceTypes } from './grpc-xds.js';
+import { gatewayNodeKey, setUnitGroupSize } from '../src/units.js';
 import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, secret, service, virtualService } from './support.js';
 import { EGRESS_NODE, trafficDocuments } from './traffic-arbitraries.js';
 
@@ -126,7 +127,10 @@ function fold(state: MeshState, sequence: number, step: Step): ChangedRef | unde
   return ref;
 }
 
-test('after every step of a random sequence of changes, incremental compile equals a full compile', () => {
+test('after every step of a random sequence of changes, incremental compile equals a full compile', (t) => {
+  // Groups of two: the few objects of a sequence span several groups, which re-form as objects come and go.
+  const groupSize = setUnitGroupSize(2);
+  t.after(() => setUnitGroupSize(groupSize));
   fc.assert(
     fc.property(steps, fc.integer({ min: 1, max: 4 }), (sequence, batchSize) => {
       const state = initialState();
@@ -150,7 +154,7 @@ test('after every step of a random sequence of changes, incremental compile equa
         }
       });
     }),
-    { numRuns: 100 },
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? 100) },
   );
 });
 
@@ -203,7 +207,7 @@ function counting(incremental: IncrementalIndex): string[] {
   return built;
 }
 
-test('an endpoint change rebuilds only that assignment (and the compile results that list it)', () => {
+test('an endpoint change rebuilds only that assignment (and the assignment lists and compile results that list it)', () => {
   const { state } = bigMesh();
   const incremental = new IncrementalIndex(state, OPTIONS);
   for (const node of [INGRESS_NODE, GRPC_NODE]) compileWithIndex(incremental.index, node);
@@ -215,8 +219,9 @@ test('an endpoint change rebuilds only that assignment (and the compile results 
   for (const node of [INGRESS_NODE, GRPC_NODE]) assert.deepEqual(compileWithIndex(incremental.index, node), compileProxy(state, node, OPTIONS));
 
   const assignment = 'endpoint|outbound|80||svc-7.apps.svc.cluster.local';
-  assert.deepEqual(built.filter((key) => !key.startsWith('compile|')).sort(), [assignment], 'no listener, route, cluster or other assignment');
+  assert.deepEqual(built.filter((key) => !key.startsWith('compile|') && !key.startsWith('endpoint-list|') && !key.startsWith('endpoint-group|')).sort(), [assignment], 'no listener, route, cluster or other assignment');
   assert.equal(built.filter((key) => key.startsWith('compile|')).length, 2, 'one per compile key, assembling the reused parts');
+  assert.equal(built.filter((key) => key.startsWith('endpoint-list|')).length, 2, 'one assignment list per compile key');
 });
 
 test('a batch that changes no object recompiles nothing', () => {
@@ -231,23 +236,57 @@ test('a batch that changes no object recompiles nothing', () => {
   after.forEach((result, i) => assert.equal(result, before[i], 'the same result object'));
 });
 
-test('a change to one VirtualService rebuilds only its routes and the gateway configuration holding them', () => {
+test('a change to one VirtualService rebuilds its routes, its virtual host and its port; every other resource and virtual host is the same object', () => {
   const { state } = bigMesh();
   const incremental = new IncrementalIndex(state, OPTIONS);
-  for (const node of NODES) compileWithIndex(incremental.index, node);
+  const before = new Map(NODES.map((node) => [node.id, compileWithIndex(incremental.index, node)]));
   const built = counting(incremental);
 
-  const vs = virtualService('apps', 'svc-3', { hosts: ['svc-3.example.com'], gateways: ['istio-system/public'], http: [{ match: [{ uri: { prefix: '/v2' } }], route: [{ destination: { host: 'svc-4' } }] }] });
+  // A route change (its match), the same destination.
+  const vs = virtualService('apps', 'svc-3', { hosts: ['svc-3.example.com'], gateways: ['istio-system/public'], http: [{ match: [{ uri: { prefix: '/v2' } }], route: [{ destination: { host: 'svc-3' } }] }] });
   const changed = fold(state, 1000, { apply: vs });
   assert.ok(changed);
   const dirty = incremental.apply([changed]);
-  for (const node of NODES) assert.deepEqual(compileWithIndex(incremental.index, node), compileProxy(state, node, OPTIONS));
+  const after = new Map(NODES.map((node) => [node.id, compileWithIndex(incremental.index, node)]));
+  for (const node of NODES) assert.deepEqual(after.get(node.id), compileProxy(state, node, OPTIONS));
 
   assert.equal(built.filter((key) => key.startsWith('vs-routes|')).length, 1, `one VirtualService's routes rebuilt: ${built.join(', ')}`);
   assert.ok(built.some((key) => key.startsWith('vs-routes|envoy|VirtualService/apps/svc-3|')));
-  assert.ok(!built.some((key) => key.startsWith('endpoint|') || key.startsWith('cluster|')), 'no cluster or assignment');
+  assert.deepEqual(built.filter((key) => key.startsWith('gw-vh|')), [`gw-vh|${gatewayNodeKey(INGRESS_NODE)}|http.80|svc-3.example.com`], 'one virtual host');
+  assert.ok(!built.some((key) => key.startsWith('endpoint') || key.startsWith('cluster')), `no cluster, assignment or list of them: ${built.join(', ')}`);
   // Only the gateway's units were affected: proxyless clients and sidecars do not read gateway-bound VirtualServices.
-  assert.ok([...dirty].every((key) => key.includes('envoy-gateway') || key.startsWith('vs-routes|')), [...dirty].join(', '));
+  assert.ok([...dirty].every((key) => key.includes('envoy-gateway') || key.startsWith('vs-routes|') || key.startsWith('gw-')), [...dirty].join(', '));
+
+  // What did not change keeps its identity, so that the xds cache neither encodes nor hashes it again.
+  const gatewayBefore = before.get(INGRESS_NODE.id)!.resources;
+  const gatewayAfter = after.get(INGRESS_NODE.id)!.resources;
+  assert.equal(gatewayAfter[TYPE_URL.cluster], gatewayBefore[TYPE_URL.cluster], 'the same cluster list');
+  assert.equal(gatewayAfter[TYPE_URL.endpoint], gatewayBefore[TYPE_URL.endpoint], 'the same assignment list');
+  assert.equal(gatewayAfter[TYPE_URL.listener][0].resource, gatewayBefore[TYPE_URL.listener][0].resource, 'the same listener');
+  const hostsOf = (resources: typeof gatewayBefore) => (resources[TYPE_URL.route][0].resource as { virtual_hosts: { name: string }[] }).virtual_hosts;
+  const [hostsBefore, hostsAfter] = [hostsOf(gatewayBefore), hostsOf(gatewayAfter)];
+  assert.equal(hostsAfter.length, hostsBefore.length);
+  hostsAfter.forEach((host, i) => {
+    if (host.name === 'svc-3.example.com:80') assert.notEqual(host, hostsBefore[i]);
+    else assert.equal(host, hostsBefore[i], host.name);
+  });
+  for (const node of [SIDECAR, GRPC_NODE]) assert.equal(after.get(node.id), before.get(node.id), `${node.id}: the same result`);
+});
+
+test('a VirtualService added between others takes its place among the virtual hosts; the others are reused', () => {
+  const { state } = bigMesh();
+  const incremental = new IncrementalIndex(state, OPTIONS);
+  compileWithIndex(incremental.index, INGRESS_NODE);
+  const built = counting(incremental);
+  const added = virtualService('apps', 'svc-25a', { hosts: ['svc-25a.example.com'], gateways: ['istio-system/public'], http: [{ route: [{ destination: { host: 'svc-1' } }] }] });
+  const changed = fold(state, 1000, { apply: added });
+  assert.ok(changed);
+  incremental.apply([changed]);
+  const result = compileWithIndex(incremental.index, INGRESS_NODE);
+  assert.deepEqual(result, compileProxy(state, INGRESS_NODE, OPTIONS));
+  const names = (result.resources[TYPE_URL.route][0].resource as { virtual_hosts: { name: string }[] }).virtual_hosts.map((host) => host.name);
+  assert.ok(names.indexOf('svc-25.example.com:80') < names.indexOf('svc-25a.example.com:80') && names.indexOf('svc-25a.example.com:80') < names.indexOf('svc-26.example.com:80'), names.join(', '));
+  assert.deepEqual(built.filter((key) => key.startsWith('gw-vh|')).length, 1, built.join(', '));
 });
 
 test('retain sweeps the units of deleted objects and gone proxies; what stays still equals a full compile', () => {
@@ -315,31 +354,50 @@ function applyBatch(mesh: ReturnType<typeof trafficMesh>, docs: unknown[]): Set<
   return dirty;
 }
 
-test("a Secret rotation rebuilds only the gateway's listeners that read it; a Secret no one names rebuilds nothing", () => {
+test("a Secret rotation re-resolves only the credential (its listeners stay: SDS alone carries it); a Secret no one names rebuilds nothing", () => {
   const mesh = trafficMesh();
+  const before = compileWithIndex(mesh.incremental.index, INGRESS_NODE);
   const rotated = { ...secret('istio-system', 'cert-a', ['tls.crt', 'tls.key']), data: { 'tls.crt': { sha256: '1'.repeat(64), bytes: 2 }, 'tls.key': { sha256: '2'.repeat(64), bytes: 2 } } };
   const dirty = applyBatch(mesh, [rotated]);
   const gatewayKey = compileIndexKey(INGRESS_NODE);
-  assert.deepEqual(mesh.built.sort(), [`compile|${gatewayKey}|true`, `listeners|${gatewayKey}|true`], 'the gateway listeners and its result; no route, cluster or other proxy');
-  assert.ok([...dirty].every((key) => key.includes(gatewayKey)), [...dirty].join(', '));
+  const nodeKey = gatewayNodeKey(INGRESS_NODE);
+  assert.deepEqual(mesh.built, [`credential|istio-system|cert-a|false`], 'the credential, resolving to the same SDS names: no listener, route, cluster or other proxy');
+  assert.equal(compileWithIndex(mesh.incremental.index, INGRESS_NODE), before, 'the same result object');
+  assert.ok([...dirty].every((key) => key.includes(gatewayKey) || key.includes(nodeKey) || key === 'credential|istio-system|cert-a|false'), [...dirty].join(', '));
 
   mesh.built.length = 0;
   const untouched = applyBatch(mesh, [secret('istio-system', 'unused', ['tls.crt', 'tls.key']), secret('a', 'cert-a', ['tls.crt', 'tls.key'])]);
   assert.equal(untouched.size, 0, [...untouched].join(', '));
   assert.equal(mesh.built.length, 0, mesh.built.join(', '));
 
-  // The MUTUAL server's CA half is read too: deleting it rebuilds the gateway (and the server is dropped).
+  // The MUTUAL server's CA half is read too: deleting it rebuilds that port's listener (the server is dropped), not its routes nor the other ports.
   mesh.built.length = 0;
   evolve(mesh.state, mesh.next(), { type: 'ResourceDeleted', data: { ref: { kind: 'Secret', namespace: 'istio-system', name: 'cert-b-cacert' } as never, source: 'test' } });
   mesh.incremental.apply([{ kind: 'Secret', namespace: 'istio-system', name: 'cert-b-cacert' }]);
   assert.deepEqual(compileWithIndex(mesh.incremental.index, INGRESS_NODE), compileProxy(mesh.state, INGRESS_NODE, OPTIONS));
-  assert.deepEqual(mesh.built.sort(), [`compile|${gatewayKey}|true`, `listeners|${gatewayKey}|true`]);
+  assert.deepEqual(mesh.built.sort(), [`compile|${gatewayKey}|true`, `credential|istio-system|cert-b|true`, `gw-tls|${nodeKey}|8443`, `listeners|${gatewayKey}|true`, `requests|${gatewayKey}|true`]);
+});
+
+test('a Secret made unusable rebuilds the listener of the port serving it; its RouteConfiguration and the other ports stay the same objects', () => {
+  const mesh = trafficMesh();
+  const before = compileWithIndex(mesh.incremental.index, INGRESS_NODE).resources;
+  applyBatch(mesh, [secret('istio-system', 'cert-a', ['tls.crt'])]);
+  const after = compileWithIndex(mesh.incremental.index, INGRESS_NODE).resources;
+  const byName = (resources: typeof before, type: string) => new Map(resources[type as keyof typeof resources].map((r) => [r.name, r.resource]));
+  const [listenersBefore, listenersAfter] = [byName(before, TYPE_URL.listener), byName(after, TYPE_URL.listener)];
+  assert.ok(!listenersAfter.has('0.0.0.0_443'), 'the SIMPLE server is not served without its key');
+  assert.equal(listenersAfter.get('0.0.0.0_80'), listenersBefore.get('0.0.0.0_80'));
+  assert.equal(listenersAfter.get('0.0.0.0_8443'), listenersBefore.get('0.0.0.0_8443'));
+  const [routesBefore, routesAfter] = [byName(before, TYPE_URL.route), byName(after, TYPE_URL.route)];
+  assert.ok(!mesh.built.some((key) => key.startsWith('gw-vh|') || key.startsWith('gw-https-routes|') || key.startsWith('gw-http|')), mesh.built.join(', '));
+  for (const [name, route] of routesAfter) assert.equal(route, routesBefore.get(name), name);
+  assert.ok(!mesh.built.some((key) => key.startsWith('gw-vh|') || key.startsWith('gw-https-routes|') || key.startsWith('gw-http|')), mesh.built.join(', '));
 });
 
 test('with ServiceEntries, DestinationRules and a mesh config present, an endpoint change still rebuilds only its assignment', () => {
   const mesh = trafficMesh();
   applyBatch(mesh, [endpointSlice('apps', 'svc-7', ['10.9.9.9'])]);
-  assert.deepEqual(mesh.built.filter((key) => !key.startsWith('compile|')).sort(), ['endpoint|outbound|80||svc-7.apps.svc.cluster.local']);
+  assert.deepEqual(mesh.built.filter((key) => !key.startsWith('compile|') && !key.startsWith('endpoint-list|') && !key.startsWith('endpoint-group|')).sort(), ['endpoint|outbound|80||svc-7.apps.svc.cluster.local']);
 });
 
 test('a ConfigMap that is not the mesh config, or one that does not change the policy, rebuilds nothing; a policy change no route or assignment', () => {

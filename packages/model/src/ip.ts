@@ -46,7 +46,8 @@ function ipv6Groups(value: string): number[] | undefined {
 }
 
 export function isIPv6(value: string): boolean {
-  return ipv6Groups(value) !== undefined;
+  // Every IPv6 text has a colon; host names (asked for every destination) are turned away without parsing.
+  return value.includes(':') && ipv6Groups(value) !== undefined;
 }
 
 export function isIP(value: string): boolean {

@@ -27,6 +27,7 @@ import {
   sdsAvailability,
   TYPE_URL,
   type ChangedRef,
+  type CompileResult,
   type MemoHooks,
   type CompileOptions,
   type Diagnostic,
@@ -265,9 +266,15 @@ export class ResourceCache {
       }
     }
     const byType = new Map<TypeUrl, TypeSnapshot>();
+    const before = (cached?.result as CompileResult | undefined)?.resources;
     for (const typeUrl of TYPE_URLS_IN_PUSH_ORDER) {
-      const encoded = this.encodeAll(typeUrl, result.resources[typeUrl] ?? []);
       const previous = cached?.byType.get(typeUrl);
+      // The compiler hands back the same list when none of its resources changed: nothing to look up.
+      if (previous && before?.[typeUrl] !== undefined && before[typeUrl] === result.resources[typeUrl]) {
+        byType.set(typeUrl, previous);
+        continue;
+      }
+      const encoded = this.encodeAll(typeUrl, result.resources[typeUrl] ?? []);
       // An unchanged type keeps its snapshot object: diffs and response bodies stay shared.
       byType.set(typeUrl, previous && sameResources(previous.resources, encoded) ? previous : new TypeSnapshot(typeUrl, encoded));
     }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TYPE_URL, type ProxyNode } from '@meshgate/compiler';
 import { digestOf, evolve, initialState, validateDocument, type MeshState } from '@meshgate/model';
-import { ResourceCache } from '../src/resource-cache.js';
+import { encodeXdsResource, ResourceCache } from '../src/resource-cache.js';
 
 const OPTIONS = { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' };
 const GATEWAY: ProxyNode = { id: 'gw', role: 'ingress-gateway', client: 'envoy', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, ips: [] };
@@ -81,7 +81,7 @@ test('an endpoint change rebuilds one assignment; its proxies get a new EDS snap
   assert.deepEqual(NODES.map((node) => cache.affects(node, since)), [true, true, true]);
   const after = NODES.map((node) => cache.resourcesFor(state, node));
 
-  assert.deepEqual(built.filter((key) => !key.startsWith('compile|')), ['endpoint|outbound|7070||svc-3.apps.svc.cluster.local']);
+  assert.deepEqual(built.filter((key) => !key.startsWith('compile|') && !key.startsWith('endpoint-list|') && !key.startsWith('endpoint-group|')), ['endpoint|outbound|7070||svc-3.apps.svc.cluster.local']);
   for (const [i, result] of after.entries()) {
     for (const typeUrl of [TYPE_URL.listener, TYPE_URL.route, TYPE_URL.cluster]) assert.equal(result.byType.get(typeUrl), before[i].byType.get(typeUrl), `${NODES[i].id} ${typeUrl}`);
     const diff = result.byType.get(TYPE_URL.endpoint)?.diffFrom(before[i].byType.get(TYPE_URL.endpoint));
@@ -99,6 +99,24 @@ test('a change to one gateway VirtualService rebuilds its routes only and leaves
   for (const node of NODES) cache.resourcesFor(state, node);
   assert.deepEqual(built.filter((key) => key.startsWith('vs-routes|')).length, 1, built.join(', '));
   assert.ok(!built.some((key) => key.startsWith('endpoint|') || key.startsWith('cluster|')));
+});
+
+test('a route change encodes only the RouteConfiguration holding it: the listener, clusters and assignments are the objects encoded before', () => {
+  const state = mesh();
+  const encoded: string[] = [];
+  const cache = new ResourceCache(OPTIONS, {
+    encode: (typeUrl, name, resource) => {
+      encoded.push(name);
+      return encodeXdsResource(typeUrl, name, resource);
+    },
+  });
+  const before = cache.resourcesFor(state, GATEWAY);
+  encoded.length = 0;
+  cache.invalidate([apply(state, virtualService('svc-5', '/v2'))]);
+  const after = cache.resourcesFor(state, GATEWAY);
+  assert.deepEqual(encoded, ['http.80']);
+  for (const typeUrl of [TYPE_URL.listener, TYPE_URL.cluster, TYPE_URL.endpoint]) assert.equal(after.byType.get(typeUrl), before.byType.get(typeUrl), typeUrl);
+  assert.deepEqual(after.byType.get(TYPE_URL.route)?.diffFrom(before.byType.get(TYPE_URL.route)), { changed: ['http.80'], removed: [] });
 });
 
 test('a batch that changes no object affects no proxy and rebuilds nothing', () => {
