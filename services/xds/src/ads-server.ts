@@ -28,7 +28,7 @@ import type { MeshState } from '@meshgate/model';
 import type { Logger } from 'pino';
 import { AdsConnection, type DiscoveryRequestLike, type DiscoveryResponseLike } from './ads-connection.js';
 import { DeltaConnection, type DeltaRequestLike } from './delta-connection.js';
-import { passPrebuilt, scanningDiscoveryRequests, type PrebuiltResponse } from './wire.js';
+import { passPrebuilt, scanningDeltaRequests, scanningDiscoveryRequests, type PrebuiltResponse } from './wire.js';
 
 /** A stream's bookkeeping: state of the world or delta; both answer `responseFor` the same way. */
 export type XdsConnection = AdsConnection | DeltaConnection;
@@ -134,7 +134,8 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     const definition = grpc.loadPackageDefinition(adsPackageDefinition());
     const loaded = lookupService(definition, 'envoy.service.discovery.v3.AggregatedDiscoveryService');
     // Responses are written prebuilt (`wire.ts`); the serializer passes their bytes through. SotW
-    // ACKs are read off their bytes (`scanningDiscoveryRequests`): their names are decoded only when they changed.
+    // ACKs are read off their bytes (`scanningDiscoveryRequests`): their names are decoded only when
+    // they changed; delta requests without a node or an error are read directly (`scanningDeltaRequests`).
     const service = Object.fromEntries(
       Object.entries(loaded).map(([name, method]) => [
         name,
@@ -142,6 +143,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
           ...method,
           responseSerialize: passPrebuilt(method.responseSerialize),
           ...(name === 'StreamAggregatedResources' ? { requestDeserialize: scanningDiscoveryRequests(method.requestDeserialize as (b: Buffer) => object) } : {}),
+          ...(name === 'DeltaAggregatedResources' ? { requestDeserialize: scanningDeltaRequests(method.requestDeserialize as (b: Buffer) => object) } : {}),
         },
       ]),
     ) as grpc.ServiceDefinition;

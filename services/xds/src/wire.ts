@@ -222,3 +222,70 @@ function namesKeyOf(buffer: Buffer): Buffer | undefined {
   }
   return Buffer.concat(parts);
 }
+
+/** Fields of DeltaDiscoveryRequest that only the full decoder reads: node 1, error_detail 7, resource locators 8 and 9. */
+const DELTA_FULLY_DECODED_FIELDS = new Set([1, 7, 8, 9]);
+
+/** A DeltaDiscoveryRequest without node or error, read off its bytes (type_url 2, subscribe 3, unsubscribe 4, initial_resource_versions 5, response_nonce 6). */
+export interface ScannedDeltaRequest {
+  type_url: string;
+  resource_names_subscribe: string[];
+  resource_names_unsubscribe: string[];
+  initial_resource_versions: Record<string, string>;
+  response_nonce: string;
+}
+
+/**
+ * Wraps a delta request deserializer: a request with only subscriptions, versions and a nonce is
+ * read directly (a reconnecting gateway lists 1,000 names with their versions per type; the
+ * generic decoder builds an object per map entry); anything else goes to the full decoder.
+ */
+export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Buffer) => T): (buffer: Buffer) => T | ScannedDeltaRequest {
+  return (buffer) => {
+    // No prototype: a resource named `__proto__` is a name like any other.
+    const request: ScannedDeltaRequest = { type_url: '', resource_names_subscribe: [], resource_names_unsubscribe: [], initial_resource_versions: Object.create(null) as Record<string, string>, response_nonce: '' };
+    try {
+      let at = 0;
+      while (at < buffer.length) {
+        const [tag, afterTag] = readVarint(buffer, at);
+        const field = Math.floor(tag / 8);
+        if ((tag & 7) !== 2 || DELTA_FULLY_DECODED_FIELDS.has(field) || field > 9) return deserialize(buffer);
+        const [length, start] = readVarint(buffer, afterTag);
+        const end = start + length;
+        if (end > buffer.length) return deserialize(buffer);
+        if (field === 2) request.type_url = buffer.toString('utf8', start, end);
+        else if (field === 3) request.resource_names_subscribe.push(buffer.toString('utf8', start, end));
+        else if (field === 4) request.resource_names_unsubscribe.push(buffer.toString('utf8', start, end));
+        else if (field === 6) request.response_nonce = buffer.toString('utf8', start, end);
+        else if (field === 5) {
+          const entry = mapEntry(buffer, start, end);
+          if (!entry) return deserialize(buffer);
+          request.initial_resource_versions[entry[0]] = entry[1];
+        }
+        at = end;
+      }
+    } catch {
+      return deserialize(buffer);
+    }
+    return request;
+  };
+}
+
+/** A `map<string, string>` entry (key 1, value 2), or undefined when it holds anything else. */
+function mapEntry(buffer: Buffer, from: number, to: number): [string, string] | undefined {
+  let key = '';
+  let value = '';
+  let at = from;
+  while (at < to) {
+    const [tag, afterTag] = readVarint(buffer, at);
+    if ((tag & 7) !== 2) return undefined;
+    const [length, start] = readVarint(buffer, afterTag);
+    const end = start + length;
+    if (end > to) return undefined;
+    if (tag >> 3 === 1) key = buffer.toString('utf8', start, end);
+    else if (tag >> 3 === 2) value = buffer.toString('utf8', start, end);
+    else return undefined;
+    at = end;
+  }
+  return [key, value];
+}

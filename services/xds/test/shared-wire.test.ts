@@ -11,7 +11,7 @@ import { adsPackageDefinition } from '@meshgate/envoy-proto';
 import { AdsConnection, type DiscoveryRequestLike } from '../src/ads-connection.js';
 import { DeltaConnection } from '../src/delta-connection.js';
 import { encodeXdsResource, TypeSnapshot, type EncodedResource } from '../src/resource-cache.js';
-import { deltaBody, ScannedDiscoveryRequest, scanningDiscoveryRequests, sharedResponse, withNonce } from '../src/wire.js';
+import { deltaBody, ScannedDiscoveryRequest, scanningDeltaRequests, scanningDiscoveryRequests, sharedResponse, withNonce } from '../src/wire.js';
 
 const methods = adsPackageDefinition()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as unknown as Record<string, grpc.MethodDefinition<object, object>>;
 const sotw = methods.StreamAggregatedResources;
@@ -121,4 +121,30 @@ test('delta: a first response of everything is one body per snapshot, decoding a
     ordered.map((r) => [r.name, r.hash, r.any.value.toString('hex')]),
   );
   assert.equal(decoded.nonce, responses[0].nonce);
+});
+
+test('a delta request read off its bytes reads as the full decoder reads it; one with a node or an error is decoded whole', () => {
+  const read = scanningDeltaRequests((b) => delta.requestDeserialize(b));
+  const versions = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`outbound|8000||svc-${i}.bench.svc.cluster.local`, `v${i}`]));
+  const request = {
+    type_url: TYPE_URL.endpoint,
+    resource_names_subscribe: Object.keys(versions),
+    resource_names_unsubscribe: ['gone', '__proto__'],
+    initial_resource_versions: { ...versions, ['__proto__']: 'p' },
+    response_nonce: 's3',
+  };
+  const bytes = delta.requestSerialize(request);
+  const scanned = read(bytes) as typeof request & { node?: unknown };
+  const full = delta.requestDeserialize(bytes) as typeof request;
+  assert.equal(scanned.node, undefined, 'read directly, not decoded whole');
+  assert.equal(scanned.type_url, full.type_url);
+  assert.equal(scanned.response_nonce, full.response_nonce);
+  assert.deepEqual(scanned.resource_names_subscribe, full.resource_names_subscribe);
+  assert.deepEqual(scanned.resource_names_unsubscribe, full.resource_names_unsubscribe);
+  assert.deepEqual(Object.entries(scanned.initial_resource_versions).sort(), Object.entries(request.initial_resource_versions).sort());
+
+  const first = read(delta.requestSerialize({ type_url: TYPE_URL.cluster, resource_names_subscribe: ['*'], node: { id: 'gw-1' } })) as { node?: { id: string } };
+  assert.equal(first.node?.id, 'gw-1');
+  const nack = read(delta.requestSerialize({ type_url: TYPE_URL.cluster, response_nonce: 's1', error_detail: { code: 3, message: 'bad' } })) as { error_detail?: { message: string } };
+  assert.equal(nack.error_detail?.message, 'bad');
 });
