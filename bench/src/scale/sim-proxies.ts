@@ -69,12 +69,19 @@ function referencedNames(typeUrl: string, value: Buffer): string[] {
   collect(decoded, typeUrl === TYPE_URL.listener ? 'route_config_name' : 'cluster', found);
   return [...found];
 }
+/**
+ * Every string under `field`, and for clusters those a weighted route names too
+ * (`weighted_clusters.clusters[].name`): a proxyless client follows both, and a simulator that
+ * missed the weighted ones never subscribed to a route's second cluster.
+ */
 function collect(value: unknown, field: string, into: Set<string>): void {
   if (Array.isArray(value)) for (const v of value) collect(v, field, into);
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (k === field && typeof v === 'string') into.add(v);
-      else collect(v, field, into);
+      else if (field === 'cluster' && k === 'weighted_clusters') {
+        for (const c of (v as { clusters?: { name?: string }[] } | null)?.clusters ?? []) if (c.name) into.add(c.name);
+      } else collect(v, field, into);
     }
   }
 }
