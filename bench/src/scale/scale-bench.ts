@@ -55,9 +55,14 @@ export interface ScaleResult {
   endpointChange: ChangeResult;
   rssPerProxyKiB: number;
   cpuSeconds: number;
+  /** CPU seconds of the simulator process over the same span: near its wall time, it is the bottleneck. */
+  simCpuSeconds: number;
   reconnectStormMs: number;
-  /** The same run's ceiling: N streams receiving one message of 10 KB and of 100 KB. */
-  ceiling: { kb10Ms: number; kb100Ms: number };
+  /**
+   * The same run's ceiling: N streams receiving one message of 10 KB, of 100 KB and of 400 KiB
+   * (about the gateway's RouteConfiguration of 1,000 virtual hosts, what a route change sends).
+   */
+  ceiling: { kb10Ms: number; kb100Ms: number; kib400Ms?: number };
   loadAverage: number[];
 }
 
@@ -84,12 +89,18 @@ function percentiles(samples: number[]): Percentiles {
 
 const since = (start: bigint, end: bigint) => Number(end - start) / 1e6;
 
+/** `BENCH_SIM_CPU_PROF=<dir>`: the simulator writes a CPU profile there (to tell its cost from the server's). */
+function simProfileArgs(): string[] {
+  const dir = process.env.BENCH_SIM_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 class Simulator {
   private readonly child: ChildProcess;
   private readonly waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
 
   constructor(env: Record<string, string>) {
-    this.child = fork(simScript, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096'] });
+    this.child = fork(simScript, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...simProfileArgs()] });
     this.child.on('message', (m: Record<string, unknown>) => {
       const i = this.waiters.findIndex((w) => w.type === m.type);
       if (i >= 0) this.waiters.splice(i, 1)[0].resolve(m);
@@ -104,10 +115,10 @@ class Simulator {
     this.child.send(message);
   }
 
-  async stats(): Promise<{ bytes: number }> {
+  async stats(): Promise<{ bytes: number; cpuMs: number }> {
     const reply = this.next('stats');
     this.send({ cmd: 'stats' });
-    return (await reply) as { bytes: number };
+    return (await reply) as { bytes: number; cpuMs: number };
   }
 
   async close(): Promise<void> {
@@ -184,8 +195,8 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     progress(`scale ${scenario}: push ceiling (${proxies} streams)`);
     sim.send({ cmd: 'ceiling-open', port: ceilingServer.port });
     await ceilingServer.streamsOpen(proxies);
-    const ceiling = { kb10Ms: 0, kb100Ms: 0 };
-    for (const [key, bytes] of [['kb10Ms', 10_000], ['kb100Ms', 100_000]] as const) {
+    const ceiling = { kb10Ms: 0, kb100Ms: 0, kib400Ms: 0 };
+    for (const [key, bytes] of [['kb10Ms', 10_000], ['kb100Ms', 100_000], ['kib400Ms', 400 * 1024]] as const) {
       const received = sim.next('ceiling-received');
       const start = ceilingServer.pushToAll(bytes);
       ceiling[key] = Math.round(since(start, BigInt((await received).at as string)));
@@ -195,6 +206,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     gc();
     const rssBefore = process.memoryUsage().rss;
     const cpuBefore = process.cpuUsage();
+    const simBefore = await sim.stats();
     progress(`scale ${scenario}: connecting ${proxies} proxies`);
     const connectStart = process.hrtime.bigint();
     const ready = sim.next('ready');
@@ -232,6 +244,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     sim.send({ cmd: 'reconnect' });
     const reconnectStormMs = Math.round(since(stormStart, BigInt((await reconnected).at as string)));
     const cpu = process.cpuUsage(cpuBefore);
+    const simAfter = await sim.stats();
 
     const result: ScaleResult = {
       scenario,
@@ -241,6 +254,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
       endpointChange: { latency: percentiles(endpointSamples), affected: endpointAffected, bytesPerProxy: Math.round(endpointBytes / changes) },
       rssPerProxyKiB,
       cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+      simCpuSeconds: Math.round((simAfter.cpuMs - simBefore.cpuMs) / 10) / 100,
       reconnectStormMs,
       ceiling,
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),

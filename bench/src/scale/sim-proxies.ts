@@ -7,7 +7,8 @@
  * cluster CDS named and RDS for every route configuration the listeners name, and it ACKs every
  * response. A proxyless (`grpc`) client asks for one target's listener and route configuration
  * and the clusters its routes name. Bytes received are counted as they come off the wire
- * (the serialised DiscoveryResponse), before decoding.
+ * (the serialised DiscoveryResponse); responses are read only as far as ACKing and following need
+ * (`wire-scan.ts`), so that the simulator does not become the bottleneck it measures.
  *
  * It also serves the push ceiling: N streams to a plain gRPC server in another process, each
  * receiving one message of a given size, so that meshgate's figures can be read against the
@@ -20,27 +21,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { TYPE_URL } from '@meshgate/compiler';
 import { adsPackageDefinition, decodeResource } from '@meshgate/envoy-proto';
+import { deltaEntries, encodedNames, ResponseMemo, scanResponse, sotwRequestBytes, sotwValues } from './wire-scan.js';
 
 type Kind = 'gateway' | 'grpc';
 type Protocol = 'sotw' | 'delta';
-
-interface Any {
-  type_url: string;
-  value: Buffer;
-}
-interface SotwResponse {
-  version_info: string;
-  nonce: string;
-  type_url: string;
-  resources: Any[];
-}
-interface DeltaResponse {
-  system_version_info: string;
-  nonce: string;
-  type_url: string;
-  resources: { name: string; version: string; resource?: Any }[];
-  removed_resources: string[];
-}
 
 const port = Number(process.env.SIM_PORT);
 const count = Number(process.env.SIM_COUNT);
@@ -51,57 +35,67 @@ const services = Number(process.env.SIM_SERVICES ?? 1000);
 const definition = adsPackageDefinition()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as unknown as Record<string, grpc.MethodDefinition<unknown, unknown>>;
 let bytesReceived = 0;
 let responses = 0;
-function counting(method: grpc.MethodDefinition<unknown, unknown>): grpc.MethodDefinition<unknown, unknown> {
+/** Responses stay bytes (read with `scanResponse`); requests built as bytes pass through. */
+function raw(method: grpc.MethodDefinition<unknown, unknown>): grpc.MethodDefinition<unknown, unknown> {
   return {
     ...method,
+    requestSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : method.requestSerialize(value)),
     responseDeserialize: (buffer: Buffer) => {
       bytesReceived += buffer.length;
       responses++;
-      return method.responseDeserialize(buffer);
+      return buffer;
     },
   };
 }
 const AdsClient = grpc.makeGenericClientConstructor(
-  { StreamAggregatedResources: counting(definition.StreamAggregatedResources), DeltaAggregatedResources: counting(definition.DeltaAggregatedResources) },
+  { StreamAggregatedResources: raw(definition.StreamAggregatedResources), DeltaAggregatedResources: raw(definition.DeltaAggregatedResources) },
   'AggregatedDiscoveryService',
 );
-/** Separate connections, as separate proxies have. */
-const CHANNEL_OPTIONS = { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+/**
+ * Separate connections, as separate proxies have, with HTTP/2 flow-control windows as large as
+ * Envoy's (its defaults are 256 MiB per stream and per connection; grpc-js's 64 KiB would make a
+ * 400 KiB RouteConfiguration wait for window updates, which no Envoy does). The ceiling's streams
+ * use the same options.
+ */
+const CHANNEL_OPTIONS = { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024 };
 
 const ALL_TYPES = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
 
-/** Decoding is the simulator's cost, not meshgate's: names are read once per distinct resource. */
-const decodedNames = new Map<string, string[]>();
-function referencedNames(typeUrl: string, resource: Any, cacheKey: string): string[] {
-  const key = `${typeUrl}|${cacheKey}`;
-  let names = decodedNames.get(key);
-  if (!names) {
-    const decoded = decodeResource(typeUrl, resource.value);
-    const found = new Set<string>();
-    collect(decoded, typeUrl === TYPE_URL.listener ? 'route_config_name' : 'cluster', found);
-    names = [...found];
-    decodedNames.set(key, names);
-  }
-  return names;
+/** The names a resource leads to: a cluster its own name (for EDS), a listener its route configurations, a route configuration its clusters. */
+function referencedNames(typeUrl: string, value: Buffer): string[] {
+  const decoded = decodeResource(typeUrl, value);
+  if (typeUrl === TYPE_URL.cluster) return [String(decoded.name)];
+  const found = new Set<string>();
+  collect(decoded, typeUrl === TYPE_URL.listener ? 'route_config_name' : 'cluster', found);
+  return [...found];
 }
+/**
+ * Every string under `field`, and for clusters those a weighted route names too
+ * (`weighted_clusters.clusters[].name`): a proxyless client follows both, and a simulator that
+ * missed the weighted ones never subscribed to a route's second cluster.
+ */
 function collect(value: unknown, field: string, into: Set<string>): void {
   if (Array.isArray(value)) for (const v of value) collect(v, field, into);
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (k === field && typeof v === 'string') into.add(v);
-      else collect(v, field, into);
+      else if (field === 'cluster' && k === 'weighted_clusters') {
+        for (const c of (v as { clusters?: { name?: string }[] } | null)?.clusters ?? []) if (c.name) into.add(c.name);
+      } else collect(v, field, into);
     }
   }
 }
-function resourceName(typeUrl: string, resource: Any, cacheKey: string): string {
-  const key = `name|${typeUrl}|${cacheKey}`;
-  let names = decodedNames.get(key);
-  if (!names) {
-    const decoded = decodeResource(typeUrl, resource.value);
-    names = [String(decoded.name ?? decoded.cluster_name)];
-    decodedNames.set(key, names);
-  }
-  return names[0];
+
+/** What the resources of a SotW response lead to, read once per distinct content. */
+const sotwFollows = new ResponseMemo<string[]>();
+/** A delta response's resources (name → version) and, per name, what it leads to; read once per distinct content. */
+const deltaReads = new ResponseMemo<{ versions: Map<string, string>; refs: Map<string, string[]> }>();
+
+function followOf(typeUrl: string): string | undefined {
+  if (typeUrl === TYPE_URL.cluster) return TYPE_URL.endpoint;
+  if (typeUrl === TYPE_URL.listener) return TYPE_URL.route;
+  if (typeUrl === TYPE_URL.route && kind === 'grpc') return TYPE_URL.cluster;
+  return undefined;
 }
 
 function node(index: number): Record<string, unknown> {
@@ -136,9 +130,18 @@ abstract class SimProxy {
   }
 }
 
+/** Encoded `resource_names`, shared by every proxy that asks for the same list (gateways all ask for the same). */
+const namesMemo = new Map<string, Buffer>();
+function namesBytes(names: readonly string[]): Buffer {
+  const key = names.join('\n');
+  let bytes = namesMemo.get(key);
+  if (!bytes) namesMemo.set(key, (bytes = encodedNames(names)));
+  return bytes;
+}
+
 class SotwProxy extends SimProxy {
-  private stream?: grpc.ClientDuplexStream<unknown, SotwResponse>;
-  private names = new Map<string, string[]>();
+  private stream?: grpc.ClientDuplexStream<unknown, Buffer>;
+  private names = new Map<string, { list: string[]; bytes: Buffer }>();
   private last = new Map<string, { version: string; nonce: string }>();
   private first = true;
 
@@ -146,9 +149,9 @@ class SotwProxy extends SimProxy {
     this.acked.clear();
     this.first = true;
     this.client = new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    const stream = (this.client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<unknown, SotwResponse> }).StreamAggregatedResources();
+    const stream = (this.client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<unknown, Buffer> }).StreamAggregatedResources();
     this.stream = stream;
-    stream.on('data', (r: SotwResponse) => this.onResponse(r));
+    stream.on('data', (r: Buffer) => this.onResponse(r));
     stream.on('error', () => undefined);
     const kept = this.names;
     this.names = new Map();
@@ -161,37 +164,43 @@ class SotwProxy extends SimProxy {
     }
     // On a reconnect, Envoy asks again for what it had (its names survive the stream).
     for (const typeUrl of [TYPE_URL.endpoint, TYPE_URL.route]) {
-      const names = kept.get(typeUrl);
+      const names = kept.get(typeUrl)?.list;
       if (names && names.length > 0) this.request(typeUrl, names);
     }
-    if (kind === 'grpc' && kept.get(TYPE_URL.cluster)?.length) this.request(TYPE_URL.cluster, kept.get(TYPE_URL.cluster) ?? []);
+    const clusters = kept.get(TYPE_URL.cluster)?.list;
+    if (kind === 'grpc' && clusters?.length) this.request(TYPE_URL.cluster, clusters);
   }
 
   private request(typeUrl: string, names: string[], ack?: { version: string; nonce: string }): void {
-    this.names.set(typeUrl, names);
-    const message: Record<string, unknown> = { type_url: typeUrl, resource_names: names, version_info: ack?.version ?? '', response_nonce: ack?.nonce ?? '' };
-    if (this.first) message.node = node(this.index);
-    this.first = false;
-    this.stream?.write(message);
+    const subscription = this.names.get(typeUrl)?.list === names ? this.names.get(typeUrl) : { list: names, bytes: namesBytes(names) };
+    if (!subscription) return;
+    this.names.set(typeUrl, subscription);
+    if (this.first) {
+      this.first = false;
+      this.stream?.write({ type_url: typeUrl, resource_names: names, version_info: ack?.version ?? '', response_nonce: ack?.nonce ?? '', node: node(this.index) });
+      return;
+    }
+    this.stream?.write(sotwRequestBytes(typeUrl, subscription.bytes, ack?.version ?? '', ack?.nonce ?? ''));
   }
 
-  private onResponse(r: SotwResponse): void {
-    const ack = { version: r.version_info, nonce: r.nonce };
-    this.last.set(r.type_url, ack);
-    this.request(r.type_url, this.names.get(r.type_url) ?? [], ack);
-    this.markAcked(r.type_url);
-    const follow = r.type_url === TYPE_URL.cluster ? TYPE_URL.endpoint : r.type_url === TYPE_URL.listener ? TYPE_URL.route : r.type_url === TYPE_URL.route && kind === 'grpc' ? TYPE_URL.cluster : undefined;
+  private onResponse(buffer: Buffer): void {
+    const r = scanResponse(buffer);
+    const ack = { version: r.version, nonce: r.nonce };
+    this.last.set(r.typeUrl, ack);
+    this.request(r.typeUrl, this.names.get(r.typeUrl)?.list ?? [], ack);
+    this.markAcked(r.typeUrl);
+    const follow = followOf(r.typeUrl);
     if (!follow) return;
-    // CDS and LDS are complete in every response; for a proxyless client's RDS, names accumulate.
-    const wanted = new Set<string>(r.type_url === TYPE_URL.route ? this.names.get(follow) ?? [] : []);
-    r.resources.forEach((resource, i) => {
-      // CDS and LDS responses are complete and sorted: a version and a position name a resource.
-      const key = r.type_url === TYPE_URL.route ? resource.value.toString('latin1') : `${r.version_info}|${i}`;
-      if (r.type_url === TYPE_URL.cluster) wanted.add(resourceName(r.type_url, resource, key));
-      else for (const name of referencedNames(r.type_url, resource, key)) wanted.add(name);
+    const found = sotwFollows.get(r.typeUrl, r.version, r.section, () => {
+      const names = new Set<string>();
+      for (const value of sotwValues(r.section)) for (const name of referencedNames(r.typeUrl, value)) names.add(name);
+      return [...names];
     });
+    // CDS and LDS are complete in every response; for a proxyless client's RDS, names accumulate.
+    const wanted = new Set<string>(r.typeUrl === TYPE_URL.route ? this.names.get(follow)?.list ?? [] : []);
+    for (const name of found) wanted.add(name);
     const names = [...wanted].sort();
-    const current = this.names.get(follow);
+    const current = this.names.get(follow)?.list;
     if (current && current.length === names.length && current.every((n, i) => n === names[i])) return;
     this.request(follow, names, this.last.get(follow));
   }
@@ -203,11 +212,43 @@ class SotwProxy extends SimProxy {
   }
 }
 
+/**
+ * What a delta proxy holds of one type: the versions of one response it took whole (shared with
+ * every proxy that got the same bytes) and its own changes on top — no per-proxy copy of 1,000 names.
+ */
+class Held {
+  private shared?: { versions: Map<string, string>; refs: Map<string, string[]> };
+  private own = new Map<string, { version: string; refs: string[] } | null>();
+
+  take(read: { versions: Map<string, string>; refs: Map<string, string[]> }, removed: string[]): void {
+    if (!this.shared && this.own.size === 0 && removed.length === 0) {
+      this.shared = read;
+      return;
+    }
+    for (const name of removed) this.own.set(name, null);
+    for (const [name, version] of read.versions) this.own.set(name, { version, refs: read.refs.get(name) ?? [] });
+  }
+
+  versions(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, version] of this.shared?.versions ?? []) if (!this.own.has(name)) out[name] = version;
+    for (const [name, held] of this.own) if (held) out[name] = held.version;
+    return out;
+  }
+
+  /** Every name the held resources lead to. */
+  referenced(): Set<string> {
+    const wanted = new Set<string>();
+    for (const [name, refs] of this.shared?.refs ?? []) if (!this.own.has(name)) for (const r of refs) wanted.add(r);
+    for (const held of this.own.values()) if (held) for (const r of held.refs) wanted.add(r);
+    return wanted;
+  }
+}
+
 class DeltaProxy extends SimProxy {
-  private stream?: grpc.ClientDuplexStream<unknown, DeltaResponse>;
-  /** What the proxy holds: type → name → version, kept across reconnects (`initial_resource_versions`). */
-  readonly held = new Map<string, Map<string, string>>();
-  private readonly refs = new Map<string, Map<string, string[]>>();
+  private stream?: grpc.ClientDuplexStream<unknown, Buffer>;
+  /** What the proxy holds, by type, kept across reconnects (`initial_resource_versions`). */
+  readonly held = new Map<string, Held>();
   private subscribed = new Map<string, Set<string>>();
   private first = true;
 
@@ -215,9 +256,9 @@ class DeltaProxy extends SimProxy {
     this.acked.clear();
     this.first = true;
     this.client = new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    const stream = (this.client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<unknown, DeltaResponse> }).DeltaAggregatedResources();
+    const stream = (this.client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<unknown, Buffer> }).DeltaAggregatedResources();
     this.stream = stream;
-    stream.on('data', (r: DeltaResponse) => this.onResponse(r));
+    stream.on('data', (r: Buffer) => this.onResponse(r));
     stream.on('error', () => undefined);
     const previous = this.subscribed;
     this.subscribed = new Map();
@@ -227,7 +268,7 @@ class DeltaProxy extends SimProxy {
       const names = wildcard ? [] : [...(previous.get(typeUrl) ?? initialNames(this.index, typeUrl))];
       if (!wildcard && names.length === 0) continue;
       this.subscribed.set(typeUrl, new Set(names));
-      const initial = Object.fromEntries(this.held.get(typeUrl) ?? []);
+      const initial = this.held.get(typeUrl)?.versions() ?? {};
       this.send({ type_url: typeUrl, resource_names_subscribe: wildcard ? ['*'] : names, initial_resource_versions: initial });
     }
   }
@@ -238,26 +279,25 @@ class DeltaProxy extends SimProxy {
     this.stream?.write(message);
   }
 
-  private onResponse(r: DeltaResponse): void {
-    this.send({ type_url: r.type_url, response_nonce: r.nonce });
-    this.markAcked(r.type_url);
-    let held = this.held.get(r.type_url);
-    if (!held) this.held.set(r.type_url, (held = new Map()));
-    let refs = this.refs.get(r.type_url);
-    if (!refs) this.refs.set(r.type_url, (refs = new Map()));
-    for (const name of r.removed_resources) {
-      held.delete(name);
-      refs.delete(name);
-    }
-    const follow = r.type_url === TYPE_URL.cluster ? TYPE_URL.endpoint : r.type_url === TYPE_URL.listener ? TYPE_URL.route : r.type_url === TYPE_URL.route && kind === 'grpc' ? TYPE_URL.cluster : undefined;
-    for (const resource of r.resources) {
-      held.set(resource.name, resource.version);
-      if (!follow || !resource.resource) continue;
-      refs.set(resource.name, r.type_url === TYPE_URL.cluster ? [resource.name] : referencedNames(r.type_url, resource.resource, `${resource.name}|${resource.version}`));
-    }
+  private onResponse(buffer: Buffer): void {
+    const r = scanResponse(buffer);
+    this.send({ type_url: r.typeUrl, response_nonce: r.nonce });
+    this.markAcked(r.typeUrl);
+    const follow = followOf(r.typeUrl);
+    const read = deltaReads.get(r.typeUrl, r.version, r.section, () => {
+      const versions = new Map<string, string>();
+      const refs = new Map<string, string[]>();
+      for (const entry of deltaEntries(r.section)) {
+        versions.set(entry.name, entry.version);
+        if (follow && entry.value) refs.set(entry.name, referencedNames(r.typeUrl, entry.value));
+      }
+      return { versions, refs };
+    });
+    let held = this.held.get(r.typeUrl);
+    if (!held) this.held.set(r.typeUrl, (held = new Held()));
+    held.take(read, r.removed);
     if (!follow) return;
-    const wanted = new Set<string>();
-    for (const names of refs.values()) for (const name of names) wanted.add(name);
+    const wanted = held.referenced();
     const current = this.subscribed.get(follow) ?? new Set<string>();
     const subscribe = [...wanted].filter((n) => !current.has(n));
     const unsubscribe = [...current].filter((n) => !wanted.has(n));
@@ -280,6 +320,12 @@ const onReady = () => {
   if (readyCount === count) send({ type: 'ready', phase, at: process.hrtime.bigint().toString() });
 };
 const proxies: SimProxy[] = Array.from({ length: count }, (_, i) => (protocol === 'delta' ? new DeltaProxy(i, onReady) : new SotwProxy(i, onReady)));
+
+/** CPU time of this process (user + system), so that the bench can tell when the simulator is the bottleneck. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
 
 function send(message: Record<string, unknown>): void {
   process.send?.(message);
@@ -312,7 +358,7 @@ process.on('message', (message: { cmd: string; port?: number }) => {
       for (const p of proxies) p.open();
       break;
     case 'stats':
-      send({ type: 'stats', bytes: bytesReceived, responses, rss: process.memoryUsage().rss });
+      send({ type: 'stats', bytes: bytesReceived, responses, rss: process.memoryUsage().rss, cpuMs: cpuMs() });
       break;
     case 'ceiling-open':
       openCeiling(message.port ?? 0);

@@ -24,7 +24,7 @@
 import type { ProxyNode, TypeUrl } from '@meshgate/compiler';
 import { TYPE_URL } from '@meshgate/compiler';
 import { sortedByName, TypeSnapshot, type EncodedResource, type SnapshotDiff } from './resource-cache.js';
-import { PrebuiltResponse, sotwBody } from './wire.js';
+import { sharedResponse, sotwBody, type PrebuiltResponse } from './wire.js';
 
 export interface Nack {
   version: string;
@@ -47,6 +47,8 @@ export interface TypeWatch {
   added?: Set<string>;
   /** The last response was NACKed: the next one is computed from `acked`. */
   rejected?: boolean;
+  /** The bytes of the resource_names of the last request: the same bytes again are the same names, not decoded. */
+  namesKey?: Buffer;
 }
 
 export interface DiscoveryRequestLike {
@@ -55,6 +57,8 @@ export interface DiscoveryRequestLike {
   resource_names?: string[];
   response_nonce?: string;
   error_detail?: { code?: number; message?: string } | null;
+  /** The encoded resource_names (`scanningDiscoveryRequests`), when the request was read off its bytes. */
+  names_key?: Buffer;
 }
 
 export type DiscoveryResponseLike = PrebuiltResponse;
@@ -107,9 +111,14 @@ export class AdsConnection {
       watch = {};
       this.watches.set(typeUrl, watch);
     }
-    const requested = request.resource_names ?? [];
-    const names = requested.length === 0 && WILDCARD_TYPES.has(typeUrl) ? undefined : new Set(requested);
-    const namesChanged = !sameNames(watch.names, names) || watch.sentNonce === undefined;
+    // An ACK repeats the subscription: the same bytes are the same names, compared without decoding them.
+    const sameKey = request.names_key !== undefined && watch.namesKey !== undefined && request.names_key.equals(watch.namesKey);
+    let names = watch.names;
+    if (!sameKey) {
+      const requested = request.resource_names ?? [];
+      names = requested.length === 0 && WILDCARD_TYPES.has(typeUrl) ? undefined : new Set(requested);
+    }
+    const namesChanged = (!sameKey && !sameNames(watch.names, names)) || watch.sentNonce === undefined;
     const nonce = request.response_nonce ?? '';
 
     let outcome: RequestOutcome = { kind: 'subscribe' };
@@ -131,6 +140,8 @@ export class AdsConnection {
       for (const name of names) if (!watch.names.has(name)) (watch.added ??= new Set()).add(name);
     }
     watch.names = names;
+    // A copy: the request's buffer is not kept alive for it.
+    if (!sameKey) watch.namesKey = request.names_key && Buffer.from(request.names_key);
     return { outcome, respond: namesChanged };
   }
 
@@ -176,12 +187,13 @@ export class AdsConnection {
       body = selected.length === snapshot.resources.size ? snapshot.body() : bodyOf(snapshot, selected);
       count = selected.length;
     }
+    const response = sharedResponse(typeUrl, snapshot.version, body, count, watch.sentNonce, () => String(++this.nonceCounter));
     watch.sent = snapshot;
     watch.sentVersion = snapshot.version;
-    watch.sentNonce = String(++this.nonceCounter);
+    watch.sentNonce = response.nonce;
     watch.added = undefined;
     watch.rejected = false;
-    return new PrebuiltResponse(typeUrl, snapshot.version, watch.sentNonce, body, count);
+    return response;
   }
 }
 

@@ -28,7 +28,7 @@ import type { MeshState } from '@meshgate/model';
 import type { Logger } from 'pino';
 import { AdsConnection, type DiscoveryRequestLike, type DiscoveryResponseLike } from './ads-connection.js';
 import { DeltaConnection, type DeltaRequestLike } from './delta-connection.js';
-import { passPrebuilt, type PrebuiltResponse } from './wire.js';
+import { passPrebuilt, scanningDeltaRequests, scanningDiscoveryRequests, type PrebuiltResponse } from './wire.js';
 
 /** A stream's bookkeeping: state of the world or delta; both answer `responseFor` the same way. */
 export type XdsConnection = AdsConnection | DeltaConnection;
@@ -100,6 +100,8 @@ export class AdsServer extends EventEmitter<AdsEvents> {
   /** The cache generation of the last `pushAll`: proxies whose compile is unchanged since are skipped. */
   private pushedGeneration = 0;
   private readonly streams = new Set<Stream>();
+  /** Streams whose proxy said who it is (the connected-proxies gauge), counted rather than listed on every connect. */
+  private connected = 0;
   private nextStreamId = 1;
   /** Streams with something to send, in turn order. */
   private readonly queue = new Set<Stream>();
@@ -131,8 +133,20 @@ export class AdsServer extends EventEmitter<AdsEvents> {
   register(server: grpc.Server, port: AdsPort): void {
     const definition = grpc.loadPackageDefinition(adsPackageDefinition());
     const loaded = lookupService(definition, 'envoy.service.discovery.v3.AggregatedDiscoveryService');
-    // Responses are written prebuilt (`wire.ts`); the serializer passes their bytes through.
-    const service = Object.fromEntries(Object.entries(loaded).map(([name, method]) => [name, { ...method, responseSerialize: passPrebuilt(method.responseSerialize) }])) as grpc.ServiceDefinition;
+    // Responses are written prebuilt (`wire.ts`); the serializer passes their bytes through. SotW
+    // ACKs are read off their bytes (`scanningDiscoveryRequests`): their names are decoded only when
+    // they changed; delta requests without a node or an error are read directly (`scanningDeltaRequests`).
+    const service = Object.fromEntries(
+      Object.entries(loaded).map(([name, method]) => [
+        name,
+        {
+          ...method,
+          responseSerialize: passPrebuilt(method.responseSerialize),
+          ...(name === 'StreamAggregatedResources' ? { requestDeserialize: scanningDiscoveryRequests(method.requestDeserialize as (b: Buffer) => object) } : {}),
+          ...(name === 'DeltaAggregatedResources' ? { requestDeserialize: scanningDeltaRequests(method.requestDeserialize as (b: Buffer) => object) } : {}),
+        },
+      ]),
+    ) as grpc.ServiceDefinition;
     server.addService(service, {
       StreamAggregatedResources: (call: Stream['call']) => this.handleStream(call, port, 'sotw'),
       DeltaAggregatedResources: (call: Stream['call']) => this.handleStream(call, port, 'delta'),
@@ -253,6 +267,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     for (const stream of this.streams) stream.call.end();
     this.streams.clear();
     this.queue.clear();
+    this.connected = 0;
   }
 
   private handleStream(call: Stream['call'], port: AdsPort, protocol: Stream['protocol']): void {
@@ -276,7 +291,8 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       this.inFlight -= stream.unflushed;
       this.queue.delete(stream);
       if (this.inFlight < this.maxConcurrentWrites) this.kick();
-      metrics.connectedProxies.set(this.connections().length);
+      if (stream.connection) this.connected--;
+      metrics.connectedProxies.set(this.connected);
       if (stream.connection) {
         // Another stream of the same proxy id may still be open (a reconnect): it asks again.
         this.options.secrets?.forget?.(stream.connection.node);
@@ -321,7 +337,8 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       }
       for (const warning of parsed.warnings) logger.warn({ proxy: node.id }, warning);
       stream.connection = stream.protocol === 'delta' ? new DeltaConnection(streamId, node, parsed.userAgent) : new AdsConnection(streamId, node, parsed.userAgent);
-      metrics.connectedProxies.set(this.connections().length);
+      this.connected++;
+      metrics.connectedProxies.set(this.connected);
       logger.info({ proxy: node.id, role: node.role, client: node.client, protocol: stream.protocol, streamId, identity: stream.peer?.spiffeId ?? 'none (plaintext port)' }, 'proxy connected');
     }
     const connection = stream.connection;

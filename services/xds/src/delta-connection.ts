@@ -27,7 +27,7 @@ import type { ProxyNode, TypeUrl } from '@meshgate/compiler';
 import { TYPE_URL } from '@meshgate/compiler';
 import type { Nack, RequestOutcome } from './ads-connection.js';
 import { sortedByName, type EncodedResource, type SnapshotDiff, type TypeSnapshot } from './resource-cache.js';
-import { deltaBody, PrebuiltResponse } from './wire.js';
+import { deltaBody, sharedResponse, type PrebuiltResponse } from './wire.js';
 
 export interface DeltaRequestLike {
   type_url: string;
@@ -191,22 +191,26 @@ export class DeltaConnection {
       return undefined;
     }
     const version = snapshot?.version ?? '';
-    const nonce = String(++this.nonceCounter);
     let body: Buffer;
-    if (pure && diff && send.length === diff.changed.length && removed.length === 0 && diff.removed.length === 0) {
+    if (snapshot && removed.length === 0 && send.length > 0 && send.length === resources.size) {
+      // Everything the snapshot holds (a first response, a wildcard or a subscription to all): one body per snapshot.
+      body = snapshot.deltaBody();
+    } else if (pure && diff && send.length === diff.changed.length && removed.length === 0 && diff.removed.length === 0) {
       let shared = bodies.get(diff);
       if (!shared) bodies.set(diff, (shared = deltaBody(version, typeUrl, sortedByName(send).map((r) => r.deltaEntry), [])));
       body = shared;
     } else {
       body = deltaBody(version, typeUrl, sortedByName(send).map((r) => r.deltaEntry), removed.sort());
     }
+    const response = sharedResponse(typeUrl, version, body, send.length, watch.sentNonce, () => String(++this.nonceCounter));
+    const nonce = response.nonce;
     watch.base = snapshot;
     watch.differs = this.keepRefused(watch, resources, rejectedStill);
     watch.lastSent = { nonce, before };
     watch.answeredOnce = true;
     watch.sentNonce = nonce;
     watch.sentVersion = version;
-    return new PrebuiltResponse(typeUrl, version, nonce, body, send.length);
+    return response;
   }
 
   /** After a response, the proxy differs from the snapshot only where it refused a version (it keeps its old one there). */

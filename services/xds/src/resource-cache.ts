@@ -39,7 +39,7 @@ import { checkRules, encodeResource, InvalidResourceError } from '@meshgate/envo
 import type { MeshState } from '@meshgate/model';
 import { CREDENTIAL_ROLES } from '@meshgate/secrets';
 import type { SecretSource } from './secret-source.js';
-import { anyBytes, deltaResourceEntry, sotwBody, sotwResourceEntry } from './wire.js';
+import { anyBytes, deltaBody, deltaResourceEntry, sotwBody, sotwResourceEntry } from './wire.js';
 
 export interface EncodedResource {
   name: string;
@@ -65,6 +65,7 @@ export class TypeSnapshot {
   readonly version: string;
   private readonly diffs = new WeakMap<TypeSnapshot, SnapshotDiff>();
   private fullBody?: Buffer;
+  private fullDeltaBody?: Buffer;
 
   constructor(
     readonly typeUrl: TypeUrl,
@@ -93,6 +94,12 @@ export class TypeSnapshot {
   body(): Buffer {
     this.fullBody ??= sotwBody(this.version, this.typeUrl, sortedByName([...this.resources.values()]).map((r) => r.sotwEntry));
     return this.fullBody;
+  }
+
+  /** The whole snapshot as a DeltaDiscoveryResponse body (no nonce, nothing removed), built once. */
+  deltaBody(): Buffer {
+    this.fullDeltaBody ??= deltaBody(this.version, this.typeUrl, sortedByName([...this.resources.values()]).map((r) => r.deltaEntry), []);
+    return this.fullDeltaBody;
   }
 }
 

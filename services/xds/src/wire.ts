@@ -73,14 +73,219 @@ export class PrebuiltResponse {
     readonly nonce: string,
     readonly body: Buffer,
     readonly resourceCount: number,
+    /** The whole message when it is shared with other streams (`sharedResponse`). */
+    private readonly framed?: Buffer,
   ) {}
 
   bytes(): Buffer {
-    return withNonce(this.body, this.nonce);
+    return this.framed ?? withNonce(this.body, this.nonce);
   }
+}
+
+/** Per body, the nonce every stream sent it gets and the whole message with that nonce, built once. */
+const framedBodies = new WeakMap<Buffer, { nonce: string; bytes: Buffer }>();
+let sharedNonces = 0;
+
+/**
+ * The response carrying `body`, with the nonce and bytes shared by every stream sent that body:
+ * a nonce only has to tell a stream's responses apart, and a stream is sent a given body under
+ * that nonce once — should the same body go to it again (a changed subscription that changes
+ * nothing), `lastNonce` is that nonce and the response gets `ownNonce()` and bytes of its own.
+ * Shared nonces are `s<n>`, never equal to a stream's own ones (digits only).
+ */
+export function sharedResponse(typeUrl: string, version: string, body: Buffer, resourceCount: number, lastNonce: string | undefined, ownNonce: () => string): PrebuiltResponse {
+  let framed = framedBodies.get(body);
+  if (!framed) {
+    const nonce = `s${++sharedNonces}`;
+    framed = { nonce, bytes: withNonce(body, nonce) };
+    framedBodies.set(body, framed);
+  }
+  if (framed.nonce === lastNonce) return new PrebuiltResponse(typeUrl, version, ownNonce(), body, resourceCount);
+  return new PrebuiltResponse(typeUrl, version, framed.nonce, body, resourceCount, framed.bytes);
 }
 
 /** Wraps a method's response serializer so that a PrebuiltResponse goes out as its bytes. */
 export function passPrebuilt<T>(serialize: (value: T) => Buffer): (value: T | PrebuiltResponse) => Buffer {
   return (value) => (value instanceof PrebuiltResponse ? value.bytes() : serialize(value));
+}
+
+function readVarint(buffer: Buffer, at: number): [value: number, next: number] {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    if (at >= buffer.length) throw new RangeError('truncated varint');
+    const byte = buffer[at++];
+    value += (byte & 127) * scale;
+    if (byte < 128) return [value, at];
+    scale *= 128;
+  }
+}
+
+/**
+ * A DiscoveryRequest read off its bytes: what an ACK carries (version_info 1, resource_names 3,
+ * type_url 4, response_nonce 5). `names_key` is the bytes of its resource_names fields: a
+ * request whose key equals the previous one's names the same resources, so the names are
+ * decoded only when they differ (an Envoy gateway repeats 1,000 cluster names in every EDS ACK).
+ */
+export class ScannedDiscoveryRequest {
+  type_url = '';
+  version_info = '';
+  response_nonce = '';
+  private names?: string[];
+
+  constructor(
+    private readonly buffer: Buffer,
+    private readonly nameRanges: number[],
+    readonly names_key: Buffer,
+  ) {}
+
+  get resource_names(): string[] {
+    if (!this.names) {
+      this.names = [];
+      for (let i = 0; i < this.nameRanges.length; i += 2) this.names.push(this.buffer.toString('utf8', this.nameRanges[i], this.nameRanges[i + 1]));
+    }
+    return this.names;
+  }
+}
+
+/** Fields of DiscoveryRequest that only the full decoder reads: node 2, error_detail 6, resource_locators 7. */
+const FULLY_DECODED_FIELDS = new Set([2, 6, 7]);
+
+/**
+ * Wraps a SotW request deserializer: a request with only ACK fields is scanned
+ * (`ScannedDiscoveryRequest`); one with a node, an error or anything unexpected goes to the full
+ * decoder and gets its `names_key` too.
+ */
+export function scanningDiscoveryRequests<T extends object>(deserialize: (buffer: Buffer) => T): (buffer: Buffer) => T | ScannedDiscoveryRequest {
+  return (buffer) => {
+    const ranges: number[] = [];
+    const keyParts: [number, number][] = [];
+    const texts = new Map<number, string>();
+    let full = false;
+    let at = 0;
+    try {
+      while (at < buffer.length) {
+        const fieldStart = at;
+        const [tag, afterTag] = readVarint(buffer, at);
+        const field = Math.floor(tag / 8);
+        if ((tag & 7) !== 2 || FULLY_DECODED_FIELDS.has(field)) {
+          full = true;
+          break;
+        }
+        const [length, start] = readVarint(buffer, afterTag);
+        const end = start + length;
+        if (end > buffer.length) throw new RangeError('truncated field');
+        if (field === 3) {
+          ranges.push(start, end);
+          const last = keyParts[keyParts.length - 1];
+          if (last && last[1] === fieldStart) last[1] = end;
+          else keyParts.push([fieldStart, end]);
+        } else if (field === 1 || field === 4 || field === 5) texts.set(field, buffer.toString('utf8', start, end));
+        at = end;
+      }
+    } catch {
+      full = true;
+    }
+    if (full) {
+      const decoded = deserialize(buffer);
+      return Object.assign(decoded, { names_key: namesKeyOf(buffer) });
+    }
+    const key = keyParts.length === 1 ? buffer.subarray(keyParts[0][0], keyParts[0][1]) : Buffer.concat(keyParts.map(([s, e]) => buffer.subarray(s, e)));
+    const request = new ScannedDiscoveryRequest(buffer, ranges, key);
+    request.version_info = texts.get(1) ?? '';
+    request.type_url = texts.get(4) ?? '';
+    request.response_nonce = texts.get(5) ?? '';
+    return request;
+  };
+}
+
+/** The bytes of the resource_names fields of a request (any field order), or undefined when it cannot be read. */
+function namesKeyOf(buffer: Buffer): Buffer | undefined {
+  const parts: Buffer[] = [];
+  let at = 0;
+  try {
+    while (at < buffer.length) {
+      const fieldStart = at;
+      const [tag, afterTag] = readVarint(buffer, at);
+      const wire = tag & 7;
+      if (wire === 0) at = readVarint(buffer, afterTag)[1];
+      else if (wire === 1) at = afterTag + 8;
+      else if (wire === 5) at = afterTag + 4;
+      else if (wire === 2) {
+        const [length, start] = readVarint(buffer, afterTag);
+        at = start + length;
+        if (Math.floor(tag / 8) === 3) parts.push(buffer.subarray(fieldStart, at));
+      } else return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(parts);
+}
+
+/** Fields of DeltaDiscoveryRequest that only the full decoder reads: node 1, error_detail 7, resource locators 8 and 9. */
+const DELTA_FULLY_DECODED_FIELDS = new Set([1, 7, 8, 9]);
+
+/** A DeltaDiscoveryRequest without node or error, read off its bytes (type_url 2, subscribe 3, unsubscribe 4, initial_resource_versions 5, response_nonce 6). */
+export interface ScannedDeltaRequest {
+  type_url: string;
+  resource_names_subscribe: string[];
+  resource_names_unsubscribe: string[];
+  initial_resource_versions: Record<string, string>;
+  response_nonce: string;
+}
+
+/**
+ * Wraps a delta request deserializer: a request with only subscriptions, versions and a nonce is
+ * read directly (a reconnecting gateway lists 1,000 names with their versions per type; the
+ * generic decoder builds an object per map entry); anything else goes to the full decoder.
+ */
+export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Buffer) => T): (buffer: Buffer) => T | ScannedDeltaRequest {
+  return (buffer) => {
+    // No prototype: a resource named `__proto__` is a name like any other.
+    const request: ScannedDeltaRequest = { type_url: '', resource_names_subscribe: [], resource_names_unsubscribe: [], initial_resource_versions: Object.create(null) as Record<string, string>, response_nonce: '' };
+    try {
+      let at = 0;
+      while (at < buffer.length) {
+        const [tag, afterTag] = readVarint(buffer, at);
+        const field = Math.floor(tag / 8);
+        if ((tag & 7) !== 2 || DELTA_FULLY_DECODED_FIELDS.has(field) || field > 9) return deserialize(buffer);
+        const [length, start] = readVarint(buffer, afterTag);
+        const end = start + length;
+        if (end > buffer.length) return deserialize(buffer);
+        if (field === 2) request.type_url = buffer.toString('utf8', start, end);
+        else if (field === 3) request.resource_names_subscribe.push(buffer.toString('utf8', start, end));
+        else if (field === 4) request.resource_names_unsubscribe.push(buffer.toString('utf8', start, end));
+        else if (field === 6) request.response_nonce = buffer.toString('utf8', start, end);
+        else if (field === 5) {
+          const entry = mapEntry(buffer, start, end);
+          if (!entry) return deserialize(buffer);
+          request.initial_resource_versions[entry[0]] = entry[1];
+        }
+        at = end;
+      }
+    } catch {
+      return deserialize(buffer);
+    }
+    return request;
+  };
+}
+
+/** A `map<string, string>` entry (key 1, value 2), or undefined when it holds anything else. */
+function mapEntry(buffer: Buffer, from: number, to: number): [string, string] | undefined {
+  let key = '';
+  let value = '';
+  let at = from;
+  while (at < to) {
+    const [tag, afterTag] = readVarint(buffer, at);
+    if ((tag & 7) !== 2) return undefined;
+    const [length, start] = readVarint(buffer, afterTag);
+    const end = start + length;
+    if (end > to) return undefined;
+    if (tag >> 3 === 1) key = buffer.toString('utf8', start, end);
+    else if (tag >> 3 === 2) value = buffer.toString('utf8', start, end);
+    else return undefined;
+    at = end;
+  }
+  return [key, value];
 }
