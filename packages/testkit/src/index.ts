@@ -158,7 +158,8 @@ export function withToken<T extends object>(options: T, token: string = TEST_API
   return { ...options, headers: { ...headers, ...bearer(token) } };
 }
 export { probeHealth, STALL_BOUND_MS, type StallProbe, type StallReport } from './stall-probe.js';
-export { freeLoopbackPort, startPrivateNatsServer, type PrivateNatsServer } from './nats-server.js';
+export { startPrivateNatsServer, type PrivateNatsServer } from './nats-server.js';
+export { freeLoopbackPort } from './ports.js';
 export { FakeKubeApiServer, APPLY_PATCH_CONTENT_TYPE, type KubeObject, type KubeResourceType, type RecordedPatch } from './kube-apiserver.js';
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */

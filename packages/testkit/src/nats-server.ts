@@ -5,26 +5,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
+import { freeLoopbackPort } from './ports.js';
 
 /** `NATS_SERVER_BIN`, else Debian's /usr/sbin/nats-server, else `nats-server` on the PATH. */
 function natsServerBinary(): string {
   return process.env.NATS_SERVER_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
-}
-
-/** A loopback TCP port that was free a moment ago. */
-export async function freeLoopbackPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 export interface PrivateNatsServer {

@@ -1,14 +1,6 @@
-import net from 'node:net';
+import { freeLoopbackPort } from '@meshgate/testkit';
 
-/** A TCP port that was free a moment ago on 127.0.0.1 (for child processes that need a fixed port). */
+/** A TCP port that was free a moment ago on 127.0.0.1, below the ephemeral range (for child processes that need a fixed port). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  return freeLoopbackPort();
 }
