@@ -24,6 +24,7 @@
 import type { ProxyNode, TypeUrl } from '@meshgate/compiler';
 import { TYPE_URL } from '@meshgate/compiler';
 import { sortedByName, TypeSnapshot, type EncodedResource, type SnapshotDiff } from './resource-cache.js';
+import { sharedSubscription } from './shared-subscriptions.js';
 import { sharedResponse, sotwBody, type PrebuiltResponse } from './wire.js';
 
 export interface Nack {
@@ -34,8 +35,8 @@ export interface Nack {
 }
 
 export interface TypeWatch {
-  /** undefined = wildcard. */
-  names?: Set<string>;
+  /** undefined = wildcard. Never edited: a new subscription replaces it (it may be shared with other streams). */
+  names?: ReadonlySet<string>;
   sentVersion?: string;
   sentNonce?: string;
   ackedVersion?: string;
@@ -67,8 +68,9 @@ const WILDCARD_TYPES = new Set<string>([TYPE_URL.listener, TYPE_URL.cluster]);
 /** Types whose state-of-the-world responses may hold only some of the subscribed resources. */
 const PARTIAL_TYPES = new Set<string>([TYPE_URL.route, TYPE_URL.endpoint]);
 
-function sameNames(a: Set<string> | undefined, b: Set<string> | undefined): boolean {
+function sameNames(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
+  if (a === b) return true;
   if (a.size !== b.size) return false;
   for (const name of a) if (!b.has(name)) return false;
   return true;
@@ -114,9 +116,19 @@ export class AdsConnection {
     // An ACK repeats the subscription: the same bytes are the same names, compared without decoding them.
     const sameKey = request.names_key !== undefined && watch.namesKey !== undefined && request.names_key.equals(watch.namesKey);
     let names = watch.names;
+    let namesKey = watch.namesKey;
     if (!sameKey) {
       const requested = request.resource_names ?? [];
-      names = requested.length === 0 && WILDCARD_TYPES.has(typeUrl) ? undefined : new Set(requested);
+      if (requested.length === 0 && WILDCARD_TYPES.has(typeUrl)) {
+        names = undefined;
+        namesKey = request.names_key && Buffer.from(request.names_key); // a copy: the request's buffer is not kept alive for it
+      } else if (request.names_key) {
+        // Read off the bytes: streams asking for the same names share one subscription.
+        ({ names, key: namesKey } = sharedSubscription(typeUrl, request.names_key, requested));
+      } else {
+        names = new Set(requested);
+        namesKey = undefined;
+      }
     }
     const namesChanged = (!sameKey && !sameNames(watch.names, names)) || watch.sentNonce === undefined;
     const nonce = request.response_nonce ?? '';
@@ -140,8 +152,7 @@ export class AdsConnection {
       for (const name of names) if (!watch.names.has(name)) (watch.added ??= new Set()).add(name);
     }
     watch.names = names;
-    // A copy: the request's buffer is not kept alive for it.
-    if (!sameKey) watch.namesKey = request.names_key && Buffer.from(request.names_key);
+    watch.namesKey = namesKey;
     return { outcome, respond: namesChanged };
   }
 

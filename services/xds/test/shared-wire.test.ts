@@ -70,6 +70,25 @@ test('an ACK that repeats the names is not answered; a request with other names 
   assert.deepEqual([...(connection.watches.get(TYPE_URL.endpoint)?.names ?? [])], ['a']);
 });
 
+test('streams subscribing to the same names share one subscription; other names get their own', () => {
+  const read = scanningDiscoveryRequests((b) => sotw.requestDeserialize(b));
+  const request = (names: string[]) => read(sotw.requestSerialize({ type_url: TYPE_URL.endpoint, resource_names: names })) as DiscoveryRequestLike;
+  const names = Array.from({ length: 20 }, (_, i) => `outbound|8000||shared-${i}.bench.svc.cluster.local`);
+  const [one, two, three] = [new AdsConnection(1, NODE), new AdsConnection(2, NODE), new AdsConnection(3, NODE)];
+  one.handleRequest(request(names));
+  two.handleRequest(request(names));
+  three.handleRequest(request(names.slice(1)));
+  const watched = (connection: AdsConnection) => connection.watches.get(TYPE_URL.endpoint);
+  assert.equal(watched(one)?.names, watched(two)?.names, 'one Set for the same names');
+  assert.equal(watched(one)?.namesKey, watched(two)?.namesKey, 'one key for the same names');
+  assert.notEqual(watched(three)?.names, watched(one)?.names);
+  assert.deepEqual([...(watched(three)?.names ?? [])], names.slice(1));
+  // A stream changing its subscription replaces its own, never the shared one.
+  two.handleRequest(request(names.slice(0, 2)));
+  assert.deepEqual([...(watched(one)?.names ?? [])], names);
+  assert.deepEqual([...(watched(two)?.names ?? [])], names.slice(0, 2));
+});
+
 test('state of the world: every stream sent a snapshot gets the same bytes, equal to encoding the response on its own', () => {
   const snapshot = snapshotOf(['c', 'a', 'b']);
   const responses = [1, 2, 3].map((id) => {
