@@ -11,6 +11,7 @@
  * type_url 1, value 2. DiscoveryRequest version_info 1, resource_names 3, type_url 4,
  * response_nonce 5.
  */
+import { lengthDelimited, readVarint, stringField } from '@meshgate/xds';
 
 export interface ScannedResponse {
   version: string;
@@ -21,29 +22,18 @@ export interface ScannedResponse {
   removed: string[];
 }
 
-function varint(buffer: Buffer, at: number): [value: number, next: number] {
-  let value = 0;
-  let scale = 1;
-  for (;;) {
-    const byte = buffer[at++];
-    value += (byte & 127) * scale;
-    if (byte < 128) return [value, at];
-    scale *= 128;
-  }
-}
-
 /** Calls `each(field, start, end)` for every length-delimited field of `buffer[from, to)`; skips varints and fixed fields. */
 export function fields(buffer: Buffer, each: (field: number, start: number, end: number) => void, from = 0, to = buffer.length): void {
   let at = from;
   while (at < to) {
-    const [tag, afterTag] = varint(buffer, at);
+    const [tag, afterTag] = readVarint(buffer, at);
     const wire = tag & 7;
     const field = Math.floor(tag / 8);
     if (wire === 2) {
-      const [length, start] = varint(buffer, afterTag);
+      const [length, start] = readVarint(buffer, afterTag);
       each(field, start, start + length);
       at = start + length;
-    } else if (wire === 0) at = varint(buffer, afterTag)[1];
+    } else if (wire === 0) at = readVarint(buffer, afterTag)[1];
     else if (wire === 1) at = afterTag + 8;
     else if (wire === 5) at = afterTag + 4;
     else throw new Error(`unexpected wire type ${wire}`);
@@ -141,20 +131,6 @@ export class ResponseMemo<T> {
   }
 }
 
-function lengthDelimited(field: number, bytes: Buffer): Buffer {
-  return Buffer.concat([encodeVarint(field * 8 + 2), encodeVarint(bytes.length), bytes]);
-}
-
-function encodeVarint(value: number): Buffer {
-  const bytes: number[] = [];
-  while (value > 127) {
-    bytes.push((value & 127) | 128);
-    value = Math.floor(value / 128);
-  }
-  bytes.push(value);
-  return Buffer.from(bytes);
-}
-
 /** `resource_names` (field 3) of a DiscoveryRequest, encoded once per list and reused in every ACK. */
 export function encodedNames(names: readonly string[]): Buffer {
   return Buffer.concat(names.map((name) => lengthDelimited(3, Buffer.from(name, 'utf8'))));
@@ -162,6 +138,5 @@ export function encodedNames(names: readonly string[]): Buffer {
 
 /** A SotW ACK or request without a node: version, the names (pre-encoded), type, nonce. */
 export function sotwRequestBytes(typeUrl: string, names: Buffer, version: string, nonce: string): Buffer {
-  const text = (field: number, value: string) => (value === '' ? Buffer.alloc(0) : lengthDelimited(field, Buffer.from(value, 'utf8')));
-  return Buffer.concat([text(1, version), names, text(4, typeUrl), text(5, nonce)]);
+  return Buffer.concat([stringField(1, version), names, stringField(4, typeUrl), stringField(5, nonce)]);
 }

@@ -12,3 +12,5 @@ export * from './issuance-limiter.js';
 export * from './peer-identity.js';
 export * from './secret-access.js';
 export * from './server-credentials.js';
+// The protobuf byte primitives of the shared responses, for the scale bench's simulated proxies.
+export { lengthDelimited, readVarint, stringField } from './wire.js';

@@ -28,13 +28,14 @@ export function lengthDelimited(field: number, bytes: Buffer): Buffer {
   return Buffer.concat([varint((field << 3) | 2), varint(bytes.length), bytes]);
 }
 
-function text(field: number, value: string): Buffer {
+/** A string field: nothing when empty (proto3's default), else tag, length, UTF-8 bytes. */
+export function stringField(field: number, value: string): Buffer {
   return value === '' ? Buffer.alloc(0) : lengthDelimited(field, Buffer.from(value, 'utf8'));
 }
 
 /** `Any { type_url, value }`. */
 export function anyBytes(typeUrl: string, value: Buffer): Buffer {
-  return Buffer.concat([text(1, typeUrl), lengthDelimited(2, value)]);
+  return Buffer.concat([stringField(1, typeUrl), lengthDelimited(2, value)]);
 }
 
 /** The entry of `DiscoveryResponse.resources` for one resource. */
@@ -44,22 +45,22 @@ export function sotwResourceEntry(any: Buffer): Buffer {
 
 /** The entry of `DeltaDiscoveryResponse.resources` for one resource: `Resource { name, version, resource }`. */
 export function deltaResourceEntry(name: string, version: string, any: Buffer): Buffer {
-  return lengthDelimited(2, Buffer.concat([text(3, name), text(1, version), lengthDelimited(2, any)]));
+  return lengthDelimited(2, Buffer.concat([stringField(3, name), stringField(1, version), lengthDelimited(2, any)]));
 }
 
 /** A DiscoveryResponse without its nonce: share it, and add the nonce per stream with `withNonce`. */
 export function sotwBody(version: string, typeUrl: string, entries: readonly Buffer[]): Buffer {
-  return Buffer.concat([text(1, version), ...entries, text(4, typeUrl)]);
+  return Buffer.concat([stringField(1, version), ...entries, stringField(4, typeUrl)]);
 }
 
 /** A DeltaDiscoveryResponse without its nonce. */
 export function deltaBody(systemVersion: string, typeUrl: string, entries: readonly Buffer[], removed: readonly string[]): Buffer {
-  return Buffer.concat([text(1, systemVersion), ...entries, text(4, typeUrl), ...removed.map((name) => lengthDelimited(6, Buffer.from(name, 'utf8')))]);
+  return Buffer.concat([stringField(1, systemVersion), ...entries, stringField(4, typeUrl), ...removed.map((name) => lengthDelimited(6, Buffer.from(name, 'utf8')))]);
 }
 
 /** Field 5 (`nonce`) of either response. */
 export function withNonce(body: Buffer, nonce: string): Buffer {
-  return Buffer.concat([body, text(5, nonce)]);
+  return Buffer.concat([body, stringField(5, nonce)]);
 }
 
 /**
@@ -109,7 +110,8 @@ export function passPrebuilt<T>(serialize: (value: T) => Buffer): (value: T | Pr
   return (value) => (value instanceof PrebuiltResponse ? value.bytes() : serialize(value));
 }
 
-function readVarint(buffer: Buffer, at: number): [value: number, next: number] {
+/** A varint at `at`: its value and the offset after it. */
+export function readVarint(buffer: Buffer, at: number): [value: number, next: number] {
   let value = 0;
   let scale = 1;
   for (;;) {
