@@ -101,8 +101,7 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
     }
     routes.push(route);
     // Routes to a wildcard ServiceEntry host resolved per request carry the DFP guard, and the port the DFP filters.
-    const dynamicForwardProxy = guarded;
-    listeners.push(index.memo.unit(`gw-http-listener|${port}|${dynamicForwardProxy ? 'dfp' : 'plain'}`, [], {}, () => buildListener(port, route.name, dynamicForwardProxy)));
+    listeners.push(index.memo.unit(`gw-http-listener|${port}|${guarded ? 'dfp' : 'plain'}`, [], {}, () => buildListener(port, route.name, guarded)));
   }
   const tlsPorts = tlsPortsBesidePlainHttp(tlsServersByPort, ports, diagnostics);
   for (const [port, servers] of tlsPorts) {
