@@ -225,11 +225,16 @@ function namesKeyOf(buffer: Buffer): Buffer | undefined {
   return Buffer.concat(parts);
 }
 
-/** Fields of DeltaDiscoveryRequest that only the full decoder reads: node 1, error_detail 7, resource locators 8 and 9. */
-const DELTA_FULLY_DECODED_FIELDS = new Set([1, 7, 8, 9]);
+/** Fields of DeltaDiscoveryRequest that only the full decoder reads: error_detail 7, resource locators 8 and 9. */
+const DELTA_FULLY_DECODED_FIELDS = new Set([7, 8, 9]);
 
-/** A DeltaDiscoveryRequest without node or error, read off its bytes (type_url 2, subscribe 3, unsubscribe 4, initial_resource_versions 5, response_nonce 6). */
+/**
+ * A DeltaDiscoveryRequest without an error, read off its bytes (type_url 2, subscribe 3,
+ * unsubscribe 4, initial_resource_versions 5, response_nonce 6); its node (1), when there is one,
+ * is decoded alone.
+ */
 export interface ScannedDeltaRequest {
+  node?: unknown;
   type_url: string;
   resource_names_subscribe: string[];
   resource_names_unsubscribe: string[];
@@ -249,13 +254,17 @@ export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Bu
     try {
       let at = 0;
       while (at < buffer.length) {
+        const fieldStart = at;
         const [tag, afterTag] = readVarint(buffer, at);
         const field = Math.floor(tag / 8);
         if ((tag & 7) !== 2 || DELTA_FULLY_DECODED_FIELDS.has(field) || field > 9) return deserialize(buffer);
         const [length, start] = readVarint(buffer, afterTag);
         const end = start + length;
         if (end > buffer.length) return deserialize(buffer);
-        if (field === 2) request.type_url = buffer.toString('utf8', start, end);
+        // The node alone is a request of its own: the full decoder reads it, the rest stays scanned
+        // (a reconnecting gateway's first request also lists 1,000 names with their versions).
+        if (field === 1) request.node = (deserialize(buffer.subarray(fieldStart, end)) as { node?: unknown }).node;
+        else if (field === 2) request.type_url = buffer.toString('utf8', start, end);
         else if (field === 3) request.resource_names_subscribe.push(buffer.toString('utf8', start, end));
         else if (field === 4) request.resource_names_unsubscribe.push(buffer.toString('utf8', start, end));
         else if (field === 6) request.response_nonce = buffer.toString('utf8', start, end);

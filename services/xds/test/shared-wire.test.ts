@@ -142,7 +142,7 @@ test('delta: a first response of everything is one body per snapshot, decoding a
   assert.equal(decoded.nonce, responses[0].nonce);
 });
 
-test('a delta request read off its bytes reads as the full decoder reads it; one with a node or an error is decoded whole', () => {
+test('a delta request read off its bytes reads as the full decoder reads it; its node is decoded alone; one with an error is decoded whole', () => {
   const read = scanningDeltaRequests((b) => delta.requestDeserialize(b));
   const versions = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`outbound|8000||svc-${i}.bench.svc.cluster.local`, `v${i}`]));
   const request = {
@@ -162,8 +162,14 @@ test('a delta request read off its bytes reads as the full decoder reads it; one
   assert.deepEqual(scanned.resource_names_unsubscribe, full.resource_names_unsubscribe);
   assert.deepEqual(Object.entries(scanned.initial_resource_versions).sort(), Object.entries(request.initial_resource_versions).sort());
 
-  const first = read(delta.requestSerialize({ type_url: TYPE_URL.cluster, resource_names_subscribe: ['*'], node: { id: 'gw-1' } })) as { node?: { id: string } };
+  // A reconnecting gateway's first request: its node, and 20 names with the versions it holds.
+  const node = { id: 'gw-1', metadata: { fields: { ROLE: { stringValue: 'ingress-gateway' } } } };
+  const firstBytes = delta.requestSerialize({ type_url: TYPE_URL.cluster, resource_names_subscribe: ['*'], initial_resource_versions: versions, node });
+  const first = read(firstBytes) as { node?: { id: string }; initial_resource_versions: Record<string, string> };
+  assert.deepEqual(first.node, (delta.requestDeserialize(firstBytes) as { node?: unknown }).node, 'the node as the full decoder reads it');
   assert.equal(first.node?.id, 'gw-1');
+  assert.equal(Object.getPrototypeOf(first.initial_resource_versions), null, 'the versions read directly, not decoded whole');
+  assert.deepEqual(Object.entries(first.initial_resource_versions).sort(), Object.entries(versions).sort());
   const nack = read(delta.requestSerialize({ type_url: TYPE_URL.cluster, response_nonce: 's1', error_detail: { code: 3, message: 'bad' } })) as { error_detail?: { message: string } };
   assert.equal(nack.error_detail?.message, 'bad');
 });
