@@ -28,6 +28,7 @@ import type { MeshObject } from '@meshgate/model';
 import { progress } from '../measure.js';
 import { meshWorkload, type WorkloadSize } from '../workload.js';
 import { startCeilingServer } from './ceiling.js';
+import { profilePhase } from './phase-profile.js';
 
 export type ScaleScenario = 'gateway-sotw' | 'gateway-delta' | 'grpc-sotw' | 'grpc-delta';
 
@@ -58,6 +59,10 @@ export interface ScaleResult {
   /** CPU seconds of the simulator process over the same span: near its wall time, it is the bottleneck. */
   simCpuSeconds: number;
   reconnectStormMs: number;
+  /** Simulated proxies' streams that ended on their own (refused or reset connections) and were reopened; 0 in a clean run. */
+  simStreamFailures: number;
+  /** CPU seconds of the server and of the simulator during the initial connect and during the storm: which side the time went to. */
+  phaseCpu: { initial: { server: number; sim: number }; storm: { server: number; sim: number } };
   /**
    * The same run's ceiling: N streams receiving one message of 10 KB, of 100 KB and of 400 KiB
    * (about the gateway's RouteConfiguration of 1,000 virtual hosts, what a route change sends).
@@ -74,6 +79,7 @@ export interface ScaleReport {
 }
 
 const simScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sim-proxies.js');
+const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../results');
 
 function gc(): void {
   setFlagsFromString('--expose-gc');
@@ -88,6 +94,15 @@ function percentiles(samples: number[]): Percentiles {
 }
 
 const since = (start: bigint, end: bigint) => Number(end - start) / 1e6;
+
+function cpuSecondsSince(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
+function roundCpu(cpu: { server: number; sim: number }): { server: number; sim: number } {
+  return { server: Math.round(cpu.server * 100) / 100, sim: Math.round(cpu.sim * 100) / 100 };
+}
 
 /** `BENCH_SIM_CPU_PROF=<dir>`: the simulator writes a CPU profile there (to tell its cost from the server's). */
 function simProfileArgs(): string[] {
@@ -115,10 +130,10 @@ class Simulator {
     this.child.send(message);
   }
 
-  async stats(): Promise<{ bytes: number; cpuMs: number }> {
+  async stats(): Promise<{ bytes: number; cpuMs: number; streamFailures: number }> {
     const reply = this.next('stats');
     this.send({ cmd: 'stats' });
-    return (await reply) as { bytes: number; cpuMs: number };
+    return (await reply) as { bytes: number; cpuMs: number; streamFailures: number };
   }
 
   async close(): Promise<void> {
@@ -208,10 +223,13 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     const cpuBefore = process.cpuUsage();
     const simBefore = await sim.stats();
     progress(`scale ${scenario}: connecting ${proxies} proxies`);
+    const initialProfile = await profilePhase('initial', scenario, resultsDir);
     const connectStart = process.hrtime.bigint();
     const ready = sim.next('ready');
     sim.send({ cmd: 'connect' });
     const initialMs = Math.round(since(connectStart, BigInt((await ready).at as string)));
+    await initialProfile.stop();
+    const initialCpu = { server: cpuSecondsSince(cpuBefore), sim: (await sim.stats()).cpuMs / 1000 - simBefore.cpuMs / 1000 };
     await new Promise((resolve) => setTimeout(resolve, 500));
     gc();
     const rssPerProxyKiB = Math.round((process.memoryUsage().rss - rssBefore) / 1024 / proxies);
@@ -239,10 +257,15 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     }
 
     progress(`scale ${scenario}: reconnect storm`);
+    const stormCpuBefore = process.cpuUsage();
+    const stormSimBefore = await sim.stats();
+    const stormProfile = await profilePhase('storm', scenario, resultsDir);
     const stormStart = process.hrtime.bigint();
     const reconnected = sim.next('ready');
     sim.send({ cmd: 'reconnect' });
     const reconnectStormMs = Math.round(since(stormStart, BigInt((await reconnected).at as string)));
+    await stormProfile.stop();
+    const stormCpu = { server: cpuSecondsSince(stormCpuBefore), sim: (await sim.stats()).cpuMs / 1000 - stormSimBefore.cpuMs / 1000 };
     const cpu = process.cpuUsage(cpuBefore);
     const simAfter = await sim.stats();
 
@@ -256,6 +279,8 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
       cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
       simCpuSeconds: Math.round((simAfter.cpuMs - simBefore.cpuMs) / 10) / 100,
       reconnectStormMs,
+      simStreamFailures: simAfter.streamFailures,
+      phaseCpu: { initial: roundCpu(initialCpu), storm: roundCpu(stormCpu) },
       ceiling,
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
     };

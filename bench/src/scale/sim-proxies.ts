@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * N simulated proxies in their own process (the scale bench forks this file), each on its own
- * HTTP/2 connection as N Envoys would be, speaking raw ADS: state of the world or delta.
+ * HTTP/2 connection as N Envoys would be, speaking raw ADS: state of the world or delta, over
+ * `node:http2` directly (`raw-grpc.ts`) rather than through grpc-js's client.
  *
  * An Envoy-style gateway subscribes as Envoy does: CDS and LDS by wildcard, then EDS for every
  * cluster CDS named and RDS for every route configuration the listeners name, and it ACKs every
@@ -18,9 +19,10 @@
  * `ceiling-open`, `close`; it answers `ready` (all proxies ACKed every type), `stats`,
  * `ceiling-received`.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { TYPE_URL } from '@meshgate/compiler';
 import { adsPackageDefinition, decodeResource } from '@meshgate/envoy-proto';
+import { openRawStream, type RawStream } from './raw-grpc.js';
 import { deltaEntries, encodedNames, ResponseMemo, scanResponse, sotwRequestBytes, sotwValues } from './wire-scan.js';
 
 type Kind = 'gateway' | 'grpc';
@@ -33,31 +35,28 @@ const protocol = (process.env.SIM_PROTOCOL ?? 'sotw') as Protocol;
 const services = Number(process.env.SIM_SERVICES ?? 1000);
 
 const definition = adsPackageDefinition()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as unknown as Record<string, grpc.MethodDefinition<unknown, unknown>>;
+/** Requests built as objects (a first request with its node, delta requests) are serialised as grpc-js would. */
+const serializeSotw = (request: Record<string, unknown>) => definition.StreamAggregatedResources.requestSerialize(request);
+const serializeDelta = (request: Record<string, unknown>) => definition.DeltaAggregatedResources.requestSerialize(request);
+const SOTW_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
+const DELTA_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
 let bytesReceived = 0;
 let responses = 0;
-/** Responses stay bytes (read with `scanResponse`); requests built as bytes pass through. */
-function raw(method: grpc.MethodDefinition<unknown, unknown>): grpc.MethodDefinition<unknown, unknown> {
-  return {
-    ...method,
-    requestSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : method.requestSerialize(value)),
-    responseDeserialize: (buffer: Buffer) => {
-      bytesReceived += buffer.length;
+
+/** Streams that ended without being closed (refused or reset connections): each proxy reconnects, as Envoy does. */
+let streamFailures = 0;
+
+/** Opens an ADS stream on its own connection; every response is counted as it comes off the wire. */
+function openAds(path: string, onResponse: (response: Buffer) => void, onLost: () => void): RawStream {
+  return openRawStream(port, path, {
+    onMessage(message) {
+      bytesReceived += message.length;
       responses++;
-      return buffer;
+      onResponse(message);
     },
-  };
+    onEnd: onLost,
+  });
 }
-const AdsClient = grpc.makeGenericClientConstructor(
-  { StreamAggregatedResources: raw(definition.StreamAggregatedResources), DeltaAggregatedResources: raw(definition.DeltaAggregatedResources) },
-  'AggregatedDiscoveryService',
-);
-/**
- * Separate connections, as separate proxies have, with HTTP/2 flow-control windows as large as
- * Envoy's (its defaults are 256 MiB per stream and per connection; grpc-js's 64 KiB would make a
- * 400 KiB RouteConfiguration wait for window updates, which no Envoy does). The ceiling's streams
- * use the same options.
- */
-const CHANNEL_OPTIONS = { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024 };
 
 const ALL_TYPES = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
 
@@ -116,17 +115,31 @@ function initialNames(index: number, typeUrl: string): string[] {
 
 abstract class SimProxy {
   acked = new Set<string>();
-  client?: grpc.Client;
+  /** Counted ready in this phase (`connect`, `reconnect`): once, however many times its stream was lost and reopened. */
+  counted = false;
+  protected stream?: RawStream;
   constructor(readonly index: number, protected readonly onReady: () => void) {}
   protected markAcked(typeUrl: string): void {
-    const before = this.acked.size;
     this.acked.add(typeUrl);
-    if (before < ALL_TYPES.length && this.acked.size === ALL_TYPES.length) this.onReady();
+    if (!this.counted && this.acked.size === ALL_TYPES.length) {
+      this.counted = true;
+      this.onReady();
+    }
   }
   abstract open(): void;
   close(): void {
-    this.client?.close();
-    this.client = undefined;
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.close();
+  }
+  /** The stream ended on its own: reconnect after a short, jittered backoff (Envoy's starts at 500 ms). */
+  protected lost(stream: RawStream): void {
+    if (this.stream !== stream) return; // closed on purpose, or already replaced
+    streamFailures++;
+    this.stream = undefined;
+    setTimeout(() => {
+      if (!this.stream) this.open();
+    }, 250 + Math.random() * 500);
   }
 }
 
@@ -140,7 +153,6 @@ function namesBytes(names: readonly string[]): Buffer {
 }
 
 class SotwProxy extends SimProxy {
-  private stream?: grpc.ClientDuplexStream<unknown, Buffer>;
   private names = new Map<string, { list: string[]; bytes: Buffer }>();
   private last = new Map<string, { version: string; nonce: string }>();
   private first = true;
@@ -148,27 +160,26 @@ class SotwProxy extends SimProxy {
   open(): void {
     this.acked.clear();
     this.first = true;
-    this.client = new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    const stream = (this.client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<unknown, Buffer> }).StreamAggregatedResources();
+    const stream = openAds(SOTW_PATH, (r) => this.onResponse(r), () => this.lost(stream));
     this.stream = stream;
-    stream.on('data', (r: Buffer) => this.onResponse(r));
-    stream.on('error', () => undefined);
     const kept = this.names;
     this.names = new Map();
+    // On a reconnect, Envoy asks again for what it had — its names and the version it last
+    // accepted survive the stream; the nonce does not.
+    const accepted = new Map([...this.last].map(([typeUrl, ack]) => [typeUrl, { version: ack.version, nonce: '' }]));
     this.last.clear();
     if (kind === 'gateway') {
-      this.request(TYPE_URL.cluster, []);
-      this.request(TYPE_URL.listener, []);
+      this.request(TYPE_URL.cluster, [], accepted.get(TYPE_URL.cluster));
+      this.request(TYPE_URL.listener, [], accepted.get(TYPE_URL.listener));
     } else {
-      this.request(TYPE_URL.listener, initialNames(this.index, TYPE_URL.listener));
+      this.request(TYPE_URL.listener, initialNames(this.index, TYPE_URL.listener), accepted.get(TYPE_URL.listener));
     }
-    // On a reconnect, Envoy asks again for what it had (its names survive the stream).
     for (const typeUrl of [TYPE_URL.endpoint, TYPE_URL.route]) {
       const names = kept.get(typeUrl)?.list;
-      if (names && names.length > 0) this.request(typeUrl, names);
+      if (names && names.length > 0) this.request(typeUrl, names, accepted.get(typeUrl));
     }
     const clusters = kept.get(TYPE_URL.cluster)?.list;
-    if (kind === 'grpc' && clusters?.length) this.request(TYPE_URL.cluster, clusters);
+    if (kind === 'grpc' && clusters?.length) this.request(TYPE_URL.cluster, clusters, accepted.get(TYPE_URL.cluster));
   }
 
   private request(typeUrl: string, names: string[], ack?: { version: string; nonce: string }): void {
@@ -177,7 +188,7 @@ class SotwProxy extends SimProxy {
     this.names.set(typeUrl, subscription);
     if (this.first) {
       this.first = false;
-      this.stream?.write({ type_url: typeUrl, resource_names: names, version_info: ack?.version ?? '', response_nonce: ack?.nonce ?? '', node: node(this.index) });
+      this.stream?.write(serializeSotw({ type_url: typeUrl, resource_names: names, version_info: ack?.version ?? '', response_nonce: ack?.nonce ?? '', node: node(this.index) }));
       return;
     }
     this.stream?.write(sotwRequestBytes(typeUrl, subscription.bytes, ack?.version ?? '', ack?.nonce ?? ''));
@@ -205,11 +216,6 @@ class SotwProxy extends SimProxy {
     this.request(follow, names, this.last.get(follow));
   }
 
-  override close(): void {
-    this.stream?.end();
-    this.stream = undefined;
-    super.close();
-  }
 }
 
 /**
@@ -246,7 +252,6 @@ class Held {
 }
 
 class DeltaProxy extends SimProxy {
-  private stream?: grpc.ClientDuplexStream<unknown, Buffer>;
   /** What the proxy holds, by type, kept across reconnects (`initial_resource_versions`). */
   readonly held = new Map<string, Held>();
   private subscribed = new Map<string, Set<string>>();
@@ -255,11 +260,8 @@ class DeltaProxy extends SimProxy {
   open(): void {
     this.acked.clear();
     this.first = true;
-    this.client = new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    const stream = (this.client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<unknown, Buffer> }).DeltaAggregatedResources();
+    const stream = openAds(DELTA_PATH, (r) => this.onResponse(r), () => this.lost(stream));
     this.stream = stream;
-    stream.on('data', (r: Buffer) => this.onResponse(r));
-    stream.on('error', () => undefined);
     const previous = this.subscribed;
     this.subscribed = new Map();
     const types = kind === 'gateway' ? [TYPE_URL.cluster, TYPE_URL.listener, TYPE_URL.endpoint, TYPE_URL.route] : [TYPE_URL.listener, TYPE_URL.route, TYPE_URL.cluster, TYPE_URL.endpoint];
@@ -276,7 +278,7 @@ class DeltaProxy extends SimProxy {
   private send(message: Record<string, unknown>): void {
     if (this.first) message.node = node(this.index);
     this.first = false;
-    this.stream?.write(message);
+    this.stream?.write(serializeDelta(message));
   }
 
   private onResponse(buffer: Buffer): void {
@@ -306,11 +308,6 @@ class DeltaProxy extends SimProxy {
     this.send({ type_url: follow, resource_names_subscribe: subscribe, resource_names_unsubscribe: unsubscribe });
   }
 
-  override close(): void {
-    this.stream?.end();
-    this.stream = undefined;
-    super.close();
-  }
 }
 
 let readyCount = 0;
@@ -332,19 +329,19 @@ function send(message: Record<string, unknown>): void {
 }
 
 /** Streams of the push ceiling: each receives one message per size; `ceiling-received` once all have. */
-const ceilingClients: grpc.Client[] = [];
+const ceilingStreams: RawStream[] = [];
 function openCeiling(ceilingPort: number): void {
   let received = 0;
-  const method = { path: '/bench.Ceiling/Watch', requestStream: false, responseStream: true, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b };
   for (let i = 0; i < count; i++) {
-    const client = new grpc.Client(`127.0.0.1:${ceilingPort}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    ceilingClients.push(client);
-    const stream = client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, Buffer.alloc(0));
-    stream.on('data', (message: Buffer) => {
-      received++;
-      if (received % count === 0) send({ type: 'ceiling-received', bytes: message.length, at: process.hrtime.bigint().toString() });
+    const stream = openRawStream(ceilingPort, '/bench.Ceiling/Watch', {
+      onMessage(message) {
+        received++;
+        if (received % count === 0) send({ type: 'ceiling-received', bytes: message.length, at: process.hrtime.bigint().toString() });
+      },
     });
-    stream.on('error', () => undefined);
+    stream.write(Buffer.alloc(0));
+    stream.end();
+    ceilingStreams.push(stream);
   }
 }
 
@@ -354,18 +351,19 @@ process.on('message', (message: { cmd: string; port?: number }) => {
     case 'reconnect':
       phase = message.cmd;
       readyCount = 0;
+      for (const p of proxies) p.counted = false;
       if (message.cmd === 'reconnect') for (const p of proxies) p.close();
       for (const p of proxies) p.open();
       break;
     case 'stats':
-      send({ type: 'stats', bytes: bytesReceived, responses, rss: process.memoryUsage().rss, cpuMs: cpuMs() });
+      send({ type: 'stats', bytes: bytesReceived, responses, streamFailures, rss: process.memoryUsage().rss, cpuMs: cpuMs() });
       break;
     case 'ceiling-open':
       openCeiling(message.port ?? 0);
       break;
     case 'close':
       for (const p of proxies) p.close();
-      for (const c of ceilingClients) c.close();
+      for (const c of ceilingStreams) c.close();
       process.exit(0);
   }
 });
