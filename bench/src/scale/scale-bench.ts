@@ -55,6 +55,11 @@ export interface ScaleResult {
   routeChange: ChangeResult;
   endpointChange: ChangeResult;
   rssPerProxyKiB: number;
+  /**
+   * The same from the JavaScript heap and the memory outside it (buffers) after a GC: what the
+   * connections hold, without the pages the process keeps from earlier phases (RSS can even drop).
+   */
+  heapPerProxyKiB: number;
   cpuSeconds: number;
   /** CPU seconds of the simulator process over the same span: near its wall time, it is the bottleneck. */
   simCpuSeconds: number;
@@ -94,6 +99,12 @@ function percentiles(samples: number[]): Percentiles {
 }
 
 const since = (start: bigint, end: bigint) => Number(end - start) / 1e6;
+
+/** Heap in use plus memory outside the heap (buffers), in bytes. */
+function heldMemory(): number {
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external;
+}
 
 function cpuSecondsSince(before: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(before);
@@ -220,6 +231,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
 
     gc();
     const rssBefore = process.memoryUsage().rss;
+    const heapBefore = heldMemory();
     const cpuBefore = process.cpuUsage();
     const simBefore = await sim.stats();
     progress(`scale ${scenario}: connecting ${proxies} proxies`);
@@ -233,6 +245,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     await new Promise((resolve) => setTimeout(resolve, 500));
     gc();
     const rssPerProxyKiB = Math.round((process.memoryUsage().rss - rssBefore) / 1024 / proxies);
+    const heapPerProxyKiB = Math.round((heldMemory() - heapBefore) / 1024 / proxies);
 
     const routeSamples: number[] = [];
     const endpointSamples: number[] = [];
@@ -276,6 +289,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
       routeChange: { latency: percentiles(routeSamples), affected: routeAffected, bytesPerProxy: Math.round(routeBytes / changes) },
       endpointChange: { latency: percentiles(endpointSamples), affected: endpointAffected, bytesPerProxy: Math.round(endpointBytes / changes) },
       rssPerProxyKiB,
+      heapPerProxyKiB,
       cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
       simCpuSeconds: Math.round((simAfter.cpuMs - simBefore.cpuMs) / 10) / 100,
       reconnectStormMs,

@@ -31,7 +31,7 @@ export function scaleTable(report: ScaleReport): string {
     `${r.routeChange.latency.p50Ms} / ${r.routeChange.latency.p90Ms} / ${r.routeChange.latency.p99Ms} ms (p90 ${ratio(r.routeChange.latency.p90Ms, routeCeiling(r))})`,
     `${r.endpointChange.latency.p50Ms} / ${r.endpointChange.latency.p90Ms} / ${r.endpointChange.latency.p99Ms} ms (p90 ${ratio(r.endpointChange.latency.p90Ms, r.ceiling.kb10Ms)})`,
     `${kib(r.routeChange.bytesPerProxy)} / ${kib(r.endpointChange.bytesPerProxy)}`,
-    `${r.rssPerProxyKiB} KiB`,
+    `${r.rssPerProxyKiB} KiB (heap ${r.heapPerProxyKiB ?? '—'} KiB)`,
     `${r.cpuSeconds} (${r.simCpuSeconds ?? 'n/a'})`,
     `${s(r.reconnectStormMs)} (${ratio(r.reconnectStormMs, r.ceiling.kb100Ms)})`,
     `${r.ceiling.kb10Ms} / ${r.ceiling.kb100Ms} / ${r.ceiling.kib400Ms ?? 'n/a'} ms`,
