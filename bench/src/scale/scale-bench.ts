@@ -183,6 +183,8 @@ async function measureChange(
   affected: number,
   change: () => MeshObject,
 ): Promise<{ samples: number[]; bytes: number }> {
+  // Fewer proxyless clients than services: a change may concern none of them.
+  if (affected === 0) return { samples: [], bytes: 0 };
   const before = await sim.stats();
   const acked = new Map<string, number>();
   let started = 0n;

@@ -23,7 +23,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { TYPE_URL } from '@meshgate/compiler';
 import { adsPackageDefinition, decodeResource } from '@meshgate/envoy-proto';
 import { openRawStream, type RawStream } from './raw-grpc.js';
-import { deltaEntries, encodedNames, ResponseMemo, scanResponse, sotwRequestBytes, sotwValues } from './wire-scan.js';
+import { deltaEntries, deltaRequestBytes, encodedNames, encodedStrings, encodedVersions, ResponseMemo, scanResponse, sotwRequestBytes, sotwValues } from './wire-scan.js';
 
 type Kind = 'gateway' | 'grpc';
 type Protocol = 'sotw' | 'delta';
@@ -218,6 +218,10 @@ class SotwProxy extends SimProxy {
 
 }
 
+/** What every proxy holding exactly one shared read leads to, and its versions encoded: computed once per read, not per proxy. */
+const sharedReferenced = new WeakMap<object, Set<string>>();
+const sharedVersionBytes = new WeakMap<object, Buffer>();
+
 /**
  * What a delta proxy holds of one type: the versions of one response it took whole (shared with
  * every proxy that got the same bytes) and its own changes on top — no per-proxy copy of 1,000 names.
@@ -235,15 +239,32 @@ class Held {
     for (const [name, version] of read.versions) this.own.set(name, { version, refs: read.refs.get(name) ?? [] });
   }
 
-  versions(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [name, version] of this.shared?.versions ?? []) if (!this.own.has(name)) out[name] = version;
-    for (const [name, held] of this.own) if (held) out[name] = held.version;
-    return out;
+  private *entries(): Generator<[string, string]> {
+    for (const [name, version] of this.shared?.versions ?? []) if (!this.own.has(name)) yield [name, version];
+    for (const [name, held] of this.own) if (held) yield [name, held.version];
   }
 
-  /** Every name the held resources lead to. */
-  referenced(): Set<string> {
+  /** `initial_resource_versions` for a new stream, encoded. */
+  versionBytes(): Buffer {
+    const shared = this.shared;
+    if (!shared || this.own.size > 0) return encodedVersions(this.entries());
+    let bytes = sharedVersionBytes.get(shared);
+    if (!bytes) sharedVersionBytes.set(shared, (bytes = encodedVersions(this.entries())));
+    return bytes;
+  }
+
+  /** Every name the held resources lead to (a shared set: never edited). */
+  referenced(): ReadonlySet<string> {
+    const shared = this.shared;
+    if (shared && this.own.size === 0) {
+      let found = sharedReferenced.get(shared);
+      if (!found) sharedReferenced.set(shared, (found = this.collectReferenced()));
+      return found;
+    }
+    return this.collectReferenced();
+  }
+
+  private collectReferenced(): Set<string> {
     const wanted = new Set<string>();
     for (const [name, refs] of this.shared?.refs ?? []) if (!this.own.has(name)) for (const r of refs) wanted.add(r);
     for (const held of this.own.values()) if (held) for (const r of held.refs) wanted.add(r);
@@ -251,10 +272,13 @@ class Held {
   }
 }
 
+const WILDCARD = encodedStrings(3, ['*']);
+
 class DeltaProxy extends SimProxy {
   /** What the proxy holds, by type, kept across reconnects (`initial_resource_versions`). */
   readonly held = new Map<string, Held>();
-  private subscribed = new Map<string, Set<string>>();
+  /** Subscribed names by type (sets are replaced, never edited: they may be shared). */
+  private subscribed = new Map<string, ReadonlySet<string>>();
   private first = true;
 
   open(): void {
@@ -270,20 +294,21 @@ class DeltaProxy extends SimProxy {
       const names = wildcard ? [] : [...(previous.get(typeUrl) ?? initialNames(this.index, typeUrl))];
       if (!wildcard && names.length === 0) continue;
       this.subscribed.set(typeUrl, new Set(names));
-      const initial = this.held.get(typeUrl)?.versions() ?? {};
-      this.send({ type_url: typeUrl, resource_names_subscribe: wildcard ? ['*'] : names, initial_resource_versions: initial });
+      // As Envoy does on a new stream: its subscription and the versions of what it holds.
+      this.send(deltaRequestBytes(typeUrl, { subscribe: wildcard ? WILDCARD : namesBytes(names), versions: this.held.get(typeUrl)?.versionBytes() }));
     }
   }
 
-  private send(message: Record<string, unknown>): void {
-    if (this.first) message.node = node(this.index);
+  /** Writes a request; the stream's first carries the node. */
+  private send(request: Buffer): void {
+    const bytes = this.first ? Buffer.concat([serializeDelta({ node: node(this.index) }), request]) : request;
     this.first = false;
-    this.stream?.write(serializeDelta(message));
+    this.stream?.write(bytes);
   }
 
   private onResponse(buffer: Buffer): void {
     const r = scanResponse(buffer);
-    this.send({ type_url: r.typeUrl, response_nonce: r.nonce });
+    this.send(deltaRequestBytes(r.typeUrl, { nonce: r.nonce }));
     this.markAcked(r.typeUrl);
     const follow = followOf(r.typeUrl);
     const read = deltaReads.get(r.typeUrl, r.version, r.section, () => {
@@ -301,13 +326,13 @@ class DeltaProxy extends SimProxy {
     if (!follow) return;
     const wanted = held.referenced();
     const current = this.subscribed.get(follow) ?? new Set<string>();
+    if (wanted === current) return;
     const subscribe = [...wanted].filter((n) => !current.has(n));
     const unsubscribe = [...current].filter((n) => !wanted.has(n));
-    if (subscribe.length === 0 && unsubscribe.length === 0) return;
     this.subscribed.set(follow, wanted);
-    this.send({ type_url: follow, resource_names_subscribe: subscribe, resource_names_unsubscribe: unsubscribe });
+    if (subscribe.length === 0 && unsubscribe.length === 0) return;
+    this.send(deltaRequestBytes(follow, { subscribe: namesBytes(subscribe), unsubscribe: unsubscribe.length > 0 ? encodedStrings(4, unsubscribe) : undefined }));
   }
-
 }
 
 let readyCount = 0;

@@ -9,7 +9,8 @@
  * resources 2, type_url 4, nonce 5; DeltaDiscoveryResponse system_version_info 1, resources 2,
  * type_url 4, nonce 5, removed_resources 6; Resource version 1, resource 2, name 3; Any
  * type_url 1, value 2. DiscoveryRequest version_info 1, resource_names 3, type_url 4,
- * response_nonce 5.
+ * response_nonce 5. DeltaDiscoveryRequest node 1, type_url 2, resource_names_subscribe 3,
+ * resource_names_unsubscribe 4, initial_resource_versions 5, response_nonce 6.
  */
 import { lengthDelimited, readVarint, stringField } from '@meshgate/xds';
 
@@ -131,9 +132,36 @@ export class ResponseMemo<T> {
   }
 }
 
-/** `resource_names` (field 3) of a DiscoveryRequest, encoded once per list and reused in every ACK. */
+/** `resource_names` (field 3) of a DiscoveryRequest — or `resource_names_subscribe` of a delta one — encoded once per list and reused in every ACK. */
 export function encodedNames(names: readonly string[]): Buffer {
-  return Buffer.concat(names.map((name) => lengthDelimited(3, Buffer.from(name, 'utf8'))));
+  return encodedStrings(3, names);
+}
+
+/** A repeated string field. */
+export function encodedStrings(field: number, values: Iterable<string>): Buffer {
+  const parts: Buffer[] = [];
+  for (const value of values) parts.push(lengthDelimited(field, Buffer.from(value, 'utf8')));
+  return Buffer.concat(parts);
+}
+
+/** `initial_resource_versions` (field 5) of a DeltaDiscoveryRequest: map entries of name (1) and version (2). */
+export function encodedVersions(versions: Iterable<[string, string]>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, version] of versions) parts.push(lengthDelimited(5, Buffer.concat([stringField(1, name), stringField(2, version)])));
+  return Buffer.concat(parts);
+}
+
+/**
+ * A delta request without a node, from its parts: type_url 2, resource_names_subscribe 3 and
+ * initial_resource_versions 5 (pre-encoded), resource_names_unsubscribe 4, response_nonce 6.
+ */
+export function deltaRequestBytes(typeUrl: string, parts: { subscribe?: Buffer; unsubscribe?: Buffer; versions?: Buffer; nonce?: string }): Buffer {
+  const out = [stringField(2, typeUrl)];
+  if (parts.subscribe) out.push(parts.subscribe);
+  if (parts.unsubscribe) out.push(parts.unsubscribe);
+  if (parts.versions) out.push(parts.versions);
+  if (parts.nonce !== undefined) out.push(stringField(6, parts.nonce));
+  return Buffer.concat(out);
 }
 
 /** A SotW ACK or request without a node: version, the names (pre-encoded), type, nonce. */
