@@ -7,8 +7,8 @@
  * - A request with the last nonce and no error_detail ACKs that version; with error_detail it
  *   NACKs it: the error is kept, and that same version is not sent again (no resend loop).
  * - A response goes out only when there is something new for the proxy: the first request of a
- *   type, a change of subscribed names, or a change to a resource it subscribed to. ACKs alone
- *   are never answered.
+ *   type (unless it resumes, below), a change of subscribed names, or a change to a resource it
+ *   subscribed to. ACKs alone are never answered.
  * - Listeners and clusters may be subscribed by wildcard (no names); routes, endpoints and
  *   secrets are always named.
  * - Listeners, clusters and secrets go out whole (every subscribed resource: for LDS and CDS an
