@@ -238,3 +238,16 @@ test('a proxy new to this process (as after a restart) resumes its wildcard subs
   assert.deepEqual(namesOf(answers.get(TYPE_URL.route)!), LISTENERS);
   stream.close();
 });
+
+test('a proxy whose new stream comes before the server saw the old one leave resumes from the old one', async () => {
+  const old = open('resume-d');
+  const held = (await subscribeAndAck(old, [[TYPE_URL.endpoint, CLUSTERS]])).get(TYPE_URL.endpoint);
+  await waitForStatus('resume-d', (s) => s?.types.ClusterLoadAssignment?.synced === true);
+
+  const fresh = open('resume-d');
+  const resumed = resumesOf('resume-d', 1);
+  fresh.send({ type_url: TYPE_URL.endpoint, resource_names: CLUSTERS, version_info: held?.version_info });
+  assert.deepEqual(await resumed, [[TYPE_URL.endpoint, held?.version_info]]);
+  old.close();
+  fresh.close();
+});
