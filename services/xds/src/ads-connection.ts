@@ -7,8 +7,8 @@
  * - A request with the last nonce and no error_detail ACKs that version; with error_detail it
  *   NACKs it: the error is kept, and that same version is not sent again (no resend loop).
  * - A response goes out only when there is something new for the proxy: the first request of a
- *   type, a change of subscribed names, or a change to a resource it subscribed to. ACKs alone
- *   are never answered.
+ *   type (unless it resumes, below), a change of subscribed names, or a change to a resource it
+ *   subscribed to. ACKs alone are never answered.
  * - Listeners and clusters may be subscribed by wildcard (no names); routes, endpoints and
  *   secrets are always named.
  * - Listeners, clusters and secrets go out whole (every subscribed resource: for LDS and CDS an
@@ -18,6 +18,10 @@
  *   proxy last ACKed.
  * - A version is the snapshot's content hash (the proxy's kind, that type), computed once per
  *   snapshot, never per proxy.
+ * - A reconnecting proxy resumes (`resume`): its first request of a type on the stream carries
+ *   the version it last accepted and no nonce; when that is the version it would be sent now and
+ *   it is known to hold every name it asks for, it is taken to hold that snapshot, as if sent
+ *   and ACKed, and nothing is written. The next change goes to it as a diff from there.
  *
  * The connection keeps references to the shared snapshots, never copies of resources.
  */
@@ -50,7 +54,21 @@ export interface TypeWatch {
   rejected?: boolean;
   /** The bytes of the resource_names of the last request: the same bytes again are the same names, not decoded. */
   namesKey?: Buffer;
+  /** The names the last response covered, and those of the response the proxy last ACKed ('*': wildcard). */
+  sentNames?: HeldNames;
+  ackedNames?: HeldNames;
+  /** The stream's first request of the type asked to resume at this version; decided at its answer (`resume`). */
+  resumeVersion?: string;
 }
+
+/** The names a proxy holds a type's resources for: a set, or '*' when it subscribed by wildcard. */
+export type HeldNames = ReadonlySet<string> | '*';
+
+/** What a proxy held when its previous stream left, per type: the version it ACKed and for which names. */
+export type HeldTypes = ReadonlyMap<string, { version: string; names: HeldNames }>;
+
+/** Types a reconnecting proxy may resume; secrets are always answered (their material is per identity and renewed). */
+const RESUMABLE_TYPES = new Set<string>([TYPE_URL.listener, TYPE_URL.route, TYPE_URL.cluster, TYPE_URL.endpoint]);
 
 export interface DiscoveryRequestLike {
   type_url: string;
@@ -103,6 +121,8 @@ export class AdsConnection {
     readonly node: ProxyNode,
     /** What the node says it runs (`user_agent_name/version`), for proxy-status; absent when it does not say. */
     readonly userAgent?: string,
+    /** What this proxy held when its previous stream to this process left (`held`), if it had one. */
+    private readonly previous?: HeldTypes,
   ) {}
 
   /** Applies a request to the bookkeeping; `respond` tells whether the type needs a response. */
@@ -130,8 +150,10 @@ export class AdsConnection {
         namesKey = undefined;
       }
     }
-    const namesChanged = (!sameKey && !sameNames(watch.names, names)) || watch.sentNonce === undefined;
+    // `sent` is set by the first response or by a resume: until then every request is answered.
+    const namesChanged = (!sameKey && !sameNames(watch.names, names)) || watch.sent === undefined;
     const nonce = request.response_nonce ?? '';
+    if (nonce === '' && watch.sent === undefined && RESUMABLE_TYPES.has(typeUrl)) watch.resumeVersion = request.version_info || undefined;
 
     let outcome: RequestOutcome = { kind: 'subscribe' };
     if (nonce !== '') {
@@ -144,6 +166,7 @@ export class AdsConnection {
       } else {
         watch.ackedVersion = request.version_info ?? watch.sentVersion;
         watch.acked = watch.sent;
+        watch.ackedNames = watch.sentNames;
         watch.nack = undefined;
         outcome = { kind: 'ack', version: watch.ackedVersion ?? '' };
       }
@@ -157,6 +180,60 @@ export class AdsConnection {
   }
 
   /**
+   * Takes the proxy to hold `current` when its first request of the type on this stream asked to
+   * resume at `current`'s version and it is known to hold every name it subscribes to now: set
+   * as sent and ACKed, nothing to write. Decided once, at the type's first answer; true when it
+   * resumed.
+   *
+   * Why holding the version is holding the snapshot: a version is the content hash of the
+   * snapshot for the proxy's kind, the same on every stream and every process with the same
+   * state. For listeners and clusters a response carries every subscribed resource, so a proxy
+   * that ACKed version V holds snapshot V for the names it was sent. For routes and endpoints
+   * (partial) every response of version V carries snapshot V's content for each subscribed name
+   * that differs from what the proxy held, and the names added since — so after ACKing V the
+   * proxy again holds snapshot V for every name that response covered. What the version does not
+   * say is for which names: a name subscribed after the last ACK (added while the control plane
+   * was away, or whose response the broken stream lost) is asked with the old version and was
+   * never received. So a named subscription resumes only when its names are among those its
+   * previous stream to this process had ACKed at that version (`previous`); a wildcard one holds
+   * everything. Anything else is answered in full, as on a first connection.
+   */
+  resume(typeUrl: TypeUrl, current: TypeSnapshot | undefined): boolean {
+    const watch = this.watches.get(typeUrl);
+    const version = watch?.resumeVersion;
+    if (!watch || version === undefined) return false;
+    watch.resumeVersion = undefined;
+    if (watch.sent !== undefined) return false;
+    const snapshot = current ?? emptySnapshot(typeUrl);
+    if (snapshot.version !== version || !this.holds(typeUrl, version, watch.names)) return false;
+    const names: HeldNames = watch.names ?? '*';
+    watch.sent = watch.acked = snapshot;
+    watch.sentVersion = watch.ackedVersion = version;
+    watch.sentNames = watch.ackedNames = names;
+    watch.added = undefined;
+    return true;
+  }
+
+  /** Whether the proxy is known to hold version `version` of the type for all of `names` (undefined: wildcard). */
+  private holds(typeUrl: string, version: string, names: ReadonlySet<string> | undefined): boolean {
+    if (names === undefined) return true;
+    const held = this.previous?.get(typeUrl);
+    if (!held || held.version !== version) return false;
+    if (held.names === '*') return true;
+    for (const name of names) if (!held.names.has(name)) return false;
+    return true;
+  }
+
+  /** Per type, the version the proxy last ACKed and for which names: what a later stream of it may resume from. */
+  held(): HeldTypes {
+    const held = new Map<string, { version: string; names: HeldNames }>();
+    for (const [typeUrl, watch] of this.watches) {
+      if (RESUMABLE_TYPES.has(typeUrl) && watch.ackedVersion !== undefined && watch.ackedNames !== undefined) held.set(typeUrl, { version: watch.ackedVersion, names: watch.ackedNames });
+    }
+    return held;
+  }
+
+  /**
    * The response for one type if something the proxy subscribed to changed (or `force`, for a
    * changed subscription), else undefined. A version that was NACKed is not sent again.
    */
@@ -164,7 +241,7 @@ export class AdsConnection {
     const watch = this.watches.get(typeUrl);
     if (!watch) return undefined;
     const snapshot = current ?? emptySnapshot(typeUrl);
-    const first = watch.sentNonce === undefined;
+    const first = watch.sent === undefined;
     if (!force && !first && snapshot === watch.sent && !watch.rejected) return undefined;
     if (!force && watch.nack && watch.nack.version === snapshot.version) return undefined;
     const base = first ? undefined : watch.rejected ? watch.acked : watch.sent;
@@ -202,6 +279,7 @@ export class AdsConnection {
     watch.sent = snapshot;
     watch.sentVersion = snapshot.version;
     watch.sentNonce = response.nonce;
+    watch.sentNames = names ?? '*';
     watch.added = undefined;
     watch.rejected = false;
     return response;

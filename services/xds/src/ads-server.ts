@@ -11,6 +11,11 @@
  * flushed gets nothing more until it has (a slow proxy holds no queue of pushes). New streams
  * queue behind connected ones, so a reconnect storm does not starve them.
  *
+ * A reconnecting proxy that already holds what it would be sent is sent nothing
+ * (`AdsConnection.resume`, the `resume` event): a reconnect storm after a restart of this process
+ * or a network blip costs no resend of unchanged configuration. For named subscriptions it needs
+ * the names the proxy's previous stream to this process had ACKed (`heldByProxy`).
+ *
  * SDS rides on the same stream: a proxy's first Secret response waits until its identity's
  * certificate is issued (rather than telling Envoy "no such secret"), and a renewed certificate
  * or a new trust bundle is pushed with `pushSecrets` without touching the connection.
@@ -26,7 +31,7 @@ import { TYPE_URL, type CompileOptions, type TypeUrl } from '@meshgate/compiler'
 import { adsPackageDefinition } from '@meshgate/envoy-proto';
 import type { MeshState } from '@meshgate/model';
 import type { Logger } from 'pino';
-import { AdsConnection, type DiscoveryRequestLike, type DiscoveryResponseLike } from './ads-connection.js';
+import { AdsConnection, type DiscoveryRequestLike, type DiscoveryResponseLike, type HeldTypes } from './ads-connection.js';
 import { DeltaConnection, type DeltaRequestLike } from './delta-connection.js';
 import { passPrebuilt, scanningDeltaRequests, scanningDiscoveryRequests, type PrebuiltResponse } from './wire.js';
 
@@ -93,7 +98,12 @@ function isTypeUrl(value: string): value is TypeUrl {
 export interface AdsEvents {
   ack: [proxyId: string, typeUrl: string, version: string];
   nack: [proxyId: string, typeUrl: string, version: string, message: string];
+  /** A reconnected proxy was taken to hold `version` of the type already: nothing was sent. */
+  resume: [proxyId: string, typeUrl: string, version: string];
 }
+
+/** Proxies whose last state-of-the-world stream left and whose held names are kept for their return; the oldest go first. */
+const REMEMBERED_PROXIES = 20_000;
 
 export class AdsServer extends EventEmitter<AdsEvents> {
   readonly cache: ResourceCache;
@@ -108,6 +118,10 @@ export class AdsServer extends EventEmitter<AdsEvents> {
   private inFlight = 0;
   private pumpScheduled = false;
   private readonly maxConcurrentWrites: number;
+  /** Per proxy id, its newest open state-of-the-world connection: a new stream of it resumes from there. */
+  private readonly openByProxy = new Map<string, AdsConnection>();
+  /** Per proxy id whose stream left, what it held (`AdsConnection.held`): snapshots are not kept, only versions and names. */
+  private readonly heldByProxy = new Map<string, HeldTypes>();
 
   constructor(private readonly options: AdsServerOptions) {
     super();
@@ -267,6 +281,8 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     for (const stream of this.streams) stream.call.end();
     this.streams.clear();
     this.queue.clear();
+    this.openByProxy.clear();
+    this.heldByProxy.clear();
     this.connected = 0;
   }
 
@@ -294,6 +310,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       if (stream.connection) this.connected--;
       metrics.connectedProxies.set(this.connected);
       if (stream.connection) {
+        if (stream.connection instanceof AdsConnection) this.rememberHeld(stream.connection);
         // Another stream of the same proxy id may still be open (a reconnect): it asks again.
         this.options.secrets?.forget?.(stream.connection.node);
         logger.info({ proxy: stream.connection.node.id, streamId }, 'proxy disconnected');
@@ -336,7 +353,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
         node = withPeerIdentity(node, stream.peer.identity);
       }
       for (const warning of parsed.warnings) logger.warn({ proxy: node.id }, warning);
-      stream.connection = stream.protocol === 'delta' ? new DeltaConnection(streamId, node, parsed.userAgent) : new AdsConnection(streamId, node, parsed.userAgent);
+      stream.connection = stream.protocol === 'delta' ? new DeltaConnection(streamId, node, parsed.userAgent) : this.sotwConnection(streamId, node, parsed.userAgent);
       this.connected++;
       metrics.connectedProxies.set(this.connected);
       logger.info({ proxy: node.id, role: node.role, client: node.client, protocol: stream.protocol, streamId, identity: stream.peer?.spiffeId ?? 'none (plaintext port)' }, 'proxy connected');
@@ -370,6 +387,26 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     }
     const respond = request.type_url === TYPE_URL.secret && outcome.kind !== 'stale' ? this.prepareSecrets(stream, connection, subscriptionChanged) : subscriptionChanged;
     if (respond) this.schedule(stream, request.type_url);
+  }
+
+  /** A state-of-the-world connection, knowing what the proxy's previous stream (still open or gone) had ACKed. */
+  private sotwConnection(streamId: number, node: AdsConnection['node'], userAgent: string | undefined): AdsConnection {
+    const previous = this.openByProxy.get(node.id)?.held() ?? this.heldByProxy.get(node.id);
+    this.heldByProxy.delete(node.id);
+    const connection = new AdsConnection(streamId, node, userAgent, previous);
+    this.openByProxy.set(node.id, connection);
+    return connection;
+  }
+
+  /** Keeps what a proxy's last stream held, for its reconnect; a stream a newer one replaced has nothing to add. */
+  private rememberHeld(connection: AdsConnection): void {
+    const id = connection.node.id;
+    if (this.openByProxy.get(id) !== connection) return;
+    this.openByProxy.delete(id);
+    const held = connection.held();
+    if (held.size === 0) return;
+    this.heldByProxy.set(id, held);
+    if (this.heldByProxy.size > REMEMBERED_PROXIES) this.heldByProxy.delete(this.heldByProxy.keys().next().value as string);
   }
 
   /** Whether a Secret request is to be answered now; when its material is still coming, the answer waits for `pushSecrets`. */
@@ -406,6 +443,11 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     for (const typeUrl of TYPE_URLS_IN_PUSH_ORDER) {
       if (typeUrl === TYPE_URL.secret && (stream.secretsPending || !stream.peer)) continue;
       const snapshot = typeUrl === TYPE_URL.secret ? permittedSecrets(stream, resources.byType.get(TYPE_URL.secret), identityOf(connection.node)) : resources.byType.get(typeUrl);
+      if (connection instanceof AdsConnection && connection.resume(typeUrl, snapshot)) {
+        this.options.metrics.resumed.inc({ type: shortType(typeUrl) });
+        this.emit('resume', connection.node.id, typeUrl, connection.watches.get(typeUrl)?.ackedVersion ?? '');
+        continue;
+      }
       const response = connection.responseFor(typeUrl, snapshot, forced?.has(typeUrl) ?? false);
       if (!response) continue;
       this.write(stream, response);

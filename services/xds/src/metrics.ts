@@ -6,6 +6,7 @@ export interface XdsMetrics {
   pushes: Counter<'type'>;
   acks: Counter<'type'>;
   nacks: Counter<'type'>;
+  resumed: Counter<'type'>;
   convergence: Histogram<'type'>;
   compileDuration: Histogram;
   encodeErrors: Counter;
@@ -22,6 +23,12 @@ export function createXdsMetrics(registry: Registry): XdsMetrics {
     pushes: new Counter({ name: 'meshgate_xds_pushes_total', help: 'DiscoveryResponses sent, by resource type', labelNames: ['type'], registers }),
     acks: new Counter({ name: 'meshgate_xds_acks_total', help: 'ACKs received, by resource type', labelNames: ['type'], registers }),
     nacks: new Counter({ name: 'meshgate_xds_nacks_total', help: 'NACKs received, by resource type', labelNames: ['type'], registers }),
+    resumed: new Counter({
+      name: 'meshgate_xds_resumed_total',
+      help: 'Resource types a reconnected state-of-the-world proxy already held at the current version, so not resent, by resource type',
+      labelNames: ['type'],
+      registers,
+    }),
     convergence: new Histogram({
       name: 'meshgate_xds_convergence_seconds',
       help: 'From the append of a change to the event log to the ACK of the push that carried it, per proxy and resource type',
