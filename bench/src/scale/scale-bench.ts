@@ -64,6 +64,8 @@ export interface ScaleResult {
   /** CPU seconds of the simulator process over the same span: near its wall time, it is the bottleneck. */
   simCpuSeconds: number;
   reconnectStormMs: number;
+  /** Types the storm's new streams resumed (state of the world: the version they held is current, nothing resent), of 4 per proxy. */
+  stormResumed: number;
   /** Simulated proxies' streams that ended on their own (refused or reset connections) and were reopened; 0 in a clean run. */
   simStreamFailures: number;
   /** CPU seconds of the server and of the simulator during the initial connect and during the storm: which side the time went to. */
@@ -209,6 +211,41 @@ async function measureChange(
   return { samples: [...acked.values()], bytes: after.bytes - before.bytes };
 }
 
+const TYPES_PER_PROXY = 4; // CDS, EDS, LDS, RDS, for gateways and proxyless clients alike
+
+/**
+ * Resolves once every proxy is in step again on every type, as the server sees it: it ACKed a
+ * response, or its new stream resumed the version it held (a resumed type gets no response, so
+ * the simulator cannot tell).
+ */
+function untilAllInSync(meshgate: RunningMeshgate, proxies: number): { done: Promise<{ at: bigint; resumed: number }> } {
+  const ads = meshgate.xds.ads;
+  const types = new Map<string, Set<string>>();
+  let complete = 0;
+  let resumed = 0;
+  const done = new Promise<{ at: bigint; resumed: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${complete}/${proxies} proxies in step within 120 s`)), 120_000);
+    const onEvent = (proxyId: string, typeUrl: string) => {
+      let seen = types.get(proxyId);
+      if (!seen) types.set(proxyId, (seen = new Set()));
+      if (seen.size === TYPES_PER_PROXY || seen.has(typeUrl)) return;
+      seen.add(typeUrl);
+      if (seen.size < TYPES_PER_PROXY || ++complete < proxies) return;
+      clearTimeout(timer);
+      ads.off('ack', onEvent);
+      ads.off('resume', onResume);
+      resolve({ at: process.hrtime.bigint(), resumed });
+    };
+    const onResume = (proxyId: string, typeUrl: string) => {
+      resumed++;
+      onEvent(proxyId, typeUrl);
+    };
+    ads.on('ack', onEvent);
+    ads.on('resume', onResume);
+  });
+  return { done };
+}
+
 async function runScenario(scenario: ScaleScenario, proxies: number, size: WorkloadSize, objects: MeshObject[], changes: number): Promise<ScaleResult> {
   const [kind, protocol] = scenario.split('-') as ['gateway' | 'grpc', 'sotw' | 'delta'];
   progress(`scale ${scenario} × ${proxies}: starting meshgate and applying ${objects.length} objects`);
@@ -275,10 +312,11 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     const stormCpuBefore = process.cpuUsage();
     const stormSimBefore = await sim.stats();
     const stormProfile = await profilePhase('storm', scenario, resultsDir);
+    const inSync = untilAllInSync(meshgate, proxies);
     const stormStart = process.hrtime.bigint();
-    const reconnected = sim.next('ready');
     sim.send({ cmd: 'reconnect' });
-    const reconnectStormMs = Math.round(since(stormStart, BigInt((await reconnected).at as string)));
+    const storm = await inSync.done;
+    const reconnectStormMs = Math.round(since(stormStart, storm.at));
     await stormProfile.stop();
     const stormCpu = { server: cpuSecondsSince(stormCpuBefore), sim: (await sim.stats()).cpuMs / 1000 - stormSimBefore.cpuMs / 1000 };
     const cpu = process.cpuUsage(cpuBefore);
@@ -295,6 +333,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
       cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
       simCpuSeconds: Math.round((simAfter.cpuMs - simBefore.cpuMs) / 10) / 100,
       reconnectStormMs,
+      stormResumed: storm.resumed,
       simStreamFailures: simAfter.streamFailures,
       phaseCpu: { initial: roundCpu(initialCpu), storm: roundCpu(stormCpu) },
       ceiling,

@@ -33,7 +33,7 @@ export function scaleTable(report: ScaleReport): string {
     `${kib(r.routeChange.bytesPerProxy)} / ${kib(r.endpointChange.bytesPerProxy)}`,
     `${r.rssPerProxyKiB} KiB (heap ${r.heapPerProxyKiB ?? '—'} KiB)`,
     `${r.cpuSeconds} (${r.simCpuSeconds ?? 'n/a'})`,
-    `${s(r.reconnectStormMs)} (${ratio(r.reconnectStormMs, r.ceiling.kb100Ms)})`,
+    `${s(r.reconnectStormMs)} (${ratio(r.reconnectStormMs, r.ceiling.kb100Ms)}; ${r.stormResumed ?? 0}/${r.proxies * 4} types resumed)`,
     `${r.ceiling.kb10Ms} / ${r.ceiling.kb100Ms} / ${r.ceiling.kib400Ms ?? 'n/a'} ms`,
     r.loadAverage[0].toFixed(2),
   ]);
