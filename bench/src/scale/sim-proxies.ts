@@ -166,8 +166,9 @@ class SotwProxy extends SimProxy {
     this.names = new Map();
     // On a reconnect, Envoy asks again for what it had — its names and the version it last
     // accepted survive the stream; the nonce does not.
-    const accepted = new Map([...this.last].map(([typeUrl, ack]) => [typeUrl, { version: ack.version, nonce: '' }]));
-    this.last.clear();
+    // (kept in `last` with the nonce cleared, so that an attempt that fails leaves them for the next).
+    for (const [typeUrl, ack] of this.last) this.last.set(typeUrl, { version: ack.version, nonce: '' });
+    const accepted = new Map(this.last);
     if (kind === 'gateway') {
       this.request(TYPE_URL.cluster, [], accepted.get(TYPE_URL.cluster));
       this.request(TYPE_URL.listener, [], accepted.get(TYPE_URL.listener));
