@@ -52,6 +52,8 @@ export interface ScaleResult {
   scenario: ScaleScenario;
   proxies: number;
   initialMs: number;
+  /** Bytes each proxy received during the initial connect (every type, counted off the wire). */
+  initialBytesPerProxy: number;
   routeChange: ChangeResult;
   endpointChange: ChangeResult;
   rssPerProxyKiB: number;
@@ -280,7 +282,9 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     sim.send({ cmd: 'connect' });
     const initialMs = Math.round(since(connectStart, BigInt((await ready).at as string)));
     await initialProfile.stop();
-    const initialCpu = { server: cpuSecondsSince(cpuBefore), sim: (await sim.stats()).cpuMs / 1000 - simBefore.cpuMs / 1000 };
+    const afterConnect = await sim.stats();
+    const initialCpu = { server: cpuSecondsSince(cpuBefore), sim: afterConnect.cpuMs / 1000 - simBefore.cpuMs / 1000 };
+    const initialBytesPerProxy = Math.round((afterConnect.bytes - simBefore.bytes) / proxies);
     await new Promise((resolve) => setTimeout(resolve, 500));
     gc();
     const rssPerProxyKiB = Math.round((process.memoryUsage().rss - rssBefore) / 1024 / proxies);
@@ -335,6 +339,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
       reconnectStormMs,
       stormResumed: storm.resumed,
       simStreamFailures: simAfter.streamFailures,
+      initialBytesPerProxy,
       phaseCpu: { initial: roundCpu(initialCpu), storm: roundCpu(stormCpu) },
       ceiling,
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
