@@ -100,6 +100,8 @@ export interface AdsEvents {
   nack: [proxyId: string, typeUrl: string, version: string, message: string];
   /** A reconnected proxy was taken to hold `version` of the type already: nothing was sent. */
   resume: [proxyId: string, typeUrl: string, version: string];
+  /** A debounced push of the current state: `queued` proxies had something new (0: none did). */
+  push: [queued: number];
 }
 
 /** Proxies whose last state-of-the-world stream left and whose held names are kept for their return; the oldest go first. */
@@ -181,6 +183,7 @@ export class AdsServer extends EventEmitter<AdsEvents> {
     this.pushedGeneration = this.cache.generation;
     const state = this.options.state();
     const nodes = [];
+    let queued = 0;
     for (const stream of this.streams) {
       if (!stream.connection) continue;
       nodes.push(stream.connection.node);
@@ -188,8 +191,10 @@ export class AdsServer extends EventEmitter<AdsEvents> {
       if (!this.cache.affects(stream.connection.node, since, state)) continue;
       if (changedAt !== undefined) stream.changedAt = Math.min(stream.changedAt ?? changedAt, changedAt);
       this.queue.add(stream);
+      queued++;
     }
     this.cache.retainOnly(nodes);
+    this.emit('push', queued);
     this.kick();
   }
 
