@@ -2,7 +2,8 @@
 // `npm run bench`: runs the workloads, prints a table and writes JSON under bench/results/.
 // `npm run bench -- scale` runs only the scale scenario (BENCH_SCALE_PROXIES=500,2000 …);
 // `npm run bench -- eventlog` runs only the event-log scenario (BENCH_EVENTLOG=1 adds it to the rest);
-// `npm run bench -- compile` runs only the compile benchmarks (full, and incremental per change).
+// `npm run bench -- compile` runs only the compile benchmarks (full, and incremental per change);
+// `npm run bench -- debounce` runs only the push debounce settings against change patterns (BENCH_DEBOUNCE_*).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { runAckBench } from './ack-bench.js';
 import { caBenchTable, runCaBench } from './ca-bench.js';
 import { runCompileBench } from './compile-bench.js';
+import { debounceOptionsFromEnv, runDebounceBench } from './debounce/debounce-bench.js';
+import { debounceTable } from './debounce/debounce-table.js';
 import { incrementalCompileLine, runIncrementalCompileBench } from './incremental-compile-bench.js';
 import { eventLogOptionsFromEnv, eventLogTable, runEventLogBench } from './eventlog/eventlog-bench.js';
 import { runScaleBench, type ScaleScenario } from './scale/scale-bench.js';
@@ -33,8 +36,8 @@ function footer(loadAverage: number[], file: string): string {
 }
 
 const scenario = process.argv[2];
-if (scenario !== undefined && scenario !== 'scale' && scenario !== 'eventlog' && scenario !== 'compile') {
-  process.stderr.write(`unknown bench scenario "${scenario}" (known: scale, eventlog, compile)\n`);
+if (scenario !== undefined && scenario !== 'scale' && scenario !== 'eventlog' && scenario !== 'compile' && scenario !== 'debounce') {
+  process.stderr.write(`unknown bench scenario "${scenario}" (known: scale, eventlog, compile, debounce)\n`);
   process.exit(2);
 }
 
@@ -54,6 +57,14 @@ if (scenario === 'eventlog') {
   const eventlog = await runEventLogBench(eventLogOptionsFromEnv());
   const file = writeReport('eventlog', { date: new Date().toISOString(), machine, loadAverage, eventlog });
   process.stdout.write(eventLogTable(eventlog) + '\n' + footer(loadAverage, file));
+  process.exit(0);
+}
+
+if (scenario === 'debounce') {
+  const loadAverage = os.loadavg();
+  const debounce = await runDebounceBench(debounceOptionsFromEnv());
+  const file = writeReport('debounce', { date: new Date().toISOString(), machine, loadAverage, debounce, loadAverageAfter: os.loadavg() });
+  process.stdout.write(debounceTable(debounce) + '\n' + footer(loadAverage, file));
   process.exit(0);
 }
 
