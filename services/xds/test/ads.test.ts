@@ -3,6 +3,7 @@
  * exact: versions, nonces, NACK bookkeeping (no resend loop, error visible in proxy status) and
  * pushes when the log advances.
  */
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
@@ -210,6 +211,22 @@ test('a batch that changes no object (a CertificateIssued) recompiles nothing', 
   assert.equal(xds.ads.cache.generation, generation);
   await applyYaml(service('delta', 7073));
   assert.equal(xds.ads.cache.generation, generation + 1);
+});
+
+test('a push reports how many proxies it queued, and a proxy it queued is sent the change', { timeout: 10_000 }, async () => {
+  const stream = openStream('raw-push');
+  stream.send({ type_url: TYPE_URL.listener, resource_names: [] });
+  const first = await stream.next();
+  stream.send({ type_url: TYPE_URL.listener, resource_names: [], version_info: first.version_info, response_nonce: first.nonce });
+  await waitForStatus('raw-push', (s) => s.types.Listener?.ackedVersion === first.version_info);
+
+  const pushed = once(xds.ads, 'push') as Promise<[number]>;
+  await applyYaml(service('epsilon', 7074));
+  const [queued] = await pushed;
+  assert.ok(queued >= 1 && queued <= xds.proxies().length, `queued ${queued} of ${xds.proxies().length} connected proxies`);
+  const next = await stream.next();
+  assert.ok(listenerNames(next).includes('epsilon.demo.svc.cluster.local:7074'));
+  stream.close();
 });
 
 async function waitForStatus(id: string, accept: (s: ReturnType<XdsService['proxies']>[number]) => boolean) {
