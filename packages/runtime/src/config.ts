@@ -35,7 +35,7 @@ export interface MeshgateConfig {
   xdsServerIdentity: { namespace: string; serviceAccount: string };
   /** MESHGATE_XDS_ISSUE_BURST (default 5) and MESHGATE_XDS_ISSUE_PER_MINUTE (default 6): workload certificate issuance per identity. */
   xdsIssuance: { burst: number; ratePerMinute: number };
-  /** MESHGATE_XDS_DEBOUNCE_MS (default 10) and MESHGATE_XDS_DEBOUNCE_MAX_MS (default 100): a push waits for this much quiet, at most the maximum. */
+  /** MESHGATE_XDS_DEBOUNCE_MS (default 20) and MESHGATE_XDS_DEBOUNCE_MAX_MS (default 200): a push waits for this much quiet, at most the maximum (measured: README, "Push debounce"). */
   xdsDebounce: { quietMs: number; maxMs: number };
   /** MESHGATE_XDS_MAX_CONCURRENT_WRITES (default 128): xDS writes not yet flushed, across all streams. */
   xdsMaxConcurrentWrites: number;
@@ -108,7 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshgateConfig
     xdsPlaintextHost: optional(env, 'MESHGATE_XDS_PLAINTEXT_HOST') ?? '127.0.0.1',
     xdsServerIdentity: namespacedName(env, 'MESHGATE_XDS_SERVER_IDENTITY', { namespace: 'meshgate-system', serviceAccount: 'meshgate-xds' }),
     xdsIssuance: { burst: positiveInt(env, 'MESHGATE_XDS_ISSUE_BURST', 5), ratePerMinute: positiveInt(env, 'MESHGATE_XDS_ISSUE_PER_MINUTE', 6) },
-    xdsDebounce: { quietMs: positiveInt(env, 'MESHGATE_XDS_DEBOUNCE_MS', 10), maxMs: positiveInt(env, 'MESHGATE_XDS_DEBOUNCE_MAX_MS', 100) },
+    xdsDebounce: { quietMs: positiveInt(env, 'MESHGATE_XDS_DEBOUNCE_MS', 20), maxMs: positiveInt(env, 'MESHGATE_XDS_DEBOUNCE_MAX_MS', 200) },
     xdsMaxConcurrentWrites: positiveInt(env, 'MESHGATE_XDS_MAX_CONCURRENT_WRITES', 128),
     xdsAdminPort: port(env, 'MESHGATE_XDS_ADMIN_PORT', 15014),
     xdsAdminUrl: optional(env, 'MESHGATE_XDS_ADMIN_URL'),

@@ -50,10 +50,10 @@ export interface XdsServiceOptions {
   snapshotEvery?: number;
   /**
    * Push debounce (Contour's): a push waits until the log has been quiet this long
-   * (MESHGATE_XDS_DEBOUNCE_MS, default 10 ms), so that a burst of changes costs one push…
+   * (MESHGATE_XDS_DEBOUNCE_MS, default 20 ms), so that a burst of changes costs one push…
    */
   pushDebounceMs?: number;
-  /** …but never longer than this after the first change (MESHGATE_XDS_DEBOUNCE_MAX_MS, default 100 ms). */
+  /** …but never longer than this after the first change (MESHGATE_XDS_DEBOUNCE_MAX_MS, default 200 ms). */
   pushDebounceMaxMs?: number;
   /** Writes not yet flushed, across all streams (MESHGATE_XDS_MAX_CONCURRENT_WRITES, default 128). */
   maxConcurrentWrites?: number;
@@ -191,8 +191,8 @@ export class XdsService {
 
   /** Quiet period and maximum delay: each change restarts the quiet wait, up to the maximum after the first. */
   private schedulePush(): void {
-    const quiet = this.options.pushDebounceMs ?? 10;
-    const max = Math.max(quiet, this.options.pushDebounceMaxMs ?? 100);
+    const quiet = this.options.pushDebounceMs ?? 20;
+    const max = Math.max(quiet, this.options.pushDebounceMaxMs ?? 200);
     const now = Date.now();
     this.firstPendingAt ??= now;
     if (this.pushTimer) clearTimeout(this.pushTimer);
