@@ -56,6 +56,12 @@ export class ClusterRequests {
     return this.sorted;
   }
 
+  /** Whether some request satisfies `test`, in no particular order and without sorting. */
+  some(test: (request: ClusterRequest) => boolean): boolean {
+    for (const request of this.byName?.values() ?? this.sorted ?? []) if (test(request)) return true;
+    return false;
+  }
+
   /** Takes a request made elsewhere (a memoised unit's), keeping the object: the first of a name wins, as in `request`. */
   adopt(request: ClusterRequest): void {
     const byName = this.names();

@@ -157,6 +157,7 @@ interface RouteShape {
  * was guarded, i.e. whether the connection manager needs `httpForwardProxyFilters`.
  */
 export function guardDynamicRoutes<T extends object>(routes: readonly T[], clusters: ClusterRequests): { routes: T[]; guarded: boolean } {
+  if (!reachesDynamicForwardProxy(clusters)) return { routes: routes as T[], guarded: false };
   let guarded = false;
   const out = routes.map((route) => {
     const { route: action, typed_per_filter_config: perFilter } = route as RouteShape;
@@ -170,8 +171,18 @@ export function guardDynamicRoutes<T extends object>(routes: readonly T[], clust
   return { routes: out, guarded };
 }
 
+/**
+ * Whether any cluster the routes were collected with is a DFP one. Without one (most meshes) no
+ * route needs the guard, and a 1,000-host route configuration is not walked route by route on
+ * every rebuild.
+ */
+function reachesDynamicForwardProxy(clusters: ClusterRequests): boolean {
+  return clusters.some((request) => dynamicForwardProxyEntry(request) !== undefined);
+}
+
 /** `guardDynamicRoutes` over a route configuration's virtual hosts. */
 export function guardVirtualHosts<T extends { routes: readonly object[] }>(virtualHosts: readonly T[], clusters: ClusterRequests): { virtualHosts: T[]; guarded: boolean } {
+  if (!reachesDynamicForwardProxy(clusters)) return { virtualHosts: virtualHosts as T[], guarded: false };
   let guarded = false;
   const out = virtualHosts.map((virtualHost) => {
     const result = guardDynamicRoutes(virtualHost.routes, clusters);

@@ -45,7 +45,7 @@ type VirtualHost = { name: string; domains: string[]; routes: EnvoyRoute[]; requ
 /** One virtual host being assembled: the VirtualServices for a host and the gateways they came through. */
 interface HostBinding {
   /** By namespace/name (as `stateKey` sorts), each with the gateways it came through. */
-  virtualServices: Map<VirtualServiceObject, Set<string>>;
+  virtualServices: Map<VirtualServiceObject, ReadonlySet<string>>;
   requireTls: boolean;
   /** The match that made it: its virtual host's unit keys are kept there. */
   match: ServerMatch;
@@ -174,7 +174,9 @@ function routeConfiguration(name: string, virtualHosts: ReadonlyMap<string, Virt
  */
 function virtualHostUnits(scopeKey: string, port: number, hosts: ReadonlyMap<string, HostBinding>, context: BuildContext): Map<string, VirtualHost> {
   // In groups (units.ts): a port rebuilt for one VirtualService walks ~32 groups, not every host.
-  const built = grouped(context.index.memo, `gw-vh-group|${scopeKey}`, [...hosts], ([host, binding], inputs) => bindingInputs(host, binding, inputs), context, ([host, binding], sinks) => {
+  // The bindings alone (each knows its host, `match.effective`, the map's key): no entry pair per host.
+  const built = grouped(context.index.memo, `gw-vh-group|${scopeKey}`, [...hosts.values()], (binding, inputs) => bindingInputs(binding.match.effective, binding, inputs), context, (binding, sinks) => {
+    const host = binding.match.effective;
     const inputs: unknown[] = [];
     bindingInputs(host, binding, inputs);
     return context.index.memo.unit(virtualHostUnitKey(binding.match, scopeKey), inputs, sinks, (own) => buildVirtualHost(host, port, binding, { ...context, diagnostics: own.diagnostics, clusters: own.clusters }));
@@ -188,7 +190,31 @@ function virtualHostUnits(scopeKey: string, port: number, hosts: ReadonlyMap<str
 /** What a virtual host is built from besides its key: the TLS redirect, and each VirtualService with the gateways it came through. */
 function bindingInputs(host: string, binding: HostBinding, inputs: unknown[]): void {
   inputs.push(host, binding.requireTls);
-  for (const [vs, gateways] of binding.virtualServices) inputs.push(vs, gateways.size === 1 ? gateways.values().next().value : [...gateways].sort(compare).join(','));
+  // forEach, not for-of: no entry array per VirtualService (this runs for every host on every rebuild of a port).
+  binding.virtualServices.forEach((gateways, vs) => inputs.push(vs, gatewaysKey(gateways)));
+}
+
+/** The gateways a VirtualService came through, as one string (the common single gateway: its own key). */
+const joinedGateways = new WeakMap<ReadonlySet<string>, string>();
+function gatewaysKey(gateways: ReadonlySet<string>): string {
+  let key = joinedGateways.get(gateways);
+  if (key === undefined) joinedGateways.set(gateways, (key = [...gateways].sort(compare).join(',')));
+  return key;
+}
+
+/**
+ * A set of one gateway, shared by every binding that came through that gateway alone (most of
+ * them): bindings are rebuilt for every host whenever a port is, and a Set each is most of the
+ * garbage of a one-VirtualService change. Never edited: a second gateway makes a new set.
+ */
+const singleGateways = new Map<string, ReadonlySet<string>>();
+function onlyGateway(gatewayKey: string): ReadonlySet<string> {
+  let set = singleGateways.get(gatewayKey);
+  if (!set) {
+    if (singleGateways.size >= 4096) singleGateways.clear();
+    singleGateways.set(gatewayKey, (set = new Set([gatewayKey])));
+  }
+  return set;
 }
 
 /** Ingress routes join the virtual host of the same name after the VirtualServices' routes, or make their own. */
@@ -204,7 +230,9 @@ function addIngressHosts(virtualHosts: Map<string, VirtualHost>, ingressHosts: R
 
 /** Virtual hosts by host name, with the 404 fallback. */
 function finishVirtualHosts(virtualHosts: ReadonlyMap<string, VirtualHost>, port: number): VirtualHost[] {
-  const list = [...virtualHosts.entries()].sort(([a], [b]) => compare(a, b)).map(([, vh]) => vh);
+  const hosts = [...virtualHosts.keys()].sort(compare);
+  const list: VirtualHost[] = new Array(hosts.length);
+  for (let i = 0; i < hosts.length; i++) list[i] = virtualHosts.get(hosts[i]) as VirtualHost;
   ensureNotFound(list, port);
   return list;
 }
@@ -368,8 +396,8 @@ function bindHosts(index: CompileIndex, servers: readonly BoundServer[], binding
           hosts.set(match.effective, binding);
         }
         const gateways = binding.virtualServices.get(vs);
-        if (gateways) gateways.add(gatewayKey);
-        else binding.virtualServices.set(vs, new Set([gatewayKey]));
+        if (!gateways) binding.virtualServices.set(vs, onlyGateway(gatewayKey));
+        else if (!gateways.has(gatewayKey)) binding.virtualServices.set(vs, new Set([...gateways, gatewayKey]));
         if (server.tls?.httpsRedirect === true) binding.requireTls = true;
       }
     }
@@ -466,21 +494,25 @@ function buildListener(port: number, routeName: string, dynamicForwardProxy: boo
  * by `reportBindings` over all of them.
  */
 class BindingReport {
-  /** By gateway, the VirtualServices bound and the hosts that did. */
-  private readonly boundByGateway = new Map<string, Map<VirtualServiceObject, Set<string>>>();
+  /** By gateway, the VirtualServices bound and the hosts that did (one host as itself: most bind once; a Set each was garbage on every rebuild). */
+  private readonly boundByGateway = new Map<string, Map<VirtualServiceObject, string | Set<string>>>();
   readonly refusals = new Map<string, { vs: VirtualServiceObject; gatewayKey: string; vsHost: string; message: string }>();
 
   bound(gatewayKey: string, vs: VirtualServiceObject, vsHost: string): void {
     let byVs = this.boundByGateway.get(gatewayKey);
     if (!byVs) this.boundByGateway.set(gatewayKey, (byVs = new Map()));
     const hosts = byVs.get(vs);
-    if (hosts) hosts.add(vsHost);
-    else byVs.set(vs, new Set([vsHost]));
+    if (hosts === undefined) byVs.set(vs, vsHost);
+    else if (typeof hosts === 'string') {
+      if (hosts !== vsHost) byVs.set(vs, new Set([hosts, vsHost]));
+    } else hosts.add(vsHost);
   }
 
   isBound(gatewayKey: string, vs: VirtualServiceObject, vsHost?: string): boolean {
     const hosts = this.boundByGateway.get(gatewayKey)?.get(vs);
-    return hosts !== undefined && (vsHost === undefined || hosts.has(vsHost));
+    if (hosts === undefined) return false;
+    if (vsHost === undefined) return true;
+    return typeof hosts === 'string' ? hosts === vsHost : hosts.has(vsHost);
   }
 
   refused(gatewayKey: string, vs: VirtualServiceObject, vsHost: string, serverHost: string, admitted: string): void {

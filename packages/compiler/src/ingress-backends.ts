@@ -69,9 +69,15 @@ export interface InboundPolicy {
 export function serviceSelects(service: ServiceObject, node: ProxyNode): boolean {
   return (
     service.metadata.namespace === node.namespace &&
-    Object.keys(service.spec.selector).length > 0 &&
+    hasOwnKeys(service.spec.selector) &&
     selectorMatches(service.spec.selector, node.labels)
   );
+}
+
+/** Whether an object has an own key (without listing them: this runs for every Service of a compile). */
+function hasOwnKeys(value: Record<string, string>): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
 }
 
 function backendService(index: CompileIndex, ingressBackend: IngressBackendObject, backend: IngressBackendTarget): ServiceObject | undefined {
