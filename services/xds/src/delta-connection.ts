@@ -27,6 +27,7 @@ import type { ProxyNode, TypeUrl } from '@meshgate/compiler';
 import { TYPE_URL } from '@meshgate/compiler';
 import type { Nack, RequestOutcome } from './ads-connection.js';
 import { sortedByName, type EncodedResource, type SnapshotDiff, type TypeSnapshot } from './resource-cache.js';
+import { sharedSubscription } from './shared-subscriptions.js';
 import { deltaBody, sharedResponse, type PrebuiltResponse } from './wire.js';
 
 export interface DeltaRequestLike {
@@ -35,14 +36,18 @@ export interface DeltaRequestLike {
   resource_names_unsubscribe?: string[];
   initial_resource_versions?: Record<string, string>;
   response_nonce?: string;
+  /** The encoded resource_names_subscribe (`scanningDeltaRequests`): the same bytes are the same names. */
+  subscribe_key?: Buffer;
   error_detail?: { code?: number; message?: string } | null;
 }
 
 export interface DeltaWatch {
   wildcard: boolean;
   /** Explicitly subscribed names (with or without the wildcard). `names` is what proxy status shows. */
-  names?: Set<string>;
-  explicit: Set<string>;
+  names?: ReadonlySet<string>;
+  /** Never edited while `explicitShared`: it is then one set for every stream that subscribed the same names. */
+  explicit: ReadonlySet<string>;
+  explicitShared?: boolean;
   /** The snapshot the proxy holds (within its subscription), and where it differs: null = not held. */
   base?: TypeSnapshot;
   differs: Map<string, string | null>;
@@ -50,8 +55,11 @@ export interface DeltaWatch {
   added: Set<string>;
   /** Versions a NACKed response carried, by name: not sent again. */
   rejected: Map<string, string>;
-  /** What the last response sent and what each name held before it (restored on a NACK). */
-  lastSent?: { nonce: string; before: Map<string, string | null> };
+  /**
+   * What the last response sent and what each name held before it (restored on a NACK); `all`:
+   * it sent every resource of that snapshot to a proxy that held none. Dropped once ACKed.
+   */
+  lastSent?: { nonce: string; before: Map<string, string | null>; all?: TypeSnapshot };
   opened: boolean;
   answeredOnce: boolean;
   sentVersion?: string;
@@ -61,6 +69,17 @@ export interface DeltaWatch {
 }
 
 const IMPLICIT_WILDCARD = new Set<string>([TYPE_URL.listener, TYPE_URL.cluster]);
+/** Delta subscriptions share the table of SotW ones under keys of their own. */
+const DELTA_SUBSCRIPTION_PREFIX = 'delta ';
+
+/** The watch's explicit names, made its own first if they are shared. */
+function editable(watch: DeltaWatch): Set<string> {
+  if (watch.explicitShared) {
+    watch.explicit = new Set(watch.explicit);
+    watch.explicitShared = false;
+  }
+  return watch.explicit as Set<string>;
+}
 const bodies = new WeakMap<SnapshotDiff, Buffer>();
 
 export class DeltaConnection {
@@ -91,13 +110,18 @@ export class DeltaConnection {
       if (request.error_detail && (errorMessage !== undefined || request.error_detail.code)) {
         watch.nack = { version: watch.sentVersion ?? '', nonce, message: errorMessage ?? `code ${request.error_detail.code}`, at: new Date().toISOString() };
         // The proxy kept what it had: restore that, and remember what it refused.
-        for (const [name, before] of watch.lastSent?.before ?? []) {
+        const restore = (name: string, before: string | null) => {
           const refused = this.heldVersion(watch, name);
           if (refused) watch.rejected.set(name, refused);
           watch.differs.set(name, before);
-        }
+        };
+        for (const name of watch.lastSent?.all?.resources.keys() ?? []) restore(name, null);
+        for (const [name, before] of watch.lastSent?.before ?? []) restore(name, before);
+        watch.lastSent = undefined;
         outcome = { kind: 'nack', nack: watch.nack };
       } else {
+        // What the proxy held before is needed only while a NACK may come.
+        watch.lastSent = undefined;
         watch.ackedVersion = watch.sentVersion;
         watch.nack = undefined;
         outcome = { kind: 'ack', version: watch.ackedVersion ?? '' };
@@ -114,22 +138,39 @@ export class DeltaConnection {
     } else if (subscribe.includes('*')) {
       watch.wildcard = true;
     }
-    for (const name of subscribe) {
-      if (name === '*' || watch.explicit.has(name)) continue;
-      // Newly subscribed: not held, unless the proxy said so in initial_resource_versions.
-      if (!watch.wildcard && !watch.differs.has(name)) watch.differs.set(name, null);
-      watch.explicit.add(name);
-      watch.added.add(name);
+    if (watch.explicit.size === 0 && subscribe.length > 0 && request.subscribe_key && !subscribe.includes('*')) {
+      // A first list of names (an Envoy gateway's 1,000 clusters for EDS): shared by every stream
+      // that sends the same bytes, copied only if this one later changes it.
+      watch.explicit = sharedSubscription(DELTA_SUBSCRIPTION_PREFIX + typeUrl, request.subscribe_key, subscribe).names;
+      watch.explicitShared = true;
+      if (watch.base) for (const name of watch.explicit) this.newlySubscribed(watch, name);
+    } else {
+      for (const name of subscribe) {
+        if (name === '*' || watch.explicit.has(name)) continue;
+        editable(watch).add(name);
+        this.newlySubscribed(watch, name);
+      }
     }
     for (const name of unsubscribe) {
       if (name === '*') watch.wildcard = false;
-      else watch.explicit.delete(name);
+      else if (watch.explicit.has(name)) editable(watch).delete(name);
       // The proxy drops what it unsubscribed from: a later subscription gets it again.
       if (name !== '*' && !watch.wildcard) watch.differs.set(name, null);
     }
     watch.names = watch.wildcard ? undefined : watch.explicit;
     // Unsubscribing needs no answer; a new name does (it may exist, or its absence is news).
     return { outcome, respond: opening || subscribe.length > 0 };
+  }
+
+  /**
+   * A name just subscribed: not held (unless the proxy said so in initial_resource_versions), and
+   * looked at in the next response whatever changed. Before any response nothing is held and every
+   * subscribed name is looked at anyway: no per-name bookkeeping then.
+   */
+  private newlySubscribed(watch: DeltaWatch, name: string): void {
+    if (!watch.base) return;
+    if (!watch.wildcard && !watch.differs.has(name)) watch.differs.set(name, null);
+    watch.added.add(name);
   }
 
   private subscribed(watch: DeltaWatch, name: string): boolean {
@@ -148,6 +189,18 @@ export class DeltaConnection {
     if (!watch) return undefined;
     const first = !watch.answeredOnce;
     if (!snapshot && !first && !force) return undefined;
+    if (snapshot && !watch.base && this.takesWhole(watch, snapshot)) {
+      // Nothing held, every resource subscribed (a first answer, mostly): the snapshot's one body.
+      const response = sharedResponse(typeUrl, snapshot.version, snapshot.deltaBody(), snapshot.resources.size, watch.sentNonce, () => String(++this.nonceCounter));
+      watch.added.clear();
+      watch.base = snapshot;
+      watch.differs = new Map();
+      watch.lastSent = { nonce: response.nonce, before: new Map(), all: snapshot };
+      watch.answeredOnce = true;
+      watch.sentNonce = response.nonce;
+      watch.sentVersion = snapshot.version;
+      return response;
+    }
     const resources = snapshot?.resources ?? new Map<string, EncodedResource>();
     const diff = watch.base && snapshot ? snapshot.diffFrom(watch.base) : undefined;
     // Only what changed between two snapshots, for a proxy in step: the body can be shared.
@@ -211,6 +264,15 @@ export class DeltaConnection {
     watch.sentNonce = nonce;
     watch.sentVersion = version;
     return response;
+  }
+
+  /** Whether a proxy that holds nothing of the type is to be sent every resource of `snapshot`. */
+  private takesWhole(watch: DeltaWatch, snapshot: TypeSnapshot): boolean {
+    if (snapshot.resources.size === 0 || watch.differs.size > 0 || watch.rejected.size > 0) return false;
+    if (watch.wildcard) return true;
+    if (watch.explicit.size < snapshot.resources.size) return false;
+    for (const name of snapshot.resources.keys()) if (!watch.explicit.has(name)) return false;
+    return true;
   }
 
   /** After a response, the proxy differs from the snapshot only where it refused a version (it keeps its old one there). */

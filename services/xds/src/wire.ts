@@ -237,6 +237,8 @@ export interface ScannedDeltaRequest {
   node?: unknown;
   type_url: string;
   resource_names_subscribe: string[];
+  /** The encoded resource_names_subscribe when they came in one run of fields: streams subscribing the same names share one set. */
+  subscribe_key?: Buffer;
   resource_names_unsubscribe: string[];
   initial_resource_versions: Record<string, string>;
   response_nonce: string;
@@ -251,6 +253,9 @@ export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Bu
   return (buffer) => {
     // No prototype: a resource named `__proto__` is a name like any other.
     const request: ScannedDeltaRequest = { type_url: '', resource_names_subscribe: [], resource_names_unsubscribe: [], initial_resource_versions: Object.create(null) as Record<string, string>, response_nonce: '' };
+    let subscribeFrom = -1;
+    let subscribeTo = -1;
+    let subscribeSplit = false;
     try {
       let at = 0;
       while (at < buffer.length) {
@@ -265,7 +270,12 @@ export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Bu
         // (a reconnecting gateway's first request also lists 1,000 names with their versions).
         if (field === 1) request.node = (deserialize(buffer.subarray(fieldStart, end)) as { node?: unknown }).node;
         else if (field === 2) request.type_url = buffer.toString('utf8', start, end);
-        else if (field === 3) request.resource_names_subscribe.push(buffer.toString('utf8', start, end));
+        else if (field === 3) {
+          request.resource_names_subscribe.push(buffer.toString('utf8', start, end));
+          if (subscribeFrom < 0) subscribeFrom = fieldStart;
+          else if (subscribeTo !== fieldStart) subscribeSplit = true;
+          subscribeTo = end;
+        }
         else if (field === 4) request.resource_names_unsubscribe.push(buffer.toString('utf8', start, end));
         else if (field === 6) request.response_nonce = buffer.toString('utf8', start, end);
         else if (field === 5) {
@@ -278,6 +288,7 @@ export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Bu
     } catch {
       return deserialize(buffer);
     }
+    if (subscribeFrom >= 0 && !subscribeSplit) request.subscribe_key = buffer.subarray(subscribeFrom, subscribeTo);
     return request;
   };
 }

@@ -186,6 +186,52 @@ test('delta reconnect: initial_resource_versions at the current versions are not
   two.close();
 });
 
+const routesOf = (host: string, prefix: string) => `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: ${host}-routes, namespace: demo}
+spec:
+  hosts: [${host}]
+  gateways: [mesh]
+  http: [{match: [{uri: {prefix: ${prefix}}}], route: [{destination: {host: ${host}}}]}]
+`;
+
+test('delta: streams subscribing the same names share them until one changes its own; the others keep theirs', async () => {
+  const both = [listener('alpha', 7070), listener('beta', 7071)];
+  const one = openDelta('delta-shared-1');
+  const two = openDelta('delta-shared-2');
+  for (const stream of [one, two]) {
+    stream.send({ type_url: TYPE_URL.route, resource_names_subscribe: both });
+    const first = await stream.next();
+    assert.deepEqual(names(first), both);
+    stream.send({ type_url: TYPE_URL.route, response_nonce: first.nonce });
+  }
+  one.send({ type_url: TYPE_URL.route, resource_names_unsubscribe: [listener('beta', 7071)] });
+  await applyYaml(routesOf('beta', '/shared-b'));
+  const toTwo = await two.next();
+  assert.deepEqual(names(toTwo), [listener('beta', 7071)], 'the other stream lost beta with the first one');
+  two.send({ type_url: TYPE_URL.route, response_nonce: toTwo.nonce });
+  await applyYaml(routesOf('alpha', '/shared-a'));
+  const toOne = await one.next();
+  assert.deepEqual(names(toOne), [listener('alpha', 7070)], 'beta reached the stream that unsubscribed it');
+  const alphaToTwo = await two.next();
+  assert.deepEqual(names(alphaToTwo), [listener('alpha', 7070)]);
+  one.close();
+  two.close();
+});
+
+test('delta: a NACKed first answer that sent everything leaves the proxy holding nothing, and the refused versions are not resent', async () => {
+  const both = [listener('alpha', 7070), listener('beta', 7071)];
+  const stream = openDelta('delta-nack-all');
+  stream.send({ type_url: TYPE_URL.route, resource_names_subscribe: both });
+  const first = await stream.next();
+  assert.deepEqual(names(first), both);
+  stream.send({ type_url: TYPE_URL.route, response_nonce: first.nonce, error_detail: { code: 3, message: 'refused whole' } });
+  await applyYaml(routesOf('alpha', '/after-nack'));
+  const next = await stream.next();
+  assert.deepEqual(names(next), [listener('alpha', 7070)], 'beta went again at the version the proxy refused, or alpha did not');
+  stream.close();
+});
+
 test('delta on the plaintext port refuses SDS', async () => {
   const stream = openDelta('delta-4');
   stream.send({ type_url: TYPE_URL.secret, resource_names_subscribe: ['default'] });

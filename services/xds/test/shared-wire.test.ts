@@ -161,6 +161,13 @@ test('a delta request read off its bytes reads as the full decoder reads it; its
   assert.deepEqual(scanned.resource_names_subscribe, full.resource_names_subscribe);
   assert.deepEqual(scanned.resource_names_unsubscribe, full.resource_names_unsubscribe);
   assert.deepEqual(Object.entries(scanned.initial_resource_versions).sort(), Object.entries(request.initial_resource_versions).sort());
+  // The subscribed names' bytes: the same names in another request are the same key, other names another.
+  const key = (scanned as { subscribe_key?: Buffer }).subscribe_key;
+  assert.ok(key && key.length > 0);
+  const again = read(delta.requestSerialize({ type_url: TYPE_URL.endpoint, resource_names_subscribe: request.resource_names_subscribe, response_nonce: 'other' })) as { subscribe_key?: Buffer };
+  assert.ok(again.subscribe_key?.equals(key));
+  const other = read(delta.requestSerialize({ type_url: TYPE_URL.endpoint, resource_names_subscribe: ['elsewhere'] })) as { subscribe_key?: Buffer };
+  assert.ok(other.subscribe_key && !other.subscribe_key.equals(key));
 
   // A reconnecting gateway's first request: its node, and 20 names with the versions it holds.
   const node = { id: 'gw-1', metadata: { fields: { ROLE: { stringValue: 'ingress-gateway' } } } };
