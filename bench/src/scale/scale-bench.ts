@@ -18,7 +18,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
 import { compileProxy, TYPE_URL, type ProxyNode } from '@meshgate/compiler';
@@ -92,7 +92,10 @@ const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 function gc(): void {
   setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
+  const collect = runInNewContext('gc') as () => void;
+  // Twice: what the first pass finalises (weak references, buffers' backing stores) goes in the second.
+  collect();
+  collect();
 }
 
 function percentiles(samples: number[]): Percentiles {
@@ -259,17 +262,6 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     await sim.next('started');
     await applyAll(meshgate, objects);
 
-    progress(`scale ${scenario}: push ceiling (${proxies} streams)`);
-    sim.send({ cmd: 'ceiling-open', port: ceilingServer.port });
-    await ceilingServer.streamsOpen(proxies);
-    const ceiling = { kb10Ms: 0, kb100Ms: 0, kib400Ms: 0 };
-    for (const [key, bytes] of [['kb10Ms', 10_000], ['kb100Ms', 100_000], ['kib400Ms', 400 * 1024]] as const) {
-      const received = sim.next('ceiling-received');
-      const start = ceilingServer.pushToAll(bytes);
-      ceiling[key] = Math.round(since(start, BigInt((await received).at as string)));
-    }
-    await ceilingServer.stop();
-
     gc();
     const rssBefore = process.memoryUsage().rss;
     const heapBefore = heldMemory();
@@ -289,6 +281,8 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     gc();
     const rssPerProxyKiB = Math.round((process.memoryUsage().rss - rssBefore) / 1024 / proxies);
     const heapPerProxyKiB = Math.round((heldMemory() - heapBefore) / 1024 / proxies);
+    // `BENCH_HEAP_SNAPSHOT=1`: a heap snapshot of the server with every proxy connected (to see what a connection holds).
+    if (process.env.BENCH_HEAP_SNAPSHOT) progress(`heap snapshot: ${writeHeapSnapshot(path.join(resultsDir, `${scenario}-${proxies}.heapsnapshot`))}`);
 
     const routeSamples: number[] = [];
     const endpointSamples: number[] = [];
@@ -325,6 +319,19 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
     const stormCpu = { server: cpuSecondsSince(stormCpuBefore), sim: (await sim.stats()).cpuMs / 1000 - stormSimBefore.cpuMs / 1000 };
     const cpu = process.cpuUsage(cpuBefore);
     const simAfter = await sim.stats();
+
+    // The ceiling last: its 2,000 × 400 KiB of buffers would otherwise still be in the process
+    // when the memory per proxy is measured.
+    progress(`scale ${scenario}: push ceiling (${proxies} streams)`);
+    sim.send({ cmd: 'ceiling-open', port: ceilingServer.port });
+    await ceilingServer.streamsOpen(proxies);
+    const ceiling = { kb10Ms: 0, kb100Ms: 0, kib400Ms: 0 };
+    for (const [key, bytes] of [['kb10Ms', 10_000], ['kb100Ms', 100_000], ['kib400Ms', 400 * 1024]] as const) {
+      const received = sim.next('ceiling-received');
+      const start = ceilingServer.pushToAll(bytes);
+      ceiling[key] = Math.round(since(start, BigInt((await received).at as string)));
+    }
+    await ceilingServer.stop();
 
     const result: ScaleResult = {
       scenario,
