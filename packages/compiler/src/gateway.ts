@@ -42,10 +42,50 @@ interface BoundServer {
 
 type VirtualHost = { name: string; domains: string[]; routes: EnvoyRoute[]; require_tls?: 'ALL' };
 
+/**
+ * The VirtualServices bound to one host, each with the gateways it came through. Nearly every
+ * host has one VirtualService through one gateway, and every host's bindings are remade whenever
+ * its port is: the first pair is held as fields, a Map only past it.
+ */
+class VirtualServiceBindings {
+  private more?: Map<VirtualServiceObject, ReadonlySet<string>>;
+
+  constructor(
+    private firstVs: VirtualServiceObject,
+    private firstGateways: ReadonlySet<string>,
+  ) {}
+
+  add(vs: VirtualServiceObject, gatewayKey: string): void {
+    if (vs === this.firstVs) {
+      if (!this.firstGateways.has(gatewayKey)) this.firstGateways = new Set([...this.firstGateways, gatewayKey]);
+      return;
+    }
+    this.more ??= new Map();
+    const gateways = this.more.get(vs);
+    if (!gateways) this.more.set(vs, onlyGateway(gatewayKey));
+    else if (!gateways.has(gatewayKey)) this.more.set(vs, new Set([...gateways, gatewayKey]));
+  }
+
+  /** In the order they were added, or by namespace/name after `sortByName`. */
+  forEach(each: (vs: VirtualServiceObject, gateways: ReadonlySet<string>) => void): void {
+    each(this.firstVs, this.firstGateways);
+    this.more?.forEach((gateways, vs) => each(vs, gateways));
+  }
+
+  /** VirtualServices landing on one host are merged in namespace/name order. */
+  sortByName(): void {
+    if (!this.more) return;
+    const all: [VirtualServiceObject, ReadonlySet<string>][] = [[this.firstVs, this.firstGateways], ...this.more];
+    all.sort(([a], [b]) => compare(stateKeyOf(a), stateKeyOf(b)));
+    [[this.firstVs, this.firstGateways]] = all;
+    this.more = new Map(all.slice(1));
+  }
+}
+
 /** One virtual host being assembled: the VirtualServices for a host and the gateways they came through. */
 interface HostBinding {
   /** By namespace/name (as `stateKey` sorts), each with the gateways it came through. */
-  virtualServices: Map<VirtualServiceObject, ReadonlySet<string>>;
+  virtualServices: VirtualServiceBindings;
   requireTls: boolean;
   /** The match that made it: its virtual host's unit keys are kept there. */
   match: ServerMatch;
@@ -191,7 +231,7 @@ function virtualHostUnits(scopeKey: string, port: number, hosts: ReadonlyMap<str
 function bindingInputs(host: string, binding: HostBinding, inputs: unknown[]): void {
   inputs.push(host, binding.requireTls);
   // forEach, not for-of: no entry array per VirtualService (this runs for every host on every rebuild of a port).
-  binding.virtualServices.forEach((gateways, vs) => inputs.push(vs, gatewaysKey(gateways)));
+  binding.virtualServices.forEach((vs, gateways) => inputs.push(vs, gatewaysKey(gateways)));
 }
 
 /** The gateways a VirtualService came through, as one string (the common single gateway: its own key). */
@@ -392,20 +432,16 @@ function bindHosts(index: CompileIndex, servers: readonly BoundServer[], binding
         bindings.bound(gatewayKey, vs, match.vsHost);
         let binding = hosts.get(match.effective);
         if (!binding) {
-          binding = { virtualServices: new Map(), requireTls: false, match };
+          binding = { virtualServices: new VirtualServiceBindings(vs, onlyGateway(gatewayKey)), requireTls: false, match };
           hosts.set(match.effective, binding);
+        } else {
+          binding.virtualServices.add(vs, gatewayKey);
         }
-        const gateways = binding.virtualServices.get(vs);
-        if (!gateways) binding.virtualServices.set(vs, onlyGateway(gatewayKey));
-        else if (!gateways.has(gatewayKey)) binding.virtualServices.set(vs, new Set([...gateways, gatewayKey]));
         if (server.tls?.httpsRedirect === true) binding.requireTls = true;
       }
     }
   }
-  // VirtualServices landing on one host are merged in namespace/name order.
-  for (const binding of hosts.values()) {
-    if (binding.virtualServices.size > 1) binding.virtualServices = new Map([...binding.virtualServices].sort(([a], [b]) => compare(stateKeyOf(a), stateKeyOf(b))));
-  }
+  for (const binding of hosts.values()) binding.virtualServices.sortByName();
   return hosts;
 }
 
@@ -422,7 +458,7 @@ interface BuildContext {
 
 function buildVirtualHost(host: string, port: number, binding: HostBinding, context: BuildContext): VirtualHost {
   const routes: EnvoyRoute[] = [];
-  for (const [vs, gateways] of binding.virtualServices) {
+  binding.virtualServices.forEach((vs, gateways) => {
     const scope: RouteScope = {
       port,
       gateways,
@@ -433,7 +469,7 @@ function buildVirtualHost(host: string, port: number, binding: HostBinding, cont
       clusters: context.clusters,
     };
     routes.push(...virtualServiceRoutes(vs, scope, translateVirtualService));
-  }
+  });
   return {
     name: gatewayVirtualHostName(host, port),
     domains: domainsOf(host, port),
