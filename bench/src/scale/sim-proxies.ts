@@ -221,7 +221,7 @@ class SotwProxy extends SimProxy {
 
 /** What every proxy holding exactly one shared read leads to, and its versions encoded: computed once per read, not per proxy. */
 const sharedReferenced = new WeakMap<object, Set<string>>();
-const sharedVersionBytes = new WeakMap<object, Buffer>();
+const sharedVersionBytes = new WeakMap<object, Map<string, Buffer>>();
 
 /**
  * What a delta proxy holds of one type: the versions of one response it took whole (shared with
@@ -245,12 +245,18 @@ class Held {
     for (const [name, held] of this.own) if (held) yield [name, held.version];
   }
 
-  /** `initial_resource_versions` for a new stream, encoded. */
+  /**
+   * `initial_resource_versions` for a new stream, encoded once per shared response and set of own
+   * changes (every gateway got the same changes: their few own entries spell the same key).
+   */
   versionBytes(): Buffer {
     const shared = this.shared;
-    if (!shared || this.own.size > 0) return encodedVersions(this.entries());
-    let bytes = sharedVersionBytes.get(shared);
-    if (!bytes) sharedVersionBytes.set(shared, (bytes = encodedVersions(this.entries())));
+    if (!shared || this.own.size > 16) return encodedVersions(this.entries());
+    let byOwn = sharedVersionBytes.get(shared);
+    if (!byOwn) sharedVersionBytes.set(shared, (byOwn = new Map()));
+    const ownKey = [...this.own].map(([name, held]) => `${name}=${held?.version ?? ''}`).join('\n');
+    let bytes = byOwn.get(ownKey);
+    if (!bytes) byOwn.set(ownKey, (bytes = encodedVersions(this.entries())));
     return bytes;
   }
 
