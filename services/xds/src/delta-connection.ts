@@ -207,32 +207,34 @@ export class DeltaConnection {
     const diff = watch.base && snapshot ? snapshot.diffFrom(watch.base) : undefined;
     // Only what changed between two snapshots, for a proxy in step: the body can be shared.
     const pure = diff !== undefined && watch.differs.size === 0 && watch.added.size === 0;
-    const candidates = new Set<string>();
-    if (diff) {
-      for (const name of diff.changed) candidates.add(name);
-      for (const name of diff.removed) candidates.add(name);
-    } else {
-      if (watch.wildcard) for (const name of resources.keys()) candidates.add(name);
-      for (const name of watch.explicit) candidates.add(name);
-    }
-    for (const name of watch.differs.keys()) candidates.add(name);
-    for (const name of watch.added) candidates.add(name);
-
     const send: EncodedResource[] = [];
     const removed: string[] = [];
     const before = new Map<string, string | null>();
-    for (const name of candidates) {
-      if (!this.subscribed(watch, name)) continue;
+    const consider = (name: string) => {
+      if (!this.subscribed(watch, name)) return;
       const current = resources.get(name);
       const held = this.heldVersion(watch, name);
       if (current) {
-        if (current.hash === held || watch.rejected.get(name) === current.hash) continue;
+        if (current.hash === held || watch.rejected.get(name) === current.hash) return;
         send.push(current);
         before.set(name, held);
       } else if (held !== null) {
         removed.push(name);
         before.set(name, held);
       }
+    };
+    if (diff) {
+      const candidates = new Set<string>([...diff.changed, ...diff.removed, ...watch.differs.keys(), ...watch.added]);
+      for (const name of candidates) consider(name);
+    } else {
+      // Against no earlier snapshot (a new stream, maybe with initial_resource_versions): every
+      // subscribed resource, then what the proxy says it holds — each name once, without
+      // gathering 2,000 of them in a set per stream (a reconnect storm does this 2,000 times).
+      const wildcardHas = (name: string) => watch.wildcard && resources.has(name);
+      if (watch.wildcard) for (const name of resources.keys()) consider(name);
+      for (const name of watch.explicit) if (!wildcardHas(name)) consider(name);
+      for (const name of watch.differs.keys()) if (!wildcardHas(name) && !watch.explicit.has(name)) consider(name);
+      for (const name of watch.added) if (!wildcardHas(name) && !watch.explicit.has(name) && !watch.differs.has(name)) consider(name);
     }
     watch.added.clear();
     // From here on the proxy holds the snapshot (within its subscription) but for what it refused.

@@ -260,10 +260,11 @@ export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Bu
       let at = 0;
       while (at < buffer.length) {
         const fieldStart = at;
-        const [tag, afterTag] = readVarint(buffer, at);
+        const tag = readVarintAt(buffer, at);
         const field = Math.floor(tag / 8);
         if ((tag & 7) !== 2 || DELTA_FULLY_DECODED_FIELDS.has(field) || field > 9) return deserialize(buffer);
-        const [length, start] = readVarint(buffer, afterTag);
+        const length = readVarintAt(buffer, varintEnd);
+        const start = varintEnd;
         const end = start + length;
         if (end > buffer.length) return deserialize(buffer);
         // The node alone is a request of its own: the full decoder reads it, the rest stays scanned
@@ -278,11 +279,7 @@ export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Bu
         }
         else if (field === 4) request.resource_names_unsubscribe.push(buffer.toString('utf8', start, end));
         else if (field === 6) request.response_nonce = buffer.toString('utf8', start, end);
-        else if (field === 5) {
-          const entry = mapEntry(buffer, start, end);
-          if (!entry) return deserialize(buffer);
-          request.initial_resource_versions[entry[0]] = entry[1];
-        }
+        else if (field === 5 && !mapEntryInto(buffer, start, end, request.initial_resource_versions)) return deserialize(buffer);
         at = end;
       }
     } catch {
@@ -293,21 +290,38 @@ export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Bu
   };
 }
 
-/** A `map<string, string>` entry (key 1, value 2), or undefined when it holds anything else. */
-function mapEntry(buffer: Buffer, from: number, to: number): [string, string] | undefined {
+/** A `map<string, string>` entry (key 1, value 2) into `into`; false when it holds anything else. */
+function mapEntryInto(buffer: Buffer, from: number, to: number, into: Record<string, string>): boolean {
   let key = '';
   let value = '';
   let at = from;
   while (at < to) {
-    const [tag, afterTag] = readVarint(buffer, at);
-    if ((tag & 7) !== 2) return undefined;
-    const [length, start] = readVarint(buffer, afterTag);
+    const tag = readVarintAt(buffer, at);
+    if ((tag & 7) !== 2) return false;
+    const length = readVarintAt(buffer, varintEnd);
+    const start = varintEnd;
     const end = start + length;
-    if (end > to) return undefined;
+    if (end > to) return false;
     if (tag >> 3 === 1) key = buffer.toString('utf8', start, end);
     else if (tag >> 3 === 2) value = buffer.toString('utf8', start, end);
-    else return undefined;
+    else return false;
     at = end;
   }
-  return [key, value];
+  into[key] = value;
+  return true;
+}
+
+/** Where the last `readVarintAt` ended: a cursor rather than a tuple per varint (a reconnecting gateway's request holds 1,000 entries of four varints each). */
+let varintEnd = 0;
+
+/** `readVarint`, with the one-byte case (tags, short lengths) read inline. */
+function readVarintAt(buffer: Buffer, at: number): number {
+  const first = buffer[at];
+  if (first !== undefined && first < 0x80) {
+    varintEnd = at + 1;
+    return first;
+  }
+  const [value, next] = readVarint(buffer, at);
+  varintEnd = next;
+  return value;
 }
