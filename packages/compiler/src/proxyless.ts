@@ -37,16 +37,25 @@ function grpcPorts(service: ServiceObject): ServicePort[] {
 }
 
 export function compileProxyless(index: CompileIndex, node: ProxyNode, diagnostics: Diagnostics, clusters: ClusterRequests): ProxylessOutput {
-  const listeners: XdsResource[] = [];
-  const routes: XdsResource[] = [];
   const scope = serviceUnitScope(node.labels, 'grpc');
   // One memoised unit per Service (units.ts), in groups: a change rebuilds only the Services it reaches, and walks their group.
   const outputs = grouped(index.memo, `service-group|${scope}`, index.services, (service, inputs) => inputs.push(service), { diagnostics, clusters }, (service, sinks) =>
     serviceUnit(index, service, scope, sinks, (unit) => compileProxylessService(index, node, service, unit.diagnostics, unit.clusters)),
   );
+  // Sized once: these lists hold a resource per Service port and are remade on every change.
+  let listenerCount = 0;
+  let routeCount = 0;
   for (const own of outputs) {
-    for (const listener of own.listeners) listeners.push(listener);
-    for (const route of own.routes) routes.push(route);
+    listenerCount += own.listeners.length;
+    routeCount += own.routes.length;
+  }
+  const listeners: XdsResource[] = new Array<XdsResource>(listenerCount);
+  const routes: XdsResource[] = new Array<XdsResource>(routeCount);
+  let l = 0;
+  let r = 0;
+  for (const own of outputs) {
+    for (const listener of own.listeners) listeners[l++] = listener;
+    for (const route of own.routes) routes[r++] = route;
   }
   reportHostsWithoutService(index, diagnostics);
   return { listeners, routes };

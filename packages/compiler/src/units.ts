@@ -107,13 +107,14 @@ export function setUnitGroupSize(size: number): number {
 export function grouped<E, R>(memo: Memo, key: string, items: readonly E[], inputsOf: (item: E, inputs: unknown[]) => void, sinks: UnitSinks, each: (item: E, sinks: UnitSinks) => R): R[] {
   // A one-shot memo reuses nothing: groups would only cost.
   if (items.length <= GROUP_SIZE || !memo.tracking) return items.map((item) => each(item, sinks));
-  const results: R[] = [];
+  const results: R[] = new Array<R>(items.length);
+  let at = 0;
   for (let start = 0; start < items.length; start += GROUP_SIZE) {
-    const part = items.slice(start, start + GROUP_SIZE);
+    const end = Math.min(items.length, start + GROUP_SIZE);
     const inputs: unknown[] = [];
-    for (const item of part) inputsOf(item, inputs);
-    const values = memo.unit(`${key}|${start}`, inputs, sinks, (own) => part.map((item) => each(item, own)));
-    for (const value of values) results.push(value);
+    for (let i = start; i < end; i++) inputsOf(items[i], inputs);
+    const values = memo.unit(`${key}|${start}`, inputs, sinks, (own) => items.slice(start, end).map((item) => each(item, own)));
+    for (const value of values) results[at++] = value;
   }
   return results;
 }
