@@ -96,6 +96,15 @@ function openDelta(nodeId: string) {
   };
 }
 
+const routesOf = (host: string, prefix: string) => `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: ${host}-routes, namespace: demo}
+spec:
+  hosts: [${host}]
+  gateways: [mesh]
+  http: [{match: [{uri: {prefix: ${prefix}}}], route: [{destination: {host: ${host}}}]}]
+`;
+
 const names = (r: DeltaResponse) => r.resources.map((x) => x.name).sort();
 
 before(async () => {
@@ -149,18 +158,10 @@ test('delta explicit: subscribe gets the name, unsubscribe stops its updates; a 
   assert.deepEqual(names(second), [listener('beta', 7071)]);
   // NACK beta's new version: it is recorded and not sent again.
   stream.send({ type_url: TYPE_URL.route, response_nonce: second.nonce, error_detail: { code: 3, message: 'route rejected' } });
-  const vs = (host: string, prefix: string) => `apiVersion: networking.istio.io/v1beta1
-kind: VirtualService
-metadata: {name: ${host}-routes, namespace: demo}
-spec:
-  hosts: [${host}]
-  gateways: [mesh]
-  http: [{match: [{uri: {prefix: ${prefix}}}], route: [{destination: {host: ${host}}}]}]
-`;
   stream.send({ type_url: TYPE_URL.route, resource_names_unsubscribe: [listener('beta', 7071)] });
   // A change to beta (unsubscribed) sends nothing; a change to alpha does, alone.
-  await applyYaml(vs('beta', '/b'));
-  await applyYaml(vs('alpha', '/a'));
+  await applyYaml(routesOf('beta', '/b'));
+  await applyYaml(routesOf('alpha', '/a'));
   const third = await stream.next();
   assert.deepEqual(names(third), [listener('alpha', 7070)]);
   stream.send({ type_url: TYPE_URL.route, response_nonce: third.nonce });
@@ -185,15 +186,6 @@ test('delta reconnect: initial_resource_versions at the current versions are not
   assert.deepEqual(again.removed_resources, ['outbound|1|x|gone.demo.svc.cluster.local']);
   two.close();
 });
-
-const routesOf = (host: string, prefix: string) => `apiVersion: networking.istio.io/v1beta1
-kind: VirtualService
-metadata: {name: ${host}-routes, namespace: demo}
-spec:
-  hosts: [${host}]
-  gateways: [mesh]
-  http: [{match: [{uri: {prefix: ${prefix}}}], route: [{destination: {host: ${host}}}]}]
-`;
 
 test('delta: streams subscribing the same names share them until one changes its own; the others keep theirs', async () => {
   const both = [listener('alpha', 7070), listener('beta', 7071)];
