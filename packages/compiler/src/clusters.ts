@@ -18,68 +18,240 @@ export interface ClusterRequest {
 }
 
 /**
- * The clusters routes refer to, collected while translating them. A collector that took one
- * unit's list whole (`adoptAll`, the usual case of a unit over one port) keeps that list as it is
- * until something else is added: no copy, no re-sort.
+ * The clusters routes refer to, collected while translating them: those asked for here
+ * (`request`), and the lists of the units used (`adoptAll`, which memo.ts calls on every use of a
+ * unit), merged into one list by name when read (`list`).
+ *
+ * A unit over 1,000 VirtualServices or Services adopts some 30 lists of ~60 requests on every
+ * rebuild. A collector made with `previous` (the collector of the unit's previous build) and
+ * holding enough requests merges by patching: it compares the lists it adopted with those of the
+ * previous build (identity), counts what the changed ones take away and add, and returns the
+ * previous merged list itself when no name came or went, so a route change that still asks for
+ * the same clusters costs the changed lists, not the whole.
  */
 export class ClusterRequests {
-  private byName?: Map<string, ClusterRequest>;
-  /** `list()` as last made, while nothing was added since; or the one list adopted whole. */
-  private sorted?: readonly ClusterRequest[];
+  /** Asked for here, by name (the first of a name wins). */
+  private direct?: Map<string, ClusterRequest>;
+  /** Lists adopted whole (each a `list()`: sorted, one per name), in order. */
+  private runs?: (readonly ClusterRequest[])[];
+  /** The merged list, while nothing was added since. */
+  private merged?: Merged;
 
-  private names(): Map<string, ClusterRequest> {
-    if (!this.byName) {
-      this.byName = new Map();
-      for (const request of this.sorted ?? []) this.byName.set(request.name, request);
-    }
-    return this.byName;
-  }
+  /**
+   * `keepMerge`: keep what merging needs for patching next time (memo.ts, tracked units);
+   * `previous`: the collector of the same unit's previous build, whose merge this one may patch.
+   */
+  constructor(private readonly options: { keepMerge?: boolean; previous?: ClusterRequests } = {}) {}
 
   /** Records that traffic goes to (host, port, subset) and returns the cluster's name. */
   request(host: string, port: number, subset: string, service: ServiceObject | undefined, serviceEntry?: ServiceEntryObject): string {
     const name = clusterName(host, port, subset);
-    const byName = this.names();
-    if (!byName.has(name)) {
-      byName.set(name, { name, host, port, subset, service, ...(serviceEntry ? { serviceEntry } : {}) });
-      this.sorted = undefined;
+    this.direct ??= new Map();
+    if (!this.direct.has(name)) {
+      this.direct.set(name, { name, host, port, subset, service, ...(serviceEntry ? { serviceEntry } : {}) });
+      this.merged = undefined;
     }
     return name;
   }
 
   get(name: string): ClusterRequest | undefined {
-    return this.names().get(name);
+    const own = this.direct?.get(name);
+    if (own || !this.runs) return own;
+    const merged = this.merge();
+    if (merged.slots) return merged.slots.get(name)?.request;
+    merged.byName ??= new Map(merged.sorted.map((request) => [request.name, request]));
+    return merged.byName.get(name);
   }
 
   /** By name; the same array while nothing is added (read-only: it may be a unit's). */
   list(): readonly ClusterRequest[] {
-    this.sorted ??= [...(this.byName?.values() ?? [])].sort((a, b) => compare(a.name, b.name));
-    return this.sorted;
+    return this.merge().sorted;
   }
 
-  /** Whether some request satisfies `test`, in no particular order and without sorting. */
+  /** Whether some request satisfies `test`, in no particular order and without merging. */
   some(test: (request: ClusterRequest) => boolean): boolean {
-    for (const request of this.byName?.values() ?? this.sorted ?? []) if (test(request)) return true;
+    for (const request of this.direct?.values() ?? []) if (test(request)) return true;
+    for (const run of this.runs ?? []) for (let i = 0; i < run.length; i++) if (test(run[i])) return true;
     return false;
   }
 
-  /** Takes a request made elsewhere (a memoised unit's), keeping the object: the first of a name wins, as in `request`. */
-  adopt(request: ClusterRequest): void {
-    const byName = this.names();
-    if (!byName.has(request.name)) {
-      byName.set(request.name, request);
-      this.sorted = undefined;
-    }
-  }
-
-  /** `adopt` for each of a unit's requests (a `list()`: sorted, one per name). */
+  /** Takes a unit's requests (its `list()`: sorted, one per name), keeping the objects. */
   adoptAll(requests: readonly ClusterRequest[]): void {
     if (requests.length === 0) return;
-    if (!this.byName && !this.sorted) {
-      this.sorted = requests;
-      return;
-    }
-    for (let i = 0; i < requests.length; i++) this.adopt(requests[i]);
+    (this.runs ??= []).push(requests);
+    this.merged = undefined;
   }
+
+  /** Whether this collector kept a merge the next build of its unit can patch (memo.ts keeps the collector then). */
+  get patchable(): boolean {
+    return this.merged?.slots !== undefined;
+  }
+
+  private merge(): Merged {
+    if (this.merged) return this.merged;
+    const runs = this.runs ?? [];
+    // The requests made here count as one more list, after the adopted ones.
+    const all = this.direct ? [...runs, sortedByName([...this.direct.values()])] : runs;
+    if (all.length === 0) return (this.merged = { sorted: NO_REQUESTS });
+    // The usual case of a unit over one port: one list, taken as it is.
+    if (all.length === 1) return (this.merged = { sorted: all[0] });
+    let total = 0;
+    for (const run of all) total += run.length;
+    const counted = this.options.keepMerge === true && total >= patching.minimumRequests;
+    const previous = this.options.previous?.takeMerge();
+    return (this.merged = (counted && previous && patchMerge(previous, all)) || mergeRuns(all, counted));
+  }
+
+  /** Hands the merge over to the next build (once: the patch edits it). */
+  private takeMerge(): Merged | undefined {
+    const merged = this.merged;
+    if (!merged?.slots) return undefined;
+    this.merged = { sorted: merged.sorted };
+    return merged;
+  }
+}
+
+/**
+ * When a merge is patched: from this many requests (below, a merge is cheap enough to redo and no
+ * counts are kept), and while at most this share of the lists changed since the previous build.
+ */
+let patching = { minimumRequests: 256, maximumChangedShare: 0.25 };
+
+/** Sets those bounds (tests patch from the first request on, whatever changed); returns the previous ones. */
+export function setMergePatching(bounds: { minimumRequests: number; maximumChangedShare: number }): { minimumRequests: number; maximumChangedShare: number } {
+  const previous = patching;
+  patching = { ...bounds };
+  return previous;
+}
+
+const NO_REQUESTS: readonly ClusterRequest[] = [];
+
+interface Slot {
+  /** The request listed for the name. */
+  request: ClusterRequest;
+  /** How many of the merged lists ask for it. */
+  count: number;
+}
+
+interface Merged {
+  sorted: readonly ClusterRequest[];
+  byName?: Map<string, ClusterRequest>;
+  /** For patching: by name, and the lists merged (kept only when every request of a name is equivalent). */
+  slots?: Map<string, Slot>;
+  runs?: readonly (readonly ClusterRequest[])[];
+}
+
+/** Requests of one name that make the same cluster: the same Service and ServiceEntry (the name fixes host, port and subset). */
+function equivalent(a: ClusterRequest, b: ClusterRequest): boolean {
+  return a.service === b.service && a.serviceEntry === b.serviceEntry;
+}
+
+function sortedByName(requests: ClusterRequest[]): ClusterRequest[] {
+  return requests.sort((a, b) => compare(a.name, b.name));
+}
+
+/**
+ * The lists merged from scratch, the first of a name winning. `counted`: keep the counts for
+ * patching — unless two lists disagree on a name's Service, where which one wins depends on
+ * order and only a merge from scratch says which.
+ */
+function mergeRuns(runs: readonly (readonly ClusterRequest[])[], counted: boolean): Merged {
+  if (!counted) {
+    const byName = new Map<string, ClusterRequest>();
+    for (const run of runs) for (let i = 0; i < run.length; i++) if (!byName.has(run[i].name)) byName.set(run[i].name, run[i]);
+    return { sorted: sortedByName([...byName.values()]), byName };
+  }
+  const slots = new Map<string, Slot>();
+  let agreed = true;
+  for (const run of runs) {
+    for (let i = 0; i < run.length; i++) {
+      const request = run[i];
+      const slot = slots.get(request.name);
+      if (!slot) slots.set(request.name, { request, count: 1 });
+      else {
+        slot.count++;
+        if (!equivalent(slot.request, request)) agreed = false;
+      }
+    }
+  }
+  const sorted = new Array<ClusterRequest>(slots.size);
+  let at = 0;
+  for (const slot of slots.values()) sorted[at++] = slot.request;
+  sortedByName(sorted);
+  return agreed ? { sorted, slots, runs } : { sorted };
+}
+
+/**
+ * The previous merge brought up to `runs`: the lists no longer adopted are counted out, the new
+ * ones in. Undefined (merge from scratch) when the lists cannot be paired by position, when most
+ * changed, or when a new request disagrees with the one listed for its name. The previous sorted
+ * list is returned itself when no name came or went: every request of a name being equivalent,
+ * the one listed still stands for them.
+ */
+function patchMerge(previous: Merged, runs: readonly (readonly ClusterRequest[])[]): Merged | undefined {
+  const before = previous.runs;
+  const slots = previous.slots;
+  if (!before || !slots || before.length !== runs.length) return undefined;
+  let changed = 0;
+  for (let i = 0; i < runs.length; i++) if (runs[i] !== before[i]) changed++;
+  if (changed > runs.length * patching.maximumChangedShare) return undefined;
+  let gone: Set<string> | undefined;
+  let came: ClusterRequest[] | undefined;
+  let replaced: Set<string> | undefined;
+  for (let i = 0; i < runs.length; i++) {
+    const old = before[i];
+    if (runs[i] === old) continue;
+    for (let j = 0; j < old.length; j++) {
+      const slot = slots.get(old[j].name);
+      if (slot && --slot.count === 0) (gone ??= new Set()).add(old[j].name);
+    }
+  }
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i];
+    if (run === before[i]) continue;
+    for (let j = 0; j < run.length; j++) {
+      const request = run[j];
+      const slot = slots.get(request.name);
+      if (!slot) {
+        slots.set(request.name, { request, count: 1 });
+        (came ??= []).push(request);
+      } else if (slot.count === 0) {
+        // Every list that asked for it changed (its Service did, say): the new request is listed.
+        gone?.delete(request.name);
+        slot.count = 1;
+        if (!equivalent(slot.request, request)) (replaced ??= new Set()).add(request.name);
+        slot.request = request;
+      } else {
+        slot.count++;
+        // A request that disagrees with the listed one: which wins depends on order (mergeRuns).
+        if (!equivalent(slot.request, request)) return undefined;
+      }
+    }
+  }
+  if (!gone?.size && !came && !replaced) return { sorted: previous.sorted, slots, runs };
+  for (const name of gone ?? []) slots.delete(name);
+  let kept: readonly ClusterRequest[] = previous.sorted;
+  if (gone?.size || replaced) {
+    const out: ClusterRequest[] = [];
+    for (const request of previous.sorted) {
+      if (gone?.has(request.name)) continue;
+      out.push(replaced?.has(request.name) ? (slots.get(request.name) as Slot).request : request);
+    }
+    kept = out;
+  }
+  return { sorted: came ? mergeSorted(kept, sortedByName(came)) : kept, slots, runs };
+}
+
+/** Two lists sorted by name (no name in both) as one. */
+function mergeSorted(a: readonly ClusterRequest[], b: readonly ClusterRequest[]): ClusterRequest[] {
+  const out = new Array<ClusterRequest>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = compare(a[i].name, b[j].name) <= 0 ? a[i++] : b[j++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
 }
 
 export function adsConfigSource(): Record<string, unknown> {

@@ -114,6 +114,7 @@ const NO_RESOURCES: readonly XdsResource[] = [];
 
 /** Two sorted request lists asking for the same clusters of the same Services and ServiceEntries. */
 function sameRequests(a: readonly ClusterRequest[], b: readonly ClusterRequest[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || a[i].service !== b[i].service || a[i].serviceEntry !== b[i].serviceEntry) return false;
   return true;

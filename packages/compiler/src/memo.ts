@@ -48,6 +48,8 @@ interface Entry {
   value: unknown;
   diagnostics: Diagnostic[];
   requests: readonly ClusterRequest[];
+  /** The collector that merged them, when the next build can patch its merge (clusters.ts). */
+  collector?: ClusterRequests;
   dirty: boolean;
   /** Cutoff units only: how to build it again, and when the value is the same. */
   cutoff?: { build: (own: UnitOwn) => unknown; same: (a: unknown, b: unknown) => boolean };
@@ -182,7 +184,7 @@ export class Memo {
   }
 
   private build<T>(key: string, inputs: readonly unknown[], build: (own: UnitOwn) => T, previous: Entry | undefined, cutoff?: Entry['cutoff']): Entry {
-    const own: UnitOwn = { diagnostics: new Diagnostics(), clusters: new ClusterRequests() };
+    const own: UnitOwn = { diagnostics: new Diagnostics(), clusters: new ClusterRequests({ keepMerge: true, previous: previous?.collector }) };
     this.building.push(undefined);
     let built: { value: T; reads: Frame };
     let children: (string | number)[] | undefined;
@@ -207,6 +209,7 @@ export class Memo {
       value: unchanged ? previous.value : built.value,
       diagnostics: unchanged ? previous.diagnostics : diagnostics,
       requests: unchanged ? previous.requests : requests,
+      ...(own.clusters.patchable ? { collector: own.clusters } : {}),
       dirty: false,
       ...(cutoff ? { cutoff } : {}),
     };

@@ -13,6 +13,7 @@ import { encodeResource } from '@meshgate/envoy-proto';
 import { compileIndexKey, compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, TYPE_URL, type ChangedRef, type CompileResult, type ProxyNode } from '../src/index.js';
 import { resourceTypes } from './grpc-xds.js';
 import { gatewayNodeKey, setUnitGroupSize } from '../src/units.js';
+import { setMergePatching } from '../src/clusters.js';
 import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, secret, service, virtualService } from './support.js';
 import { EGRESS_NODE, trafficDocuments } from './traffic-arbitraries.js';
 
@@ -130,7 +131,12 @@ function fold(state: MeshState, sequence: number, step: Step): ChangedRef | unde
 test('after every step of a random sequence of changes, incremental compile equals a full compile', (t) => {
   // Groups of two: the few objects of a sequence span several groups, which re-form as objects come and go.
   const groupSize = setUnitGroupSize(2);
-  t.after(() => setUnitGroupSize(groupSize));
+  // And cluster request lists merged by patching from the first request on (clusters.ts).
+  const patchMinimum = setMergePatching({ minimumRequests: 0, maximumChangedShare: 1 });
+  t.after(() => {
+    setUnitGroupSize(groupSize);
+    setMergePatching(patchMinimum);
+  });
   fc.assert(
     fc.property(steps, fc.integer({ min: 1, max: 4 }), (sequence, batchSize) => {
       const state = initialState();
