@@ -273,7 +273,8 @@ function finishVirtualHosts(virtualHosts: ReadonlyMap<string, VirtualHost>, port
   const hosts = [...virtualHosts.keys()].sort(compare);
   const list: VirtualHost[] = new Array(hosts.length);
   for (let i = 0; i < hosts.length; i++) list[i] = virtualHosts.get(hosts[i]) as VirtualHost;
-  ensureNotFound(list, port);
+  // Host `*` is the virtual host whose domains hold `*` (domainsOf).
+  ensureNotFound(list, port, virtualHosts.has('*') ? hosts.indexOf('*') : -1);
   return list;
 }
 
@@ -485,11 +486,10 @@ function notFoundRoute(): EnvoyRoute {
 
 /**
  * Requests no route takes get 404, as in Istio. If a virtual host already takes every host
- * (`*`), its routes get a final 404 catch-all (unless they end in one already); otherwise a
- * last virtual host `blackhole:<port>` takes every other host.
+ * (`*`, at index `at`), its routes get a final 404 catch-all (unless they end in one already);
+ * otherwise a last virtual host `blackhole:<port>` takes every other host.
  */
-function ensureNotFound(virtualHosts: VirtualHost[], port: number): void {
-  const at = virtualHosts.findIndex((vh) => vh.domains.includes('*'));
+function ensureNotFound(virtualHosts: VirtualHost[], port: number, at: number): void {
   if (at >= 0) {
     const wildcard = virtualHosts[at];
     const last = wildcard.routes[wildcard.routes.length - 1];
