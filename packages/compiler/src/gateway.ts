@@ -8,12 +8,13 @@
  * the two hosts; VirtualServices landing on the same host are merged by namespace/name.
  * Whatever no route takes gets 404 (see `ensureNotFound`).
  */
-import { gatewayRefOf, gatewaysSelecting, objectKey, stateKey, type GatewayObject, type GatewayServer, type VirtualServiceObject } from '@meshgate/model';
+import { gatewaysSelecting, objectKey, type GatewayObject, type GatewayServer } from '@meshgate/model';
 import type { ClusterRequests } from './clusters.js';
 import { compare, type Diagnostics } from './diagnostics.js';
 import { guardVirtualHosts, httpForwardProxyFilters } from './dynamic-forward-proxy.js';
 import { httpConnectionManager, HCM_FILTER_NAME } from './hcm.js';
-import { HostTable, hostsOverlap, moreSpecificHost, parseServerHost, serverHostAdmits, type ServerHost } from './hosts.js';
+import { BindingReport, PortBindings, reportBindings, type BoundServer, type HostBinding, type ServerMatch } from './gateway-bindings.js';
+import { hostsOverlap } from './hosts.js';
 import { compileTlsPort, TLS_PORT_PROTOCOLS, type TlsServerEntry } from './gateway-tls-port.js';
 import { gatewayServerTlsSocket } from './gateway-tls.js';
 import { compileIngresses, INGRESS_HTTP_PORT, INGRESS_HTTPS_PORT, servesIngresses, type IngressOutput } from './kube-ingress.js';
@@ -35,61 +36,7 @@ import type { ProxyNode, XdsResource } from './types.js';
 /** Server protocols served by the HTTP connection manager (HTTP/2 and gRPC negotiate on the same listener). */
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
 
-interface BoundServer {
-  gateway: GatewayObject;
-  server: GatewayServer;
-}
-
 type VirtualHost = { name: string; domains: string[]; routes: EnvoyRoute[]; require_tls?: 'ALL' };
-
-/**
- * The VirtualServices bound to one host, each with the gateways it came through. Nearly every
- * host has one VirtualService through one gateway, and every host's bindings are remade whenever
- * its port is: the first pair is held as fields, a Map only past it.
- */
-class VirtualServiceBindings {
-  private more?: Map<VirtualServiceObject, ReadonlySet<string>>;
-
-  constructor(
-    private firstVs: VirtualServiceObject,
-    private firstGateways: ReadonlySet<string>,
-  ) {}
-
-  add(vs: VirtualServiceObject, gatewayKey: string): void {
-    if (vs === this.firstVs) {
-      if (!this.firstGateways.has(gatewayKey)) this.firstGateways = new Set([...this.firstGateways, gatewayKey]);
-      return;
-    }
-    this.more ??= new Map();
-    const gateways = this.more.get(vs);
-    if (!gateways) this.more.set(vs, onlyGateway(gatewayKey));
-    else if (!gateways.has(gatewayKey)) this.more.set(vs, new Set([...gateways, gatewayKey]));
-  }
-
-  /** In the order they were added, or by namespace/name after `sortByName`. */
-  forEach(each: (vs: VirtualServiceObject, gateways: ReadonlySet<string>) => void): void {
-    each(this.firstVs, this.firstGateways);
-    this.more?.forEach((gateways, vs) => each(vs, gateways));
-  }
-
-  /** VirtualServices landing on one host are merged in namespace/name order. */
-  sortByName(): void {
-    if (!this.more) return;
-    const all: [VirtualServiceObject, ReadonlySet<string>][] = [[this.firstVs, this.firstGateways], ...this.more];
-    all.sort(([a], [b]) => compare(stateKeyOf(a), stateKeyOf(b)));
-    [[this.firstVs, this.firstGateways]] = all;
-    this.more = new Map(all.slice(1));
-  }
-}
-
-/** One virtual host being assembled: the VirtualServices for a host and the gateways they came through. */
-interface HostBinding {
-  /** By namespace/name (as `stateKey` sorts), each with the gateways it came through. */
-  virtualServices: VirtualServiceBindings;
-  requireTls: boolean;
-  /** The match that made it: its virtual host's unit keys are kept there. */
-  match: ServerMatch;
-}
 
 export interface GatewayOutput {
   listeners: XdsResource[];
@@ -125,19 +72,20 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
   for (const port of [...ports].sort((a, b) => a - b)) {
     const servers = serversByPort.get(port) ?? [];
     // One unit per port: a change to one port's VirtualServices or servers leaves the others.
-    const built = index.memo.unit(`gw-http|${nodeKey}|${port}`, servers.flatMap(({ gateway, server }) => [gateway, server]), { diagnostics, clusters }, (own) => {
-      const report = new BindingReport();
+    // Rebuilt, it rebinds from its previous bindings (gateway-bindings.ts): one VirtualService changed rebinds its hosts only.
+    const built = index.memo.unit(`gw-http|${nodeKey}|${port}`, servers.flatMap(({ gateway, server }) => [gateway, server]), { diagnostics, clusters }, (own, previous?: HttpPort): HttpPort => {
+      const bindings = PortBindings.bind(index, servers, { previous: previous?.bindings });
       const routeName = gatewayRouteConfigName(port);
-      const virtualHosts = virtualHostUnits(`${nodeKey}|${routeName}`, port, bindHosts(index, servers, report), { index, node, diagnostics: own.diagnostics, clusters: own.clusters });
-      return { report, virtualHosts, ...routeConfiguration(routeName, virtualHosts, port, own.clusters) };
+      const virtualHosts = virtualHostUnits(`${nodeKey}|${routeName}`, port, bindings.sorted, { index, node, diagnostics: own.diagnostics, clusters: own.clusters });
+      return { bindings, virtualHosts, ...routeConfiguration(routeName, virtualHosts, port, own.clusters) };
     });
-    reports.push(built.report);
+    reports.push(built.bindings.report);
     let { route, guarded } = built;
     if (ingress && ingress.hosts.size > 0 && port === INGRESS_HTTP_PORT) {
-      const virtualHosts = new Map(built.virtualHosts);
+      const virtualHosts = new Map(built.virtualHosts.virtualHosts.map((virtualHost, i) => [built.bindings.sorted[i].host, virtualHost]));
       addIngressHosts(virtualHosts, ingress.hosts, port);
       ingressHostsOn80 = [...ingress.hosts.keys()];
-      ({ route, guarded } = routeConfiguration(route.name, virtualHosts, port, clusters));
+      ({ route, guarded } = routeConfiguration(route.name, inHostOrder(virtualHosts), port, clusters));
     }
     routes.push(route);
     // Routes to a wildcard ServiceEntry host resolved per request carry the DFP guard, and the port the DFP filters.
@@ -156,8 +104,8 @@ export function compileGateway(index: CompileIndex, node: ProxyNode, diagnostics
         httpsRoutes: (routeName, routePort, entry, candidates) => {
           // The server's RouteConfiguration is a unit of its own: a credential rotated or another server changed leaves it.
           const https = index.memo.unit(`gw-https-routes|${nodeKey}|${routeName}`, [routePort, entry.gateway, entry.server, ...candidates], own, (unit) => {
-            const report = new BindingReport();
-            const virtualHosts = virtualHostUnits(`${nodeKey}|${routeName}`, routePort, bindHosts(index, [entry], report, candidates), { index, node, diagnostics: unit.diagnostics, clusters: unit.clusters });
+            const { report, sorted } = PortBindings.bind(index, [entry], { candidates });
+            const virtualHosts = virtualHostUnits(`${nodeKey}|${routeName}`, routePort, sorted, { index, node, diagnostics: unit.diagnostics, clusters: unit.clusters });
             return { report, route: routeConfiguration(routeName, virtualHosts, routePort, unit.clusters).route };
           });
           portReports.push(https.report);
@@ -201,9 +149,23 @@ function virtualHostUnitKey(match: ServerMatch, scopeKey: string): string {
   return key;
 }
 
+/** A plain HTTP port as its unit keeps it: its bindings (patched on the next build), virtual hosts and RouteConfiguration. */
+interface HttpPort {
+  bindings: PortBindings;
+  virtualHosts: VirtualHostList;
+  route: XdsResource;
+  guarded: boolean;
+}
+
+/** Virtual hosts in host name order, and where host `*` is among them (-1: nowhere). */
+interface VirtualHostList {
+  virtualHosts: readonly VirtualHost[];
+  wildcardAt: number;
+}
+
 /** A RouteConfiguration, with the DFP guard on routes to wildcard hosts resolved per request (`guarded`: the port needs the DFP filters). */
-function routeConfiguration(name: string, virtualHosts: ReadonlyMap<string, VirtualHost>, port: number, clusters: ClusterRequests): { route: XdsResource; guarded: boolean } {
-  const finished = guardVirtualHosts(finishVirtualHosts(virtualHosts, port), clusters);
+function routeConfiguration(name: string, list: VirtualHostList, port: number, clusters: ClusterRequests): { route: XdsResource; guarded: boolean } {
+  const finished = guardVirtualHosts(finishVirtualHosts(list, port), clusters);
   return { route: { name, resource: { name, virtual_hosts: finished.virtualHosts } }, guarded: finished.guarded };
 }
 
@@ -212,49 +174,12 @@ function routeConfiguration(name: string, virtualHosts: ReadonlyMap<string, Virt
  * whose inputs are what bound it (the VirtualServices, the gateways they came through, the TLS
  * redirect): a VirtualService change rebuilds its host, the others are the same objects.
  */
-function virtualHostUnits(scopeKey: string, port: number, hosts: ReadonlyMap<string, HostBinding>, context: BuildContext): Map<string, VirtualHost> {
-  // In groups (units.ts): a port rebuilt for one VirtualService walks ~32 groups, not every host.
-  // The bindings alone (each knows its host, `match.effective`, the map's key): no entry pair per host.
-  const built = grouped(context.index.memo, `gw-vh-group|${scopeKey}`, [...hosts.values()], (binding, inputs) => bindingInputs(binding.match.effective, binding, inputs), context, (binding, sinks) => {
-    const host = binding.match.effective;
-    const inputs: unknown[] = [];
-    bindingInputs(host, binding, inputs);
-    return context.index.memo.unit(virtualHostUnitKey(binding.match, scopeKey), inputs, sinks, (own) => buildVirtualHost(host, port, binding, { ...context, diagnostics: own.diagnostics, clusters: own.clusters }));
-  });
-  const virtualHosts = new Map<string, VirtualHost>();
-  let i = 0;
-  for (const host of hosts.keys()) virtualHosts.set(host, built[i++]);
-  return virtualHosts;
-}
-
-/** What a virtual host is built from besides its key: the TLS redirect, and each VirtualService with the gateways it came through. */
-function bindingInputs(host: string, binding: HostBinding, inputs: unknown[]): void {
-  inputs.push(host, binding.requireTls);
-  // forEach, not for-of: no entry array per VirtualService (this runs for every host on every rebuild of a port).
-  binding.virtualServices.forEach((vs, gateways) => inputs.push(vs, gatewaysKey(gateways)));
-}
-
-/** The gateways a VirtualService came through, as one string (the common single gateway: its own key). */
-const joinedGateways = new WeakMap<ReadonlySet<string>, string>();
-function gatewaysKey(gateways: ReadonlySet<string>): string {
-  let key = joinedGateways.get(gateways);
-  if (key === undefined) joinedGateways.set(gateways, (key = [...gateways].sort(compare).join(',')));
-  return key;
-}
-
-/**
- * A set of one gateway, shared by every binding that came through that gateway alone (most of
- * them): bindings are rebuilt for every host whenever a port is, and a Set each is most of the
- * garbage of a one-VirtualService change. Never edited: a second gateway makes a new set.
- */
-const singleGateways = new Map<string, ReadonlySet<string>>();
-function onlyGateway(gatewayKey: string): ReadonlySet<string> {
-  let set = singleGateways.get(gatewayKey);
-  if (!set) {
-    if (singleGateways.size >= 4096) singleGateways.clear();
-    singleGateways.set(gatewayKey, (set = new Set([gatewayKey])));
-  }
-  return set;
+function virtualHostUnits(scopeKey: string, port: number, bindings: readonly HostBinding[], context: BuildContext): VirtualHostList {
+  // In groups (units.ts) whose inputs are the binding objects: a port rebound for one VirtualService keeps the others' (gateway-bindings.ts).
+  const virtualHosts = grouped(context.index.memo, `gw-vh-group|${scopeKey}`, bindings, (binding, inputs) => inputs.push(binding), context, (binding, sinks) =>
+    context.index.memo.unit(virtualHostUnitKey(binding.match, scopeKey), binding.inputs, sinks, (own) => buildVirtualHost(binding, port, { ...context, diagnostics: own.diagnostics, clusters: own.clusters })),
+  );
+  return { virtualHosts, wildcardAt: bindings.findIndex((binding) => binding.host === '*') };
 }
 
 /** Ingress routes join the virtual host of the same name after the VirtualServices' routes, or make their own. */
@@ -268,14 +193,17 @@ function addIngressHosts(virtualHosts: Map<string, VirtualHost>, ingressHosts: R
   }
 }
 
-/** Virtual hosts by host name, with the 404 fallback. */
-function finishVirtualHosts(virtualHosts: ReadonlyMap<string, VirtualHost>, port: number): VirtualHost[] {
+/** Virtual hosts by host name (a Map's, when Ingress hosts joined the VirtualServices'). */
+function inHostOrder(virtualHosts: ReadonlyMap<string, VirtualHost>): VirtualHostList {
   const hosts = [...virtualHosts.keys()].sort(compare);
-  const list: VirtualHost[] = new Array(hosts.length);
-  for (let i = 0; i < hosts.length; i++) list[i] = virtualHosts.get(hosts[i]) as VirtualHost;
-  // Host `*` is the virtual host whose domains hold `*` (domainsOf).
-  ensureNotFound(list, port, virtualHosts.has('*') ? hosts.indexOf('*') : -1);
-  return list;
+  return { virtualHosts: hosts.map((host) => virtualHosts.get(host) as VirtualHost), wildcardAt: hosts.indexOf('*') };
+}
+
+/** The virtual hosts with the 404 fallback. */
+function finishVirtualHosts(list: VirtualHostList, port: number): VirtualHost[] {
+  const virtualHosts = [...list.virtualHosts];
+  ensureNotFound(virtualHosts, port, list.wildcardAt);
+  return virtualHosts;
 }
 
 function domainsOf(host: string, port: number): string[] {
@@ -310,7 +238,7 @@ function ingressTls(ingress: IngressOutput, hosts: readonly string[], index: Com
     transport_socket: socket,
   }));
   return {
-    route: { name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(virtualHosts, port) } },
+    route: { name: routeName, resource: { name: routeName, virtual_hosts: finishVirtualHosts(inHostOrder(virtualHosts), port) } },
     listener: {
       name,
       resource: {
@@ -367,89 +295,6 @@ function isPlainHttpServer(gateway: GatewayObject, server: GatewayServer, diagno
   return true;
 }
 
-/** What one VirtualService host meets on one server: the server host, and whether it admits the VirtualService's namespace. */
-interface ServerMatch {
-  vsHost: string;
-  written: string;
-  serverHost: ServerHost;
-  admitted: boolean;
-  /** The virtual host it makes: the more specific of the two hosts. */
-  effective: string;
-  /** Unit keys of that virtual host, by route configuration scope (made once, not per compile). */
-  unitKeys?: Map<string, string>;
-}
-
-/** A server's host table, and what each VirtualService met on it (objects are immutable: computed once per pair). */
-interface ServerBindings {
-  namespace: string;
-  table: HostTable<{ serverHost: ServerHost; written: string }>;
-  byVirtualService: WeakMap<VirtualServiceObject, readonly ServerMatch[]>;
-}
-
-const serverBindings = new WeakMap<GatewayServer, ServerBindings>();
-
-function bindingsOf(gateway: GatewayObject, server: GatewayServer): ServerBindings {
-  const namespace = gateway.metadata.namespace;
-  let bindings = serverBindings.get(server);
-  if (bindings?.namespace !== namespace) {
-    const table = new HostTable<{ serverHost: ServerHost; written: string }>();
-    for (const written of server.hosts) {
-      const serverHost = parseServerHost(written, namespace);
-      table.add(serverHost.host, { serverHost, written });
-    }
-    bindings = { namespace, table, byVirtualService: new WeakMap() };
-    serverBindings.set(server, bindings);
-  }
-  return bindings;
-}
-
-function matchesOf(bindings: ServerBindings, vs: VirtualServiceObject): readonly ServerMatch[] {
-  let matches = bindings.byVirtualService.get(vs);
-  if (!matches) {
-    const found: ServerMatch[] = [];
-    for (const vsHost of new Set(vs.spec.hosts)) {
-      for (const { host: serverHostName, value: { serverHost, written } } of bindings.table.overlapping(vsHost)) {
-        found.push({ vsHost, written, serverHost, admitted: serverHostAdmits(serverHost, vs.metadata.namespace), effective: moreSpecificHost(serverHostName, vsHost) });
-      }
-    }
-    bindings.byVirtualService.set(vs, (matches = found));
-  }
-  return matches;
-}
-
-/** Effective host → the VirtualServices serving it on one port. */
-function bindHosts(index: CompileIndex, servers: readonly BoundServer[], bindings: BindingReport, candidates?: readonly VirtualServiceObject[]): Map<string, HostBinding> {
-  const hosts = new Map<string, HostBinding>();
-  for (const { gateway, server } of servers) {
-    const gatewayKey = gatewayRefOf(gateway);
-    const serverBindings = bindingsOf(gateway, server);
-    // `candidates`: the caller already narrowed the Gateway's VirtualServices to those meeting these servers' hosts.
-    for (const vs of candidates ?? index.virtualServicesByGateway.get(gatewayKey) ?? []) {
-      for (const match of matchesOf(serverBindings, vs)) {
-        if (!match.admitted) {
-          bindings.refused(gatewayKey, vs, match.vsHost, match.written, match.serverHost.namespace);
-          continue;
-        }
-        bindings.bound(gatewayKey, vs, match.vsHost);
-        let binding = hosts.get(match.effective);
-        if (!binding) {
-          binding = { virtualServices: new VirtualServiceBindings(vs, onlyGateway(gatewayKey)), requireTls: false, match };
-          hosts.set(match.effective, binding);
-        } else {
-          binding.virtualServices.add(vs, gatewayKey);
-        }
-        if (server.tls?.httpsRedirect === true) binding.requireTls = true;
-      }
-    }
-  }
-  for (const binding of hosts.values()) binding.virtualServices.sortByName();
-  return hosts;
-}
-
-function stateKeyOf(vs: VirtualServiceObject): string {
-  return stateKey(vs.metadata.namespace, vs.metadata.name);
-}
-
 interface BuildContext {
   index: CompileIndex;
   node: ProxyNode;
@@ -457,7 +302,8 @@ interface BuildContext {
   clusters: ClusterRequests;
 }
 
-function buildVirtualHost(host: string, port: number, binding: HostBinding, context: BuildContext): VirtualHost {
+function buildVirtualHost(binding: HostBinding, port: number, context: BuildContext): VirtualHost {
+  const host = binding.host;
   const routes: EnvoyRoute[] = [];
   binding.virtualServices.forEach((vs, gateways) => {
     const scope: RouteScope = {
@@ -521,71 +367,4 @@ function buildListener(port: number, routeName: string, dynamicForwardProxy: boo
       ],
     },
   };
-}
-
-/**
- * Which VirtualService hosts found a server host on the selected Gateways, and which were turned
- * away by a server host's namespace, so that a VirtualService that serves nothing is reported.
- * One per unit that binds (a port, an HTTPS server's routes); kept with its unit's value and read
- * by `reportBindings` over all of them.
- */
-class BindingReport {
-  /** By gateway, the VirtualServices bound and the hosts that did (one host as itself: most bind once; a Set each was garbage on every rebuild). */
-  private readonly boundByGateway = new Map<string, Map<VirtualServiceObject, string | Set<string>>>();
-  readonly refusals = new Map<string, { vs: VirtualServiceObject; gatewayKey: string; vsHost: string; message: string }>();
-
-  bound(gatewayKey: string, vs: VirtualServiceObject, vsHost: string): void {
-    let byVs = this.boundByGateway.get(gatewayKey);
-    if (!byVs) this.boundByGateway.set(gatewayKey, (byVs = new Map()));
-    const hosts = byVs.get(vs);
-    if (hosts === undefined) byVs.set(vs, vsHost);
-    else if (typeof hosts === 'string') {
-      if (hosts !== vsHost) byVs.set(vs, new Set([hosts, vsHost]));
-    } else hosts.add(vsHost);
-  }
-
-  isBound(gatewayKey: string, vs: VirtualServiceObject, vsHost?: string): boolean {
-    const hosts = this.boundByGateway.get(gatewayKey)?.get(vs);
-    if (hosts === undefined) return false;
-    if (vsHost === undefined) return true;
-    return typeof hosts === 'string' ? hosts === vsHost : hosts.has(vsHost);
-  }
-
-  refused(gatewayKey: string, vs: VirtualServiceObject, vsHost: string, serverHost: string, admitted: string): void {
-    const key = refusalKey(gatewayKey, vs, vsHost);
-    if (this.refusals.has(key)) return;
-    const message = `host ${vsHost}: server host ${serverHost} of Gateway ${gatewayKey} admits only VirtualServices of namespace ${admitted}`;
-    this.refusals.set(key, { vs, gatewayKey, vsHost, message });
-  }
-}
-
-function refusalKey(gatewayKey: string, vs: VirtualServiceObject, vsHost: string): string {
-  return `${gatewayKey}\u0000${stateKey(vs.metadata.namespace, vs.metadata.name)}\u0000${vsHost}`;
-}
-
-function reportBindings(index: CompileIndex, reports: readonly BindingReport[], serversByPort: ReadonlyMap<number, readonly BoundServer[]>, diagnostics: Diagnostics): void {
-  const bound = (gatewayKey: string, vs: VirtualServiceObject, vsHost?: string) => reports.some((report) => report.isBound(gatewayKey, vs, vsHost));
-  const refused = new Set<string>();
-  for (const report of reports) {
-    for (const [key, { vs, gatewayKey, vsHost, message }] of report.refusals) {
-      if (refused.has(key)) continue;
-      refused.add(key);
-      if (!bound(gatewayKey, vs, vsHost)) diagnostics.warn(objectKey(vs), message);
-    }
-  }
-  const gatewayKeys = new Set<string>();
-  for (const servers of serversByPort.values()) for (const { gateway } of servers) gatewayKeys.add(gatewayRefOf(gateway));
-  for (const gatewayKey of gatewayKeys) {
-    for (const vs of index.virtualServicesByGateway.get(gatewayKey) ?? []) {
-      if (bound(gatewayKey, vs)) continue;
-      if (vs.spec.hosts.some((host) => refused.has(refusalKey(gatewayKey, vs, host)))) continue; // already said why
-      const l4 = vs.spec.tls !== undefined || vs.spec.tcp !== undefined;
-      diagnostics.warn(
-        objectKey(vs),
-        l4
-          ? `hosts ${vs.spec.hosts.join(', ')}: no route of this VirtualService reaches a server of Gateway ${gatewayKey} (server hosts, protocol and TLS mode, match port and sniHosts decide)`
-          : `hosts ${vs.spec.hosts.join(', ')} match no HTTP server host of Gateway ${gatewayKey}`,
-      );
-    }
-  }
 }

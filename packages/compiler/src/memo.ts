@@ -52,7 +52,7 @@ interface Entry {
   collector?: ClusterRequests;
   dirty: boolean;
   /** Cutoff units only: how to build it again, and when the value is the same. */
-  cutoff?: { build: (own: UnitOwn) => unknown; same: (a: unknown, b: unknown) => boolean };
+  cutoff?: { build: (own: UnitOwn, previous: unknown) => unknown; same: (a: unknown, b: unknown) => boolean };
 }
 
 /** Options of one unit. */
@@ -101,10 +101,10 @@ export class Memo {
    * by `build` with fresh collectors. Its diagnostics and cluster requests are replayed into
    * `sinks`; the unit being built around it records that it used it.
    */
-  unit<T>(key: string, inputs: readonly unknown[], sinks: UnitSinks, build: (own: UnitOwn) => T, options?: UnitOptions<T>): T {
+  unit<T>(key: string, inputs: readonly unknown[], sinks: UnitSinks, build: (own: UnitOwn, previous?: T) => T, options?: UnitOptions<T>): T {
     let entry = this.entries.get(key);
     if (!entry || !sameInputs(entry.inputs, inputs) || !this.valid(entry)) {
-      const cutoff = options?.same ? { build, same: options.same as (a: unknown, b: unknown) => boolean } : undefined;
+      const cutoff = options?.same ? { build: build as (own: UnitOwn, previous: unknown) => unknown, same: options.same as (a: unknown, b: unknown) => boolean } : undefined;
       entry = this.options.track ? this.build(key, inputs, build, entry, cutoff) : this.buildOnce(key, inputs, build);
     }
     const top = this.building.length - 1;
@@ -183,13 +183,13 @@ export class Memo {
     return true;
   }
 
-  private build<T>(key: string, inputs: readonly unknown[], build: (own: UnitOwn) => T, previous: Entry | undefined, cutoff?: Entry['cutoff']): Entry {
+  private build<T>(key: string, inputs: readonly unknown[], build: (own: UnitOwn, previous?: T) => T, previous: Entry | undefined, cutoff?: Entry['cutoff']): Entry {
     const own: UnitOwn = { diagnostics: new Diagnostics(), clusters: new ClusterRequests({ keepMerge: true, previous: previous?.collector }) };
     this.building.push(undefined);
     let built: { value: T; reads: Frame };
     let children: (string | number)[] | undefined;
     try {
-      built = recording(() => build(own));
+      built = recording(() => build(own, previous?.value as T | undefined));
     } finally {
       children = this.building.pop();
     }
