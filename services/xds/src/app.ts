@@ -25,6 +25,7 @@ import { createXdsMetrics } from './metrics.js';
 import { proxyConfig, proxyStatus, type ProxyStatus } from './proxy-status.js';
 import { StateFollower } from '@meshgate/follower';
 import { listenOrExplain, type MeshgateConfig } from '@meshgate/runtime';
+import { listenForGrpc, type GrpcListener } from './grpc-listener.js';
 
 export interface XdsServiceOptions {
   store: EventStore;
@@ -85,6 +86,8 @@ export class XdsService {
   readonly serverCertificate?: XdsServerCertificate;
   private readonly server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
   private readonly secureServer = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
+  /** The xDS ports (grpc-listener.ts: listened on with a backlog deep enough for a reconnect storm). */
+  private readonly listeners: GrpcListener[] = [];
   private pushTimer?: NodeJS.Timeout;
   /** When the first change not yet pushed arrived (the debounce's maximum counts from it). */
   private firstPendingAt?: number;
@@ -157,7 +160,7 @@ export class XdsService {
     const plaintextHost = this.options.plaintextHost ?? '127.0.0.1';
     this.boundPort = await listenOrExplain(
       { what: 'plaintext xDS', host: plaintextHost, port: this.options.port, variable: 'MESHGATE_XDS_PORT', flag: '`meshgate up --xds-port`' },
-      () => bind(this.server, `${plaintextHost}:${this.options.port}`, grpc.ServerCredentials.createInsecure()),
+      () => this.listen(this.server, plaintextHost, this.options.port, grpc.ServerCredentials.createInsecure()),
     );
     if (this.serverCertificate && this.options.securePort !== undefined) {
       const credentials = await this.serverCertificate.start();
@@ -165,7 +168,7 @@ export class XdsService {
       const securePort = this.options.securePort;
       this.boundSecurePort = await listenOrExplain(
         { what: 'mTLS xDS', host, port: securePort, variable: 'MESHGATE_XDS_SECURE_PORT', flag: '`meshgate up --xds-secure-port`' },
-        () => bind(this.secureServer, `${host}:${securePort}`, credentials),
+        () => this.listen(this.secureServer, host, securePort, credentials),
       );
     } else {
       this.options.logger.warn('no CA or no secure port: the mTLS xDS port is not served, so no proxy can authenticate and SDS serves nothing');
@@ -214,14 +217,16 @@ export class XdsService {
     await this.serverCertificate?.stop();
     if (this.ownsFollower) await this.follower.close();
     this.ads.closeAll();
+    const closing = this.listeners.map((listener) => listener.close());
     await Promise.all([shutDown(this.server), shutDown(this.secureServer)]);
+    await Promise.all(closing);
   }
-}
 
-function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port)));
-  });
+  private async listen(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
+    const listener = await listenForGrpc(server, host, port, credentials);
+    this.listeners.push(listener);
+    return listener.port;
+  }
 }
 
 /** Proxies keep their ADS streams open: give them a moment to go, then cut what is left. */
