@@ -27,14 +27,17 @@ import type { ProxyNode, TypeUrl } from '@meshgate/compiler';
 import { TYPE_URL } from '@meshgate/compiler';
 import type { Nack, RequestOutcome } from './ads-connection.js';
 import { sortedByName, type EncodedResource, type SnapshotDiff, type TypeSnapshot } from './resource-cache.js';
+import { decodeHeld, heldAgainst } from './held-versions.js';
 import { sharedSubscription } from './shared-subscriptions.js';
-import { deltaBody, sharedResponse, type PrebuiltResponse } from './wire.js';
+import { deltaBody, sharedResponse, type HeldVersionsBytes, type PrebuiltResponse } from './wire.js';
 
 export interface DeltaRequestLike {
   type_url: string;
   resource_names_subscribe?: string[];
   resource_names_unsubscribe?: string[];
   initial_resource_versions?: Record<string, string>;
+  /** The same, as where the entries lie in the request (`scanningDeltaRequests`): read against the snapshot at the first answer. */
+  initial_versions_bytes?: HeldVersionsBytes;
   response_nonce?: string;
   /** The encoded resource_names_subscribe (`scanningDeltaRequests`): the same bytes are the same names. */
   subscribe_key?: Buffer;
@@ -53,6 +56,8 @@ export interface DeltaWatch {
   differs: Map<string, string | null>;
   /** Names newly subscribed: checked in the next response whatever changed. */
   added: Set<string>;
+  /** What the proxy said it holds when it opened the type, not yet read: read against the first answer's snapshot (held-versions.ts). */
+  heldOnOpen?: HeldVersionsBytes;
   /** Versions a NACKed response carried, by name: not sent again. */
   rejected: Map<string, string>;
   /**
@@ -137,6 +142,7 @@ export class DeltaConnection {
       // for-in, not Object.entries: a reconnecting gateway lists 1,000 names per type, 2,000 gateways at once.
       const initial = request.initial_resource_versions;
       for (const name in initial) if (Object.hasOwn(initial, name)) watch.differs.set(name, initial[name]);
+      if (request.initial_versions_bytes) watch.heldOnOpen = request.initial_versions_bytes;
     } else if (subscribe.includes('*')) {
       watch.wildcard = true;
     }
@@ -191,6 +197,7 @@ export class DeltaConnection {
     if (!watch) return undefined;
     const first = !watch.answeredOnce;
     if (!snapshot && !first && !force) return undefined;
+    if (watch.heldOnOpen) this.readHeldOnOpen(watch, watch.heldOnOpen, snapshot);
     if (snapshot && !watch.base && this.takesWhole(watch, snapshot)) {
       // Nothing held, every resource subscribed (a first answer, mostly): the snapshot's one body.
       const response = sharedResponse(typeUrl, snapshot.version, snapshot.deltaBody(), snapshot.resources.size, watch.sentNonce, () => String(++this.nonceCounter));
@@ -268,6 +275,22 @@ export class DeltaConnection {
     watch.sentNonce = nonce;
     watch.sentVersion = version;
     return response;
+  }
+
+  /**
+   * What the proxy said it held when it opened the type, read against the snapshot about to be
+   * answered: it holds that snapshot (within its subscription) but where the entries differ —
+   * so a proxy in step is sent nothing, and no string is made for a pair that matches. Without a
+   * snapshot, the pairs are taken as they are.
+   */
+  private readHeldOnOpen(watch: DeltaWatch, held: HeldVersionsBytes, snapshot: TypeSnapshot | undefined): void {
+    watch.heldOnOpen = undefined;
+    if (snapshot && !watch.base && watch.differs.size === 0) {
+      watch.base = snapshot;
+      watch.differs = heldAgainst(held, snapshot, (name) => this.subscribed(watch, name));
+      return;
+    }
+    for (const [name, version] of decodeHeld(held)) watch.differs.set(name, version);
   }
 
   /** Whether a proxy that holds nothing of the type is to be sent every resource of `snapshot`. */

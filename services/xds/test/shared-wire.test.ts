@@ -11,7 +11,8 @@ import { adsPackageDefinition } from '@meshgate/envoy-proto';
 import { AdsConnection, type DiscoveryRequestLike } from '../src/ads-connection.js';
 import { DeltaConnection } from '../src/delta-connection.js';
 import { encodeXdsResource, TypeSnapshot, type EncodedResource } from '../src/resource-cache.js';
-import { deltaBody, ScannedDiscoveryRequest, scanningDeltaRequests, scanningDiscoveryRequests, sharedResponse, withNonce } from '../src/wire.js';
+import { deltaBody, ScannedDiscoveryRequest, scanningDeltaRequests, scanningDiscoveryRequests, sharedResponse, withNonce, type HeldVersionsBytes } from '../src/wire.js';
+import { decodeHeld } from '../src/held-versions.js';
 
 const methods = adsPackageDefinition()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as unknown as Record<string, grpc.MethodDefinition<object, object>>;
 const sotw = methods.StreamAggregatedResources;
@@ -160,7 +161,9 @@ test('a delta request read off its bytes reads as the full decoder reads it; its
   assert.equal(scanned.response_nonce, full.response_nonce);
   assert.deepEqual(scanned.resource_names_subscribe, full.resource_names_subscribe);
   assert.deepEqual(scanned.resource_names_unsubscribe, full.resource_names_unsubscribe);
-  assert.deepEqual(Object.entries(scanned.initial_resource_versions).sort(), Object.entries(request.initial_resource_versions).sort());
+  const held = (scanned as { initial_versions_bytes?: HeldVersionsBytes }).initial_versions_bytes;
+  assert.ok(held, 'the versions located, not decoded');
+  assert.deepEqual([...decodeHeld(held)].sort(), Object.entries(request.initial_resource_versions).sort());
   // The subscribed names' bytes: the same names in another request are the same key, other names another.
   const key = (scanned as { subscribe_key?: Buffer }).subscribe_key;
   assert.ok(key && key.length > 0);
@@ -172,11 +175,12 @@ test('a delta request read off its bytes reads as the full decoder reads it; its
   // A reconnecting gateway's first request: its node, and 20 names with the versions it holds.
   const node = { id: 'gw-1', metadata: { fields: { ROLE: { stringValue: 'ingress-gateway' } } } };
   const firstBytes = delta.requestSerialize({ type_url: TYPE_URL.cluster, resource_names_subscribe: ['*'], initial_resource_versions: versions, node });
-  const first = read(firstBytes) as { node?: { id: string }; initial_resource_versions: Record<string, string> };
+  const first = read(firstBytes) as { node?: { id: string }; initial_resource_versions?: unknown; initial_versions_bytes?: HeldVersionsBytes };
   assert.deepEqual(first.node, (delta.requestDeserialize(firstBytes) as { node?: unknown }).node, 'the node as the full decoder reads it');
   assert.equal(first.node?.id, 'gw-1');
-  assert.equal(Object.getPrototypeOf(first.initial_resource_versions), null, 'the versions read directly, not decoded whole');
-  assert.deepEqual(Object.entries(first.initial_resource_versions).sort(), Object.entries(versions).sort());
+  assert.equal(first.initial_resource_versions, undefined, 'the versions read directly, not decoded whole');
+  assert.ok(first.initial_versions_bytes);
+  assert.deepEqual([...decodeHeld(first.initial_versions_bytes)].sort(), Object.entries(versions).sort());
   const nack = read(delta.requestSerialize({ type_url: TYPE_URL.cluster, response_nonce: 's1', error_detail: { code: 3, message: 'bad' } })) as { error_detail?: { message: string } };
   assert.equal(nack.error_detail?.message, 'bad');
 });
