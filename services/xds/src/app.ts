@@ -26,6 +26,7 @@ import { proxyConfig, proxyStatus, type ProxyStatus } from './proxy-status.js';
 import { StateFollower } from '@meshgate/follower';
 import { listenOrExplain, type MeshgateConfig } from '@meshgate/runtime';
 import { listenForGrpc, type GrpcListener } from './grpc-listener.js';
+import { releaseReadBuffers } from './grpc-read-buffers.js';
 
 export interface XdsServiceOptions {
   store: EventStore;
@@ -156,6 +157,7 @@ export class XdsService {
   }
 
   async start(): Promise<void> {
+    if (!releaseReadBuffers()) this.options.logger.warn('grpc-js is not as grpc-read-buffers.ts expects: each stream keeps the read buffers of its last request');
     if (this.ownsFollower) await this.follower.start();
     const plaintextHost = this.options.plaintextHost ?? '127.0.0.1';
     this.boundPort = await listenOrExplain(
