@@ -10,9 +10,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { digestOf, evolve, initialState, type MeshObject } from '@meshgate/model';
 import { compileProxy, compileWithIndex, IncrementalIndex, type ChangedRef } from '../src/index.js';
-import { setMergePatching } from '../src/clusters.js';
-import { setUnitGroupSize } from '../src/units.js';
-import { gateway, INGRESS_NODE, objectsFrom, OPTIONS, service, virtualService } from './support.js';
+import { gateway, incrementalAtSmallScale, INGRESS_NODE, objectsFrom, OPTIONS, service, virtualService } from './support.js';
 
 const SERVER_HOSTS = ['*', '*.example.com', 'x.example.com', 'a/*', 'b/y.example.com', './z.other.com'];
 const VS_HOSTS = ['x.example.com', 'y.example.com', '*.example.com', 'z.other.com', 'w.other.com'];
@@ -50,12 +48,7 @@ const steps = fc.array(
 );
 
 test('a gateway port rebound from its previous bindings compiles as a full compile does, after every step', (t) => {
-  const groupSize = setUnitGroupSize(2);
-  const patching = setMergePatching({ minimumRequests: 0, maximumChangedShare: 1 });
-  t.after(() => {
-    setUnitGroupSize(groupSize);
-    setMergePatching(patching);
-  });
+  incrementalAtSmallScale(t);
   fc.assert(
     fc.property(gateways, gateways, steps, (first, second, sequence) => {
       const state = initialState();

@@ -12,9 +12,8 @@ import { digestOf, evolve, initialState, type MeshObject, type MeshState } from 
 import { encodeResource } from '@meshgate/envoy-proto';
 import { compileIndexKey, compileProxy, compileServerListeners, compileWithIndex, IncrementalIndex, TYPE_URL, type ChangedRef, type CompileResult, type ProxyNode } from '../src/index.js';
 import { resourceTypes } from './grpc-xds.js';
-import { gatewayNodeKey, setUnitGroupSize } from '../src/units.js';
-import { setMergePatching } from '../src/clusters.js';
-import { gateway, GRPC_NODE, httpServer, INGRESS_NODE, objectsFrom, OPTIONS, secret, service, virtualService } from './support.js';
+import { gatewayNodeKey } from '../src/units.js';
+import { gateway, GRPC_NODE, httpServer, incrementalAtSmallScale, INGRESS_NODE, objectsFrom, OPTIONS, secret, service, virtualService } from './support.js';
 import { EGRESS_NODE, trafficDocuments } from './traffic-arbitraries.js';
 
 const NAMESPACES = ['a', 'b'];
@@ -129,14 +128,7 @@ function fold(state: MeshState, sequence: number, step: Step): ChangedRef | unde
 }
 
 test('after every step of a random sequence of changes, incremental compile equals a full compile', (t) => {
-  // Groups of two: the few objects of a sequence span several groups, which re-form as objects come and go.
-  const groupSize = setUnitGroupSize(2);
-  // And cluster request lists merged by patching from the first request on (clusters.ts).
-  const patchMinimum = setMergePatching({ minimumRequests: 0, maximumChangedShare: 1 });
-  t.after(() => {
-    setUnitGroupSize(groupSize);
-    setMergePatching(patchMinimum);
-  });
+  incrementalAtSmallScale(t);
   fc.assert(
     fc.property(steps, fc.integer({ min: 1, max: 4 }), (sequence, batchSize) => {
       const state = initialState();

@@ -6,9 +6,26 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { digestOf, evolve, initialState, parseDocuments, validateDocument, type MeshObject, type MeshState, type SecretObject } from '@meshgate/model';
+import type { TestContext } from 'node:test';
 import type { CompileOptions, ProxyNode } from '../src/index.js';
+import { setMergePatching } from '../src/clusters.js';
+import { setUnitGroupSize } from '../src/units.js';
 
 export const OPTIONS: CompileOptions = { clusterDomain: 'cluster.local', trustDomain: 'cluster.local' };
+
+/**
+ * For the rest of test `t`, the incremental machinery engages on the few objects of a test: unit
+ * groups of two (they span several groups, which re-form as objects come and go) and cluster
+ * request lists merged by patching from the first request on, whatever share changed.
+ */
+export function incrementalAtSmallScale(t: TestContext): void {
+  const groupSize = setUnitGroupSize(2);
+  const patching = setMergePatching({ minimumRequests: 0, maximumChangedShare: 1 });
+  t.after(() => {
+    setUnitGroupSize(groupSize);
+    setMergePatching(patching);
+  });
+}
 
 /** `test/golden` in the source tree (tests run from `dist/test`). */
 export const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/golden');
