@@ -290,7 +290,8 @@ export class DeltaConnection {
       watch.differs = heldAgainst(held, snapshot, (name) => this.subscribed(watch, name));
       return;
     }
-    for (const [name, version] of decodeHeld(held)) watch.differs.set(name, version);
+    // What the opening request itself unsubscribed stays unsubscribed (it was applied after the versions).
+    for (const [name, version] of decodeHeld(held)) if (!watch.differs.has(name)) watch.differs.set(name, version);
   }
 
   /** Whether a proxy that holds nothing of the type is to be sent every resource of `snapshot`. */
