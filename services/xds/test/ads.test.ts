@@ -11,10 +11,10 @@ import { InProcessBus } from '@meshgate/bus';
 import { TYPE_URL } from '@meshgate/compiler';
 import { adsPackageDefinition, decodeResource } from '@meshgate/envoy-proto';
 import { openEventStore, type EventStore } from '@meshgate/eventlog';
-import { digestOf, objectKey, parseDocuments, validateDocument } from '@meshgate/model';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { XdsService } from '../src/app.js';
+import { appendAndFollow, appliedEvents } from './support/log.js';
 
 interface Response {
   version_info: string;
@@ -27,19 +27,8 @@ let store: EventStore;
 let bus: InProcessBus;
 let xds: XdsService;
 
-async function applyYaml(yaml: string): Promise<number> {
-  const parsed = parseDocuments(yaml);
-  assert.ok(parsed.ok);
-  const events = parsed.documents.map((doc) => {
-    const result = validateDocument(doc);
-    assert.ok(result.valid, JSON.stringify(!result.valid && result.errors));
-    return { streamId: objectKey(result.value), type: 'ResourceApplied', data: { object: result.value, digest: digestOf(result.value), source: 'test' } };
-  });
-  const { written } = await store.append(events);
-  const head = written[written.length - 1].sequence;
-  await bus.ringDoorbell({ head });
-  await xds.follower.waitFor(head);
-  return head;
+function applyYaml(yaml: string): Promise<number> {
+  return appendAndFollow({ store, bus, xds }, appliedEvents(yaml));
 }
 
 function service(name: string, port: number, labels = '{}'): string {

@@ -9,11 +9,11 @@ import * as grpc from '@grpc/grpc-js';
 import { InProcessBus } from '@meshgate/bus';
 import { TYPE_URL } from '@meshgate/compiler';
 import { adsPackageDefinition } from '@meshgate/envoy-proto';
-import { openEventStore, type EventStore } from '@meshgate/eventlog';
-import { digestOf, objectKey, parseDocuments, validateDocument } from '@meshgate/model';
+import { openEventStore, type EventStore, type NewEvent } from '@meshgate/eventlog';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { XdsService } from '../src/app.js';
+import { appendAndFollow, appliedEvents } from './support/log.js';
 
 interface DeltaResponse {
   system_version_info: string;
@@ -27,23 +27,12 @@ let store: EventStore;
 let bus: InProcessBus;
 let xds: XdsService;
 
-async function append(events: { streamId: string; type: string; data: unknown }[]): Promise<void> {
-  const { written } = await store.append(events);
-  const head = written[written.length - 1].sequence;
-  await bus.ringDoorbell({ head });
-  await xds.follower.waitFor(head);
+async function append(events: NewEvent[]): Promise<void> {
+  await appendAndFollow({ store, bus, xds }, events);
 }
 
 async function applyYaml(yaml: string): Promise<void> {
-  const parsed = parseDocuments(yaml);
-  assert.ok(parsed.ok);
-  await append(
-    parsed.documents.map((doc) => {
-      const result = validateDocument(doc);
-      assert.ok(result.valid, JSON.stringify(!result.valid && result.errors));
-      return { streamId: objectKey(result.value), type: 'ResourceApplied', data: { object: result.value, digest: digestOf(result.value), source: 'test' } };
-    }),
-  );
+  await append(appliedEvents(yaml));
 }
 
 const service = (name: string, port: number) => `apiVersion: v1

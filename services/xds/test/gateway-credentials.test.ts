@@ -12,10 +12,11 @@ import { InProcessBus } from '@meshgate/bus';
 import { TYPE_URL } from '@meshgate/compiler';
 import { adsPackageDefinition, decodeResource } from '@meshgate/envoy-proto';
 import { openEventStore, type EventStore } from '@meshgate/eventlog';
-import { digestOf, objectKey, parseDocuments, validateDocument, type MeshObject, type SecretObject } from '@meshgate/model';
+import { parseDocuments, validateDocument, type MeshObject, type SecretObject } from '@meshgate/model';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { XdsService } from '../src/app.js';
+import { appendAndFollow, appliedEvent } from './support/log.js';
 
 interface Response {
   version_info: string;
@@ -29,11 +30,7 @@ let bus: InProcessBus;
 let xds: XdsService;
 
 async function append(objects: MeshObject[]): Promise<void> {
-  const events = objects.map((object) => ({ streamId: objectKey(object), type: 'ResourceApplied', data: { object, digest: digestOf(object), source: 'test' } }));
-  const { written } = await store.append(events);
-  const head = written[written.length - 1].sequence;
-  await bus.ringDoorbell({ head });
-  await xds.follower.waitFor(head);
+  await appendAndFollow({ store, bus, xds }, objects.map(appliedEvent));
 }
 
 function fromYaml(yaml: string): MeshObject[] {

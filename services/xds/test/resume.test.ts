@@ -10,10 +10,10 @@ import { InProcessBus } from '@meshgate/bus';
 import { TYPE_URL } from '@meshgate/compiler';
 import { decodeResource } from '@meshgate/envoy-proto';
 import { openEventStore, type EventStore } from '@meshgate/eventlog';
-import { digestOf, objectKey, parseDocuments, validateDocument } from '@meshgate/model';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { XdsService } from '../src/app.js';
+import { appendAndFollow, appliedEvents } from './support/log.js';
 import { ack, openAdsStream, type AdsTestStream, type Response } from './support/ads-client.js';
 
 let store: EventStore;
@@ -22,17 +22,7 @@ let xds: XdsService;
 const registry = new Registry();
 
 async function applyYaml(yaml: string): Promise<void> {
-  const parsed = parseDocuments(yaml);
-  assert.ok(parsed.ok);
-  const events = parsed.documents.map((doc) => {
-    const result = validateDocument(doc);
-    assert.ok(result.valid, JSON.stringify(!result.valid && result.errors));
-    return { streamId: objectKey(result.value), type: 'ResourceApplied', data: { object: result.value, digest: digestOf(result.value), source: 'test' } };
-  });
-  const { written } = await store.append(events);
-  const head = written[written.length - 1].sequence;
-  await bus.ringDoorbell({ head });
-  await xds.follower.waitFor(head);
+  await appendAndFollow({ store, bus, xds }, appliedEvents(yaml));
 }
 
 const service = (name: string, port: number) => `apiVersion: v1

@@ -14,13 +14,14 @@ import { InProcessBus } from '@meshgate/bus';
 import type { MeshCa } from '@meshgate/ca';
 import { TYPE_URL } from '@meshgate/compiler';
 import { decodeResource } from '@meshgate/envoy-proto';
-import { openEventStore, type EventStore } from '@meshgate/eventlog';
+import { openEventStore, type EventStore, type NewEvent } from '@meshgate/eventlog';
 import { digestOf, objectKey, secretPayloadOf, validateDocument, type MeshObject } from '@meshgate/model';
 import { AppliedSecretPayloads, SecretCipher, tlsProblems } from '@meshgate/secrets';
 import { opensslCa, opensslLeaf, opensslVerifies, type PemPair } from '@meshgate/testkit';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { XdsService } from '../src/app.js';
+import { appendAndFollow } from './support/log.js';
 import { ack, decodeDeltaSecrets, decodeSecrets, deltaOf, openAdsStream, type AdsTestStream, type NodeDescription, type Response } from './support/ads-client.js';
 import { clientTlsFor, openTestCa } from './support/ca.js';
 
@@ -89,11 +90,8 @@ async function remove(kind: 'Secret' | 'Ingress', namespace: string, name: strin
   await append([{ streamId: `${kind}/${namespace}/${name}`, type: 'ResourceDeleted', data: { ref: { kind, namespace, name }, source: 'test' } }]);
 }
 
-async function append(events: { streamId: string; type: string; data: unknown }[]): Promise<void> {
-  const { written } = await store.append(events.map((event) => ({ ...event, data: event.data as Record<string, unknown> })));
-  const head = written[written.length - 1].sequence;
-  await bus.ringDoorbell({ head });
-  await xds.follower.waitFor(head);
+async function append(events: NewEvent[]): Promise<void> {
+  await appendAndFollow({ store, bus, xds }, events);
 }
 
 function tlsSecret(name: string, pair: PemPair, namespace = 'istio-system'): Record<string, unknown> {
