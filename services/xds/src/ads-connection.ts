@@ -64,8 +64,15 @@ export interface TypeWatch {
 /** The names a proxy holds a type's resources for: a set, or '*' when it subscribed by wildcard. */
 export type HeldNames = ReadonlySet<string> | '*';
 
-/** What a proxy held when its previous stream left, per type: the version it ACKed and for which names. */
-export type HeldTypes = ReadonlyMap<string, { version: string; names: HeldNames }>;
+/**
+ * What a proxy held when its previous stream left, per type: the version it ACKed and for which
+ * names; for a few names of a partial type (a proxyless client's routes and endpoints), each
+ * one's content hash at that version ('' : it did not exist).
+ */
+export type HeldTypes = ReadonlyMap<string, { version: string; names: HeldNames; hashes?: ReadonlyMap<string, string> }>;
+
+/** Up to this many names of a partial type, a stream that leaves records each one's hash (`held`). */
+const MAX_HASHED_NAMES = 64;
 
 /** Types a reconnecting proxy may resume; secrets are always answered (their material is per identity and renewed). */
 const RESUMABLE_TYPES = new Set<string>([TYPE_URL.listener, TYPE_URL.route, TYPE_URL.cluster, TYPE_URL.endpoint]);
@@ -196,7 +203,9 @@ export class AdsConnection {
    * was away, or whose response the broken stream lost) is asked with the old version and was
    * never received. So a named subscription resumes only when its names are among those its
    * previous stream to this process had ACKed at that version (`previous`); a wildcard one holds
-   * everything. Anything else is answered in full, as on a first connection.
+   * everything. A partial type asked at an older version resumes too when that previous stream
+   * recorded its few names' hashes at that version and each is the hash now (`holdsContent`).
+   * Anything else is answered in full, as on a first connection.
    */
   resume(typeUrl: TypeUrl, current: TypeSnapshot | undefined): boolean {
     const watch = this.watches.get(typeUrl);
@@ -205,10 +214,11 @@ export class AdsConnection {
     watch.resumeVersion = undefined;
     if (watch.sent !== undefined) return false;
     const snapshot = current ?? emptySnapshot(typeUrl);
-    if (snapshot.version !== version || !this.holds(typeUrl, version, watch.names)) return false;
+    const inStep = snapshot.version === version ? this.holds(typeUrl, version, watch.names) : this.holdsContent(typeUrl, version, watch.names, snapshot);
+    if (!inStep) return false;
     const names: HeldNames = watch.names ?? '*';
     watch.sent = watch.acked = snapshot;
-    watch.sentVersion = watch.ackedVersion = version;
+    watch.sentVersion = watch.ackedVersion = snapshot.version;
     watch.sentNames = watch.ackedNames = names;
     watch.added = undefined;
     return true;
@@ -224,11 +234,33 @@ export class AdsConnection {
     return true;
   }
 
+  /**
+   * Whether a proxy that resumes a partial type at an older `version` holds `current`'s content for
+   * every name it subscribes to: its previous stream had ACKed `version` for those names, and
+   * each one's hash then is its hash now. A partial type's version is the whole snapshot's, which
+   * changes elsewhere move without sending this proxy anything (another Service's routes).
+   */
+  private holdsContent(typeUrl: string, version: string, names: ReadonlySet<string> | undefined, current: TypeSnapshot): boolean {
+    if (names === undefined || !PARTIAL_TYPES.has(typeUrl)) return false;
+    const held = this.previous?.get(typeUrl);
+    if (!held?.hashes || held.version !== version) return false;
+    for (const name of names) {
+      const then = held.hashes.get(name);
+      if (then === undefined || then !== (current.resources.get(name)?.hash ?? '')) return false;
+    }
+    return true;
+  }
+
   /** Per type, the version the proxy last ACKed and for which names: what a later stream of it may resume from. */
   held(): HeldTypes {
-    const held = new Map<string, { version: string; names: HeldNames }>();
+    const held = new Map<string, { version: string; names: HeldNames; hashes?: ReadonlyMap<string, string> }>();
     for (const [typeUrl, watch] of this.watches) {
-      if (RESUMABLE_TYPES.has(typeUrl) && watch.ackedVersion !== undefined && watch.ackedNames !== undefined) held.set(typeUrl, { version: watch.ackedVersion, names: watch.ackedNames });
+      if (!RESUMABLE_TYPES.has(typeUrl) || watch.ackedVersion === undefined || watch.ackedNames === undefined) continue;
+      const names = watch.ackedNames;
+      const acked = watch.acked;
+      const hashed = PARTIAL_TYPES.has(typeUrl) && names !== '*' && names.size <= MAX_HASHED_NAMES && acked !== undefined;
+      const hashes = hashed ? new Map([...names].map((name) => [name, acked.resources.get(name)?.hash ?? ''])) : undefined;
+      held.set(typeUrl, { version: watch.ackedVersion, names, ...(hashes ? { hashes } : {}) });
     }
     return held;
   }

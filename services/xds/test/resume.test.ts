@@ -2,7 +2,8 @@
  * A state-of-the-world stream that reconnects is not resent what it already holds, over real
  * gRPC with a hand-driven client: the versions it ACKed on its previous stream resume it (the
  * `resume` event, nothing written), the next change reaches it as a diff; a stale or unknown
- * version, or a name its previous stream never ACKed, is answered.
+ * version, or a name its previous stream never ACKed, is answered; a partial type whose own names
+ * did not change while the proxy was away resumes although the type's version moved.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -240,4 +241,38 @@ test('a proxy whose new stream comes before the server saw the old one leave res
   assert.deepEqual(await resumed, [[TYPE_URL.endpoint, held?.version_info]]);
   old.close();
   fresh.close();
+});
+
+test('a partial type resumes when only other names changed while the proxy was away: what counts is the content of its own names', async () => {
+  const beta = CLUSTERS[1];
+  const first = open('resume-e');
+  const version = (await subscribeAndAck(first, [[TYPE_URL.endpoint, [beta]]])).get(TYPE_URL.endpoint)?.version_info;
+  await waitForStatus('resume-e', (s) => s?.types.ClusterLoadAssignment?.synced === true);
+  await disconnect(first, 'resume-e');
+
+  // alpha's endpoints move while it is away: the type's version moves, beta's assignment does not.
+  await applyYaml(slice('alpha', 7070, '10.0.0.7'));
+  const second = open('resume-e');
+  const resumed = resumesOf('resume-e', 1);
+  second.send({ type_url: TYPE_URL.endpoint, resource_names: [beta], version_info: version });
+  const [[type, now]] = await resumed;
+  assert.equal(type, TYPE_URL.endpoint);
+  assert.notEqual(now, version, 'resumed at the current version');
+  // Its own endpoints move next: that assignment is the first thing the resumed stream receives.
+  await applyYaml(slice('beta', 7071, '10.0.0.8'));
+  const change = await second.next();
+  assert.equal(change.type_url, TYPE_URL.endpoint);
+  assert.deepEqual(namesOf(change), [beta]);
+  ack(second, change, [beta]);
+  await waitForStatus('resume-e', (s) => s?.types.ClusterLoadAssignment?.ackedVersion === change.version_info);
+  await disconnect(second, 'resume-e');
+
+  // Away again, and beta itself changes: the version it held no longer says what beta is, so beta is sent.
+  await applyYaml(slice('beta', 7071, '10.0.0.9'));
+  const third = open('resume-e');
+  third.send({ type_url: TYPE_URL.endpoint, resource_names: [beta], version_info: change.version_info });
+  const answered = await third.next();
+  assert.deepEqual(namesOf(answered), [beta]);
+  assert.notEqual(answered.version_info, change.version_info);
+  third.close();
 });
