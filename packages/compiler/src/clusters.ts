@@ -54,13 +54,18 @@ export class ClusterRequests {
     return name;
   }
 
+  /**
+   * The request `list()` holds for `name`: one asked for here, else the first adopted list's (each
+   * is sorted: a binary search, so that a unit asking mid-build does not merge before it is done).
+   */
   get(name: string): ClusterRequest | undefined {
     const own = this.direct?.get(name);
     if (own || !this.runs) return own;
-    const merged = this.merge();
-    if (merged.slots) return merged.slots.get(name)?.request;
-    merged.byName ??= new Map(merged.sorted.map((request) => [request.name, request]));
-    return merged.byName.get(name);
+    for (const run of this.runs) {
+      const found = findByName(run, name);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** By name; the same array while nothing is added (read-only: it may be a unit's). */
@@ -90,8 +95,8 @@ export class ClusterRequests {
   private merge(): Merged {
     if (this.merged) return this.merged;
     const runs = this.runs ?? [];
-    // The requests made here count as one more list, after the adopted ones.
-    const all = this.direct ? [...runs, sortedByName([...this.direct.values()])] : runs;
+    // The requests made here count as one more list, before the adopted ones (they win a name, as in `get`).
+    const all = this.direct ? [sortedByName([...this.direct.values()]), ...runs] : runs;
     if (all.length === 0) return (this.merged = { sorted: NO_REQUESTS });
     // The usual case of a unit over one port: one list, taken as it is.
     if (all.length === 1) return (this.merged = { sorted: all[0] });
@@ -135,7 +140,6 @@ interface Slot {
 
 interface Merged {
   sorted: readonly ClusterRequest[];
-  byName?: Map<string, ClusterRequest>;
   /** For patching: by name, and the lists merged (kept only when every request of a name is equivalent). */
   slots?: Map<string, Slot>;
   runs?: readonly (readonly ClusterRequest[])[];
@@ -159,7 +163,7 @@ function mergeRuns(runs: readonly (readonly ClusterRequest[])[], counted: boolea
   if (!counted) {
     const byName = new Map<string, ClusterRequest>();
     for (const run of runs) for (let i = 0; i < run.length; i++) if (!byName.has(run[i].name)) byName.set(run[i].name, run[i]);
-    return { sorted: sortedByName([...byName.values()]), byName };
+    return { sorted: sortedByName([...byName.values()]) };
   }
   const slots = new Map<string, Slot>();
   let agreed = true;
@@ -240,6 +244,18 @@ function patchMerge(previous: Merged, runs: readonly (readonly ClusterRequest[])
     kept = out;
   }
   return { sorted: came ? mergeSorted(kept, sortedByName(came)) : kept, slots, runs };
+}
+
+/** The request named `name` in a list sorted by name, if any. */
+function findByName(sorted: readonly ClusterRequest[], name: string): ClusterRequest | undefined {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid].name < name) low = mid + 1;
+    else high = mid;
+  }
+  return sorted[low]?.name === name ? sorted[low] : undefined;
 }
 
 /** Two lists sorted by name (no name in both) as one. */

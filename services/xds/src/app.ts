@@ -225,7 +225,7 @@ export class XdsService {
   }
 
   private async listen(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
-    const listener = await listenForGrpc(server, host, port, credentials);
+    const listener = await listenForGrpc(server, host, port, credentials, { onError: (error) => this.options.logger.error({ err: error, host, port }, 'an xDS port failed to accept a connection') });
     this.listeners.push(listener);
     return listener.port;
   }

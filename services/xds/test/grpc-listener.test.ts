@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -29,13 +30,20 @@ function echoServer(): grpc.Server {
   return server;
 }
 
+/** A listening socket's error fails the test. */
+const NO_ERRORS = {
+  onError: (error: Error) => {
+    throw error;
+  },
+};
+
 function shutDown(server: grpc.Server): Promise<void> {
   return new Promise((resolve) => server.tryShutdown(() => resolve()));
 }
 
 test('a gRPC call is served over a connection the listener accepted', async () => {
   const server = echoServer();
-  const listener = await listenForGrpc(server, '127.0.0.1', 0, grpc.ServerCredentials.createInsecure());
+  const listener = await listenForGrpc(server, '127.0.0.1', 0, grpc.ServerCredentials.createInsecure(), NO_ERRORS);
   const Client = grpc.makeGenericClientConstructor({ Echo: echo }, 'Echo');
   const client = new Client(`127.0.0.1:${listener.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & { Echo: (b: Buffer, cb: (e: grpc.ServiceError | null, r?: Buffer) => void) => void };
   try {
@@ -51,7 +59,7 @@ test('a gRPC call is served over a connection the listener accepted', async () =
 
 test('the port listens with a backlog for a reconnect storm (as deep as the kernel allows)', async () => {
   const server = echoServer();
-  const listener = await listenForGrpc(server, '127.0.0.1', 0, grpc.ServerCredentials.createInsecure());
+  const listener = await listenForGrpc(server, '127.0.0.1', 0, grpc.ServerCredentials.createInsecure(), NO_ERRORS);
   try {
     // `ss -ltn`: for a listening socket, Send-Q is its backlog.
     const line = execFileSync('ss', ['-ltnH', `sport = :${listener.port}`], { encoding: 'utf8' }).trim();
@@ -66,12 +74,32 @@ test('the port listens with a backlog for a reconnect storm (as deep as the kern
   }
 });
 
+test('a host name is listened on at every address it names, all on one port', async () => {
+  const addresses = [...new Set((await dns.lookup('localhost', { all: true })).map((entry) => entry.address))];
+  const server = echoServer();
+  const listener = await listenForGrpc(server, 'localhost', 0, grpc.ServerCredentials.createInsecure(), NO_ERRORS);
+  try {
+    for (const address of addresses) {
+      const socket = net.connect(listener.port, address);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('error', reject);
+      });
+      socket.destroy();
+    }
+  } finally {
+    const closing = listener.close();
+    await shutDown(server);
+    await closing;
+  }
+});
+
 test('a port already taken fails to listen with EADDRINUSE', async () => {
   const taken = net.createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   const port = (taken.address() as net.AddressInfo).port;
   try {
-    await assert.rejects(listenForGrpc(echoServer(), '127.0.0.1', port, grpc.ServerCredentials.createInsecure()), { code: 'EADDRINUSE' });
+    await assert.rejects(listenForGrpc(echoServer(), '127.0.0.1', port, grpc.ServerCredentials.createInsecure(), NO_ERRORS), { code: 'EADDRINUSE' });
   } finally {
     taken.close();
   }
@@ -84,7 +112,7 @@ test('closing ends a connection whose TLS handshake never began once the grace i
   const credentials = grpc.ServerCredentials.createSsl(null, [{ private_key: fs.readFileSync(path.join(dir, 'key.pem')), cert_chain: fs.readFileSync(path.join(dir, 'cert.pem')) }], false);
   fs.rmSync(dir, { recursive: true });
   const server = echoServer();
-  const listener = await listenForGrpc(server, '127.0.0.1', 0, credentials);
+  const listener = await listenForGrpc(server, '127.0.0.1', 0, credentials, NO_ERRORS);
   const silent = net.connect(listener.port, '127.0.0.1');
   await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
   const ended = new Promise<void>((resolve) => silent.once('close', () => resolve()));
