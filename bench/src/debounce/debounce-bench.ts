@@ -24,7 +24,7 @@ import type { MeshObject } from '@meshgate/model';
 import { progress } from '../measure.js';
 import { meshWorkload, type WorkloadSize } from '../workload.js';
 import { PushRecorder } from './push-recorder.js';
-import { SimulatedProxies, type SimulatorStats } from './simulator.js';
+import { SimulatedProxies, type SimulatorStats } from '../scale/simulated-proxies.js';
 
 export interface DebounceSetting {
   quietMs: number;

@@ -14,7 +14,6 @@
  * - the push ceiling of the same run: N streams receiving one 10 KB and one 100 KB message from
  *   this process (`ceiling.ts`), so that each time is also a ratio to what the machine allows.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +28,7 @@ import { progress } from '../measure.js';
 import { meshWorkload, type WorkloadSize } from '../workload.js';
 import { startCeilingServer } from './ceiling.js';
 import { profilePhase } from './phase-profile.js';
+import { SimulatedProxies } from './simulated-proxies.js';
 
 export type ScaleScenario = 'gateway-sotw' | 'gateway-delta' | 'grpc-sotw' | 'grpc-delta';
 
@@ -87,7 +87,6 @@ export interface ScaleReport {
   results: ScaleResult[];
 }
 
-const simScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sim-proxies.js');
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../results');
 
 function gc(): void {
@@ -128,39 +127,6 @@ function simProfileArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-class Simulator {
-  private readonly child: ChildProcess;
-  private readonly waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
-
-  constructor(env: Record<string, string>) {
-    this.child = fork(simScript, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...simProfileArgs()] });
-    this.child.on('message', (m: Record<string, unknown>) => {
-      const i = this.waiters.findIndex((w) => w.type === m.type);
-      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(m);
-    });
-  }
-
-  next(type: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve) => this.waiters.push({ type, resolve }));
-  }
-
-  send(message: Record<string, unknown>): void {
-    this.child.send(message);
-  }
-
-  async stats(): Promise<{ bytes: number; cpuMs: number; streamFailures: number }> {
-    const reply = this.next('stats');
-    this.send({ cmd: 'stats' });
-    return (await reply) as { bytes: number; cpuMs: number; streamFailures: number };
-  }
-
-  async close(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.send({ cmd: 'close' });
-    await exited;
-  }
-}
-
 function toYaml(objects: MeshObject[]): string {
   return objects.map((o) => JSON.stringify(o)).join('\n---\n');
 }
@@ -185,7 +151,7 @@ function grpcAffected(proxies: number, services: number, targets: Set<number>): 
 
 async function measureChange(
   meshgate: RunningMeshgate,
-  sim: Simulator,
+  sim: SimulatedProxies,
   typeUrl: string,
   affected: number,
   change: () => MeshObject,
@@ -256,10 +222,10 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
   progress(`scale ${scenario} × ${proxies}: starting meshgate and applying ${objects.length} objects`);
   const xdsPort = Number(process.env.BENCH_XDS_PORT ?? 0);
   const meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort, xdsSecurePort: 0 } });
-  const sim = new Simulator({ SIM_PORT: String(meshgate.xdsPort), SIM_COUNT: String(proxies), SIM_KIND: kind, SIM_PROTOCOL: protocol, SIM_SERVICES: String(size.services) });
+  const sim = new SimulatedProxies({ SIM_PORT: String(meshgate.xdsPort), SIM_COUNT: String(proxies), SIM_KIND: kind, SIM_PROTOCOL: protocol, SIM_SERVICES: String(size.services) }, simProfileArgs());
   const ceilingServer = await startCeilingServer();
   try {
-    await sim.next('started');
+    await sim.started();
     await applyAll(meshgate, objects);
 
     gc();

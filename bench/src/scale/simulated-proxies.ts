@@ -1,12 +1,13 @@
 /**
- * The scale bench's simulated proxies (`../scale/sim-proxies.ts`) in their own process, driven
- * over IPC as `scale-bench.ts` drives them: `started`, `connect` → `ready`, `stats`, `close`.
+ * The simulated proxies (`sim-proxies.ts`) in their own process, driven over IPC by the scale and
+ * debounce benches: `started`, `connect` → `ready`, `stats`, `close`, and any other command
+ * (`send`) with the message it answers (`next`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const simScript = path.join(path.dirname(fileURLToPath(import.meta.url)), '../scale/sim-proxies.js');
+const simScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sim-proxies.js');
 
 export interface SimulatorStats {
   /** Bytes of DiscoveryResponses received, all proxies together. */
@@ -15,14 +16,17 @@ export interface SimulatorStats {
   responses: number;
   /** CPU time of the simulator process (user + system). */
   cpuMs: number;
+  /** Streams that ended without being closed (each proxy then reconnected). */
+  streamFailures: number;
 }
 
 export class SimulatedProxies {
   private readonly child: ChildProcess;
   private readonly waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
 
-  constructor(env: Record<string, string>) {
-    this.child = fork(simScript, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096'] });
+  /** `env`: the simulator's settings (SIM_PORT, SIM_COUNT, …); `execArgv`: more Node flags (a CPU profile). */
+  constructor(env: Record<string, string>, execArgv: readonly string[] = []) {
+    this.child = fork(simScript, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...execArgv] });
     this.child.on('message', (m: Record<string, unknown>) => {
       const i = this.waiters.findIndex((w) => w.type === m.type);
       if (i >= 0) this.waiters.splice(i, 1)[0].resolve(m);
@@ -44,7 +48,7 @@ export class SimulatedProxies {
     const reply = this.next('stats');
     this.child.send({ cmd: 'stats' });
     const m = await reply;
-    return { bytes: Number(m.bytes), responses: Number(m.responses), cpuMs: Number(m.cpuMs) };
+    return { bytes: Number(m.bytes), responses: Number(m.responses), cpuMs: Number(m.cpuMs), streamFailures: Number(m.streamFailures) };
   }
 
   async close(): Promise<void> {
@@ -53,7 +57,13 @@ export class SimulatedProxies {
     await exited;
   }
 
-  private next(type: string): Promise<Record<string, unknown>> {
+  /** Sends a command (`reconnect`, `ceiling-open`, …). */
+  send(message: Record<string, unknown>): void {
+    this.child.send(message);
+  }
+
+  /** The next message of `type` from the simulator. */
+  next(type: string): Promise<Record<string, unknown>> {
     return new Promise((resolve) => this.waiters.push({ type, resolve }));
   }
 }
