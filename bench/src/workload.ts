@@ -65,3 +65,13 @@ export function meshWorkload(size: WorkloadSize): MeshObject[] {
   }
   return objects;
 }
+
+/** vs-v of the workload with its first rule's weights moved to `weight` / 100 - `weight`: one route of one virtual host changes. */
+export function withRouteWeights(objects: readonly MeshObject[], v: number, weight: number): MeshObject {
+  const original = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === `vs-${v}`);
+  if (!original) throw new Error(`vs-${v} not in the workload`);
+  const copy = structuredClone(original) as MeshObject & { spec: { http: { route: { weight?: number }[] }[] } };
+  copy.spec.http[0].route[0].weight = weight;
+  copy.spec.http[0].route[1].weight = 100 - weight;
+  return copy;
+}

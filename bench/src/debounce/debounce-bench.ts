@@ -19,10 +19,10 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
 import { TYPE_URL } from '@meshgate/compiler';
-import { apply } from '@meshgate/e2e';
 import type { MeshObject } from '@meshgate/model';
+import { applyObjects, applyWorkload } from '../apply.js';
 import { progress } from '../measure.js';
-import { meshWorkload, type WorkloadSize } from '../workload.js';
+import { meshWorkload, withRouteWeights, type WorkloadSize } from '../workload.js';
 import { PushRecorder } from './push-recorder.js';
 import { SimulatedProxies, type SimulatorStats } from '../scale/simulated-proxies.js';
 
@@ -107,16 +107,6 @@ function p50AndMax(samples: number[]): { p50: number; max: number } {
   return { p50: round(sorted[Math.max(0, Math.ceil(sorted.length / 2) - 1)] ?? 0), max: round(sorted[sorted.length - 1] ?? 0) };
 }
 
-function toYaml(objects: MeshObject[]): string {
-  return objects.map((o) => JSON.stringify(o)).join('\n---\n');
-}
-
-async function applyOrThrow(meshgate: RunningMeshgate, objects: MeshObject[]): Promise<number> {
-  const response = await apply(meshgate.apiUrl, toYaml(objects), meshgate.apiToken);
-  if (response.status !== 200 || response.body.sequence === undefined) throw new Error(`apply failed: ${JSON.stringify(response.body).slice(0, 500)}`);
-  return response.body.sequence;
-}
-
 /** svc-s's Endpoints with address `step mod 5` moved to an address of its own: one ClusterLoadAssignment changes. */
 function endpointsStep(endpoints: Map<number, MeshObject>, s: number, octet: number, step: number): MeshObject {
   const original = endpoints.get(s);
@@ -125,17 +115,6 @@ function endpointsStep(endpoints: Map<number, MeshObject>, s: number, octet: num
   const addresses = copy.subsets[0].addresses;
   addresses[step % addresses.length].ip = `10.${octet}.${(step >> 8) & 255}.${step & 255}`;
   endpoints.set(s, copy);
-  return copy;
-}
-
-/** vs-v with its weights moved: one route of one virtual host changes. */
-function changedVirtualService(objects: MeshObject[], v: number, step: number): MeshObject {
-  const original = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === `vs-${v}`);
-  if (!original) throw new Error(`vs-${v} not in the workload`);
-  const copy = structuredClone(original) as MeshObject & { spec: { http: { route: { weight?: number }[] }[] } };
-  const weight = 80 - (step % 50);
-  copy.spec.http[0].route[0].weight = weight;
-  copy.spec.http[0].route[1].weight = 100 - weight;
   return copy;
 }
 
@@ -185,9 +164,7 @@ async function runSetting(setting: DebounceSetting, options: DebounceOptions, si
   let recorder: PushRecorder | undefined;
   try {
     await sim.started();
-    let sequence = 0;
-    for (let i = 0; i < objects.length; i += 500) sequence = await applyOrThrow(meshgate, objects.slice(i, i + 500));
-    await meshgate.xds.follower.waitFor(sequence);
+    await applyWorkload(meshgate, objects);
     progress(`${label}: connecting ${options.proxies} gateways (${options.protocol})`);
     await sim.connect();
     recorder = new PushRecorder(meshgate);
@@ -199,7 +176,7 @@ async function runSetting(setting: DebounceSetting, options: DebounceOptions, si
     const perProxy: number[] = [];
     for (let c = 0; c < options.isolatedChanges; c++) {
       const start = performance.now();
-      const changed = await applyOrThrow(meshgate, [endpointsStep(endpoints, (c * 53 + 7) % size.services, 200, c)]);
+      const changed = await applyObjects(meshgate, [endpointsStep(endpoints, (c * 53 + 7) % size.services, 200, c)]);
       await recorder.settled(changed);
       allAcked.push(recorder.allAckedFinal(start, proxies));
       const firsts = new Map<string, number>();
@@ -211,7 +188,7 @@ async function runSetting(setting: DebounceSetting, options: DebounceOptions, si
     progress(`${label}: a burst of ${options.burstChanges} endpoint changes`);
     const burst = await measureBurst(meshgate, sim, recorder, proxies, TYPE_URL.endpoint, options.burstChanges, (i) => endpointsStep(endpoints, 500 % size.services, 201, i));
     progress(`${label}: a burst of ${options.routeBurstChanges} VirtualService changes`);
-    const routeBurst = await measureBurst(meshgate, sim, recorder, proxies, TYPE_URL.route, options.routeBurstChanges, (i) => changedVirtualService(objects, (i * 37 + 11) % size.virtualServices, i));
+    const routeBurst = await measureBurst(meshgate, sim, recorder, proxies, TYPE_URL.route, options.routeBurstChanges, (i) => withRouteWeights(objects, (i * 37 + 11) % size.virtualServices, 80 - (i % 50)));
 
     // A steady stream: a change every interval, each to another Service, not waiting for the POSTs.
     progress(`${label}: a change every ${options.streamIntervalMs} ms for ${options.streamMs} ms`);
@@ -221,7 +198,7 @@ async function runSetting(setting: DebounceSetting, options: DebounceOptions, si
     for (let i = 0; performance.now() - streamStart < options.streamMs; i++) {
       const postAt = performance.now();
       const change = endpointsStep(endpoints, (i * 7 + 3) % size.services, 202, i);
-      posted.push(applyOrThrow(meshgate, [change]).then((sequence) => ({ postAt, sequence, answeredAt: performance.now() })));
+      posted.push(applyObjects(meshgate, [change]).then((sequence) => ({ postAt, sequence, answeredAt: performance.now() })));
       await new Promise((resolve) => setTimeout(resolve, options.streamIntervalMs));
     }
     const changes = await Promise.all(posted);
@@ -262,7 +239,7 @@ async function measureBurst(meshgate: RunningMeshgate, sim: SimulatedProxies, re
   if (changes === 0) return { changes, postsMs: 0, allAckedFinalMs: 0, pushes: 0, compiles: 0, responsesPerProxy: 0, bytesPerProxy: 0, serverCpuMs: 0, simCpuMs: 0 };
   const before = await startCost(meshgate, sim);
   let last = 0;
-  for (let i = 0; i < changes; i++) last = await applyOrThrow(meshgate, [change(i)]);
+  for (let i = 0; i < changes; i++) last = await applyObjects(meshgate, [change(i)]);
   const postsMs = performance.now() - before.at;
   await recorder.settled(last);
   const allAckedFinalMs = recorder.allAckedFinal(before.at, proxies, typeUrl);

@@ -22,10 +22,10 @@ import { runInNewContext } from 'node:vm';
 import { startMeshgate, type RunningMeshgate } from '@meshgate/cli';
 import { compileProxy, TYPE_URL, type ProxyNode } from '@meshgate/compiler';
 import { runIncrementalCompileBench, type IncrementalCompileResult } from '../incremental-compile-bench.js';
-import { apply } from '@meshgate/e2e';
 import type { MeshObject } from '@meshgate/model';
+import { applyObjects, applyWorkload } from '../apply.js';
 import { progress } from '../measure.js';
-import { meshWorkload, type WorkloadSize } from '../workload.js';
+import { meshWorkload, withRouteWeights, type WorkloadSize } from '../workload.js';
 import { startCeilingServer } from './ceiling.js';
 import { profilePhase } from './phase-profile.js';
 import { SimulatedProxies } from './simulated-proxies.js';
@@ -127,21 +127,6 @@ function simProfileArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-function toYaml(objects: MeshObject[]): string {
-  return objects.map((o) => JSON.stringify(o)).join('\n---\n');
-}
-
-async function applyAll(meshgate: RunningMeshgate, objects: MeshObject[]): Promise<number> {
-  let sequence = 0;
-  for (let i = 0; i < objects.length; i += 500) {
-    const response = await apply(meshgate.apiUrl, toYaml(objects.slice(i, i + 500)), meshgate.apiToken);
-    if (response.status !== 200) throw new Error(`apply failed: ${JSON.stringify(response.body).slice(0, 500)}`);
-    sequence = response.body.sequence ?? sequence;
-  }
-  await meshgate.xds.follower.waitFor(sequence);
-  return sequence;
-}
-
 /** How many simulated proxyless clients (target svc-(i mod services)) watch a resource of one of these services. */
 function grpcAffected(proxies: number, services: number, targets: Set<number>): number {
   let n = 0;
@@ -173,8 +158,7 @@ async function measureChange(
     meshgate.xds.ads.on('ack', onAck);
   });
   started = process.hrtime.bigint();
-  const response = await apply(meshgate.apiUrl, toYaml([change()]), meshgate.apiToken);
-  if (response.status !== 200) throw new Error(`apply failed: ${JSON.stringify(response.body)}`);
+  await applyObjects(meshgate, [change()]);
   await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${acked.size}/${affected} proxies ACKed ${typeUrl} within 120 s`)), 120_000))]);
   // Let stragglers (other types, late writes) land before counting bytes.
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -226,7 +210,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
   const ceilingServer = await startCeilingServer();
   try {
     await sim.started();
-    await applyAll(meshgate, objects);
+    await applyWorkload(meshgate, objects);
 
     gc();
     const rssBefore = process.memoryUsage().rss;
@@ -260,7 +244,7 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
       const v = (c * 37 + 11) % size.virtualServices;
       routeAffected = kind === 'gateway' ? proxies : grpcAffected(proxies, size.services, new Set([v % size.services]));
       progress(`scale ${scenario}: route change ${c + 1}/${changes} (vs-${v}, ${routeAffected} proxies affected)`);
-      const route = await measureChange(meshgate, sim, TYPE_URL.route, routeAffected, () => changedVirtualService(objects, v, c));
+      const route = await measureChange(meshgate, sim, TYPE_URL.route, routeAffected, () => withRouteWeights(objects, v, 80 - (c % 10)));
       routeSamples.push(...route.samples);
       routeBytes += route.bytes / Math.max(1, routeAffected);
 
@@ -325,17 +309,6 @@ async function runScenario(scenario: ScaleScenario, proxies: number, size: Workl
   }
 }
 
-/** vs-v with its weights moved: one route of one virtual host changes. */
-function changedVirtualService(objects: MeshObject[], v: number, run: number): MeshObject {
-  const original = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === `vs-${v}`);
-  if (!original) throw new Error(`vs-${v} not in the workload`);
-  const copy = structuredClone(original) as MeshObject & { spec: { http: { route: { weight?: number }[] }[] } };
-  const weight = 80 - (run % 10);
-  copy.spec.http[0].route[0].weight = weight;
-  copy.spec.http[0].route[1].weight = 100 - weight;
-  return copy;
-}
-
 /** svc-s's Endpoints with one address replaced: one ClusterLoadAssignment changes. */
 function changedEndpoints(objects: MeshObject[], s: number, run: number): MeshObject {
   const original = objects.find((o) => o.kind === 'Endpoints' && o.metadata.name === `svc-${s}`);
@@ -374,7 +347,7 @@ export async function runScaleBench(options: { proxies: number[]; scenarios: Sca
     // Compile time on the same workload, outside any push.
     const meshgate = await startMeshgate({ memory: true, logLevel: 'warn', overrides: { apiHost: '127.0.0.1', apiPort: 0, xdsHost: '127.0.0.1', xdsPort: 0, xdsSecurePort: 0 } });
     try {
-      await applyAll(meshgate, objects);
+      await applyWorkload(meshgate, objects);
       compile = fullCompileMs(objects, () => meshgate.xds.follower.current);
       // One change at a time, as the xds cache compiles it (IncrementalIndex + memo), in this process.
       compile.incremental = runIncrementalCompileBench(objects, 50);
