@@ -98,9 +98,7 @@ export class PortBindings {
     private readonly servers: readonly BoundServer[],
     /** Per server, the VirtualService list it was bound from (sorted by namespace/name, as the index keeps it). */
     private readonly lists: readonly (readonly VirtualServiceObject[])[],
-    /** By host name. */
-    private readonly byHost: Map<string, HostBinding>,
-    /** The same bindings in host name order. */
+    /** In host name order (found by host with `lowerBound`). */
     readonly sorted: HostBinding[],
     readonly report: BindingReport,
   ) {}
@@ -116,24 +114,23 @@ export class PortBindings {
     const previous = options.previous;
     if (previous && !previous.taken && options.candidates === undefined && sameServers(previous.servers, servers)) {
       const changed = changedVirtualServices(previous.lists, lists);
-      if (changed && changed.removed.length + changed.added.length === 0) return previous;
-      if (changed && changed.removed.length + changed.added.length <= MAX_PATCHED) {
+      if (changed && changed.removed.size + changed.added.size === 0) return previous;
+      if (changed) {
         previous.taken = true;
         return previous.patched(lists, changed);
       }
     }
     const report = new BindingReport();
-    const byHost = bindAll(servers, lists, report);
-    const sorted = [...byHost.values()].sort((a, b) => compare(a.host, b.host));
-    return new PortBindings(servers, lists, byHost, sorted, report);
+    const sorted = bindAll(servers, lists, report).sort((a, b) => compare(a.host, b.host));
+    return new PortBindings(servers, lists, sorted, report);
   }
 
   /** These bindings (taken over) brought up to `lists`: the hosts the changed VirtualServices met are bound again. */
-  private patched(lists: readonly (readonly VirtualServiceObject[])[], changed: { removed: VirtualServiceObject[]; added: VirtualServiceObject[] }): PortBindings {
+  private patched(lists: readonly (readonly VirtualServiceObject[])[], changed: { removed: ReadonlySet<VirtualServiceObject>; added: ReadonlySet<VirtualServiceObject> }): PortBindings {
     const touched = new Set<string>();
-    const gone = new Set(changed.removed);
-    for (const vs of changed.removed) this.report.forget(vs, this.servers);
-    for (const vs of [...changed.removed, ...changed.added]) {
+    const gone = changed.removed;
+    for (const vs of gone) this.report.forget(vs, this.servers);
+    for (const vs of [...gone, ...changed.added]) {
       const added = !gone.has(vs);
       for (const { gateway, server } of this.servers) {
         const gatewayKey = gatewayRefOf(gateway);
@@ -146,13 +143,18 @@ export class PortBindings {
     for (const host of touched) {
       // Who may land on the host now: who did (less those gone), and those that came.
       const candidates: VirtualServiceObject[] = [];
-      this.byHost.get(host)?.virtualServices.forEach((vs) => {
+      this.bindingOf(host)?.virtualServices.forEach((vs) => {
         if (!gone.has(vs)) candidates.push(vs);
       });
       candidates.push(...changed.added);
       this.rebindHost(host, candidates);
     }
-    return new PortBindings(this.servers, lists, this.byHost, this.sorted, this.report);
+    return new PortBindings(this.servers, lists, this.sorted, this.report);
+  }
+
+  private bindingOf(host: string): HostBinding | undefined {
+    const at = lowerBound(this.sorted, host);
+    return this.sorted[at]?.host === host ? this.sorted[at] : undefined;
   }
 
   /** The full binding loop for one host and the VirtualServices that may land on it. */
@@ -172,12 +174,10 @@ export class PortBindings {
     const at = lowerBound(this.sorted, host);
     const present = at < this.sorted.length && this.sorted[at].host === host;
     if (!binding) {
-      this.byHost.delete(host);
       if (present) this.sorted.splice(at, 1);
       return;
     }
     const made = finished(binding);
-    this.byHost.set(host, made);
     if (present) this.sorted[at] = made;
     else this.sorted.splice(at, 0, made);
   }
@@ -201,7 +201,7 @@ function sameServers(a: readonly BoundServer[], b: readonly BoundServer[]): bool
 function changedVirtualServices(
   before: readonly (readonly VirtualServiceObject[])[],
   after: readonly (readonly VirtualServiceObject[])[],
-): { removed: VirtualServiceObject[]; added: VirtualServiceObject[] } | undefined {
+): { removed: Set<VirtualServiceObject>; added: Set<VirtualServiceObject> } | undefined {
   const removed = new Set<VirtualServiceObject>();
   const added = new Set<VirtualServiceObject>();
   for (let s = 0; s < after.length; s++) {
@@ -222,7 +222,7 @@ function changedVirtualServices(
       if (removed.size + added.size > MAX_PATCHED) return undefined;
     }
   }
-  return { removed: [...removed], added: [...added] };
+  return { removed, added };
 }
 
 /** The first position whose host sorts at or after `host`. */
@@ -254,8 +254,8 @@ function finished(binding: Assembling): HostBinding {
   return { ...binding, inputs };
 }
 
-/** Every server against every VirtualService of its list: effective host → binding. */
-function bindAll(servers: readonly BoundServer[], lists: readonly (readonly VirtualServiceObject[])[], report: BindingReport): Map<string, HostBinding> {
+/** Every server against every VirtualService of its list: a binding per effective host. */
+function bindAll(servers: readonly BoundServer[], lists: readonly (readonly VirtualServiceObject[])[], report: BindingReport): HostBinding[] {
   const assembling = new Map<string, Assembling>();
   servers.forEach(({ gateway, server }, i) => {
     const gatewayKey = gatewayRefOf(gateway);
@@ -268,9 +268,7 @@ function bindAll(servers: readonly BoundServer[], lists: readonly (readonly Virt
       }
     }
   });
-  const byHost = new Map<string, HostBinding>();
-  for (const [host, binding] of assembling) byHost.set(host, finished(binding));
-  return byHost;
+  return [...assembling.values()].map(finished);
 }
 
 function recordMatches(report: BindingReport, gatewayKey: string, vs: VirtualServiceObject, matches: readonly ServerMatch[]): void {
