@@ -258,7 +258,6 @@ export interface HeldVersionsBytes {
  */
 export function scanningDeltaRequests<T extends object>(deserialize: (buffer: Buffer) => T): (buffer: Buffer) => T | ScannedDeltaRequest {
   return (buffer) => {
-    // No prototype: a resource named `__proto__` is a name like any other.
     const request: ScannedDeltaRequest = { type_url: '', resource_names_subscribe: [], resource_names_unsubscribe: [], response_nonce: '' };
     let subscribeFrom = -1;
     let subscribeTo = -1;
@@ -315,9 +314,13 @@ function mapEntryAt(buffer: Buffer, from: number, to: number, offsets: number[])
     const start = varintEnd;
     const end = start + length;
     if (end > to) return false;
-    if (tag >> 3 === 1) [keyStart, keyEnd] = [start, end];
-    else if (tag >> 3 === 2) [valueStart, valueEnd] = [start, end];
-    else return false;
+    if (tag >> 3 === 1) {
+      keyStart = start;
+      keyEnd = end;
+    } else if (tag >> 3 === 2) {
+      valueStart = start;
+      valueEnd = end;
+    } else return false;
     at = end;
   }
   offsets.push(keyStart, keyEnd, valueStart, valueEnd);
