@@ -13,16 +13,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { listenForGrpc, XDS_LISTEN_BACKLOG } from '../src/grpc-listener.js';
+import { bytesMethod } from './support/bytes-method.js';
 
-const echo: grpc.MethodDefinition<Buffer, Buffer> = {
-  path: '/test.Echo/Echo',
-  requestStream: false,
-  responseStream: false,
-  requestSerialize: (b) => b,
-  requestDeserialize: (b) => b,
-  responseSerialize: (b) => b,
-  responseDeserialize: (b) => b,
-};
+const echo = bytesMethod('/test.Echo/Echo', { requestStream: false });
 
 function echoServer(): grpc.Server {
   const server = new grpc.Server();

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { releaseReadBuffers } from '../src/grpc-read-buffers.js';
+import { bytesMethod } from './support/bytes-method.js';
 
 interface Decoder {
   readCompressFlag: Buffer;
@@ -62,15 +63,7 @@ test('between messages a decoder holds no read chunk; mid-message it holds what 
 
 test('a request over a real stream decodes to the same bytes', async () => {
   releaseReadBuffers();
-  const method: grpc.MethodDefinition<Buffer, Buffer> = {
-    path: '/test.Sum/Sum',
-    requestStream: true,
-    responseStream: false,
-    requestSerialize: (b) => b,
-    requestDeserialize: (b) => b,
-    responseSerialize: (b) => b,
-    responseDeserialize: (b) => b,
-  };
+  const method = bytesMethod('/test.Sum/Sum', { requestStream: true });
   const server = new grpc.Server();
   server.addService({ Sum: method }, {
     Sum: (call: grpc.ServerReadableStream<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => {
